@@ -1,0 +1,98 @@
+package korean
+
+const (
+	syllableBase = 0xAC00
+	initialBase  = 0x1100 // choseong ᄀ
+	medialBase   = 0x1161 // jungseong ᅡ
+	finalBase    = 0x11A7 // one before jongseong ᆨ; final index 0 means none
+	medialCount  = 21
+	finalCount   = 28
+)
+
+// Decompose returns s with every Hangul syllable replaced by its conjoining
+// jamo (initial, medial and, when present, final consonant): 팬 → ᄑ ᅢ ᆫ.
+// Other runes are kept as they are.
+func Decompose(s string) []rune {
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		out = appendJamo(out, r)
+	}
+	return out
+}
+
+func appendJamo(out []rune, r rune) []rune {
+	if !IsHangul(r) {
+		return append(out, r)
+	}
+	idx := r - syllableBase
+	initial := idx / (medialCount * finalCount)
+	medial := (idx % (medialCount * finalCount)) / finalCount
+	final := idx % finalCount
+	out = append(out, initialBase+initial, medialBase+medial)
+	if final > 0 {
+		out = append(out, finalBase+final)
+	}
+	return out
+}
+
+// Distance is the optimal-string-alignment edit distance (insertions,
+// deletions, substitutions and adjacent transpositions, each costing 1) between
+// the jamo decompositions of a and b. For Latin text it is the ordinary
+// Damerau–Levenshtein distance over letters; for Hangul a wrong vowel (팬딩 vs
+// 펜딩) or a missing final consonant costs 1 rather than a whole syllable.
+func Distance(a, b string) int {
+	return distance(Decompose(a), Decompose(b), -1)
+}
+
+// Within reports whether Distance(a, b) <= limit, stopping early once the
+// limit is exceeded. It is the cheap check for fuzzy lookups.
+func Within(a, b []rune, limit int) bool {
+	return distance(a, b, limit) <= limit
+}
+
+// distance computes the OSA distance; with limit >= 0 it returns limit+1 as
+// soon as every cell of a row exceeds the limit.
+func distance(a, b []rune, limit int) int {
+	if limit >= 0 {
+		d := len(a) - len(b)
+		if d < 0 {
+			d = -d
+		}
+		if d > limit {
+			return limit + 1
+		}
+	}
+	if len(a) == 0 {
+		return len(b)
+	}
+	if len(b) == 0 {
+		return len(a)
+	}
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		if limit >= 0 && rowMin > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
+}

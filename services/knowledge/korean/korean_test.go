@@ -1,0 +1,146 @@
+package korean
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestNormalize(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"ＣｒａｓｈＬｏｏｐＢａｃｋＯｆｆ", "crashloopbackoff"},
+		{"Pod가 Pending", "pod가 pending"},
+		{"ｋｕｂｅｃｔｌ　ｇｅｔ", "kubectl get"},
+		{"ㄱ", "ᄀ"},
+	}
+	for _, tt := range tests {
+		if got := Normalize(tt.in); got != tt.want {
+			t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestWords(t *testing.T) {
+	type w struct {
+		Text   string
+		Parts  []string
+		Joined bool
+	}
+	tests := []struct {
+		in   string
+		want []w
+	}{
+		{"파드가 계속 pending이에요", []w{{"파드가", nil, false}, {"계속", nil, false}, {"pending", nil, false}, {"이에요", nil, true}}},
+		{"init:crashloopbackoff 예요", []w{{"init:crashloopbackoff", []string{"init", "crashloopbackoff"}, false}, {"예요", nil, false}}},
+		{"external-ip를 못 받아요", []w{{"external-ip", []string{"external", "ip"}, false}, {"를", nil, true}, {"못", nil, false}, {"받아요", nil, false}}},
+		{"kubectl logs --previous -p", []w{{"kubectl", nil, false}, {"logs", nil, false}, {"--previous", nil, false}, {"-p", nil, false}}},
+		{"169.254.25.10/32 로", []w{{"169.254.25.10/32", []string{"169", "254", "25", "10", "32"}, false}, {"로", nil, false}}},
+		{"<none>으로", []w{{"none", nil, false}, {"으로", nil, false}}},
+		{"mc_rg, cbs-reuse-key.", []w{{"mc_rg", []string{"mc", "rg"}, false}, {"cbs-reuse-key", []string{"cbs", "reuse", "key"}, false}}},
+		{"a-b- c", []w{{"a-b", []string{"a", "b"}, false}, {"c", nil, false}}},
+	}
+	for _, tt := range tests {
+		var got []w
+		for _, x := range Words(Normalize(tt.in)) {
+			got = append(got, w{x.Text, x.Parts, x.Joined})
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Words(%q) = %+v, want %+v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestStem(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"파드가", "파드"},
+		{"파드를", "파드"},
+		{"파드는", "파드"},
+		{"파드들이", "파드"},
+		{"노드풀에서", "노드풀"},
+		{"설정했는데", "설정"},
+		{"설정했는데요", "설정"},
+		{"연결돼요", "연결"},
+		{"서비스로", "서비스"},
+		{"클러스터에서는", "클러스터"},
+		{"컨테이너의", "컨테이너"},
+		{"추가", "추가"},
+		{"결과가", "결과"},
+		{"경로를", "경로"},
+		{"권한이", "권한"},
+		{"역할로", "역할"},
+		{"팟이", "팟"},
+		{"오류", "오류"},
+		{"로그", "로그"},
+		{"상태예요", "상태"},
+		{"실패해요", "실패"},
+		{"이에요", "이에요"},
+	}
+	for _, tt := range tests {
+		if got := Stem(tt.in); got != tt.want {
+			t.Errorf("Stem(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestIsSuffix(t *testing.T) {
+	for _, s := range []string{"가", "이에요", "로", "를"} {
+		if !IsSuffix(s) {
+			t.Errorf("IsSuffix(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"파드", "노드"} {
+		if IsSuffix(s) {
+			t.Errorf("IsSuffix(%q) = true", s)
+		}
+	}
+}
+
+func TestBigrams(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"로그수집", []string{"로그", "그수", "수집"}},
+		{"파드", []string{"파드"}},
+		{"팟", nil},
+	}
+	for _, tt := range tests {
+		if got := Bigrams(tt.in); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Bigrams(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestDistance(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"팬딩", "펜딩", 1},          // ㅐ vs ㅔ
+		{"파드", "파드", 0},          //
+		{"팟", "파드", 2},           // ᄑ ᅡ ᆺ vs ᄑ ᅡ ᄃ ᅳ: one substitution, one insertion
+		{"kublet", "kubelet", 1}, // missing e
+		{"kubelte", "kubelet", 1},
+		{"디플로이먼트", "디플로이먼뜨", 1},
+		{"", "abc", 3},
+	}
+	for _, tt := range tests {
+		got := Distance(tt.a, tt.b)
+		if got != tt.want {
+			t.Errorf("Distance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+		if !Within(Decompose(tt.a), Decompose(tt.b), tt.want) {
+			t.Errorf("Within(%q, %q, %d) = false", tt.a, tt.b, tt.want)
+		}
+		if tt.want > 0 && Within(Decompose(tt.a), Decompose(tt.b), tt.want-1) {
+			t.Errorf("Within(%q, %q, %d) = true", tt.a, tt.b, tt.want-1)
+		}
+	}
+}
+
+func TestDecompose(t *testing.T) {
+	got := string(Decompose("팬a"))
+	want := "\u1111\u1162\u11ab" + "a"
+	if got != want {
+		t.Errorf("Decompose = %q, want %q", got, want)
+	}
+}
