@@ -1,0 +1,97 @@
+package glossary
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/kubemedic/kubemedic/services/knowledge/korean"
+)
+
+func TestDefaultLookup(t *testing.T) {
+	g := Default()
+	tests := []struct {
+		word string
+		want string // one concept the word must map to
+	}{
+		{"파드가", "pod"},
+		{"팟", "pod"},
+		{"포드", "pod"},
+		{"pods", "pod"},
+		{"낫레디", "notready"},
+		{"펜딩", "pending"},
+		{"디플로이", "deployment"},
+		{"디플로이먼트를", "deployment"},
+		{"컨피그맵", "configmap"},
+		{"인그레스는", "ingress"},
+		{"서비스", "service"},
+		{"축출", "evicted"},
+		{"clb", "loadbalancer"},
+		{"노드풀에서", "nodepool"},
+		{"애저", "azure"},
+		{"죽어요", "crash"},
+	}
+	for _, tt := range tests {
+		got := g.Lookup(Key(korean.Normalize(tt.word)))
+		found := false
+		for _, c := range got {
+			found = found || c == tt.want
+		}
+		if !found {
+			t.Errorf("Lookup(%q) = %v, want it to contain %q", tt.word, got, tt.want)
+		}
+	}
+}
+
+func TestDefaultPhrase(t *testing.T) {
+	g := Default()
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"node pool", []string{"nodepool"}},
+		{"로드 밸런서가", []string{"loadbalancer"}},
+		{"Not Ready", []string{"notready"}},
+		{"노드 풀에", []string{"nodepool"}},
+		{"kubectl get", nil},
+	}
+	for _, tt := range tests {
+		var keys []string
+		for _, w := range strings.Fields(korean.Normalize(tt.text)) {
+			keys = append(keys, Key(w))
+		}
+		if got := g.Phrase(keys); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Phrase(%q) = %v, want %v", tt.text, got, tt.want)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, text, want string
+	}{
+		{"no colon", "pod pods", "line 1"},
+		{"duplicate", "pod: pods\npod: 파드", "defined twice"},
+		{"empty variant", "pod: pods,,파드", "empty variant"},
+		{"space in name", "two words: x", "want"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(tt.text)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Parse error = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDefaultHasNoEverydayWords(t *testing.T) {
+	// Words that appear in almost every question must not be variants, or
+	// every question would look like it is about that concept.
+	g := Default()
+	for _, w := range []string{"확인", "문제", "방법", "어떻게", "하다", "the", "how", "is"} {
+		if c := g.Lookup(Key(w)); c != nil {
+			t.Errorf("everyday word %q maps to %v", w, c)
+		}
+	}
+}
