@@ -1,0 +1,243 @@
+// Package index is a small in-memory BM25F index: documents made of weighted
+// fields (title, questions, tags, body…), terms already produced by an
+// analyzer, and queries whose terms carry their own weights.
+//
+// BM25F (Robertson, Zaragoza & Taylor 2004) first combines a term's
+// length-normalised frequency over the fields of a document, each field with
+// its own weight and length normalisation b,
+//
+//	tf~(t,d) = Σ_f  w_f · tf(t,d,f) / (1 − b_f + b_f · len(d,f)/avglen(f))
+//
+// and only then saturates: score(d) = Σ_t  q_t · idf(t) · tf~ / (k1 + tf~).
+// Saturating after combining is what makes a match in the title count more
+// than one in the body without letting a long body win by repetition.
+//
+// The knowledge base holds a few hundred entries, so the index is a map of
+// posting lists with a dense score accumulator; a query touches each posting
+// once.
+package index
+
+import (
+	"fmt"
+	"math"
+	"sort"
+)
+
+// MaxFields is the number of fields a document may have.
+const MaxFields = 8
+
+// Field describes one field of every document.
+type Field struct {
+	Name   string
+	Weight float64 // w_f, > 0
+	B      float64 // length normalisation in [0, 1]
+}
+
+// Params configures an index.
+type Params struct {
+	K1     float64 // term-frequency saturation, > 0 (1.2 is the usual choice)
+	Fields []Field
+}
+
+// Validate reports what is wrong with p, if anything.
+func (p Params) Validate() error {
+	if p.K1 <= 0 {
+		return fmt.Errorf("index: K1 must be > 0, got %v", p.K1)
+	}
+	if len(p.Fields) == 0 || len(p.Fields) > MaxFields {
+		return fmt.Errorf("index: need 1 to %d fields, got %d", MaxFields, len(p.Fields))
+	}
+	for _, f := range p.Fields {
+		if f.Weight <= 0 {
+			return fmt.Errorf("index: field %q: weight must be > 0, got %v", f.Name, f.Weight)
+		}
+		if f.B < 0 || f.B > 1 {
+			return fmt.Errorf("index: field %q: b must be in [0,1], got %v", f.Name, f.B)
+		}
+	}
+	return nil
+}
+
+type posting struct {
+	doc int32
+	tf  [MaxFields]uint16
+}
+
+// Index is an immutable BM25F index, safe for concurrent use.
+type Index struct {
+	params   Params
+	lens     [][MaxFields]int32 // per document, per field
+	avgLen   [MaxFields]float64
+	postings map[string][]posting
+}
+
+// Builder collects documents. It is not safe for concurrent use.
+type Builder struct {
+	params   Params
+	lens     [][MaxFields]int32
+	postings map[string][]posting
+}
+
+// NewBuilder validates p and returns an empty builder.
+func NewBuilder(p Params) (*Builder, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &Builder{params: p, postings: map[string][]posting{}}, nil
+}
+
+// Add appends a document whose field i holds the terms fields[i] and returns
+// its number (0, 1, 2… in order of addition). Missing trailing fields are
+// empty; extra fields are an error.
+func (b *Builder) Add(fields [][]string) (int, error) {
+	if len(fields) > len(b.params.Fields) {
+		return 0, fmt.Errorf("index: document has %d fields, index has %d", len(fields), len(b.params.Fields))
+	}
+	doc := int32(len(b.lens))
+	var lens [MaxFields]int32
+	counts := map[string]*[MaxFields]uint16{}
+	var order []string
+	for f, terms := range fields {
+		lens[f] = int32(len(terms))
+		for _, t := range terms {
+			c := counts[t]
+			if c == nil {
+				c = new([MaxFields]uint16)
+				counts[t] = c
+				order = append(order, t)
+			}
+			if c[f] < math.MaxUint16 {
+				c[f]++
+			}
+		}
+	}
+	for _, t := range order {
+		b.postings[t] = append(b.postings[t], posting{doc: doc, tf: *counts[t]})
+	}
+	b.lens = append(b.lens, lens)
+	return int(doc), nil
+}
+
+// Build returns the index. The builder must not be used afterwards.
+func (b *Builder) Build() *Index {
+	ix := &Index{params: b.params, lens: b.lens, postings: b.postings}
+	if n := len(b.lens); n > 0 {
+		for f := range b.params.Fields {
+			var sum int64
+			for _, l := range b.lens {
+				sum += int64(l[f])
+			}
+			ix.avgLen[f] = float64(sum) / float64(n)
+		}
+	}
+	return ix
+}
+
+// Len is the number of documents.
+func (ix *Index) Len() int { return len(ix.lens) }
+
+// DocFreq is the number of documents containing term in any field.
+func (ix *Index) DocFreq(term string) int { return len(ix.postings[term]) }
+
+// IDF is the BM25 inverse document frequency of a term, always > 0. A term no
+// document contains gets MaxIDF.
+func (ix *Index) IDF(term string) float64 { return ix.idf(len(ix.postings[term])) }
+
+// MaxIDF is the IDF of a term that no document contains.
+func (ix *Index) MaxIDF() float64 { return ix.idf(0) }
+
+func (ix *Index) idf(df int) float64 {
+	n := float64(len(ix.lens))
+	return math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5))
+}
+
+// Contains reports whether document doc contains term in any field.
+func (ix *Index) Contains(doc int, term string) bool {
+	ps := ix.postings[term]
+	i := sort.Search(len(ps), func(i int) bool { return ps[i].doc >= int32(doc) })
+	return i < len(ps) && ps[i].doc == int32(doc)
+}
+
+// Vocabulary calls fn for every term in the index, in no particular order.
+func (ix *Index) Vocabulary(fn func(term string, df int)) {
+	for t, ps := range ix.postings {
+		fn(t, len(ps))
+	}
+}
+
+// QueryTerm is a query term with its weight q_t (> 0).
+type QueryTerm struct {
+	Text   string
+	Weight float64
+}
+
+// Hit is a scored document.
+type Hit struct {
+	Doc   int
+	Score float64
+}
+
+// Search scores every document containing at least one query term and returns
+// the best k, highest score first (ties by document number). A term given
+// twice counts once, with its highest weight. k <= 0 returns all hits.
+func (ix *Index) Search(query []QueryTerm, k int) []Hit {
+	return ix.SearchFiltered(query, k, nil)
+}
+
+// SearchFiltered is Search over the documents for which keep returns true (all
+// when keep is nil).
+func (ix *Index) SearchFiltered(query []QueryTerm, k int, keep func(doc int) bool) []Hit {
+	weights := make(map[string]float64, len(query))
+	for _, q := range query {
+		if q.Weight > weights[q.Text] {
+			weights[q.Text] = q.Weight
+		}
+	}
+	scores := make([]float64, len(ix.lens))
+	touched := make([]int32, 0, 64)
+	nf := len(ix.params.Fields)
+	for term, w := range weights {
+		ps := ix.postings[term]
+		if len(ps) == 0 {
+			continue
+		}
+		idf := ix.idf(len(ps))
+		for i := range ps {
+			p := &ps[i]
+			var tf float64
+			l := &ix.lens[p.doc]
+			for f := 0; f < nf; f++ {
+				if p.tf[f] == 0 {
+					continue
+				}
+				fp := ix.params.Fields[f]
+				norm := 1 - fp.B
+				if ix.avgLen[f] > 0 {
+					norm += fp.B * float64(l[f]) / ix.avgLen[f]
+				}
+				tf += fp.Weight * float64(p.tf[f]) / norm
+			}
+			if scores[p.doc] == 0 {
+				touched = append(touched, p.doc)
+			}
+			scores[p.doc] += w * idf * tf / (ix.params.K1 + tf)
+		}
+	}
+	hits := make([]Hit, 0, len(touched))
+	for _, d := range touched {
+		if keep != nil && !keep(int(d)) {
+			continue
+		}
+		hits = append(hits, Hit{Doc: int(d), Score: scores[d]})
+	}
+	sort.Slice(hits, func(i, j int) bool {
+		if hits[i].Score != hits[j].Score {
+			return hits[i].Score > hits[j].Score
+		}
+		return hits[i].Doc < hits[j].Doc
+	})
+	if k > 0 && len(hits) > k {
+		hits = hits[:k]
+	}
+	return hits
+}

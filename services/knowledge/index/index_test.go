@@ -1,0 +1,105 @@
+package index
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+func params() Params {
+	return Params{K1: 1.2, Fields: []Field{{"title", 3, 0.5}, {"body", 1, 0.75}}}
+}
+
+func build(t *testing.T, docs [][2]string) *Index {
+	t.Helper()
+	b, err := NewBuilder(params())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range docs {
+		if _, err := b.Add([][]string{strings.Fields(d[0]), strings.Fields(d[1])}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.Build()
+}
+
+func TestFieldWeightsRank(t *testing.T) {
+	ix := build(t, [][2]string{
+		{"node notready", "kubelet stopped pod pending"},
+		{"pod pending", "scheduler insufficient cpu"},
+		{"dns lookup", "coredns pod"},
+	})
+	tests := []struct {
+		query []string
+		want  int
+	}{
+		{[]string{"pending"}, 1}, // title beats body
+		{[]string{"kubelet"}, 0},
+		{[]string{"coredns", "pod"}, 2},
+	}
+	for _, tt := range tests {
+		var q []QueryTerm
+		for _, s := range tt.query {
+			q = append(q, QueryTerm{s, 1})
+		}
+		hits := ix.Search(q, 3)
+		if len(hits) == 0 || hits[0].Doc != tt.want {
+			t.Errorf("Search(%v) = %+v, want doc %d first", tt.query, hits, tt.want)
+		}
+	}
+}
+
+func TestScoreMatchesFormula(t *testing.T) {
+	ix := build(t, [][2]string{{"a", "b b"}, {"c", "d"}})
+	// term b: df=1, N=2 → idf = ln(1 + 1.5/1.5) = ln 2.
+	// body len 2, avg 1.5, b .75: norm = .25 + .75*2/1.5 = 1.25; tf~ = 1*2/1.25 = 1.6.
+	want := math.Log(2) * 1.6 / (1.2 + 1.6)
+	hits := ix.Search([]QueryTerm{{"b", 1}}, 0)
+	if len(hits) != 1 || math.Abs(hits[0].Score-want) > 1e-9 {
+		t.Fatalf("hits = %+v, want one hit scored %v", hits, want)
+	}
+	if ix.DocFreq("b") != 1 || !ix.Contains(0, "b") || ix.Contains(1, "b") {
+		t.Error("DocFreq/Contains disagree with the documents")
+	}
+	if ix.IDF("zzz") != ix.MaxIDF() || ix.MaxIDF() <= ix.IDF("b") {
+		t.Error("unseen terms must get the highest IDF")
+	}
+}
+
+func TestQueryWeightsAndDuplicates(t *testing.T) {
+	ix := build(t, [][2]string{{"x", ""}, {"y", ""}})
+	hits := ix.Search([]QueryTerm{{"x", 1}, {"y", 2}, {"y", 0.5}}, 0)
+	if len(hits) != 2 || hits[0].Doc != 1 {
+		t.Fatalf("hits = %+v, want doc 1 first (weight 2)", hits)
+	}
+	single := ix.Search([]QueryTerm{{"y", 2}}, 0)
+	if hits[0].Score != single[0].Score {
+		t.Errorf("duplicate term counted twice: %v vs %v", hits[0].Score, single[0].Score)
+	}
+	filtered := ix.SearchFiltered([]QueryTerm{{"x", 1}, {"y", 1}}, 0, func(d int) bool { return d == 0 })
+	if len(filtered) != 1 || filtered[0].Doc != 0 {
+		t.Errorf("filtered = %+v, want only doc 0", filtered)
+	}
+}
+
+func TestParamsValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		p    Params
+	}{
+		{"k1", Params{K1: 0, Fields: []Field{{"a", 1, 0.5}}}},
+		{"no fields", Params{K1: 1}},
+		{"weight", Params{K1: 1, Fields: []Field{{"a", 0, 0.5}}}},
+		{"b", Params{K1: 1, Fields: []Field{{"a", 1, 1.5}}}},
+	}
+	for _, tt := range tests {
+		if _, err := NewBuilder(tt.p); err == nil {
+			t.Errorf("%s: NewBuilder accepted %+v", tt.name, tt.p)
+		}
+	}
+	b, _ := NewBuilder(params())
+	if _, err := b.Add([][]string{{"a"}, {"b"}, {"c"}}); err == nil {
+		t.Error("Add accepted more fields than the index has")
+	}
+}
