@@ -1,0 +1,312 @@
+package knowledge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kubemedic/kubemedic/services/knowledge/korean"
+)
+
+// Options configures Open.
+type Options struct {
+	// ExtraDirs are directories of runbooks (same format as the built-in
+	// ones) loaded after the embedded knowledge base; an entry with the id of
+	// a built-in one replaces it.
+	ExtraDirs []string
+	// NoEmbedded leaves out the built-in runbooks.
+	NoEmbedded bool
+	// Tuning selects the retrieval pipeline; the zero value means
+	// DefaultTuning().
+	Tuning *Tuning
+	// Logger receives load problems; nil discards them.
+	Logger *slog.Logger
+}
+
+// Base is a searchable, reloadable knowledge base. It is safe for concurrent
+// use: Ask, Entry and Entries read an immutable snapshot that Reload swaps
+// atomically.
+type Base struct {
+	opts   Options
+	tuning Tuning
+	mu     sync.Mutex // serialises Reload
+	cur    atomic.Pointer[snapshot]
+}
+
+type snapshot struct {
+	engine   *engine
+	byID     map[string]int
+	problems []error
+	loadedAt time.Time
+}
+
+// Open loads the embedded runbooks and opts.ExtraDirs. Files that cannot be
+// read or parsed are reported by Problems (and logged) and skipped; Open
+// fails only when the context is cancelled or the index cannot be built.
+func Open(ctx context.Context, opts Options) (*Base, error) {
+	b := &Base{opts: opts, tuning: DefaultTuning()}
+	if opts.Tuning != nil {
+		b.tuning = *opts.Tuning
+	}
+	if err := b.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// New builds a base over the given entries only (no files). It is what tests,
+// the evaluator and the importer use.
+func New(entries []Entry, t Tuning) (*Base, error) {
+	b := &Base{tuning: t}
+	s, err := newSnapshot(entries, nil, t)
+	if err != nil {
+		return nil, err
+	}
+	b.cur.Store(s)
+	return b, nil
+}
+
+func newSnapshot(entries []Entry, problems []error, t Tuning) (*snapshot, error) {
+	eng, err := newEngine(entries, t)
+	if err != nil {
+		return nil, fmt.Errorf("build knowledge index: %w", err)
+	}
+	s := &snapshot{engine: eng, byID: make(map[string]int, len(entries)), problems: problems, loadedAt: time.Now()}
+	for i, e := range entries {
+		s.byID[e.ID] = i
+	}
+	return s, nil
+}
+
+// Reload re-reads the embedded runbooks and the extra directories and swaps
+// the new index in. Questions being answered keep using the old one. On error
+// the old index stays.
+func (b *Base) Reload(ctx context.Context) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var entries []Entry
+	var problems []error
+	if !b.opts.NoEmbedded {
+		entries, problems = LoadFS(ctx, Embedded(), EmbeddedPrefix+"runbooks/")
+	}
+	for _, dir := range b.opts.ExtraDirs {
+		extra, errs := LoadDir(ctx, dir)
+		problems = append(problems, errs...)
+		var merged []error
+		entries, merged = merge(entries, extra)
+		problems = append(problems, merged...)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("load knowledge base: %w", err)
+	}
+	if b.opts.Logger != nil {
+		for _, p := range problems {
+			var le *LoadError
+			if errors.As(p, &le) && le.Warning {
+				b.opts.Logger.Warn("knowledge file problem", "problem", p.Error())
+			} else {
+				b.opts.Logger.Error("knowledge file skipped", "problem", p.Error())
+			}
+		}
+		b.opts.Logger.Info("knowledge base loaded", "entries", len(entries), "problems", len(problems), "extra_dirs", b.opts.ExtraDirs)
+	}
+	s, err := newSnapshot(entries, problems, b.tuning)
+	if err != nil {
+		return err
+	}
+	b.cur.Store(s)
+	return nil
+}
+
+// Problems returns what the last load reported (each a *LoadError).
+func (b *Base) Problems() []error {
+	return append([]error(nil), b.cur.Load().problems...)
+}
+
+// LoadedAt is when the current index was built.
+func (b *Base) LoadedAt() time.Time { return b.cur.Load().loadedAt }
+
+// Len is the number of entries.
+func (b *Base) Len() int { return len(b.cur.Load().engine.entries) }
+
+// Entry returns the entry with the given id.
+func (b *Base) Entry(id string) (Entry, bool) {
+	s := b.cur.Load()
+	i, ok := s.byID[id]
+	if !ok {
+		return Entry{}, false
+	}
+	return s.engine.entries[i], true
+}
+
+// Filter selects entries; empty fields match everything.
+type Filter struct {
+	Provider string // generic, tke, aks, nks
+	Area     string // runbook directory
+	Tag      string
+	Finding  string // finding code, e.g. PodUnschedulable
+}
+
+// Validate reports a bad filter value.
+func (f Filter) Validate() error {
+	if f.Provider != "" && !contains(Providers, f.Provider) {
+		return fmt.Errorf("unknown provider %q: use one of %s", f.Provider, strings.Join(Providers, ", "))
+	}
+	return nil
+}
+
+func (f Filter) match(e *Entry) bool {
+	return (f.Provider == "" || e.Provider == f.Provider) &&
+		(f.Area == "" || e.Origin.Area == f.Area) &&
+		(f.Tag == "" || contains(e.Tags, f.Tag)) &&
+		(f.Finding == "" || contains(e.Findings, f.Finding))
+}
+
+// Entries returns the entries matching f, sorted by id.
+func (b *Base) Entries(f Filter) []Entry {
+	s := b.cur.Load()
+	var out []Entry
+	for i := range s.engine.entries {
+		if f.match(&s.engine.entries[i]) {
+			out = append(out, s.engine.entries[i])
+		}
+	}
+	return out
+}
+
+// AskOptions tunes one question.
+type AskOptions struct {
+	// Top is the number of answers wanted; 0 means 3.
+	Top int
+	// Provider restricts answers to that provider's entries plus generic
+	// ones; "" means all.
+	Provider string
+	// Language forces the title language ("ko" or "en"); "" detects it from
+	// the question.
+	Language string
+}
+
+// MaxQuestionBytes bounds a question; longer input is cut at a rune boundary.
+const MaxQuestionBytes = 2000
+
+// Answer is one candidate entry for a question.
+type Answer struct {
+	ID         string  `json:"id"`
+	Title      string  `json:"title"`
+	Body       string  `json:"body"`
+	Source     string  `json:"source"`
+	Score      float64 `json:"score"`
+	Confidence float64 `json:"confidence"`
+	Provider   string  `json:"-"`
+}
+
+// Result answers one question. Answers are best first; when NoAnswer is set
+// the knowledge base does not cover the question and Answers is empty.
+type Result struct {
+	Question   string   `json:"question"`
+	Language   string   `json:"language"`
+	NoAnswer   bool     `json:"no_answer"`
+	Confidence float64  `json:"confidence"`
+	Reason     string   `json:"reason,omitempty"`
+	Answers    []Answer `json:"answers"`
+}
+
+// Ask answers a question with the best matching entries. It never fails: bad
+// input (empty, not text, cancelled context) gives NoAnswer with a Reason.
+func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result {
+	res := Result{Question: question, Answers: []Answer{}}
+	res.Language = opts.Language
+	if res.Language == "" {
+		res.Language = DetectLanguage(question)
+	}
+	if err := ctx.Err(); err != nil {
+		res.NoAnswer, res.Reason = true, "cancelled: "+err.Error()
+		return res
+	}
+	if !utf8.ValidString(question) {
+		res.NoAnswer, res.Reason = true, "question is not valid UTF-8 text"
+		return res
+	}
+	if len(question) > MaxQuestionBytes {
+		cut := MaxQuestionBytes
+		for cut > 0 && !utf8.RuneStart(question[cut]) {
+			cut--
+		}
+		question = question[:cut]
+	}
+	if strings.TrimSpace(question) == "" {
+		res.NoAnswer, res.Reason = true, "empty question"
+		return res
+	}
+	top := opts.Top
+	if top <= 0 {
+		top = 3
+	}
+	s := b.cur.Load()
+	eng := s.engine
+	q := eng.parse(question)
+	if len(q.units) == 0 {
+		res.NoAnswer, res.Reason = true, "no searchable words in the question"
+		return res
+	}
+	var keep func(int) bool
+	if opts.Provider != "" {
+		keep = func(doc int) bool {
+			p := eng.entries[doc].Provider
+			return p == opts.Provider || p == "generic"
+		}
+	}
+	hits := eng.ix.SearchFiltered(q.terms, top, keep)
+	known := q.knownShare()
+	for _, h := range hits {
+		e := &eng.entries[h.Doc]
+		res.Answers = append(res.Answers, Answer{
+			ID:         e.ID,
+			Title:      e.Title(res.Language),
+			Body:       e.Body,
+			Source:     e.Source,
+			Score:      round3(h.Score),
+			Confidence: round3(confidence(eng.coverage(q, h.Doc), known, h.Score)),
+			Provider:   e.Provider,
+		})
+	}
+	if len(res.Answers) == 0 {
+		res.NoAnswer, res.Reason = true, "no entry matches the question"
+		return res
+	}
+	res.Confidence = res.Answers[0].Confidence
+	if res.Confidence < eng.tuning.MinConfidence {
+		res.NoAnswer = true
+		res.Reason = fmt.Sprintf("best match %s has confidence %.2f, below %.2f", res.Answers[0].ID, res.Confidence, eng.tuning.MinConfidence)
+		res.Answers = []Answer{}
+	}
+	return res
+}
+
+func round3(f float64) float64 {
+	return float64(int64(f*1000+0.5)) / 1000
+}
+
+// DetectLanguage returns "en" for a question with Latin letters and no
+// Hangul, "ko" otherwise.
+func DetectLanguage(s string) string {
+	hangul, latin := 0, 0
+	for _, r := range s {
+		switch {
+		case korean.IsHangul(r):
+			hangul++
+		case r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'):
+			latin++
+		}
+	}
+	if hangul == 0 && latin > 0 {
+		return "en"
+	}
+	return "ko"
+}

@@ -1,0 +1,141 @@
+package knowledge
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// runbooks holds the built-in knowledge base. "all:" keeps the pattern valid
+// while area directories hold only placeholder files.
+//
+//go:embed all:runbooks
+var runbooks embed.FS
+
+// EmbeddedPrefix starts the Origin.File of built-in entries.
+const EmbeddedPrefix = "embedded:"
+
+// Embedded returns the built-in runbook tree, rooted so that the areas are
+// top-level directories (tke/, aks/, …).
+func Embedded() fs.FS {
+	sub, err := fs.Sub(runbooks, "runbooks")
+	if err != nil { // only if the embed directive changes
+		return runbooks
+	}
+	return sub
+}
+
+// LoadFS reads every runbook (*.md) under fsys. label prefixes the file names
+// in origins and errors. A file that cannot be parsed is reported and skipped;
+// the others still load. Entries come back sorted by id; duplicates within the
+// tree are reported and only the first (in path order) is kept.
+func LoadFS(ctx context.Context, fsys fs.FS, label string) ([]Entry, []error) {
+	var entries []Entry
+	var problems []error
+	seen := map[string]string{}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
+		name := label + p
+		if err != nil {
+			problems = append(problems, &LoadError{File: name, Err: err})
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		base := path.Base(p)
+		if d.IsDir() {
+			if p != "." && (strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_")) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(base, ".md") || skipFile(base) {
+			if strings.HasSuffix(base, ".txt") {
+				problems = append(problems, &LoadError{File: name, Line: 1, Warning: true,
+					Err: fmt.Errorf("plain-text file is not a runbook and was skipped; convert it with `kubemedic kb import %s`", base)})
+			}
+			return nil
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			problems = append(problems, &LoadError{File: name, Err: err})
+			return nil
+		}
+		e, errs := Parse(name, data, strings.TrimSuffix(base, ".md"))
+		problems = append(problems, errs...)
+		if e == nil {
+			return nil
+		}
+		if first, dup := seen[e.ID]; dup {
+			problems = append(problems, &LoadError{File: name, Line: 2, Err: fmt.Errorf("duplicate id %q, already defined in %s; this file is skipped", e.ID, first)})
+			return nil
+		}
+		seen[e.ID] = name
+		if dir := path.Dir(p); dir != "." {
+			e.Origin.Area = strings.SplitN(dir, "/", 2)[0]
+		}
+		entries = append(entries, *e)
+		return nil
+	})
+	if err != nil {
+		problems = append(problems, &LoadError{File: label, Err: err})
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].ID < entries[j].ID })
+	return entries, problems
+}
+
+// skipFile reports files that live among runbooks but are not runbooks.
+func skipFile(base string) bool {
+	if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") {
+		return true
+	}
+	switch strings.ToLower(base) {
+	case "readme.md", "index.md", "changelog.md":
+		return true
+	}
+	return false
+}
+
+// LoadDir reads the runbooks of a directory on disk. A missing or unreadable
+// directory is reported as a problem, not a panic.
+func LoadDir(ctx context.Context, dir string) ([]Entry, []error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, []error{&LoadError{File: dir, Err: fmt.Errorf("knowledge directory: %w", err)}}
+	}
+	if !st.IsDir() {
+		return nil, []error{&LoadError{File: dir, Err: fmt.Errorf("knowledge directory: not a directory")}}
+	}
+	return LoadFS(ctx, os.DirFS(dir), filepath.Clean(dir)+string(filepath.Separator))
+}
+
+// merge adds extra entries over base ones. An extra entry with the id of an
+// earlier one replaces it, with a warning naming both files.
+func merge(base []Entry, extra []Entry) ([]Entry, []error) {
+	var problems []error
+	index := map[string]int{}
+	for i, e := range base {
+		index[e.ID] = i
+	}
+	for _, e := range extra {
+		if i, ok := index[e.ID]; ok {
+			problems = append(problems, &LoadError{File: e.Origin.File, Line: 2, Warning: true,
+				Err: fmt.Errorf("id %q replaces the entry from %s", e.ID, base[i].Origin.File)})
+			base[i] = e
+			continue
+		}
+		index[e.ID] = len(base)
+		base = append(base, e)
+	}
+	sort.Slice(base, func(i, j int) bool { return base[i].ID < base[j].ID })
+	return base, problems
+}

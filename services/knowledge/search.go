@@ -1,0 +1,387 @@
+package knowledge
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
+	"github.com/kubemedic/kubemedic/services/knowledge/glossary"
+	"github.com/kubemedic/kubemedic/services/knowledge/index"
+	"github.com/kubemedic/kubemedic/services/knowledge/korean"
+)
+
+// Tuning selects the retrieval pipeline. DefaultTuning is what the product
+// uses; the other settings exist for ablation studies.
+type Tuning struct {
+	Features     analysis.Features
+	Fuzzy        bool // typo tolerance: jamo/letter edit distance to known words
+	FieldWeights bool // questions/title > keywords > tags > body; off = every field weighs 1
+	// MinConfidence is the no-answer threshold: a top answer below it is not
+	// offered.
+	MinConfidence float64
+}
+
+// DefaultTuning is the full pipeline with the calibrated threshold.
+func DefaultTuning() Tuning {
+	return Tuning{Features: analysis.Full(), Fuzzy: true, FieldWeights: true, MinConfidence: DefaultMinConfidence}
+}
+
+// DefaultMinConfidence is the calibrated no-answer threshold (see the package
+// documentation).
+const DefaultMinConfidence = 0.5
+
+// Document fields, in index order.
+const (
+	fieldTitle = iota
+	fieldQuestions
+	fieldKeywords
+	fieldTags
+	fieldBody
+	numFields
+)
+
+func indexParams(weighted bool) index.Params {
+	fields := []index.Field{
+		fieldTitle:     {Name: "title", Weight: 3, B: 0.5},
+		fieldQuestions: {Name: "questions", Weight: 3, B: 0.6},
+		fieldKeywords:  {Name: "keywords", Weight: 2, B: 0.5},
+		fieldTags:      {Name: "tags", Weight: 1.5, B: 0.3},
+		fieldBody:      {Name: "body", Weight: 1, B: 0.75},
+	}
+	if !weighted {
+		for i := range fields {
+			fields[i].Weight = 1
+		}
+	}
+	return index.Params{K1: 1.2, Fields: fields}
+}
+
+// Query weight of each term kind.
+var kindWeight = [...]float64{
+	analysis.Word:    1.0,
+	analysis.Part:    0.5,
+	analysis.Concept: 0.7,
+	analysis.Bigram:  0.25,
+	analysis.Phrase:  1.5,
+	analysis.Fuzzy:   0.6,
+}
+
+// providerWords are indexed in the tags field so that "TKE", "텐센트" or
+// "네이버 클라우드" in a question favours that provider's runbooks.
+var providerWords = map[string]string{
+	"tke": "tke tencent 텐센트",
+	"aks": "aks azure 애저",
+	"nks": "nks naver ncloud 네이버",
+}
+
+// engine is the searchable form of a list of entries. Immutable.
+type engine struct {
+	tuning   Tuning
+	entries  []Entry
+	analyzer *analysis.Analyzer
+	ix       *index.Index
+	dict     map[int][]dictWord // fuzzy dictionary by decomposed length
+}
+
+type dictWord struct {
+	text  string
+	runes []rune
+}
+
+func newEngine(entries []Entry, t Tuning) (*engine, error) {
+	var phrases []string
+	for i := range entries {
+		for _, k := range entries[i].Keywords {
+			if strings.ContainsAny(strings.TrimSpace(k), " \t") {
+				phrases = append(phrases, k)
+			}
+		}
+	}
+	var g *glossary.Glossary
+	if t.Features.Glossary {
+		g = glossary.Default()
+	}
+	e := &engine{tuning: t, entries: entries, analyzer: analysis.New(t.Features, g, phrases)}
+	b, err := index.NewBuilder(indexParams(t.FieldWeights))
+	if err != nil {
+		return nil, err
+	}
+	for i := range entries {
+		en := &entries[i]
+		var fields [numFields][]string
+		fields[fieldTitle] = e.texts(en.TitleKo, en.TitleEn)
+		fields[fieldQuestions] = e.texts(en.Questions...)
+		fields[fieldKeywords] = e.texts(en.Keywords...)
+		tags := append([]string{en.ID, providerWords[en.Provider]}, en.Tags...)
+		tags = append(tags, en.Findings...)
+		tags = append(tags, en.Actions...)
+		fields[fieldTags] = e.texts(tags...)
+		fields[fieldBody] = e.texts(en.Body)
+		if _, err := b.Add(fields[:]); err != nil {
+			return nil, fmt.Errorf("index entry %s: %w", en.ID, err)
+		}
+	}
+	e.ix = b.Build()
+	if t.Fuzzy {
+		e.buildDict()
+	}
+	return e, nil
+}
+
+// texts analyses each text separately (so phrases never span two keywords)
+// and returns the term strings.
+func (e *engine) texts(texts ...string) []string {
+	var out []string
+	for _, s := range texts {
+		for _, t := range e.analyzer.Terms(s) {
+			out = append(out, t.Text)
+		}
+	}
+	return out
+}
+
+// buildDict collects the words a misspelling may be corrected to: every word
+// of the index and every single-word glossary variant.
+func (e *engine) buildDict() {
+	e.dict = map[int][]dictWord{}
+	seen := map[string]bool{}
+	add := func(w string) {
+		if seen[w] || strings.HasPrefix(w, analysis.ConceptPrefix) || strings.HasPrefix(w, analysis.BigramPrefix) ||
+			strings.HasPrefix(w, analysis.PhrasePrefix) || !fuzzyCandidate(w) {
+			return
+		}
+		seen[w] = true
+		r := korean.Decompose(w)
+		e.dict[len(r)] = append(e.dict[len(r)], dictWord{w, r})
+	}
+	e.ix.Vocabulary(func(term string, _ int) { add(term) })
+	if e.tuning.Features.Glossary {
+		for _, w := range e.analyzer.Glossary().Words() {
+			add(w)
+		}
+	}
+	for _, ws := range e.dict {
+		sort.Slice(ws, func(i, j int) bool { return ws[i].text < ws[j].text })
+	}
+}
+
+// fuzzyCandidate reports whether a word is long enough for typo correction to
+// be safe: two Hangul syllables, or five Latin letters.
+func fuzzyCandidate(w string) bool {
+	if korean.HasHangul(w) {
+		return len([]rune(w)) >= 2
+	}
+	return len(w) >= 5 && !strings.ContainsAny(w, "0123456789")
+}
+
+// fuzzyLimit is the edit distance allowed for a word of n decomposed runes.
+func fuzzyLimit(w string, n int) int {
+	if korean.HasHangul(w) {
+		if n >= 9 {
+			return 2
+		}
+		return 1
+	}
+	if n >= 9 {
+		return 2
+	}
+	return 1
+}
+
+// corrections returns the dictionary words closest to w (at most 3), or nil.
+func (e *engine) corrections(w string) []string {
+	r := korean.Decompose(w)
+	limit := fuzzyLimit(w, len(r))
+	var best []string
+	bestD := limit + 1
+	for n := len(r) - limit; n <= len(r)+limit; n++ {
+		for _, cand := range e.dict[n] {
+			if cand.text == w || korean.HasHangul(cand.text) != korean.HasHangul(w) {
+				continue
+			}
+			if !korean.Within(r, cand.runes, min(limit, bestD)) {
+				continue
+			}
+			d := korean.Distance(w, cand.text)
+			switch {
+			case d < bestD:
+				bestD, best = d, []string{cand.text}
+			case d == bestD && len(best) < 3:
+				best = append(best, cand.text)
+			}
+		}
+	}
+	return best
+}
+
+// unit is one content word of the question with the terms derived from it.
+type unit struct {
+	surface string
+	terms   []analysis.Term
+	weight  float64 // idf of its best-known form
+	known   bool    // in the index or the glossary
+}
+
+// query is an analysed question.
+type query struct {
+	terms []index.QueryTerm
+	units []*unit
+	all   []analysis.Term
+}
+
+func (e *engine) parse(question string) *query {
+	terms := e.analyzer.Terms(question)
+	q := &query{}
+	byUnit := map[int]*unit{}
+	var order []int
+	for _, t := range terms {
+		if t.Kind == analysis.Phrase || (t.Kind == analysis.Concept && t.Span > 1) {
+			continue // phrases credit units, they do not define them
+		}
+		u := byUnit[t.Unit]
+		if u == nil {
+			u = &unit{surface: t.Surface}
+			byUnit[t.Unit] = u
+			order = append(order, t.Unit)
+		}
+		u.terms = append(u.terms, t)
+	}
+	// Typo correction for words neither the index nor the glossary knows.
+	if e.tuning.Fuzzy {
+		for _, id := range order {
+			u := byUnit[id]
+			w := u.terms[0]
+			if w.Kind != analysis.Word || e.ix.DocFreq(w.Text) > 0 || hasKind(u.terms, analysis.Concept) || !fuzzyCandidate(w.Text) {
+				continue
+			}
+			for _, c := range e.corrections(w.Text) {
+				ft := analysis.Term{Text: c, Kind: analysis.Fuzzy, Unit: id, Span: 1, Surface: w.Surface}
+				terms = append(terms, ft)
+				u.terms = append(u.terms, ft)
+				if e.tuning.Features.Glossary {
+					for _, concept := range e.analyzer.Glossary().Lookup(c) {
+						ct := analysis.Term{Text: analysis.ConceptPrefix + concept, Kind: analysis.Fuzzy, Unit: id, Span: 1, Surface: w.Surface}
+						terms = append(terms, ct)
+						u.terms = append(u.terms, ct)
+					}
+				}
+			}
+		}
+	}
+	maxIDF := e.ix.MaxIDF()
+	for _, id := range order {
+		u := byUnit[id]
+		u.weight = maxIDF
+		for _, t := range u.terms {
+			if t.Kind == analysis.Bigram || t.Kind == analysis.Part {
+				continue
+			}
+			if df := e.ix.DocFreq(t.Text); df > 0 {
+				u.known = true
+				u.weight = min(u.weight, e.ix.IDF(t.Text))
+			}
+			if t.Kind == analysis.Concept {
+				u.known = true
+			}
+		}
+		q.units = append(q.units, u)
+	}
+	for _, t := range terms {
+		q.terms = append(q.terms, index.QueryTerm{Text: t.Text, Weight: kindWeight[t.Kind]})
+	}
+	q.all = terms
+	return q
+}
+
+func hasKind(ts []analysis.Term, k analysis.Kind) bool {
+	for _, t := range ts {
+		if t.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// coverage is the idf-weighted share of the question's content words that
+// document doc answers, each word credited by its best evidence: the word or
+// its concept (1), a phrase containing it (1), a spelling correction (0.8),
+// its parts (0.8 × share), its bigrams (0.6 × share).
+func (e *engine) coverage(q *query, doc int) float64 {
+	phraseUnits := map[int]bool{}
+	for _, t := range q.all {
+		if (t.Kind == analysis.Phrase || t.Kind == analysis.Concept && t.Span > 1) && e.ix.Contains(doc, t.Text) {
+			for u := t.Unit; u < t.Unit+t.Span; u++ {
+				phraseUnits[u] = true
+			}
+		}
+	}
+	var got, total float64
+	for _, u := range q.units {
+		total += u.weight
+		credit := 0.0
+		var parts, partsHit, bis, bisHit float64
+		for _, t := range u.terms {
+			hit := e.ix.Contains(doc, t.Text)
+			switch t.Kind {
+			case analysis.Word, analysis.Concept:
+				if hit {
+					credit = 1
+				}
+				if phraseUnits[t.Unit] {
+					credit = 1
+				}
+			case analysis.Fuzzy:
+				if hit {
+					credit = max(credit, 0.8)
+				}
+			case analysis.Part:
+				parts++
+				if hit {
+					partsHit++
+				}
+			case analysis.Bigram:
+				bis++
+				if hit {
+					bisHit++
+				}
+			}
+		}
+		if parts > 0 {
+			credit = max(credit, 0.8*partsHit/parts)
+		}
+		if bis > 0 {
+			credit = max(credit, 0.6*bisHit/bis)
+		}
+		got += u.weight * credit
+	}
+	if total == 0 {
+		return 0
+	}
+	return got / total
+}
+
+// knownShare is the idf-weighted share of content words the knowledge base or
+// the glossary knows at all.
+func (q *query) knownShare() float64 {
+	var known, total float64
+	for _, u := range q.units {
+		total += u.weight
+		if u.known {
+			known += u.weight
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return known / total
+}
+
+// confidence maps the evidence for one answer to [0,1]. See the package
+// documentation for the reasoning.
+func confidence(coverage, known, score float64) float64 {
+	sat := score / (score + 8)
+	c := 0.6*coverage + 0.25*known + 0.15*sat
+	return math.Max(0, math.Min(1, c))
+}
