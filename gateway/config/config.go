@@ -1,0 +1,405 @@
+// Package config holds kubemedic's configuration: one YAML file, then
+// KUBEMEDIC_* environment variables on top, then defaults for whatever is
+// still unset. Every binary (the all-in-one kubemedic and each service) reads
+// the same file and uses the sections it needs.
+//
+// Secrets (Slack signing secret, bot token, API tokens) are never written in
+// the file itself: the file names a file that holds them, or the environment
+// carries them, so a Config is always safe to log.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/yaml"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	// DataDir holds the embedded NATS store, the local gateway address and
+	// token files. Default: <user cache dir>/kubemedic.
+	DataDir string `json:"data_dir,omitempty"`
+	// Kubeconfig is the kubeconfig of the default cluster. Default: none
+	// (services that need a cluster report it instead of failing).
+	Kubeconfig string `json:"kubeconfig,omitempty"`
+	// Clusters lists the clusters kubemedic watches. When empty and
+	// Kubeconfig is set, one cluster named "default" is used.
+	Clusters []Cluster `json:"clusters,omitempty"`
+	Log      Log       `json:"log,omitempty"`
+	NATS     NATS      `json:"nats,omitempty"`
+	Gateway  Gateway   `json:"gateway,omitempty"`
+	Admin    Admin     `json:"admin,omitempty"`
+	Bot      Bot       `json:"bot,omitempty"`
+	Tracing  Tracing   `json:"tracing,omitempty"`
+	// Knowledge configures the knowledge base.
+	Knowledge Knowledge `json:"knowledge,omitempty"`
+}
+
+// Cluster is one watched cluster.
+type Cluster struct {
+	// Name is the kubemedic cluster name. Required, unique.
+	Name string `json:"name"`
+	// Provider is generic, tke, aks or nks. Default: generic.
+	Provider string `json:"provider,omitempty"`
+	// Kubeconfig is the kubeconfig file for the cluster. Required.
+	Kubeconfig string `json:"kubeconfig"`
+	// Context selects a kubeconfig context; empty means the current one.
+	Context string `json:"context,omitempty"`
+	// Labels are free-form labels (team, env...).
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+// Log configures structured logging.
+type Log struct {
+	// Level is debug, info, warn or error. Default: info.
+	Level string `json:"level,omitempty"`
+	// Format is text or json. Default: text.
+	Format string `json:"format,omitempty"`
+}
+
+// NATS configures the message bus.
+type NATS struct {
+	// URL of an external NATS server. Empty means: start an embedded
+	// nats-server (only the all-in-one kubemedic serve does that; a single
+	// service binary requires a URL).
+	URL string `json:"url,omitempty"`
+	// Listen is the embedded server's client address. Default:
+	// 127.0.0.1:0 (a free port; it is written to <data_dir>/nats.url).
+	Listen string `json:"listen,omitempty"`
+	// RequestTimeout bounds one internal request. Default: 10s.
+	RequestTimeout Duration `json:"request_timeout,omitempty"`
+	// CredentialsFile is a NATS credentials file for an external server.
+	CredentialsFile string `json:"credentials_file,omitempty"`
+}
+
+// Gateway configures the public Connect/gRPC API.
+type Gateway struct {
+	// Addr is the listen address. Default: 127.0.0.1:7070.
+	Addr string `json:"addr,omitempty"`
+	// Tokens are the API bearer tokens the gateway accepts. The all-in-one
+	// server also creates a local admin token in <data_dir>/gateway/token.
+	Tokens []Token `json:"tokens,omitempty"`
+}
+
+// Token is one API bearer token and who it stands for.
+type Token struct {
+	// Name identifies the token in logs and audit records. Required.
+	Name string `json:"name"`
+	// File holds the secret token value (first line). Required unless Env is
+	// set.
+	File string `json:"file,omitempty"`
+	// Env names an environment variable holding the token value.
+	Env string `json:"env,omitempty"`
+	// KubernetesUser and KubernetesGroups are the identity writes made with
+	// this token impersonate.
+	KubernetesUser   string   `json:"kubernetes_user,omitempty"`
+	KubernetesGroups []string `json:"kubernetes_groups,omitempty"`
+	// Trusted tokens (the Slack bot's) may act on behalf of the person named
+	// in a request; other tokens always act as themselves.
+	Trusted bool `json:"trusted,omitempty"`
+}
+
+// Admin configures the liveness/readiness/metrics HTTP endpoint.
+type Admin struct {
+	// Addr is the listen address. Default: 127.0.0.1:7071. "off" disables it.
+	Addr string `json:"addr,omitempty"`
+}
+
+// Bot configures the Slack app.
+type Bot struct {
+	// Addr is where Slack's HTTP requests arrive. Default: 127.0.0.1:7072.
+	Addr string `json:"addr,omitempty"`
+	// SigningSecretFile holds the Slack signing secret. Env:
+	// KUBEMEDIC_SLACK_SIGNING_SECRET. Without it the bot's HTTP endpoint
+	// refuses every request.
+	SigningSecretFile string `json:"signing_secret_file,omitempty"`
+	// BotTokenFile holds the Slack bot token (xoxb-...). Env:
+	// KUBEMEDIC_SLACK_BOT_TOKEN.
+	BotTokenFile string `json:"bot_token_file,omitempty"`
+	// GatewayURL is the gateway the bot calls. Default: http://<gateway.addr>.
+	GatewayURL string `json:"gateway_url,omitempty"`
+	// GatewayTokenFile holds the bot's gateway token. Env:
+	// KUBEMEDIC_GATEWAY_TOKEN. The all-in-one server wires it itself.
+	GatewayTokenFile string `json:"gateway_token_file,omitempty"`
+	// Language is the default reply language: ko or en. Default: ko.
+	Language string `json:"language,omitempty"`
+}
+
+// Tracing configures OpenTelemetry tracing.
+type Tracing struct {
+	// Exporter is none, stdout or otlp. Default: none.
+	Exporter string `json:"exporter,omitempty"`
+	// Endpoint is the OTLP/HTTP endpoint (host:port) for exporter otlp.
+	Endpoint string `json:"endpoint,omitempty"`
+	// Insecure sends OTLP over plain HTTP.
+	Insecure bool `json:"insecure,omitempty"`
+	// SampleRatio is the share of traces kept, 0..1. Default: 1.
+	SampleRatio *float64 `json:"sample_ratio,omitempty"`
+}
+
+// Knowledge configures the knowledge base.
+type Knowledge struct {
+	// Dirs are extra runbook directories loaded at start, after the embedded
+	// runbooks.
+	Dirs []string `json:"dirs,omitempty"`
+}
+
+// Duration is a time.Duration written as "10s", "1m30s" in YAML.
+type Duration struct{ time.Duration }
+
+// UnmarshalJSON parses a Go duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (want e.g. \"10s\"): %w", s, err)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalJSON writes the duration as a Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + d.String() + `"`), nil
+}
+
+// Load reads the YAML file at path (when path is not empty), applies the
+// environment and defaults, and validates the result.
+func Load(path string) (*Config, error) {
+	return LoadWithEnv(path, os.LookupEnv)
+}
+
+// LoadWithEnv is Load with an explicit environment lookup, for tests.
+func LoadWithEnv(path string, lookup func(string) (string, bool)) (*Config, error) {
+	c := &Config{}
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("reading config: %w", err)
+		}
+		if err := yaml.UnmarshalStrict(b, c); err != nil {
+			return nil, fmt.Errorf("parsing config %s: %w", path, err)
+		}
+	}
+	if err := c.applyEnv(lookup); err != nil {
+		return nil, err
+	}
+	if err := c.setDefaults(); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", displayPath(path), err)
+	}
+	return c, nil
+}
+
+func displayPath(p string) string {
+	if p == "" {
+		return "(defaults and environment)"
+	}
+	return p
+}
+
+// EnvVars lists the environment variables Load understands and the field each
+// one sets.
+var EnvVars = []struct {
+	Name, Field string
+	set         func(c *Config, v string) error
+}{
+	{"KUBEMEDIC_DATA_DIR", "data_dir", func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{"KUBEMEDIC_KUBECONFIG", "kubeconfig", func(c *Config, v string) error { c.Kubeconfig = v; return nil }},
+	{"KUBEMEDIC_LOG_LEVEL", "log.level", func(c *Config, v string) error { c.Log.Level = v; return nil }},
+	{"KUBEMEDIC_LOG_FORMAT", "log.format", func(c *Config, v string) error { c.Log.Format = v; return nil }},
+	{"KUBEMEDIC_NATS_URL", "nats.url", func(c *Config, v string) error { c.NATS.URL = v; return nil }},
+	{"KUBEMEDIC_NATS_LISTEN", "nats.listen", func(c *Config, v string) error { c.NATS.Listen = v; return nil }},
+	{"KUBEMEDIC_NATS_REQUEST_TIMEOUT", "nats.request_timeout", func(c *Config, v string) error {
+		return c.NATS.RequestTimeout.UnmarshalJSON([]byte(v))
+	}},
+	{"KUBEMEDIC_NATS_CREDENTIALS_FILE", "nats.credentials_file", func(c *Config, v string) error { c.NATS.CredentialsFile = v; return nil }},
+	{"KUBEMEDIC_GATEWAY_ADDR", "gateway.addr", func(c *Config, v string) error { c.Gateway.Addr = v; return nil }},
+	{"KUBEMEDIC_ADMIN_ADDR", "admin.addr", func(c *Config, v string) error { c.Admin.Addr = v; return nil }},
+	{"KUBEMEDIC_BOT_ADDR", "bot.addr", func(c *Config, v string) error { c.Bot.Addr = v; return nil }},
+	{"KUBEMEDIC_BOT_GATEWAY_URL", "bot.gateway_url", func(c *Config, v string) error { c.Bot.GatewayURL = v; return nil }},
+	{"KUBEMEDIC_BOT_LANGUAGE", "bot.language", func(c *Config, v string) error { c.Bot.Language = v; return nil }},
+	{"KUBEMEDIC_TRACING_EXPORTER", "tracing.exporter", func(c *Config, v string) error { c.Tracing.Exporter = v; return nil }},
+	{"KUBEMEDIC_TRACING_ENDPOINT", "tracing.endpoint", func(c *Config, v string) error { c.Tracing.Endpoint = v; return nil }},
+	{"KUBEMEDIC_KB_DIRS", "knowledge.dirs (separated by the OS list separator)", func(c *Config, v string) error {
+		c.Knowledge.Dirs = filepath.SplitList(v)
+		return nil
+	}},
+}
+
+func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
+	for _, e := range EnvVars {
+		v, ok := lookup(e.Name)
+		if !ok || v == "" {
+			continue
+		}
+		if err := e.set(c, v); err != nil {
+			return fmt.Errorf("environment %s: %w", e.Name, err)
+		}
+	}
+	return nil
+}
+
+// Default addresses.
+const (
+	DefaultGatewayAddr = "127.0.0.1:7070"
+	DefaultAdminAddr   = "127.0.0.1:7071"
+	DefaultBotAddr     = "127.0.0.1:7072"
+)
+
+func (c *Config) setDefaults() error {
+	if c.DataDir == "" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return fmt.Errorf("no data_dir configured and no user cache dir: %w (set KUBEMEDIC_DATA_DIR)", err)
+		}
+		c.DataDir = filepath.Join(dir, "kubemedic")
+	}
+	if c.Log.Level == "" {
+		c.Log.Level = "info"
+	}
+	if c.Log.Format == "" {
+		c.Log.Format = "text"
+	}
+	if c.NATS.Listen == "" {
+		c.NATS.Listen = "127.0.0.1:0"
+	}
+	if c.NATS.RequestTimeout.Duration == 0 {
+		c.NATS.RequestTimeout.Duration = 10 * time.Second
+	}
+	if c.Gateway.Addr == "" {
+		c.Gateway.Addr = DefaultGatewayAddr
+	}
+	if c.Admin.Addr == "" {
+		c.Admin.Addr = DefaultAdminAddr
+	}
+	if c.Bot.Addr == "" {
+		c.Bot.Addr = DefaultBotAddr
+	}
+	if c.Bot.Language == "" {
+		c.Bot.Language = "ko"
+	}
+	if c.Tracing.Exporter == "" {
+		c.Tracing.Exporter = "none"
+	}
+	if c.Tracing.SampleRatio == nil {
+		one := 1.0
+		c.Tracing.SampleRatio = &one
+	}
+	for i := range c.Clusters {
+		if c.Clusters[i].Provider == "" {
+			c.Clusters[i].Provider = "generic"
+		}
+	}
+	if len(c.Clusters) == 0 && c.Kubeconfig != "" {
+		c.Clusters = []Cluster{{Name: "default", Provider: "generic", Kubeconfig: c.Kubeconfig}}
+	}
+	return nil
+}
+
+// Validate reports every invalid setting at once.
+func (c *Config) Validate() error {
+	var errs []error
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log.level %q: want debug, info, warn or error", c.Log.Level))
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("log.format %q: want text or json", c.Log.Format))
+	}
+	for name, addr := range map[string]string{"gateway.addr": c.Gateway.Addr, "bot.addr": c.Bot.Addr, "nats.listen": c.NATS.Listen} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			errs = append(errs, fmt.Errorf("%s %q: want host:port: %v", name, addr, err))
+		}
+	}
+	if c.Admin.Addr != "off" {
+		if _, _, err := net.SplitHostPort(c.Admin.Addr); err != nil {
+			errs = append(errs, fmt.Errorf("admin.addr %q: want host:port or off: %v", c.Admin.Addr, err))
+		}
+	}
+	switch c.Bot.Language {
+	case "ko", "en":
+	default:
+		errs = append(errs, fmt.Errorf("bot.language %q: want ko or en", c.Bot.Language))
+	}
+	switch c.Tracing.Exporter {
+	case "none", "stdout":
+	case "otlp":
+		if c.Tracing.Endpoint == "" {
+			errs = append(errs, errors.New("tracing.endpoint is required when tracing.exporter is otlp"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("tracing.exporter %q: want none, stdout or otlp", c.Tracing.Exporter))
+	}
+	if r := *c.Tracing.SampleRatio; r < 0 || r > 1 {
+		errs = append(errs, fmt.Errorf("tracing.sample_ratio %v: want a number from 0 to 1", r))
+	}
+	seen := map[string]bool{}
+	for i, cl := range c.Clusters {
+		switch {
+		case cl.Name == "":
+			errs = append(errs, fmt.Errorf("clusters[%d].name is required", i))
+		case seen[cl.Name]:
+			errs = append(errs, fmt.Errorf("clusters[%d].name %q is used twice", i, cl.Name))
+		}
+		seen[cl.Name] = true
+		if cl.Kubeconfig == "" {
+			errs = append(errs, fmt.Errorf("clusters[%d] (%s): kubeconfig is required", i, cl.Name))
+		}
+		switch cl.Provider {
+		case "generic", "tke", "aks", "nks":
+		default:
+			errs = append(errs, fmt.Errorf("clusters[%d] (%s): provider %q: want generic, tke, aks or nks", i, cl.Name, cl.Provider))
+		}
+	}
+	for i, t := range c.Gateway.Tokens {
+		if t.Name == "" {
+			errs = append(errs, fmt.Errorf("gateway.tokens[%d].name is required", i))
+		}
+		if t.File == "" && t.Env == "" {
+			errs = append(errs, fmt.Errorf("gateway.tokens[%d] (%s): set file or env (token values never go in the config file)", i, t.Name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// LocalGatewayDir is where a running gateway records its address and the
+// local admin token, so client commands find them.
+func (c *Config) LocalGatewayDir() string { return filepath.Join(c.DataDir, "gateway") }
+
+// NATSStoreDir is the embedded nats-server's JetStream store.
+func (c *Config) NATSStoreDir() string { return filepath.Join(c.DataDir, "nats") }
+
+// ReadSecret returns the first line of a secret file, or the environment
+// variable env when it is set. Empty name and env give "".
+func ReadSecret(file, env string) (string, error) {
+	if env != "" {
+		if v, ok := os.LookupEnv(env); ok && v != "" {
+			return strings.TrimSpace(v), nil
+		}
+	}
+	if file == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("reading secret: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	line = strings.TrimSpace(line)
+	if line == "" {
+		return "", fmt.Errorf("secret file %s is empty", file)
+	}
+	return line, nil
+}

@@ -1,0 +1,130 @@
+// Package gateway serves kubemedic's public API. One port speaks gRPC,
+// gRPC-Web and Connect (JSON or binary) through Connect handlers, plus the
+// standard gRPC health protocol and server reflection, so grpc-go clients,
+// browsers and grpcurl all work.
+//
+// The gateway holds no state and never talks to Kubernetes: it authenticates
+// the caller (bearer tokens), checks requests, fixes the acting identity for
+// writes, and forwards each call over NATS to the service that owns it (see
+// package natsrpc). Scale it by running more replicas.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"connectrpc.com/connect"
+	"connectrpc.com/grpcreflect"
+	"connectrpc.com/otelconnect"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
+)
+
+// Options configures a Server.
+type Options struct {
+	// Bus forwards calls to the services. Required.
+	Bus bus
+	// Ready reports whether the bus is usable; it drives the health service.
+	// Required.
+	Ready func() bool
+	// Credentials are the accepted API tokens. At least one is required.
+	Credentials []Credential
+	// Logger is required.
+	Logger *slog.Logger
+}
+
+// Server is the public API server.
+type Server struct {
+	handler http.Handler
+	log     *slog.Logger
+}
+
+// ServiceNames are the public API services, as reflection lists them.
+var ServiceNames = []string{
+	kubemedicv1connect.KnowledgeServiceName,
+	kubemedicv1connect.DiagnosisServiceName,
+	kubemedicv1connect.RemediationServiceName,
+	kubemedicv1connect.FleetServiceName,
+}
+
+// New validates o and builds the server.
+func New(o Options) (*Server, error) {
+	switch {
+	case o.Bus == nil:
+		return nil, errors.New("gateway: Options.Bus is required")
+	case o.Ready == nil:
+		return nil, errors.New("gateway: Options.Ready is required")
+	case o.Logger == nil:
+		return nil, errors.New("gateway: Options.Logger is required")
+	case len(o.Credentials) == 0:
+		return nil, errors.New("gateway: at least one API credential is required")
+	}
+	auth, err := newAuthenticator(o.Credentials)
+	if err != nil {
+		return nil, err
+	}
+	otelInterceptor, err := otelconnect.NewInterceptor(otelconnect.WithoutServerPeerAttributes())
+	if err != nil {
+		return nil, fmt.Errorf("gateway: tracing interceptor: %w", err)
+	}
+	opts := []connect.HandlerOption{
+		connect.WithInterceptors(otelInterceptor, auth.interceptor()),
+		connect.WithReadMaxBytes(4 << 20),
+	}
+	mux := http.NewServeMux()
+	mux.Handle(kubemedicv1connect.NewKnowledgeServiceHandler(&knowledgeHandler{bus: o.Bus}, opts...))
+	mux.Handle(kubemedicv1connect.NewDiagnosisServiceHandler(&diagnosisHandler{bus: o.Bus}, opts...))
+	mux.Handle(kubemedicv1connect.NewRemediationServiceHandler(&remediationHandler{bus: o.Bus}, opts...))
+	mux.Handle(kubemedicv1connect.NewFleetServiceHandler(&fleetHandler{bus: o.Bus}, opts...))
+
+	health := &healthService{services: map[string]bool{}, ready: o.Ready, interval: time.Second}
+	for _, n := range ServiceNames {
+		health.services[n] = true
+	}
+	mux.Handle(healthCheckProcedure, connect.NewUnaryHandler(healthCheckProcedure, health.check))
+	mux.Handle(healthWatchProcedure, connect.NewServerStreamHandler(healthWatchProcedure, health.watch))
+
+	reflector := grpcreflect.NewStaticReflector(append([]string{healthpb.Health_ServiceDesc.ServiceName}, ServiceNames...)...)
+	mux.Handle(grpcreflect.NewHandlerV1(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+
+	return &Server{handler: mux, log: o.Logger}, nil
+}
+
+// Handler returns the HTTP handler serving every protocol.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve serves on l until ctx ends, then shuts down gracefully (in-flight
+// calls get up to 10 seconds).
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	protocols := new(http.Protocols)
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true) // gRPC without TLS (h2c)
+	srv := &http.Server{
+		Handler:           s.handler,
+		Protocols:         protocols,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	s.log.Info("gateway listening", "addr", l.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("gateway: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("gateway shutdown: %w", err)
+	}
+	return nil
+}
