@@ -1,14 +1,234 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
 	"github.com/spf13/cobra"
+
+	"github.com/kubemedic/kubemedic/services/knowledge"
+	"github.com/kubemedic/kubemedic/services/knowledge/evaluation"
+	"github.com/kubemedic/kubemedic/services/knowledge/faqimport"
 )
 
-// newKBCommand returns the `kubemedic kb` command group: import, eval, list.
+// newKBCommand returns `kubemedic kb`: import, eval and list.
 func newKBCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "kb",
-		Short: "지식 베이스 관리 (Manage the knowledge base)",
+		Short: "지식 베이스 관리: 가져오기, 평가, 목록 (manage the knowledge base)",
 	}
+	cmd.AddCommand(newKBImportCommand(), newKBEvalCommand(), newKBListCommand())
+	return cmd
+}
+
+func newKBImportCommand() *cobra.Command {
+	var (
+		out      string
+		provider string
+		force    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "import FILE...",
+		Short: "Markdown/텍스트 FAQ 문서를 런북으로 변환합니다 (convert FAQ documents into runbooks)",
+		Long: `질문 다음에 답변이 오는 FAQ 문서(Markdown 제목 또는 물음표로 끝나는 질문 줄)를 런북 형식 파일로 바꿉니다.
+--out 이 없으면 결과를 표준 출력에 씁니다. 만든 디렉터리는 --kb-dir 로 불러올 수 있습니다.
+
+Turns FAQ documents (questions followed by answers: Markdown headings, "Q:" lines, or lines ending in "?")
+into runbook-format Markdown files in --out (stdout when --out is not given). Load them with --kb-dir.`,
+		Example: `  kubemedic kb import --provider tke --out ./kb faq.md notes.txt
+  kubemedic serve --kb-dir ./kb`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := (knowledge.Filter{Provider: provider}).Validate(); err != nil {
+				return fmt.Errorf("--provider: %w", err)
+			}
+			if out != "" {
+				if err := os.MkdirAll(out, 0o755); err != nil {
+					return fmt.Errorf("create --out directory: %w", err)
+				}
+			}
+			var failed []string
+			written := 0
+			for _, file := range args {
+				n, err := importFile(cmd, file, out, provider, force)
+				written += n
+				if err != nil {
+					fmt.Fprintln(cmd.ErrOrStderr(), err)
+					failed = append(failed, file)
+				}
+			}
+			if out != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%d개 항목을 %s 에 썼습니다 (wrote %d entries to %s)\n", written, out, written, out)
+			}
+			if len(failed) > 0 {
+				return fmt.Errorf("import failed for %d file(s): %s", len(failed), strings.Join(failed, ", "))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "directory to write runbook files to (default: stdout)")
+	cmd.Flags().StringVar(&provider, "provider", "generic", "provider of the imported entries: generic, tke, aks, nks")
+	cmd.Flags().BoolVar(&force, "force", false, "overwrite existing files in --out")
+	return cmd
+}
+
+// importFile converts one file and writes its entries; it returns how many
+// were written.
+func importFile(cmd *cobra.Command, file, out, provider string, force bool) (int, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", file, err)
+	}
+	entries, problems := faqimport.Convert(file, data, faqimport.Options{Provider: provider})
+	for _, p := range problems {
+		fmt.Fprintln(cmd.ErrOrStderr(), p)
+	}
+	if len(entries) == 0 {
+		return 0, fmt.Errorf("%s: no question/answer pairs found", file)
+	}
+	n := 0
+	for _, e := range entries {
+		md, err := e.Markdown()
+		if err != nil {
+			return n, fmt.Errorf("%s:%d: %w", file, e.Origin.BodyLine, err)
+		}
+		if out == "" {
+			if _, err := cmd.OutOrStdout().Write(md); err != nil {
+				return n, err
+			}
+			n++
+			continue
+		}
+		path := filepath.Join(out, e.ID+".md")
+		flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+		if force {
+			flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		}
+		f, err := os.OpenFile(path, flags, 0o644)
+		if errors.Is(err, os.ErrExist) {
+			return n, fmt.Errorf("%s already exists; use --force to overwrite", path)
+		}
+		if err != nil {
+			return n, err
+		}
+		_, werr := f.Write(md)
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return n, fmt.Errorf("write %s: %w", path, werr)
+		}
+		n++
+	}
+	return n, nil
+}
+
+func newKBEvalCommand() *cobra.Command {
+	var (
+		devFiles []string
+		kbDirs   []string
+		ablation bool
+	)
+	cmd := &cobra.Command{
+		Use:   "eval --dev FILE...",
+		Short: "질문 세트로 검색 품질을 측정합니다 (measure answer quality)",
+		Long: `JSON Lines 질문 파일마다 top-1 정확도, MRR@3, 범위 밖 질문 거절률을 출력하고, 단계별 비교(ablation)도 보여 줍니다.
+
+For each JSON Lines case file prints top-1 accuracy, MRR@3, out-of-domain refusal and false refusals,
+every failing question, and an ablation table from a whole-word baseline to the full pipeline.`,
+		Example: `  kubemedic kb eval --dev ../shared/eval/faq-dev.jsonl --dev services/knowledge/testdata/eval/tke.jsonl`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			devFiles = append(devFiles, args...)
+			if len(devFiles) == 0 {
+				return errors.New("no case files: pass --dev FILE (JSON Lines with id, q, must, ood, expect)")
+			}
+			kb, err := openKnowledge(cmd.Context(), kbDirs, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			var all []evaluation.Case
+			for _, f := range devFiles {
+				cases, err := evaluation.ReadFile(f)
+				if err != nil {
+					return err
+				}
+				all = append(all, cases...)
+				evaluation.Run(cmd.Context(), f, kb, cases).WriteSummary(w)
+				fmt.Fprintln(w)
+			}
+			if len(devFiles) > 1 {
+				r := evaluation.Run(cmd.Context(), "all files", kb, all)
+				r.Outcomes = nil // failures were listed per file
+				r.WriteSummary(w)
+				fmt.Fprintln(w)
+			}
+			if !ablation {
+				return nil
+			}
+			entries := kb.Entries(knowledge.Filter{})
+			for _, f := range devFiles {
+				cases, _ := evaluation.ReadFile(f)
+				reports, err := evaluation.Ablation(cmd.Context(), entries, cases, evaluation.Variants())
+				if err != nil {
+					return err
+				}
+				evaluation.WriteTable(w, "ablation: "+f, reports)
+				fmt.Fprintln(w)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVar(&devFiles, "dev", nil, "JSON Lines case file (repeatable)")
+	cmd.Flags().StringArrayVar(&kbDirs, "kb-dir", nil, "extra knowledge directory of runbooks (repeatable)")
+	cmd.Flags().BoolVar(&ablation, "ablation", true, "also print the ablation table")
+	return cmd
+}
+
+func newKBListCommand() *cobra.Command {
+	var (
+		kbDirs []string
+		filter knowledge.Filter
+	)
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "지식 베이스 항목과 불러오기 문제를 보여 줍니다 (list entries and load problems)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := filter.Validate(); err != nil {
+				return err
+			}
+			kb, err := openKnowledge(cmd.Context(), kbDirs, io.Discard)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tPROVIDER\tAREA\tTITLE")
+			entries := kb.Entries(filter)
+			for _, e := range entries {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.ID, e.Provider, e.Origin.Area, e.TitleKo)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "\n%d개 항목 (%d entries)\n", len(entries), len(entries))
+			if problems := kb.Problems(); len(problems) > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "\n불러오기 문제 %d건 (load problems):\n", len(problems))
+				for _, p := range problems {
+					fmt.Fprintf(cmd.ErrOrStderr(), "  %v\n", p)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVar(&kbDirs, "kb-dir", nil, "extra knowledge directory of runbooks (repeatable)")
+	cmd.Flags().StringVar(&filter.Provider, "provider", "", "only this provider: generic, tke, aks, nks")
+	cmd.Flags().StringVar(&filter.Area, "area", "", "only this runbook directory (tke, aks, nks, troubleshooting, administration)")
+	cmd.Flags().StringVar(&filter.Tag, "tag", "", "only entries with this tag")
+	cmd.Flags().StringVar(&filter.Finding, "finding", "", "only entries for this finding code")
 	return cmd
 }
