@@ -272,7 +272,7 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 			Body:       e.Body,
 			Source:     e.Source,
 			Score:      round3(h.Score),
-			Confidence: round3(confidence(eng.coverage(q, h.Doc), known, h.Score)),
+			Confidence: round3(confidence(eng.coverage(q, h.Doc), known, q.concepts, h.Score)),
 			Provider:   e.Provider,
 		})
 	}

@@ -218,6 +218,7 @@ func (e *engine) corrections(w string) []string {
 
 // unit is one content word of the question with the terms derived from it.
 type unit struct {
+	id      int // analysis.Term.Unit
 	surface string
 	terms   []analysis.Term
 	weight  float64 // idf of its best-known form
@@ -229,6 +230,8 @@ type query struct {
 	terms []index.QueryTerm
 	units []*unit
 	all   []analysis.Term
+	// concepts is the number of units with a glossary concept.
+	concepts int
 }
 
 func (e *engine) parse(question string) *query {
@@ -242,7 +245,7 @@ func (e *engine) parse(question string) *query {
 		}
 		u := byUnit[t.Unit]
 		if u == nil {
-			u = &unit{surface: t.Surface}
+			u = &unit{id: t.Unit, surface: t.Surface}
 			byUnit[t.Unit] = u
 			order = append(order, t.Unit)
 		}
@@ -287,6 +290,9 @@ func (e *engine) parse(question string) *query {
 			}
 		}
 		q.units = append(q.units, u)
+		if hasKind(u.terms, analysis.Concept) {
+			q.concepts++
+		}
 	}
 	for _, t := range terms {
 		q.terms = append(q.terms, index.QueryTerm{Text: t.Text, Weight: kindWeight[t.Kind]})
@@ -305,61 +311,62 @@ func hasKind(ts []analysis.Term, k analysis.Kind) bool {
 }
 
 // coverage is the idf-weighted share of the question's content words that
-// document doc answers, each word credited by its best evidence: the word or
-// its concept (1), a phrase containing it (1), a spelling correction (0.8),
-// its parts (0.8 × share), its bigrams (0.6 × share).
+// document doc answers (see unitCredit).
 func (e *engine) coverage(q *query, doc int) float64 {
-	phraseUnits := map[int]bool{}
-	for _, t := range q.all {
-		if (t.Kind == analysis.Phrase || t.Kind == analysis.Concept && t.Span > 1) && e.ix.Contains(doc, t.Text) {
-			for u := t.Unit; u < t.Unit+t.Span; u++ {
-				phraseUnits[u] = true
-			}
-		}
-	}
 	var got, total float64
 	for _, u := range q.units {
 		total += u.weight
-		credit := 0.0
-		var parts, partsHit, bis, bisHit float64
-		for _, t := range u.terms {
-			hit := e.ix.Contains(doc, t.Text)
-			switch t.Kind {
-			case analysis.Word, analysis.Concept:
-				if hit {
-					credit = 1
-				}
-				if phraseUnits[t.Unit] {
-					credit = 1
-				}
-			case analysis.Fuzzy:
-				if hit {
-					credit = max(credit, 0.8)
-				}
-			case analysis.Part:
-				parts++
-				if hit {
-					partsHit++
-				}
-			case analysis.Bigram:
-				bis++
-				if hit {
-					bisHit++
-				}
-			}
-		}
-		if parts > 0 {
-			credit = max(credit, 0.8*partsHit/parts)
-		}
-		if bis > 0 {
-			credit = max(credit, 0.6*bisHit/bis)
-		}
-		got += u.weight * credit
+		got += u.weight * e.unitCredit(q, u, doc)
 	}
 	if total == 0 {
 		return 0
 	}
 	return got / total
+}
+
+// unitCredit is how well document doc answers one content word, by its best
+// evidence: the word or its concept (1), a phrase containing it (1), a
+// spelling correction (0.8), its parts (0.8 × share), its bigrams (0.6 ×
+// share).
+func (e *engine) unitCredit(q *query, u *unit, doc int) float64 {
+	for _, t := range q.all {
+		if (t.Kind == analysis.Phrase || t.Kind == analysis.Concept && t.Span > 1) &&
+			u.id >= t.Unit && u.id < t.Unit+t.Span && e.ix.Contains(doc, t.Text) {
+			return 1
+		}
+	}
+	credit := 0.0
+	var parts, partsHit, bis, bisHit float64
+	for _, t := range u.terms {
+		hit := e.ix.Contains(doc, t.Text)
+		switch t.Kind {
+		case analysis.Word, analysis.Concept:
+			if hit {
+				return 1
+			}
+		case analysis.Fuzzy:
+			if hit {
+				credit = max(credit, 0.8)
+			}
+		case analysis.Part:
+			parts++
+			if hit {
+				partsHit++
+			}
+		case analysis.Bigram:
+			bis++
+			if hit {
+				bisHit++
+			}
+		}
+	}
+	if parts > 0 {
+		credit = max(credit, 0.8*partsHit/parts)
+	}
+	if bis > 0 {
+		credit = max(credit, 0.6*bisHit/bis)
+	}
+	return credit
 }
 
 // knownShare is the idf-weighted share of content words the knowledge base or
@@ -378,10 +385,24 @@ func (q *query) knownShare() float64 {
 	return known / total
 }
 
-// confidence maps the evidence for one answer to [0,1]. See the package
-// documentation for the reasoning.
-func confidence(coverage, known, score float64) float64 {
-	sat := score / (score + 8)
-	c := 0.6*coverage + 0.25*known + 0.15*sat
-	return math.Max(0, math.Min(1, c))
+// Coefficients of the confidence model, fitted by logistic regression on
+// labelled questions (faq-dev plus our own paraphrase and out-of-domain sets;
+// label 1 = the top answer is correct) and rounded. See the package
+// documentation.
+const (
+	confBias     = -4.37
+	confCoverage = 2.35
+	confKnown    = 1.72
+	confConcepts = 2.00
+	confScore    = 1.48
+)
+
+// confidence estimates the probability that the top answer is right from
+// four signals: coverage of the question by the answer, the share of the
+// question the knowledge base knows at all, how many question words are
+// Kubernetes concepts (capped at 3), and the BM25F score (log-scaled).
+func confidence(coverage, known float64, concepts int, score float64) float64 {
+	z := confBias + confCoverage*coverage + confKnown*known +
+		confConcepts*float64(min(concepts, 3))/3 + confScore*math.Log1p(score)/math.Log(51)
+	return 1 / (1 + math.Exp(-z))
 }

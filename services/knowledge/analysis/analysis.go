@@ -246,8 +246,10 @@ func (a *Analyzer) Terms(text string) []Term {
 }
 
 // appendConcepts adds the glossary concepts of a word: by surface form, by
-// key, and for an unknown long Hangul word by splitting it into two known
-// words (파드스케줄링 → 파드 + 스케줄링).
+// key, and for a Hangul word the glossary does not know, by its longest known
+// prefix of two or more syllables plus, when known, the rest — which catches
+// both compounds (파드스케줄링 → 파드 + 스케줄링) and conjugations the stemmer
+// leaves alone (쫓겨났 → 쫓겨, 늘려줘 → 늘려).
 func (a *Analyzer) appendConcepts(out []Term, surface, key string, unit int) []Term {
 	seen := map[string]bool{}
 	add := func(cs []string, from string) {
@@ -264,20 +266,18 @@ func (a *Analyzer) appendConcepts(out []Term, surface, key string, unit int) []T
 		return out
 	}
 	rs := []rune(key)
-	if len(rs) < 3 {
-		return out
-	}
-	for cut := 1; cut < len(rs); cut++ {
-		head, tail := string(rs[:cut]), string(rs[cut:])
-		hc, tc := a.glossary.Lookup(head), a.glossary.Lookup(tail)
-		if tc == nil {
-			tc = a.glossary.Lookup(korean.Stem(tail))
+	for cut := len(rs) - 1; cut >= 2; cut-- {
+		head := string(rs[:cut])
+		hc := a.glossary.Lookup(head)
+		if hc == nil {
+			continue
 		}
-		if hc != nil && tc != nil && (cut >= 2 || len(rs)-cut >= 2) {
-			add(hc, head)
+		add(hc, head)
+		tail := string(rs[cut:])
+		if tc := a.glossary.Lookup(korean.Stem(tail)); tc != nil && len(rs)-cut >= 2 {
 			add(tc, tail)
-			break
 		}
+		break
 	}
 	return out
 }
