@@ -1,0 +1,181 @@
+// Package launch is the common start-up of every kubemedic process: config,
+// structured logs, tracing, the admin endpoint (liveness, readiness,
+// metrics), the NATS connection, and graceful shutdown on SIGTERM/SIGINT.
+// A binary builds a Process, adds its components, and calls Run.
+package launch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/kubemedic/kubemedic/gateway/config"
+	"github.com/kubemedic/kubemedic/gateway/natsrpc"
+	"github.com/kubemedic/kubemedic/gateway/probe"
+	"github.com/kubemedic/kubemedic/gateway/telemetry"
+)
+
+// Version is the kubemedic version reported by every binary.
+var Version = "0.1.0-dev"
+
+// DefaultRequestTimeout bounds one internal request when nothing else does.
+const DefaultRequestTimeout = 10 * time.Second
+
+// Component is one long-running part of a process. Run must return when ctx
+// ends, after finishing its own graceful shutdown.
+type Component struct {
+	Name string
+	Run  func(ctx context.Context) error
+}
+
+// Process is a kubemedic process being started.
+type Process struct {
+	Name   string
+	Config *config.Config
+	Logger *slog.Logger
+	Probe  *probe.Probe
+
+	mu         sync.Mutex
+	components []Component
+	closers    []func()
+	shutdown   func(context.Context) error
+}
+
+// New sets up logging and tracing for the process called name.
+func New(ctx context.Context, name string, cfg *config.Config, logOut io.Writer) (*Process, error) {
+	log := telemetry.NewLogger(logOut, cfg.Log).With("service", name)
+	shutdown, err := telemetry.SetupTracing(ctx, cfg.Tracing, name, Version, logOut)
+	if err != nil {
+		return nil, err
+	}
+	return &Process{Name: name, Config: cfg, Logger: log, Probe: probe.New(), shutdown: shutdown}, nil
+}
+
+// ConnectNATS connects to url and registers the "nats" readiness check.
+func (p *Process) ConnectNATS(url string) (*natsrpc.Conn, error) {
+	if url == "" {
+		return nil, errors.New("no NATS URL: set nats.url in the config or KUBEMEDIC_NATS_URL (only `kubemedic serve` starts an embedded server)")
+	}
+	conn, err := natsrpc.Connect(url, natsrpc.ConnectOptions{
+		Name:            "kubemedic-" + p.Name,
+		CredentialsFile: p.Config.NATS.CredentialsFile,
+		Logger:          p.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.Probe.Add("nats", func() error {
+		if !conn.IsConnected() {
+			return fmt.Errorf("not connected (%s)", conn.Status())
+		}
+		return nil
+	})
+	p.OnClose(func() { _ = conn.Drain() })
+	return conn, nil
+}
+
+// Add registers components to run.
+func (p *Process) Add(c ...Component) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.components = append(p.components, c...)
+}
+
+// OnClose registers cleanup run after every component stopped, last
+// registered first.
+func (p *Process) OnClose(f func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closers = append(p.closers, f)
+}
+
+// Listen opens a TCP listener, with a message naming the setting to change
+// when the address is taken.
+func Listen(setting, addr string) (net.Listener, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s (%s): %w", addr, setting, err)
+	}
+	return l, nil
+}
+
+// Run serves the admin endpoint and every component until ctx ends, SIGTERM
+// or SIGINT arrives, or a component fails; then it stops them all and runs
+// the cleanups. It returns the first component error.
+func (p *Process) Run(ctx context.Context) error {
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	comps := p.components
+	if p.Config.Admin.Addr != "off" {
+		l, err := Listen("admin.addr / KUBEMEDIC_ADMIN_ADDR", p.Config.Admin.Addr)
+		if err != nil {
+			p.Close()
+			return err
+		}
+		comps = append([]Component{{Name: "admin", Run: func(ctx context.Context) error {
+			return p.Probe.Serve(ctx, l, p.Logger)
+		}}}, comps...)
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	errs := make(chan error, len(comps))
+	for _, c := range comps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := c.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				errs <- fmt.Errorf("%s: %w", c.Name, err)
+				cancel(err)
+			}
+		}()
+	}
+	p.Logger.Info("started", "version", Version, "components", len(comps))
+	<-ctx.Done()
+	p.Logger.Info("shutting down")
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		p.Logger.Error("components did not stop within 30s; exiting anyway")
+	}
+	p.Close()
+	select {
+	case err := <-errs:
+		return err
+	default:
+		return nil
+	}
+}
+
+// Close runs the cleanups and flushes traces. Run calls it; call it yourself
+// only when giving up before Run.
+func (p *Process) Close() {
+	p.mu.Lock()
+	closers := p.closers
+	p.closers = nil
+	p.mu.Unlock()
+	for i := len(closers) - 1; i >= 0; i-- {
+		closers[i]()
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.shutdown(sctx); err != nil {
+		p.Logger.Warn("flushing traces failed", "error", err)
+	}
+}
+
+// Fatal prints err for a person and exits with status 1.
+func Fatal(name string, err error) {
+	fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+	os.Exit(1)
+}

@@ -1,0 +1,176 @@
+// Package allinone runs every kubemedic service in one process: an embedded
+// nats-server (unless an external NATS URL is configured), the collector,
+// analyzer and remediation services, the gateway and the Slack bot. It is
+// what `kubemedic serve` and `make run` start, and what end-to-end tests use.
+// The services talk over NATS exactly as they do when deployed separately.
+package allinone
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/kubemedic/kubemedic/gateway"
+	"github.com/kubemedic/kubemedic/gateway/config"
+	"github.com/kubemedic/kubemedic/gateway/embeddednats"
+	"github.com/kubemedic/kubemedic/gateway/launch"
+	"github.com/kubemedic/kubemedic/gateway/localgateway"
+	"github.com/kubemedic/kubemedic/gateway/natsrpc"
+	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+	"github.com/kubemedic/kubemedic/services/analyzer"
+	"github.com/kubemedic/kubemedic/services/collector"
+	"github.com/kubemedic/kubemedic/services/knowledge"
+	"github.com/kubemedic/kubemedic/services/remediation"
+)
+
+// Server is a started all-in-one process, ready to Run.
+type Server struct {
+	proc *launch.Process
+
+	// NATS is the embedded server, nil when an external URL is configured.
+	NATS *embeddednats.Server
+	// NATSURL is the URL the services use.
+	NATSURL string
+	// GatewayAddr is the address the gateway listens on (host:port).
+	GatewayAddr string
+	// Token is the local admin token (also in <data_dir>/gateway/token).
+	Token string
+	// Knowledge is the loaded knowledge base.
+	Knowledge *knowledge.Base
+}
+
+// New starts NATS and every service and opens the gateway listener. Calls
+// are accepted as soon as New returns; Run keeps serving until shutdown.
+// On error everything already started is stopped again.
+func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, err error) {
+	p, err := launch.New(ctx, "kubemedic", cfg, logOut)
+	if err != nil {
+		return nil, err
+	}
+	s = &Server{proc: p}
+	defer func() {
+		if err != nil {
+			p.Close()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating data dir: %w", err)
+	}
+
+	s.NATSURL = cfg.NATS.URL
+	if s.NATSURL == "" {
+		ns, err := embeddednats.Start(embeddednats.Options{Listen: cfg.NATS.Listen, StoreDir: cfg.NATSStoreDir()})
+		if err != nil {
+			return nil, fmt.Errorf("starting embedded NATS (data dir %s): %w", cfg.DataDir, err)
+		}
+		s.NATS = ns
+		s.NATSURL = ns.URL()
+		p.OnClose(ns.Stop)
+		if err := os.WriteFile(filepath.Join(cfg.DataDir, "nats.url"), []byte(s.NATSURL+"\n"), 0o644); err != nil {
+			return nil, err
+		}
+		p.Logger.Info("embedded NATS started", "url", s.NATSURL, "store", cfg.NATSStoreDir())
+	}
+	conn, err := p.ConnectNATS(s.NATSURL)
+	if err != nil {
+		return nil, err
+	}
+
+	kb, err := knowledge.Open(ctx, knowledge.Options{ExtraDirs: cfg.Knowledge.Dirs, Logger: p.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("loading knowledge base: %w", err)
+	}
+	for _, prob := range kb.Problems() {
+		p.Logger.Warn("knowledge file skipped", "problem", prob.Error())
+	}
+	s.Knowledge = kb
+
+	an, err := analyzer.New(analyzer.Options{Knowledge: kb, Clusters: cfg.Clusters, Timeout: cfg.NATS.RequestTimeout.Duration, Logger: p.Logger.With("component", "analyzer")})
+	if err != nil {
+		return nil, err
+	}
+	col, err := collector.New(collector.Options{Clusters: cfg.Clusters, Logger: p.Logger.With("component", "collector")})
+	if err != nil {
+		return nil, err
+	}
+	rem, err := remediation.New(p.Logger.With("component", "remediation"))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := an.Serve(conn); err != nil {
+		return nil, err
+	}
+	if _, err := col.Serve(conn); err != nil {
+		return nil, err
+	}
+	if _, err := rem.Serve(conn); err != nil {
+		return nil, err
+	}
+
+	creds, err := gateway.CredentialsFromConfig(cfg.Gateway.Tokens)
+	if err != nil {
+		return nil, err
+	}
+	s.Token, err = localgateway.EnsureToken(cfg.LocalGatewayDir())
+	if err != nil {
+		return nil, err
+	}
+	creds = append(creds, gateway.Credential{
+		Name:     "local-admin",
+		Token:    s.Token,
+		Identity: &kubemedicv1.Identity{KubernetesUser: localAdminUser(), DisplayName: "local admin (" + cfg.LocalGatewayDir() + ")"},
+	})
+	gw, err := gateway.New(gateway.Options{
+		Bus:         natsrpc.NewClient(conn, cfg.NATS.RequestTimeout.Duration),
+		Ready:       conn.IsConnected,
+		Credentials: creds,
+		Logger:      p.Logger.With("component", "gateway"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	l, err := launch.Listen("gateway.addr / KUBEMEDIC_GATEWAY_ADDR", cfg.Gateway.Addr)
+	if err != nil {
+		return nil, err
+	}
+	s.GatewayAddr = l.Addr().String()
+	if err := localgateway.WriteAddr(cfg.LocalGatewayDir(), s.GatewayAddr); err != nil {
+		l.Close()
+		return nil, err
+	}
+	p.OnClose(func() { localgateway.RemoveAddr(cfg.LocalGatewayDir()) })
+	p.Add(launch.Component{Name: "gateway", Run: func(ctx context.Context) error { return gw.Serve(ctx, l) }})
+	p.Probe.Add("gateway", func() error { return nil })
+	p.Probe.Add("knowledge", func() error {
+		if kb.Len() == 0 {
+			return errors.New("knowledge base is empty")
+		}
+		return nil
+	})
+	return s, nil
+}
+
+// Run serves until ctx ends or SIGTERM/SIGINT arrives, then shuts down
+// gracefully.
+func (s *Server) Run(ctx context.Context) error { return s.proc.Run(ctx) }
+
+// localAdminUser is the Kubernetes user the local admin token acts as: the
+// operating-system user running the server.
+func localAdminUser() string {
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "kubemedic-local-admin"
+}
+
+// randomToken returns a fresh random bearer token.
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,133 @@
+package analyzer
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sort"
+
+	"connectrpc.com/connect"
+
+	"github.com/kubemedic/kubemedic/services/knowledge"
+	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+)
+
+// knowledgeService answers KnowledgeService calls from the knowledge base.
+type knowledgeService struct {
+	kb        *knowledge.Base
+	providers map[string]string // cluster name -> provider
+}
+
+func (s *knowledgeService) ask(ctx context.Context, req *kubemedicv1.AskRequest) (*kubemedicv1.AskResponse, error) {
+	if req.GetQuestion() == "" {
+		return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("question is empty"))
+	}
+	if req.GetTop() < 0 || req.GetTop() > 20 {
+		return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("top must be between 0 and 20"))
+	}
+	opts := knowledge.AskOptions{Top: int(req.GetTop())}
+	switch req.GetLanguage() {
+	case kubemedicv1.Language_LANGUAGE_KOREAN:
+		opts.Language = "ko"
+	case kubemedicv1.Language_LANGUAGE_ENGLISH:
+		opts.Language = "en"
+	}
+	if c := req.GetCluster(); c != "" {
+		p, ok := s.providers[c]
+		if !ok {
+			return nil, connect.NewError(connect.CodeNotFound, fmt.Errorf("unknown cluster %q (see `kubemedic clusters`)", c))
+		}
+		if p != "generic" {
+			opts.Provider = p
+		}
+	}
+	res := s.kb.Ask(ctx, req.GetQuestion(), opts)
+	out := &kubemedicv1.AskResponse{NoAnswer: res.NoAnswer, Language: languageOf(res.Language)}
+	for _, a := range res.Answers {
+		ans := &kubemedicv1.Answer{
+			EntryId:    a.ID,
+			Title:      a.Title,
+			Body:       a.Body,
+			Source:     a.Source,
+			Score:      a.Score,
+			Confidence: a.Confidence,
+			Provider:   a.Provider,
+		}
+		if e, ok := s.kb.Entry(a.ID); ok {
+			ans.FindingCodes = e.Findings
+			ans.Actions = e.Actions
+		}
+		out.Answers = append(out.Answers, ans)
+	}
+	return out, nil
+}
+
+func languageOf(code string) kubemedicv1.Language {
+	if code == "en" {
+		return kubemedicv1.Language_LANGUAGE_ENGLISH
+	}
+	return kubemedicv1.Language_LANGUAGE_KOREAN
+}
+
+func (s *knowledgeService) getEntry(_ context.Context, req *kubemedicv1.GetEntryRequest) (*kubemedicv1.GetEntryResponse, error) {
+	e, ok := s.kb.Entry(req.GetId())
+	if !ok {
+		return nil, connect.NewError(connect.CodeNotFound, fmt.Errorf("no knowledge-base entry with id %q", req.GetId()))
+	}
+	return &kubemedicv1.GetEntryResponse{Entry: entryMessage(e, true)}, nil
+}
+
+func (s *knowledgeService) listEntries(_ context.Context, req *kubemedicv1.ListEntriesRequest) (*kubemedicv1.ListEntriesResponse, error) {
+	f := knowledge.Filter{Provider: req.GetProvider(), Tag: req.GetTag(), Finding: req.GetFindingCode()}
+	if err := f.Validate(); err != nil {
+		return nil, connect.NewError(connect.CodeInvalidArgument, err)
+	}
+	size := int(req.GetPageSize())
+	switch {
+	case size < 0 || size > 1000:
+		return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("page_size must be between 0 and 1000"))
+	case size == 0:
+		size = 100
+	}
+	after := ""
+	if t := req.GetPageToken(); t != "" {
+		b, err := base64.RawURLEncoding.DecodeString(t)
+		if err != nil || len(b) == 0 {
+			return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("page_token is not a token this server issued"))
+		}
+		after = string(b)
+	}
+	entries := s.kb.Entries(f)
+	sort.Slice(entries, func(i, j int) bool { return entries[i].ID < entries[j].ID })
+	start := sort.Search(len(entries), func(i int) bool { return entries[i].ID > after })
+	out := &kubemedicv1.ListEntriesResponse{}
+	end := min(start+size, len(entries))
+	for _, e := range entries[start:end] {
+		out.Entries = append(out.Entries, entryMessage(e, false))
+	}
+	if end < len(entries) {
+		out.NextPageToken = base64.RawURLEncoding.EncodeToString([]byte(entries[end-1].ID))
+	}
+	return out, nil
+}
+
+func entryMessage(e knowledge.Entry, withBody bool) *kubemedicv1.Entry {
+	m := &kubemedicv1.Entry{
+		Id:           e.ID,
+		TitleKo:      e.TitleKo,
+		TitleEn:      e.TitleEn,
+		Provider:     e.Provider,
+		Tags:         e.Tags,
+		Keywords:     e.Keywords,
+		Questions:    e.Questions,
+		FindingCodes: e.Findings,
+		Actions:      e.Actions,
+		Source:       e.Source,
+		Origin:       e.Origin.File,
+	}
+	if withBody {
+		m.Body = e.Body
+	}
+	return m
+}

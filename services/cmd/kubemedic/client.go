@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/spf13/cobra"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/kubemedic/kubemedic/gateway/localgateway"
+	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
+)
+
+var lookupEnv = os.LookupEnv
+
+// clientFlags locate the gateway: by default the one a local `kubemedic
+// serve` recorded in the data dir.
+type clientFlags struct {
+	configFile string
+	dataDir    string
+	server     string
+	token      string
+	timeout    time.Duration
+}
+
+func (f *clientFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.configFile, "config", "", "YAML config file (to find the data dir)")
+	cmd.Flags().StringVar(&f.dataDir, "data-dir", "", "data directory of the local server (default: <user cache dir>/kubemedic)")
+	cmd.Flags().StringVar(&f.server, "server", "", "gateway URL, e.g. http://127.0.0.1:7070 (default: the local server)")
+	cmd.Flags().StringVar(&f.token, "token", "", "API token (default: $KUBEMEDIC_TOKEN or the local server's token)")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", 15*time.Second, "request timeout")
+}
+
+func (f *clientFlags) endpoint() (localgateway.Endpoint, error) {
+	if f.server != "" {
+		tok := f.token
+		if tok == "" {
+			tok, _ = lookupEnv("KUBEMEDIC_TOKEN")
+		}
+		if tok == "" {
+			return localgateway.Endpoint{}, errors.New("--server needs a token: pass --token or set KUBEMEDIC_TOKEN")
+		}
+		if !strings.HasPrefix(f.server, "http://") && !strings.HasPrefix(f.server, "https://") {
+			return localgateway.Endpoint{}, fmt.Errorf("--server %q: want a URL such as http://127.0.0.1:7070", f.server)
+		}
+		return localgateway.Endpoint{URL: strings.TrimRight(f.server, "/"), Token: tok}, nil
+	}
+	cfg, err := loadConfig(f.configFile, f.dataDir, "")
+	if err != nil {
+		return localgateway.Endpoint{}, err
+	}
+	ep, err := localgateway.Read(cfg.LocalGatewayDir())
+	if err != nil {
+		return ep, err
+	}
+	if f.token != "" {
+		ep.Token = f.token
+	}
+	return ep, nil
+}
+
+func newStatusCommand() *cobra.Command {
+	var f clientFlags
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "게이트웨이 상태를 확인합니다 (check the gateway's health)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ep, err := f.endpoint()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
+			defer cancel()
+			client := connect.NewClient[healthpb.HealthCheckRequest, healthpb.HealthCheckResponse](
+				http.DefaultClient, ep.URL+"/grpc.health.v1.Health/Check", connect.WithGRPC())
+			resp, err := client.CallUnary(ctx, connect.NewRequest(&healthpb.HealthCheckRequest{}))
+			if err != nil {
+				return fmt.Errorf("gateway %s: %w", ep.URL, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "gateway %s: %s\n", ep.URL, resp.Msg.GetStatus())
+			if resp.Msg.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+				return errors.New("gateway is not serving")
+			}
+			return nil
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func newClustersCommand() *cobra.Command {
+	var (
+		f      clientFlags
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "clusters",
+		Short: "감시 중인 클러스터 목록 (list the watched clusters)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ep, err := f.endpoint()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
+			defer cancel()
+			fleet := kubemedicv1connect.NewFleetServiceClient(ep.HTTPClient(), ep.URL, ep.ClientOptions()...)
+			resp, err := fleet.ListClusters(ctx, connect.NewRequest(&kubemedicv1.ListClustersRequest{}))
+			if err != nil {
+				return err
+			}
+			return printClusters(cmd.OutOrStdout(), resp.Msg, asJSON)
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func printClusters(w io.Writer, resp *kubemedicv1.ListClustersResponse, asJSON bool) error {
+	if asJSON {
+		b, err := protojson.Marshal(resp)
+		if err != nil {
+			return err
+		}
+		var v any
+		_ = json.Unmarshal(b, &v)
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	if len(resp.GetClusters()) == 0 {
+		fmt.Fprintln(w, "설정된 클러스터가 없습니다. `kubemedic serve --kubeconfig FILE` 또는 설정 파일의 clusters로 추가하세요.")
+		fmt.Fprintln(w, "No clusters configured: start the server with --kubeconfig FILE or list clusters in the config.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tPROVIDER\tREACHABLE\tVERSION\tNODES\tSERVER")
+	for _, c := range resp.GetClusters() {
+		fmt.Fprintf(tw, "%s\t%s\t%t\t%s\t%d\t%s\n", c.GetName(), c.GetProvider(), c.GetReachable(), c.GetVersion(), c.GetNodeCount(), c.GetServer())
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,49 @@
+// Command kubemedic is the kubemedic CLI and all-in-one server.
+//
+//	kubemedic serve      run every service in one process (embedded NATS)
+//	kubemedic ask        answer a question from the knowledge base, offline
+//	kubemedic kb         import, list and evaluate knowledge-base entries
+//	kubemedic status     health of the local (or --server) gateway
+//	kubemedic clusters   clusters the server watches
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubemedic/kubemedic/gateway/launch"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newRootCommand().ExecuteContext(ctx); err != nil {
+		os.Exit(1)
+	}
+}
+
+func newRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kubemedic",
+		Short: "채팅에서 쿠버네티스 클러스터를 진단하고 고칩니다 (keep Kubernetes clusters healthy from chat)",
+		Long: `kubemedic은 큐레이션된 지식 베이스로 질문에 답하고, 클러스터를 진단하고, 승인된 조치만 안전하게 실행합니다.
+
+kubemedic answers Kubernetes questions from a curated knowledge base, diagnoses live clusters
+and runs guarded fixes. Run "kubemedic serve" for the all-in-one server.`,
+		Version:       launch.Version,
+		SilenceUsage:  true,
+		SilenceErrors: false,
+	}
+	root.AddCommand(
+		newServeCommand(),
+		newAskCommand(),
+		newKBCommand(),
+		newStatusCommand(),
+		newClustersCommand(),
+	)
+	return root
+}
