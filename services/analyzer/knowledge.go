@@ -9,8 +9,8 @@ import (
 
 	"connectrpc.com/connect"
 
-	"github.com/kubemedic/kubemedic/services/knowledge"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+	"github.com/kubemedic/kubemedic/services/knowledge"
 )
 
 // knowledgeService answers KnowledgeService calls from the knowledge base.
