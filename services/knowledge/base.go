@@ -190,6 +190,9 @@ type AskOptions struct {
 	// Language forces the title language ("ko" or "en"); "" detects it from
 	// the question.
 	Language string
+	// KeepRefused keeps the answers of a refused question (NoAnswer still
+	// reports the decision); for evaluation and calibration.
+	KeepRefused bool
 }
 
 // MaxQuestionBytes bounds a question; longer input is cut at a rune boundary.
@@ -204,10 +207,13 @@ type Answer struct {
 	Score      float64 `json:"score"`
 	Confidence float64 `json:"confidence"`
 	Provider   string  `json:"-"`
+	// Signals are the inputs of Confidence.
+	Signals Signals `json:"-"`
 }
 
 // Result answers one question. Answers are best first; when NoAnswer is set
-// the knowledge base does not cover the question and Answers is empty.
+// the knowledge base does not cover the question and Answers is empty
+// (unless AskOptions.KeepRefused).
 type Result struct {
 	Question   string   `json:"question"`
 	Language   string   `json:"language"`
@@ -266,14 +272,16 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 	known := q.knownShare()
 	for _, h := range hits {
 		e := &eng.entries[h.Doc]
+		sig := Signals{Coverage: eng.coverage(q, h.Doc), Known: known, Concepts: q.concepts, Score: h.Score}
 		res.Answers = append(res.Answers, Answer{
 			ID:         e.ID,
 			Title:      e.Title(res.Language),
 			Body:       e.Body,
 			Source:     e.Source,
 			Score:      round3(h.Score),
-			Confidence: round3(confidence(eng.coverage(q, h.Doc), known, q.concepts, h.Score)),
+			Confidence: round3(eng.tuning.Calibration.Confidence(sig)),
 			Provider:   e.Provider,
+			Signals:    sig,
 		})
 	}
 	if len(res.Answers) == 0 {
@@ -284,7 +292,9 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 	if res.Confidence < eng.tuning.MinConfidence {
 		res.NoAnswer = true
 		res.Reason = fmt.Sprintf("best match %s has confidence %.2f, below %.2f", res.Answers[0].ID, res.Confidence, eng.tuning.MinConfidence)
-		res.Answers = []Answer{}
+		if !opts.KeepRefused {
+			res.Answers = []Answer{}
+		}
 	}
 	return res
 }

@@ -2,7 +2,6 @@ package knowledge
 
 import (
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 
@@ -18,6 +17,12 @@ type Tuning struct {
 	Features     analysis.Features
 	Fuzzy        bool // typo tolerance: jamo/letter edit distance to known words
 	FieldWeights bool // questions/title > keywords > tags > body; off = every field weighs 1
+	// WordGroups scores each question word once, by its best evidence (the
+	// word, its concept, a correction, or its bigrams together); off = every
+	// term adds up.
+	WordGroups bool
+	// Calibration turns the evidence for an answer into a confidence.
+	Calibration Calibration
 	// MinConfidence is the no-answer threshold: a top answer below it is not
 	// offered.
 	MinConfidence float64
@@ -25,7 +30,8 @@ type Tuning struct {
 
 // DefaultTuning is the full pipeline with the calibrated threshold.
 func DefaultTuning() Tuning {
-	return Tuning{Features: analysis.Full(), Fuzzy: true, FieldWeights: true, MinConfidence: DefaultMinConfidence}
+	return Tuning{Features: analysis.Full(), Fuzzy: true, FieldWeights: true, WordGroups: true,
+		Calibration: DefaultCalibration(), MinConfidence: DefaultMinConfidence}
 }
 
 // DefaultMinConfidence is the calibrated no-answer threshold (see the package
@@ -294,8 +300,20 @@ func (e *engine) parse(question string) *query {
 			q.concepts++
 		}
 	}
-	for _, t := range terms {
-		q.terms = append(q.terms, index.QueryTerm{Text: t.Text, Weight: kindWeight[t.Kind]})
+	for i, t := range terms {
+		qt := index.QueryTerm{Text: t.Text, Weight: kindWeight[t.Kind], Group: -1}
+		if e.tuning.WordGroups && t.Span == 1 && t.Kind != analysis.Phrase {
+			qt.Group = t.Unit
+			switch t.Kind {
+			case analysis.Bigram:
+				qt.Pool = -1 // all bigrams of the word together
+			case analysis.Part:
+				qt.Pool = -2 // all parts of the word together
+			default:
+				qt.Pool = i // the word, each concept, each correction alone
+			}
+		}
+		q.terms = append(q.terms, qt)
 	}
 	q.all = terms
 	return q
@@ -383,26 +401,4 @@ func (q *query) knownShare() float64 {
 		return 0
 	}
 	return known / total
-}
-
-// Coefficients of the confidence model, fitted by logistic regression on
-// labelled questions (faq-dev plus our own paraphrase and out-of-domain sets;
-// label 1 = the top answer is correct) and rounded. See the package
-// documentation.
-const (
-	confBias     = -4.37
-	confCoverage = 2.35
-	confKnown    = 1.72
-	confConcepts = 2.00
-	confScore    = 1.48
-)
-
-// confidence estimates the probability that the top answer is right from
-// four signals: coverage of the question by the answer, the share of the
-// question the knowledge base knows at all, how many question words are
-// Kubernetes concepts (capped at 3), and the BM25F score (log-scaled).
-func confidence(coverage, known float64, concepts int, score float64) float64 {
-	z := confBias + confCoverage*coverage + confKnown*known +
-		confConcepts*float64(min(concepts, 3))/3 + confScore*math.Log1p(score)/math.Log(51)
-	return 1 / (1 + math.Exp(-z))
 }

@@ -22,7 +22,7 @@ func newKBCommand() *cobra.Command {
 		Use:   "kb",
 		Short: "지식 베이스 관리: 가져오기, 평가, 목록 (manage the knowledge base)",
 	}
-	cmd.AddCommand(newKBImportCommand(), newKBEvalCommand(), newKBListCommand())
+	cmd.AddCommand(newKBImportCommand(), newKBEvalCommand(), newKBCalibrateCommand(), newKBListCommand())
 	return cmd
 }
 
@@ -187,6 +187,80 @@ every failing question, and an ablation table from a whole-word baseline to the 
 	cmd.Flags().StringArrayVar(&devFiles, "dev", nil, "JSON Lines case file (repeatable)")
 	cmd.Flags().StringArrayVar(&kbDirs, "kb-dir", nil, "extra knowledge directory of runbooks (repeatable)")
 	cmd.Flags().BoolVar(&ablation, "ablation", true, "also print the ablation table")
+	return cmd
+}
+
+func newKBCalibrateCommand() *cobra.Command {
+	var (
+		devFiles  []string
+		testFiles []string
+	)
+	cmd := &cobra.Command{
+		Use:   "calibrate --dev FILE... [--test FILE...]",
+		Short: "신뢰도 모델 계수를 다시 맞춥니다 (refit the confidence model)",
+		Long: `--dev 질문으로 신뢰도(로지스틱) 모델 계수를 맞추고, 그 계수로 --dev 와 --test 결과를 보여 줍니다.
+출력된 계수를 knowledge.DefaultCalibration 에 옮기면 됩니다.
+
+Fits the confidence model (logistic regression over coverage, known share, concept count and score) on the
+--dev cases, then evaluates the fitted model on --dev and on the held-out --test cases. Copy the printed
+coefficients into knowledge.DefaultCalibration.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(devFiles) == 0 {
+				return errors.New("no training cases: pass --dev FILE (JSON Lines)")
+			}
+			read := func(files []string) ([]evaluation.Case, error) {
+				var all []evaluation.Case
+				for _, f := range files {
+					cases, err := evaluation.ReadFile(f)
+					if err != nil {
+						return nil, err
+					}
+					all = append(all, cases...)
+				}
+				return all, nil
+			}
+			dev, err := read(devFiles)
+			if err != nil {
+				return err
+			}
+			test, err := read(testFiles)
+			if err != nil {
+				return err
+			}
+			kb, err := openKnowledge(cmd.Context(), nil, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			cal, err := evaluation.Fit(evaluation.Samples(cmd.Context(), kb, dev))
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "fitted: %+v\ncurrent: %+v\n\n", cal, knowledge.DefaultCalibration())
+			tuning := knowledge.DefaultTuning()
+			tuning.Calibration = cal
+			fitted, err := knowledge.New(kb.Entries(knowledge.Filter{}), tuning)
+			if err != nil {
+				return err
+			}
+			var reports []evaluation.Report
+			for _, set := range []struct {
+				name  string
+				cases []evaluation.Case
+			}{{"dev", dev}, {"test", test}} {
+				if len(set.cases) == 0 {
+					continue
+				}
+				reports = append(reports,
+					evaluation.Run(cmd.Context(), set.name+", current calibration", kb, set.cases),
+					evaluation.Run(cmd.Context(), set.name+", fitted calibration", fitted, set.cases))
+			}
+			evaluation.WriteTable(w, "calibration", reports)
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVar(&devFiles, "dev", nil, "JSON Lines cases to fit on (repeatable)")
+	cmd.Flags().StringArrayVar(&testFiles, "test", nil, "held-out JSON Lines cases to check the fit on (repeatable)")
 	return cmd
 }
 

@@ -215,8 +215,9 @@ func (a *Analyzer) Terms(text string) []Term {
 		}
 	}
 	for i, u := range units {
-		if isStopword(u.key) || isStopword(u.word.Text) {
-			continue
+		if isStopword(u.key) || isStopword(u.word.Text) ||
+			(u.word.Script == korean.Hangul && a.features.Stem && korean.IsSuffix(u.key)) {
+			continue // no topic: a question word, a filler, or a bare ending (안돼요)
 		}
 		out = append(out, Term{Text: u.key, Kind: Word, Unit: i, Span: 1, Surface: u.word.Text})
 		if a.features.Glossary {

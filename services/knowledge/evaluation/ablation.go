@@ -6,7 +6,6 @@ import (
 	"io"
 
 	"github.com/kubemedic/kubemedic/services/knowledge"
-	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
 )
 
 // Variant is one pipeline of an ablation study.
@@ -36,8 +35,10 @@ func Variants() []Variant {
 	t.Fuzzy = true
 	add("+ typo tolerance (jamo distance)")
 	t.FieldWeights = true
-	add("+ field weights = full pipeline")
-	if t.Features != analysis.Full() || t.Fuzzy != full.Fuzzy || t.FieldWeights != full.FieldWeights {
+	add("+ field weights")
+	t.WordGroups = true
+	add("+ one score per question word = full pipeline")
+	if t != full {
 		// Keep the ladder honest: its last rung must be the product.
 		out[len(out)-1].Tuning = full
 		out[len(out)-1].Name += " (adjusted to DefaultTuning)"

@@ -133,7 +133,7 @@ patch: patch, patches, patching, 패치, 패칭, 보안패치, 보안 패치
 edit: edit, 에디트, 편집
 timesync: ntp, chrony, time sync, 시간동기화, 시간 동기화, 시각 동기화
 admission: admission, admission controller, admission controllers, admission webhook, 어드미션, 승인 컨트롤러, 어드미션 컨트롤러, 웹훅, webhook
-zone: zone, zones, availability zone, availability zones, az, 가용영역, 가용 영역, 가용존, 가용 존, 존, 영역
+zone: zone, zones, availability zone, availability zones, az, 가용영역, 가용 영역, 가용성 영역, 가용성영역, 가용존, 가용 존, 존, 영역
 region: region, regions, 리전, 지역, 리젼
 json: json, 제이슨, 제이썬
 terminationmessage: termination message, terminationmessagepath, terminationmessagepolicy, 종료메시지, 종료 메시지, 종료 메세지, 종료메세지, 종료 사유

@@ -165,10 +165,21 @@ func (ix *Index) Vocabulary(fn func(term string, df int)) {
 	}
 }
 
-// QueryTerm is a query term with its weight q_t (> 0).
+// QueryTerm is a query term with its weight q_t (> 0; other terms are
+// ignored).
+//
+// Group and Pool say how a term's contribution combines with others: terms
+// of one Pool within a Group add up, and a Group contributes the largest of
+// its Pools. The searcher puts all evidence for one question word in one
+// Group — the word, its glossary concept and its spelling correction each in a
+// Pool of their own, its bigrams together in another — so a word counts once,
+// by its best evidence, instead of once per form. Terms with a negative Group
+// simply add up.
 type QueryTerm struct {
 	Text   string
 	Weight float64
+	Group  int
+	Pool   int
 }
 
 // Hit is a scored document.
@@ -178,29 +189,73 @@ type Hit struct {
 }
 
 // Search scores every document containing at least one query term and returns
-// the best k, highest score first (ties by document number). A term given
-// twice counts once, with its highest weight. k <= 0 returns all hits.
+// the best k, highest score first (ties by document number). The same text
+// given twice in one Group and Pool counts once, with its highest weight.
+// k <= 0 returns all hits.
 func (ix *Index) Search(query []QueryTerm, k int) []Hit {
 	return ix.SearchFiltered(query, k, nil)
+}
+
+type slotKey struct {
+	group, pool int
+	text        string
 }
 
 // SearchFiltered is Search over the documents for which keep returns true (all
 // when keep is nil).
 func (ix *Index) SearchFiltered(query []QueryTerm, k int, keep func(doc int) bool) []Hit {
-	weights := make(map[string]float64, len(query))
-	for _, q := range query {
-		if q.Weight > weights[q.Text] {
-			weights[q.Text] = q.Weight
-		}
+	// Deduplicate terms and number the (group, pool) slots.
+	type qterm struct {
+		text   string
+		weight float64
+		slot   int
 	}
-	scores := make([]float64, len(ix.lens))
-	touched := make([]int32, 0, 64)
-	nf := len(ix.params.Fields)
-	for term, w := range weights {
-		ps := ix.postings[term]
-		if len(ps) == 0 {
+	type poolKey struct{ group, pool int }
+	terms := make([]qterm, 0, len(query))
+	seen := make(map[slotKey]int, len(query))
+	slots := map[poolKey]int{}
+	var slotGroup []int // slot → group index (dense)
+	groups := map[int]int{}
+	free := -1
+	for _, q := range query {
+		if q.Weight <= 0 || len(ix.postings[q.Text]) == 0 {
 			continue
 		}
+		g, p := q.Group, q.Pool
+		if g < 0 {
+			g, p = free, 0
+			free--
+		}
+		key := slotKey{g, p, q.Text}
+		if i, ok := seen[key]; ok {
+			terms[i].weight = max(terms[i].weight, q.Weight)
+			continue
+		}
+		pk := poolKey{g, p}
+		slot, ok := slots[pk]
+		if !ok {
+			slot = len(slotGroup)
+			slots[pk] = slot
+			gi, ok := groups[g]
+			if !ok {
+				gi = len(groups)
+				groups[g] = gi
+			}
+			slotGroup = append(slotGroup, gi)
+		}
+		seen[key] = len(terms)
+		terms = append(terms, qterm{q.Text, q.Weight, slot})
+	}
+	nSlots := len(slotGroup)
+	if nSlots == 0 {
+		return nil
+	}
+	acc := make([]float64, nSlots*len(ix.lens))
+	hit := make([]bool, len(ix.lens))
+	touched := make([]int32, 0, 64)
+	nf := len(ix.params.Fields)
+	for _, t := range terms {
+		ps := ix.postings[t.text]
 		idf := ix.idf(len(ps))
 		for i := range ps {
 			p := &ps[i]
@@ -217,18 +272,33 @@ func (ix *Index) SearchFiltered(query []QueryTerm, k int, keep func(doc int) boo
 				}
 				tf += fp.Weight * float64(p.tf[f]) / norm
 			}
-			if scores[p.doc] == 0 {
+			if !hit[p.doc] {
+				hit[p.doc] = true
 				touched = append(touched, p.doc)
 			}
-			scores[p.doc] += w * idf * tf / (ix.params.K1 + tf)
+			acc[int(p.doc)*nSlots+t.slot] += t.weight * idf * tf / (ix.params.K1 + tf)
 		}
 	}
+	best := make([]float64, len(groups))
 	hits := make([]Hit, 0, len(touched))
 	for _, d := range touched {
 		if keep != nil && !keep(int(d)) {
 			continue
 		}
-		hits = append(hits, Hit{Doc: int(d), Score: scores[d]})
+		for i := range best {
+			best[i] = 0
+		}
+		row := acc[int(d)*nSlots : int(d+1)*nSlots]
+		for s, v := range row {
+			if g := slotGroup[s]; v > best[g] {
+				best[g] = v
+			}
+		}
+		var score float64
+		for _, v := range best {
+			score += v
+		}
+		hits = append(hits, Hit{Doc: int(d), Score: score})
 	}
 	sort.Slice(hits, func(i, j int) bool {
 		if hits[i].Score != hits[j].Score {

@@ -41,7 +41,7 @@ func TestFieldWeightsRank(t *testing.T) {
 	for _, tt := range tests {
 		var q []QueryTerm
 		for _, s := range tt.query {
-			q = append(q, QueryTerm{s, 1})
+			q = append(q, QueryTerm{Text: s, Weight: 1, Group: -1})
 		}
 		hits := ix.Search(q, 3)
 		if len(hits) == 0 || hits[0].Doc != tt.want {
@@ -55,7 +55,7 @@ func TestScoreMatchesFormula(t *testing.T) {
 	// term b: df=1, N=2 → idf = ln(1 + 1.5/1.5) = ln 2.
 	// body len 2, avg 1.5, b .75: norm = .25 + .75*2/1.5 = 1.25; tf~ = 1*2/1.25 = 1.6.
 	want := math.Log(2) * 1.6 / (1.2 + 1.6)
-	hits := ix.Search([]QueryTerm{{"b", 1}}, 0)
+	hits := ix.Search([]QueryTerm{{Text: "b", Weight: 1, Group: -1}}, 0)
 	if len(hits) != 1 || math.Abs(hits[0].Score-want) > 1e-9 {
 		t.Fatalf("hits = %+v, want one hit scored %v", hits, want)
 	}
@@ -69,15 +69,15 @@ func TestScoreMatchesFormula(t *testing.T) {
 
 func TestQueryWeightsAndDuplicates(t *testing.T) {
 	ix := build(t, [][2]string{{"x", ""}, {"y", ""}})
-	hits := ix.Search([]QueryTerm{{"x", 1}, {"y", 2}, {"y", 0.5}}, 0)
+	hits := ix.Search([]QueryTerm{{"x", 1, 0, 0}, {"y", 2, 1, 0}, {"y", 0.5, 1, 0}}, 0)
 	if len(hits) != 2 || hits[0].Doc != 1 {
 		t.Fatalf("hits = %+v, want doc 1 first (weight 2)", hits)
 	}
-	single := ix.Search([]QueryTerm{{"y", 2}}, 0)
+	single := ix.Search([]QueryTerm{{"y", 2, 0, 0}}, 0)
 	if hits[0].Score != single[0].Score {
 		t.Errorf("duplicate term counted twice: %v vs %v", hits[0].Score, single[0].Score)
 	}
-	filtered := ix.SearchFiltered([]QueryTerm{{"x", 1}, {"y", 1}}, 0, func(d int) bool { return d == 0 })
+	filtered := ix.SearchFiltered([]QueryTerm{{"x", 1, 0, 0}, {"y", 1, 1, 0}}, 0, func(d int) bool { return d == 0 })
 	if len(filtered) != 1 || filtered[0].Doc != 0 {
 		t.Errorf("filtered = %+v, want only doc 0", filtered)
 	}
@@ -101,5 +101,37 @@ func TestParamsValidate(t *testing.T) {
 	b, _ := NewBuilder(params())
 	if _, err := b.Add([][]string{{"a"}, {"b"}, {"c"}}); err == nil {
 		t.Error("Add accepted more fields than the index has")
+	}
+}
+
+func TestGroupsAndPools(t *testing.T) {
+	ix := build(t, [][2]string{{"pod 파드 po od", ""}, {"node", ""}})
+	one := func(q ...QueryTerm) float64 {
+		hits := ix.SearchFiltered(q, 0, func(d int) bool { return d == 0 })
+		if len(hits) == 0 {
+			return 0
+		}
+		return hits[0].Score
+	}
+	pod := one(QueryTerm{"pod", 1, 0, 0})
+	kor := one(QueryTerm{"파드", 1, 0, 0})
+	po := one(QueryTerm{"po", 1, 0, 0})
+	od := one(QueryTerm{"od", 1, 0, 0})
+	tests := []struct {
+		name string
+		q    []QueryTerm
+		want float64
+	}{
+		{"pools in a group: max", []QueryTerm{{"pod", 1, 0, 0}, {"파드", 1, 0, 1}}, math.Max(pod, kor)},
+		{"terms in a pool: sum", []QueryTerm{{"po", 1, 0, 2}, {"od", 1, 0, 2}}, po + od},
+		{"best pool wins over partial pool", []QueryTerm{{"pod", 1, 0, 0}, {"po", 1, 0, 2}, {"od", 1, 0, 2}}, math.Max(pod, po+od)},
+		{"groups add up", []QueryTerm{{"pod", 1, 0, 0}, {"파드", 1, 1, 0}}, pod + kor},
+		{"negative group adds", []QueryTerm{{"pod", 1, -1, 0}, {"파드", 1, -1, 0}}, pod + kor},
+		{"zero weight ignored", []QueryTerm{{"pod", 0, 0, 0}}, 0},
+	}
+	for _, tt := range tests {
+		if got := one(tt.q...); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("%s: score %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }

@@ -1,0 +1,83 @@
+package evaluation
+
+import (
+	"context"
+	"errors"
+	"math"
+
+	"github.com/kubemedic/kubemedic/services/knowledge"
+)
+
+// Sample is one labelled observation for calibration: the signals of the top
+// answer and whether that answer is right (for an out-of-domain question,
+// never).
+type Sample struct {
+	Signals knowledge.Signals
+	Correct bool
+}
+
+// Samples asks every case (keeping refused answers) and labels the top
+// answer. Questions with no answer at all are left out: there is nothing to
+// calibrate.
+func Samples(ctx context.Context, a Asker, cases []Case) []Sample {
+	var out []Sample
+	for _, c := range cases {
+		res := a.Ask(ctx, c.Q, knowledge.AskOptions{Top: 1, KeepRefused: true})
+		if len(res.Answers) == 0 {
+			continue
+		}
+		top := res.Answers[0]
+		out = append(out, Sample{Signals: top.Signals, Correct: !c.OOD && Correct(c, top)})
+	}
+	return out
+}
+
+// Fit finds the logistic-regression coefficients that best predict
+// Sample.Correct from the signals (batch gradient descent on the mean log
+// loss with a small L2 penalty on the slopes), rounded to two decimals.
+func Fit(samples []Sample) (knowledge.Calibration, error) {
+	pos := 0
+	for _, s := range samples {
+		if s.Correct {
+			pos++
+		}
+	}
+	if pos == 0 || pos == len(samples) {
+		return knowledge.Calibration{}, errors.New("calibration needs both correct answers and wrong or out-of-domain ones")
+	}
+	const (
+		l2    = 0.01
+		rate  = 0.5
+		steps = 4000
+	)
+	var w [5]float64 // bias, then one per feature
+	n := float64(len(samples))
+	for step := 0; step < steps; step++ {
+		var g [5]float64
+		for _, s := range samples {
+			f := s.Signals.Features()
+			z := w[0]
+			for i, x := range f {
+				z += w[i+1] * x
+			}
+			d := 1/(1+math.Exp(-z)) - b2f(s.Correct)
+			g[0] += d
+			for i, x := range f {
+				g[i+1] += d * x
+			}
+		}
+		w[0] -= rate * g[0] / n
+		for i := 1; i < len(w); i++ {
+			w[i] -= rate * (g[i]/n + l2*w[i])
+		}
+	}
+	r := func(x float64) float64 { return math.Round(x*100) / 100 }
+	return knowledge.Calibration{Bias: r(w[0]), Coverage: r(w[1]), Known: r(w[2]), Concepts: r(w[3]), Score: r(w[4])}, nil
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
