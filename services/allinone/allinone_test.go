@@ -1,0 +1,372 @@
+package allinone_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/kubemedic/kubemedic/gateway/config"
+	"github.com/kubemedic/kubemedic/gateway/localgateway"
+	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+	"github.com/kubemedic/kubemedic/services/allinone"
+)
+
+// server starts a full all-in-one server on ephemeral loopback ports with a
+// temporary data dir and stops it when the test ends.
+func server(t *testing.T) (*allinone.Server, *config.Config) {
+	t.Helper()
+	env := map[string]string{
+		"KUBEMEDIC_DATA_DIR":             t.TempDir(),
+		"KUBEMEDIC_GATEWAY_ADDR":         "127.0.0.1:0",
+		"KUBEMEDIC_ADMIN_ADDR":           "127.0.0.1:0",
+		"KUBEMEDIC_NATS_LISTEN":          "127.0.0.1:0",
+		"KUBEMEDIC_NATS_REQUEST_TIMEOUT": "3s",
+		"KUBEMEDIC_LOG_LEVEL":            "warn",
+	}
+	cfg, err := config.LoadWithEnv("", func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := allinone.New(ctx, cfg, io.Discard)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("server stopped with error: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("server did not stop within 30s")
+		}
+	})
+	return s, cfg
+}
+
+func dial(t *testing.T, addr string) *grpc.ClientConn {
+	t.Helper()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+func withToken(ctx context.Context, token string) context.Context {
+	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
+}
+
+// TestAskThroughGatewayAndNATS is the end-to-end thread: a grpc-go client
+// generated from the protos calls KnowledgeService.Ask on the gateway, the
+// gateway forwards it over NATS to the analyzer, and the answer comes from
+// the embedded knowledge base.
+func TestAskThroughGatewayAndNATS(t *testing.T) {
+	s, _ := server(t)
+	conn := dial(t, s.GatewayAddr)
+	client := kubemedicv1.NewKnowledgeServiceClient(conn)
+	ctx, cancel := context.WithTimeout(withToken(context.Background(), s.Token), 10*time.Second)
+	defer cancel()
+
+	resp, err := client.Ask(ctx, &kubemedicv1.AskRequest{Question: "kubectl top 치면 metrics not available 에러 나요", Top: 3})
+	if err != nil {
+		t.Fatalf("Ask: %v", err)
+	}
+	if resp.GetNoAnswer() || len(resp.GetAnswers()) == 0 {
+		t.Fatalf("Ask gave no answer: %v", resp)
+	}
+	top := resp.GetAnswers()[0]
+	if !strings.Contains(top.GetBody(), "metrics-server") {
+		t.Errorf("top answer %s does not mention metrics-server:\n%s", top.GetEntryId(), top.GetBody())
+	}
+	if top.GetConfidence() <= 0 || top.GetConfidence() > 1 || top.GetTitle() == "" || top.GetSource() == "" {
+		t.Errorf("top answer lacks title/source/confidence: %+v", top)
+	}
+	if resp.GetLanguage() != kubemedicv1.Language_LANGUAGE_KOREAN {
+		t.Errorf("language = %v, want Korean", resp.GetLanguage())
+	}
+
+	// The request really went through NATS: the analyzer's micro service
+	// counted it.
+	nc, err := nats.Connect(s.NATSURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	msg, err := nc.Request("$SRV.STATS.kubemedic-analyzer", nil, 5*time.Second)
+	if err != nil {
+		t.Fatalf("analyzer stats: %v", err)
+	}
+	var stats struct {
+		Endpoints []struct {
+			Subject     string `json:"subject"`
+			NumRequests int    `json:"num_requests"`
+		} `json:"endpoints"`
+	}
+	if err := json.Unmarshal(msg.Data, &stats); err != nil {
+		t.Fatal(err)
+	}
+	served := false
+	for _, e := range stats.Endpoints {
+		if e.Subject == "kubemedic.rpc.v1.KnowledgeService.Ask" && e.NumRequests >= 1 {
+			served = true
+		}
+	}
+	if !served {
+		t.Errorf("analyzer did not serve the Ask over NATS: %s", msg.Data)
+	}
+
+	// An English question gets the English title.
+	resp, err = client.Ask(ctx, &kubemedicv1.AskRequest{Question: "How do I change the number of replicas of a deployment from the command line?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.GetLanguage() != kubemedicv1.Language_LANGUAGE_ENGLISH || len(resp.GetAnswers()) == 0 || !strings.Contains(resp.GetAnswers()[0].GetBody(), "kubectl scale") {
+		t.Errorf("English question: %v", resp)
+	}
+
+	// Out-of-domain questions are refused.
+	resp, err = client.Ask(ctx, &kubemedicv1.AskRequest{Question: "오늘 점심 메뉴 추천해줘"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !resp.GetNoAnswer() {
+		t.Errorf("out-of-domain question answered: %v", resp)
+	}
+}
+
+func TestGatewayErrors(t *testing.T) {
+	s, _ := server(t)
+	conn := dial(t, s.GatewayAddr)
+	client := kubemedicv1.NewKnowledgeServiceClient(conn)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	tests := []struct {
+		name string
+		ctx  context.Context
+		req  *kubemedicv1.AskRequest
+		code codes.Code
+	}{
+		{"no token", ctx, &kubemedicv1.AskRequest{Question: "노드 NotReady"}, codes.Unauthenticated},
+		{"wrong token", withToken(ctx, "not-the-token-at-all-0123456789"), &kubemedicv1.AskRequest{Question: "노드 NotReady"}, codes.Unauthenticated},
+		{"empty question", withToken(ctx, s.Token), &kubemedicv1.AskRequest{}, codes.InvalidArgument},
+		{"top too large", withToken(ctx, s.Token), &kubemedicv1.AskRequest{Question: "노드 NotReady", Top: 99}, codes.InvalidArgument},
+		{"too long", withToken(ctx, s.Token), &kubemedicv1.AskRequest{Question: strings.Repeat("파드", 1001)}, codes.InvalidArgument},
+		{"unknown cluster", withToken(ctx, s.Token), &kubemedicv1.AskRequest{Question: "노드 NotReady", Cluster: "nope"}, codes.NotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := client.Ask(tt.ctx, tt.req)
+			if status.Code(err) != tt.code {
+				t.Fatalf("code = %v (%v), want %v", status.Code(err), err, tt.code)
+			}
+			if msg := status.Convert(err).Message(); msg == "" {
+				t.Error("error has no message")
+			}
+		})
+	}
+
+	_, err := kubemedicv1.NewKnowledgeServiceClient(conn).GetEntry(withToken(ctx, s.Token), &kubemedicv1.GetEntryRequest{Id: "no-such-entry"})
+	if status.Code(err) != codes.NotFound {
+		t.Errorf("GetEntry unknown id: %v", err)
+	}
+	// Remediation is not part of this release: a clear Unimplemented, not a hang.
+	_, err = kubemedicv1.NewRemediationServiceClient(conn).Plan(withToken(ctx, s.Token), &kubemedicv1.PlanRequest{})
+	if status.Code(err) != codes.Unimplemented {
+		t.Errorf("Plan: %v, want Unimplemented", err)
+	}
+}
+
+func TestListAndGetEntries(t *testing.T) {
+	s, _ := server(t)
+	client := kubemedicv1.NewKnowledgeServiceClient(dial(t, s.GatewayAddr))
+	ctx, cancel := context.WithTimeout(withToken(context.Background(), s.Token), 10*time.Second)
+	defer cancel()
+	seen := map[string]bool{}
+	token := ""
+	for pages := 0; ; pages++ {
+		resp, err := client.ListEntries(ctx, &kubemedicv1.ListEntriesRequest{Provider: "nks", PageSize: 5, PageToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range resp.GetEntries() {
+			if e.GetProvider() != "nks" || seen[e.GetId()] || e.GetBody() != "" {
+				t.Fatalf("bad listing entry %v (dup=%v)", e.GetId(), seen[e.GetId()])
+			}
+			seen[e.GetId()] = true
+		}
+		token = resp.GetNextPageToken()
+		if token == "" {
+			break
+		}
+		if pages > 100 {
+			t.Fatal("paging does not end")
+		}
+	}
+	if len(seen) < 6 {
+		t.Fatalf("only %d NKS entries listed", len(seen))
+	}
+	for id := range seen {
+		resp, err := client.GetEntry(ctx, &kubemedicv1.GetEntryRequest{Id: id})
+		if err != nil || resp.GetEntry().GetBody() == "" || resp.GetEntry().GetTitleKo() == "" {
+			t.Fatalf("GetEntry(%s) = %v, %v", id, resp, err)
+		}
+		break
+	}
+	_, err := client.ListEntries(ctx, &kubemedicv1.ListEntriesRequest{PageToken: "%%%"})
+	if status.Code(err) != codes.InvalidArgument {
+		t.Errorf("bad page token: %v", err)
+	}
+}
+
+func TestHealthAndLocalDiscovery(t *testing.T) {
+	s, cfg := server(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	h := healthpb.NewHealthClient(dial(t, s.GatewayAddr))
+	for _, svc := range []string{"", "kubemedic.v1.KnowledgeService"} {
+		resp, err := h.Check(ctx, &healthpb.HealthCheckRequest{Service: svc})
+		if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+			t.Fatalf("health %q: %v %v", svc, resp, err)
+		}
+	}
+	if _, err := h.Check(ctx, &healthpb.HealthCheckRequest{Service: "nope.Service"}); status.Code(err) != codes.NotFound {
+		t.Errorf("health of unknown service: %v", err)
+	}
+	ep, err := localgateway.Read(cfg.LocalGatewayDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ep.URL != "http://"+s.GatewayAddr || ep.Token != s.Token {
+		t.Errorf("local discovery = %+v, want gateway %s", ep, s.GatewayAddr)
+	}
+	fi, err := os.Stat(filepath.Join(cfg.LocalGatewayDir(), "token"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("token file mode: %v %v", fi, err)
+	}
+}
+
+// TestNATSOutageAndReconnect kills the NATS server under the running
+// services: calls in between fail fast with Unavailable, and once NATS is
+// back the services reconnect and answer again.
+func TestNATSOutageAndReconnect(t *testing.T) {
+	s, _ := server(t)
+	client := kubemedicv1.NewKnowledgeServiceClient(dial(t, s.GatewayAddr))
+	ask := func(timeout time.Duration) error {
+		ctx, cancel := context.WithTimeout(withToken(context.Background(), s.Token), timeout)
+		defer cancel()
+		_, err := client.Ask(ctx, &kubemedicv1.AskRequest{Question: "노드가 NotReady 상태예요"})
+		return err
+	}
+	if err := ask(10 * time.Second); err != nil {
+		t.Fatalf("before outage: %v", err)
+	}
+
+	s.NATS.Stop()
+	start := time.Now()
+	err := ask(20 * time.Second)
+	if status.Code(err) != codes.Unavailable {
+		t.Fatalf("during outage: %v, want Unavailable", err)
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Errorf("during outage the call took %s; it must fail fast, not hang", waited)
+	}
+
+	restarted, err := s.NATS.Restart()
+	if err != nil {
+		t.Fatalf("restarting NATS: %v", err)
+	}
+	t.Cleanup(restarted.Stop)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		err := ask(5 * time.Second)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("services did not recover after NATS came back: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestGrpcurlReflection lists the services with the pinned grpcurl through
+// server reflection, as an operator would.
+func TestGrpcurlReflection(t *testing.T) {
+	bin := grpcurlBinary(t)
+	s, _ := server(t)
+	out, err := exec.Command(bin, "-plaintext", s.GatewayAddr, "list").CombinedOutput()
+	if err != nil {
+		t.Fatalf("grpcurl list: %v\n%s", err, out)
+	}
+	for _, want := range []string{"kubemedic.v1.KnowledgeService", "kubemedic.v1.DiagnosisService", "kubemedic.v1.RemediationService", "kubemedic.v1.FleetService", "grpc.health.v1.Health"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("grpcurl list misses %s:\n%s", want, out)
+		}
+	}
+	out, err = exec.Command(bin, "-plaintext", "-H", "authorization: Bearer "+s.Token,
+		"-d", `{"question":"서비스 엔드포인트가 <none>으로 나와요"}`,
+		s.GatewayAddr, "kubemedic.v1.KnowledgeService/Ask").CombinedOutput()
+	if err != nil {
+		t.Fatalf("grpcurl Ask: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), `"entryId"`) {
+		t.Errorf("grpcurl Ask output has no answer:\n%s", out)
+	}
+}
+
+func grpcurlBinary(t *testing.T) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	bin := filepath.Join(filepath.Dir(file), "..", "..", ".cache", "tools", "bin", "grpcurl")
+	if _, err := os.Stat(bin); err != nil {
+		if os.Getenv("KUBEMEDIC_REQUIRE_TOOLS") != "" {
+			t.Fatalf("grpcurl not built at %s: run make tools", bin)
+		}
+		t.Skipf("grpcurl not built at %s (run `make tools`; make test always does)", bin)
+	}
+	return bin
+}
+
+// TestConnectJSON calls the gateway with plain HTTP + JSON (Connect
+// protocol), as a browser or curl would.
+func TestConnectJSON(t *testing.T) {
+	s, _ := server(t)
+	req, _ := http.NewRequest(http.MethodPost, "http://"+s.GatewayAddr+"/kubemedic.v1.KnowledgeService/Ask",
+		strings.NewReader(`{"question":"파드가 계속 Pending이에요"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+s.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Pending") {
+		t.Fatalf("Connect JSON: %d %s", resp.StatusCode, body)
+	}
+}
+
