@@ -19,7 +19,7 @@ type Variant struct {
 // variant uses the same no-answer threshold.
 func Variants() []Variant {
 	full := knowledge.DefaultTuning()
-	t := knowledge.Tuning{MinConfidence: full.MinConfidence}
+	t := knowledge.Tuning{Calibration: full.Calibration, MinConfidence: full.MinConfidence}
 	var out []Variant
 	add := func(name string) { out = append(out, Variant{name, t}) }
 	add("whole words (baseline)")
@@ -62,8 +62,8 @@ func Ablation(ctx context.Context, entries []knowledge.Entry, cases []Case, vari
 // WriteTable prints reports as one table row each.
 func WriteTable(w io.Writer, title string, reports []Report) {
 	fmt.Fprintf(w, "%s\n", title)
-	fmt.Fprintf(w, "  %-44s %7s %7s %9s %10s\n", "pipeline", "top-1", "MRR@3", "OOD-ref", "false-ref")
+	fmt.Fprintf(w, "  %-46s %7s %7s %9s %10s  %s\n", "pipeline", "top-1", "MRR@3", "OOD-ref", "false-ref", "retrieval only: top-1 MRR@3")
 	for _, r := range reports {
-		fmt.Fprintf(w, "  %-44s %7.3f %7.3f %9.3f %10.3f\n", r.Name, r.Top1, r.MRR3, r.OODRefusal, r.FalseRefusal)
+		fmt.Fprintf(w, "  %-46s %7.3f %7.3f %9.3f %10.3f  %21.3f %5.3f\n", r.Name, r.Top1, r.MRR3, r.OODRefusal, r.FalseRefusal, r.RankTop1, r.RankMRR3)
 	}
 }

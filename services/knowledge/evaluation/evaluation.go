@@ -118,6 +118,9 @@ type Report struct {
 	MRR3         float64 // mean reciprocal rank of the first correct answer within 3
 	OODRefusal   float64 // share of out-of-domain cases refused; 1 when there are none
 	FalseRefusal float64 // share of in-domain cases refused
+	// RankTop1 and RankMRR3 measure retrieval alone: the answers a refused
+	// question would have got still count.
+	RankTop1, RankMRR3 float64
 	Outcomes     []Outcome
 }
 
@@ -145,11 +148,11 @@ func Correct(c Case, a knowledge.Answer) bool {
 // Run asks every case and scores the answers.
 func Run(ctx context.Context, name string, a Asker, cases []Case) Report {
 	r := Report{Name: name}
-	var top1, rr, refusedIn, refusedOOD float64
+	var top1, rr, refusedIn, refusedOOD, rankTop1, rankRR float64
 	for _, c := range cases {
-		res := a.Ask(ctx, c.Q, knowledge.AskOptions{Top: 3})
+		res := a.Ask(ctx, c.Q, knowledge.AskOptions{Top: 3, KeepRefused: true})
 		o := Outcome{Case: c, NoAnswer: res.NoAnswer, Confidence: res.Confidence}
-		if len(res.Answers) > 0 {
+		if len(res.Answers) > 0 && !res.NoAnswer {
 			o.Top = res.Answers[0].ID
 		}
 		if c.OOD {
@@ -163,14 +166,24 @@ func Run(ctx context.Context, name string, a Asker, cases []Case) Report {
 			if res.NoAnswer {
 				refusedIn++
 			}
+			rank := 0
 			for i, ans := range res.Answers {
 				if i >= 3 {
 					break
 				}
 				if Correct(c, ans) {
-					o.Rank = i + 1
+					rank = i + 1
 					break
 				}
+			}
+			if rank > 0 {
+				rankRR += 1 / float64(rank)
+				if rank == 1 {
+					rankTop1++
+				}
+			}
+			if !res.NoAnswer {
+				o.Rank = rank
 			}
 			if o.Rank == 1 {
 				top1++
@@ -186,6 +199,8 @@ func Run(ctx context.Context, name string, a Asker, cases []Case) Report {
 		r.Top1 = top1 / float64(r.InDomain)
 		r.MRR3 = rr / float64(r.InDomain)
 		r.FalseRefusal = refusedIn / float64(r.InDomain)
+		r.RankTop1 = rankTop1 / float64(r.InDomain)
+		r.RankMRR3 = rankRR / float64(r.InDomain)
 	}
 	r.OODRefusal = 1
 	if r.OOD > 0 {

@@ -1,0 +1,27 @@
+# Knowledge base: answer quality and speed (services/knowledge, issue 3).
+#
+# bench-faq evaluates the embedded knowledge base on the shared dev sample
+# (../shared/eval/faq-dev.jsonl, skipped with a note when ../shared is absent),
+# the runbook writers' held-out sets and our own paraphrase/out-of-domain sets,
+# and prints an ablation table from a whole-word baseline to the full pipeline.
+
+KB_DEV      ?= ../shared/eval/faq-dev.jsonl
+KB_HELDOUT  ?= $(sort $(wildcard services/knowledge/testdata/eval/*.jsonl))
+KB_OWN      ?= $(sort $(wildcard services/knowledge/evaluation/testdata/*.jsonl))
+KB_CASES     = $(wildcard $(KB_DEV)) $(KB_HELDOUT) $(KB_OWN)
+
+.PHONY: bench-faq bench-knowledge kb-calibrate
+
+## bench-faq: knowledge base answer quality (top-1, MRR@3, out-of-domain refusal, ablation)
+bench-faq:
+	@[ -f "$(KB_DEV)" ] || echo "note: $(KB_DEV) not found; evaluating the held-out and own sets only"
+	$(GO) run ./services/cmd/kubemedic kb eval $(foreach f,$(KB_CASES),--dev $(f))
+
+## bench-knowledge: knowledge base speed (Ask p50/p99 in-process, index build)
+bench-knowledge:
+	cd services && $(GO) test -run '^$$' -bench . -benchmem ./knowledge/...
+
+## kb-calibrate: refit the confidence model on faq-dev + own sets, check it on the held-out sets
+kb-calibrate:
+	$(GO) run ./services/cmd/kubemedic kb calibrate $(foreach f,$(wildcard $(KB_DEV)) $(KB_OWN),--dev $(f)) \
+	  $(foreach f,$(KB_HELDOUT),--test $(f))
