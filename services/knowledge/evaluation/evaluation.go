@@ -121,7 +121,7 @@ type Report struct {
 	// RankTop1 and RankMRR3 measure retrieval alone: the answers a refused
 	// question would have got still count.
 	RankTop1, RankMRR3 float64
-	Outcomes     []Outcome
+	Outcomes           []Outcome
 }
 
 // Correct reports whether an answer satisfies a case.
