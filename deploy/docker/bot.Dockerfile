@@ -1,0 +1,47 @@
+# syntax=docker/dockerfile:1
+#
+# bot: the Slack app; Slack's HTTP requests arrive on port 7072.
+#
+# Build from the repository root:
+#   docker build -f deploy/docker/bot.Dockerfile -t kubemedic/bot:dev .
+
+FROM --platform=$BUILDPLATFORM golang:1.26 AS build
+ENV GOTOOLCHAIN=local CGO_ENABLED=0
+WORKDIR /src
+
+# Module files first so the dependency download stays cached until a go.mod
+# or go.sum changes. The test module (real-cluster harness) is never part of
+# an image, so it is dropped from the workspace.
+COPY go.work go.work.su[m] ./
+COPY proto/go.mod proto/go.su[m] proto/
+COPY services/go.mod services/go.su[m] services/
+COPY gateway/go.mod gateway/go.su[m] gateway/
+COPY bot/go.mod bot/go.su[m] bot/
+RUN go work edit -dropuse=./test
+RUN --mount=type=cache,target=/go/pkg/mod go mod download
+
+COPY proto/ proto/
+COPY services/ services/
+COPY gateway/ gateway/
+COPY bot/ bot/
+
+ARG TARGETOS
+ARG TARGETARCH
+RUN --mount=type=cache,target=/go/pkg/mod \
+    --mount=type=cache,target=/root/.cache/go-build \
+    GOOS=$TARGETOS GOARCH=$TARGETARCH \
+    go build -trimpath -ldflags="-s -w" -o /out/bot ./bot/cmd/bot
+
+FROM alpine:3.22
+RUN addgroup -S -g 65532 kubemedic \
+ && adduser -S -D -H -u 65532 -G kubemedic -h /var/lib/kubemedic kubemedic \
+ && install -d -o 65532 -g 65532 -m 0750 /var/lib/kubemedic
+COPY --from=build /out/bot /usr/local/bin/bot
+ENV KUBEMEDIC_LOG_FORMAT=json \
+    KUBEMEDIC_DATA_DIR=/var/lib/kubemedic \
+    KUBEMEDIC_ADMIN_ADDR=0.0.0.0:7071 \
+    KUBEMEDIC_BOT_ADDR=0.0.0.0:7072
+USER 65532:65532
+WORKDIR /var/lib/kubemedic
+EXPOSE 7072 7071
+ENTRYPOINT ["/usr/local/bin/bot"]

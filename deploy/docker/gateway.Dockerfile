@@ -1,0 +1,47 @@
+# syntax=docker/dockerfile:1
+#
+# gateway: the public Connect/gRPC/gRPC-Web API (port 7070).
+#
+# Build from the repository root:
+#   docker build -f deploy/docker/gateway.Dockerfile -t kubemedic/gateway:dev .
+
+FROM --platform=$BUILDPLATFORM golang:1.26 AS build
+ENV GOTOOLCHAIN=local CGO_ENABLED=0
+WORKDIR /src
+
+# Module files first so the dependency download stays cached until a go.mod
+# or go.sum changes. The test module (real-cluster harness) is never part of
+# an image, so it is dropped from the workspace.
+COPY go.work go.work.su[m] ./
+COPY proto/go.mod proto/go.su[m] proto/
+COPY services/go.mod services/go.su[m] services/
+COPY gateway/go.mod gateway/go.su[m] gateway/
+COPY bot/go.mod bot/go.su[m] bot/
+RUN go work edit -dropuse=./test
+RUN --mount=type=cache,target=/go/pkg/mod go mod download
+
+COPY proto/ proto/
+COPY services/ services/
+COPY gateway/ gateway/
+COPY bot/ bot/
+
+ARG TARGETOS
+ARG TARGETARCH
+RUN --mount=type=cache,target=/go/pkg/mod \
+    --mount=type=cache,target=/root/.cache/go-build \
+    GOOS=$TARGETOS GOARCH=$TARGETARCH \
+    go build -trimpath -ldflags="-s -w" -o /out/gateway ./gateway/cmd/gateway
+
+FROM alpine:3.22
+RUN addgroup -S -g 65532 kubemedic \
+ && adduser -S -D -H -u 65532 -G kubemedic -h /var/lib/kubemedic kubemedic \
+ && install -d -o 65532 -g 65532 -m 0750 /var/lib/kubemedic
+COPY --from=build /out/gateway /usr/local/bin/gateway
+ENV KUBEMEDIC_LOG_FORMAT=json \
+    KUBEMEDIC_DATA_DIR=/var/lib/kubemedic \
+    KUBEMEDIC_ADMIN_ADDR=0.0.0.0:7071 \
+    KUBEMEDIC_GATEWAY_ADDR=0.0.0.0:7070
+USER 65532:65532
+WORKDIR /var/lib/kubemedic
+EXPOSE 7070 7071
+ENTRYPOINT ["/usr/local/bin/gateway"]
