@@ -3,8 +3,9 @@
 # .cache/bin (first build: several minutes; then cached); the cluster started by
 # cluster-up lives in .cache/cluster.
 
-CLUSTER_GO     ?= GOTOOLCHAIN=local go
-KMCLUSTER      ?= $(CLUSTER_GO) run ./test/cmd/kmcluster
+# The test module builds on its own (GOWORK=off), whatever go.work lists.
+CLUSTER_GO     ?= GOTOOLCHAIN=local GOWORK=off go
+KMCLUSTER      ?= cd test && $(CLUSTER_GO) run ./cmd/kmcluster
 NODES          ?= 3
 PODS           ?= 0
 BENCH_NODES    ?= 500
@@ -34,18 +35,18 @@ test-cluster: cluster-bins
 
 ## bench-cluster: time and memory of a BENCH_NODES-node cluster running BENCH_PODS pods
 bench-cluster: cluster-bins
-	@$(KMCLUSTER) down >/dev/null
-	@rc=0; $(KMCLUSTER) up -nodes $(BENCH_NODES) -pods $(BENCH_PODS) || rc=$$?; \
+	@($(KMCLUSTER) down) >/dev/null
+	@rc=0; ($(KMCLUSTER) up -nodes $(BENCH_NODES) -pods $(BENCH_PODS)) || rc=$$?; \
 	  cat .cache/cluster/scale-report.txt 2>/dev/null; \
-	  $(KMCLUSTER) down; exit $$rc
+	  ($(KMCLUSTER) down); exit $$rc
 
 ## demo: cluster with healthy and broken workloads, then kubemedic serve against it
 demo: cluster-bins
-	@$(KMCLUSTER) down >/dev/null
+	@($(KMCLUSTER) down) >/dev/null
 	$(KMCLUSTER) up -nodes $(NODES) -demo
 	@if [ -d services/cmd/kubemedic ]; then \
 	  echo "starting kubemedic serve (Ctrl-C to stop it; the cluster keeps running until make cluster-down)"; \
-	  $(CLUSTER_GO) run ./services/cmd/kubemedic serve --kubeconfig .cache/cluster/kubeconfig; \
+	  GOTOOLCHAIN=local go run ./services/cmd/kubemedic serve --kubeconfig .cache/cluster/kubeconfig; \
 	else \
 	  echo "services/cmd/kubemedic does not exist yet; the demo cluster runs: KUBECONFIG=.cache/cluster/kubeconfig kubectl get pods -A"; \
 	fi
