@@ -1,0 +1,145 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := LoadWithEnv("", env(map[string]string{"KUBEMEDIC_DATA_DIR": "/tmp/km"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Gateway.Addr != DefaultGatewayAddr || c.Admin.Addr != DefaultAdminAddr || c.Bot.Addr != DefaultBotAddr {
+		t.Errorf("addresses: %+v %+v %+v", c.Gateway, c.Admin, c.Bot)
+	}
+	if c.NATS.URL != "" || c.NATS.RequestTimeout.Duration != 10*time.Second || c.Tracing.Exporter != "none" || c.Bot.Language != "ko" {
+		t.Errorf("defaults: %+v", c)
+	}
+	if c.NATSStoreDir() != "/tmp/km/nats" || c.LocalGatewayDir() != "/tmp/km/gateway" {
+		t.Errorf("dirs: %s %s", c.NATSStoreDir(), c.LocalGatewayDir())
+	}
+}
+
+func TestFileThenEnv(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "kubemedic.yaml")
+	yaml := `
+data_dir: /var/lib/kubemedic
+kubeconfig: /etc/kube/config
+nats:
+  url: nats://nats:4222
+  request_timeout: 3s
+gateway:
+  addr: 0.0.0.0:7070
+  tokens:
+    - name: ci
+      env: CI_TOKEN
+      kubernetes_user: ci-bot
+clusters:
+  - name: prod
+    provider: nks
+    kubeconfig: /etc/kube/prod
+`
+	if err := os.WriteFile(f, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadWithEnv(f, env(map[string]string{
+		"KUBEMEDIC_NATS_URL":     "nats://other:4222",
+		"KUBEMEDIC_GATEWAY_ADDR": "127.0.0.1:9999",
+		"KUBEMEDIC_KB_DIRS":      "/a" + string(os.PathListSeparator) + "/b",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.NATS.URL != "nats://other:4222" || c.Gateway.Addr != "127.0.0.1:9999" || c.DataDir != "/var/lib/kubemedic" {
+		t.Errorf("env did not override file: %+v", c)
+	}
+	if c.NATS.RequestTimeout.Duration != 3*time.Second {
+		t.Errorf("request_timeout = %v", c.NATS.RequestTimeout)
+	}
+	if len(c.Clusters) != 1 || c.Clusters[0].Provider != "nks" {
+		t.Errorf("clusters from file: %+v (kubeconfig must not add a default cluster when clusters are listed)", c.Clusters)
+	}
+	if strings.Join(c.Knowledge.Dirs, ",") != "/a,/b" {
+		t.Errorf("kb dirs = %v", c.Knowledge.Dirs)
+	}
+}
+
+func TestKubeconfigMakesDefaultCluster(t *testing.T) {
+	c, err := LoadWithEnv("", env(map[string]string{"KUBEMEDIC_DATA_DIR": "/x", "KUBEMEDIC_KUBECONFIG": "/k"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Clusters) != 1 || c.Clusters[0].Name != "default" || c.Clusters[0].Kubeconfig != "/k" {
+		t.Errorf("clusters = %+v", c.Clusters)
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		env        map[string]string
+		want       []string
+	}{
+		{name: "unknown field", yaml: "gatewya:\n  addr: x\n", want: []string{"gatewya"}},
+		{name: "bad yaml", yaml: "gateway: [\n", want: []string{"parsing config"}},
+		{name: "bad duration", env: map[string]string{"KUBEMEDIC_NATS_REQUEST_TIMEOUT": "soon"}, want: []string{"KUBEMEDIC_NATS_REQUEST_TIMEOUT", "soon"}},
+		{name: "several errors at once", yaml: "log:\n  level: loud\ngateway:\n  addr: nocolon\ntracing:\n  exporter: otlp\n",
+			want: []string{"log.level \"loud\"", "gateway.addr \"nocolon\"", "tracing.endpoint is required"}},
+		{name: "cluster without kubeconfig", yaml: "clusters:\n  - name: a\n  - name: a\n    kubeconfig: k\n    provider: eks\n",
+			want: []string{"kubeconfig is required", "used twice", "provider \"eks\""}},
+		{name: "literal token refused", yaml: "gateway:\n  tokens:\n    - name: t\n      token: abc\n", want: []string{"token"}},
+		{name: "token without source", yaml: "gateway:\n  tokens:\n    - name: t\n", want: []string{"set file or env"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := ""
+			if tt.yaml != "" {
+				path = filepath.Join(t.TempDir(), "c.yaml")
+				if err := os.WriteFile(path, []byte(tt.yaml), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e := map[string]string{"KUBEMEDIC_DATA_DIR": "/x"}
+			for k, v := range tt.env {
+				e[k] = v
+			}
+			_, err := LoadWithEnv(path, env(e))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestReadSecret(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "s")
+	if err := os.WriteFile(f, []byte("  s3cret  \nignored\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := ReadSecret(f, ""); err != nil || v != "s3cret" {
+		t.Errorf("ReadSecret = %q, %v", v, err)
+	}
+	t.Setenv("KM_TEST_SECRET", "from-env")
+	if v, _ := ReadSecret(f, "KM_TEST_SECRET"); v != "from-env" {
+		t.Errorf("env should win: %q", v)
+	}
+	empty := filepath.Join(t.TempDir(), "e")
+	_ = os.WriteFile(empty, nil, 0o600)
+	if _, err := ReadSecret(empty, ""); err == nil {
+		t.Error("empty secret file accepted")
+	}
+}
