@@ -189,4 +189,3 @@ func TestUnavailableWhileDisconnected(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-

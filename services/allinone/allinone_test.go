@@ -369,4 +369,3 @@ func TestConnectJSON(t *testing.T) {
 		t.Fatalf("Connect JSON: %d %s", resp.StatusCode, body)
 	}
 }
-
