@@ -208,6 +208,11 @@ func yamlErrorLine(err error) (int, string) {
 	msg = strings.Join(strings.Fields(msg), " ")
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		n, _ := strconv.Atoi(m[1])
+		if strings.Contains(msg, "did not find expected") {
+			// yaml.v3 reports parser errors with context at the 0-based
+			// line where the construct (a flow sequence, a mapping) starts.
+			n++
+		}
 		return n, msg
 	}
 	return 1, msg

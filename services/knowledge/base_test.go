@@ -1,0 +1,303 @@
+package knowledge
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// openEmbedded opens the built-in knowledge base once per test binary.
+var openEmbedded = sync.OnceValues(func() (*Base, error) {
+	return Open(context.Background(), Options{})
+})
+
+func embedded(t testing.TB) *Base {
+	t.Helper()
+	b, err := openEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestEmbeddedRunbooksLoadCleanly(t *testing.T) {
+	b := embedded(t)
+	if b.Len() < 50 {
+		t.Fatalf("only %d embedded entries; the runbooks are missing", b.Len())
+	}
+	for _, p := range b.Problems() {
+		var le *LoadError
+		if errors.As(p, &le) && !le.Warning {
+			t.Errorf("embedded runbook skipped: %v", p)
+		}
+	}
+	for _, e := range b.Entries(Filter{}) {
+		if !strings.HasPrefix(e.Origin.File, EmbeddedPrefix+"runbooks/") || e.Origin.Area == "" {
+			t.Errorf("%s: origin %+v, want embedded:runbooks/<area>/…", e.ID, e.Origin)
+		}
+	}
+}
+
+func writeFile(t *testing.T, dir, name, text string) {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestExtraDirBadFileReportedRestLoads(t *testing.T) {
+	dir := t.TempDir()
+	good := strings.Replace(goodRunbook, "k8s-test-pending", "team-vpn-runbook", 1)
+	good = strings.Replace(good, "파드가 Pending 상태", "사내 쿠버네티스 VPN 게이트웨이 파드 재시작 절차", 1)
+	writeFile(t, dir, "team/team-vpn-runbook.md", good)
+	writeFile(t, dir, "team/broken.md", "---\nid: broken\ntitle_ko: [unclosed\n---\nbody\n")
+	writeFile(t, dir, "notes.txt", "plain text\n")
+	writeFile(t, dir, "README.md", "# not a runbook\n")
+	// An extra entry with a built-in id replaces it.
+	override := strings.Replace(goodRunbook, "k8s-test-pending", "k8s-pod-pending-insufficient-resources", 1)
+	writeFile(t, dir, "k8s-pod-pending-insufficient-resources.md", override)
+
+	b, err := Open(context.Background(), Options{ExtraDirs: []string{dir, filepath.Join(dir, "missing")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := b.Entry("team-vpn-runbook"); !ok {
+		t.Error("good extra runbook was not loaded")
+	}
+	if e, ok := b.Entry("k8s-pod-pending-insufficient-resources"); !ok || e.TitleEn != "Pod stuck in Pending" || !strings.HasPrefix(e.Origin.File, dir) {
+		t.Errorf("override not applied: %+v", e.Origin)
+	}
+	wants := []string{
+		filepath.Join(dir, "team/broken.md") + ":3: front matter:",
+		filepath.Join(dir, "notes.txt") + ":1: warning: plain-text file is not a runbook",
+		filepath.Join(dir, "missing") + ": knowledge directory:",
+		`warning: id "k8s-pod-pending-insufficient-resources" replaces the entry from embedded:runbooks/`,
+	}
+	var all []string
+	for _, p := range b.Problems() {
+		all = append(all, p.Error())
+	}
+	for _, w := range wants {
+		found := false
+		for _, p := range all {
+			found = found || strings.Contains(p, w)
+		}
+		if !found {
+			t.Errorf("problems %q\nwant one containing %q", all, w)
+		}
+	}
+	res := b.Ask(context.Background(), "VPN 게이트웨이 파드 재시작 절차", AskOptions{})
+	if res.NoAnswer || res.Answers[0].ID != "team-vpn-runbook" {
+		t.Errorf("Ask for the extra runbook = %+v", res)
+	}
+}
+
+func TestReloadPicksUpChanges(t *testing.T) {
+	dir := t.TempDir()
+	b, err := Open(context.Background(), Options{ExtraDirs: []string{dir}, NoEmbedded: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() != 0 {
+		t.Fatalf("Len = %d, want 0", b.Len())
+	}
+	writeFile(t, dir, "k8s-test-pending.md", goodRunbook)
+	if err := b.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := b.Entry("k8s-test-pending"); !ok {
+		t.Error("Reload did not load the new file")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := b.Reload(ctx); err == nil {
+		t.Error("Reload with a cancelled context succeeded")
+	}
+	if _, ok := b.Entry("k8s-test-pending"); !ok {
+		t.Error("failed Reload dropped the previous index")
+	}
+}
+
+func TestConcurrentAskAndReload(t *testing.T) {
+	b, err := Open(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 100)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 20; j++ {
+				res := b.Ask(context.Background(), "파드가 계속 Pending이에요", AskOptions{})
+				if res.NoAnswer {
+					errs <- "refused during reload: " + res.Reason
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < 3; i++ {
+		if err := b.Reload(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+func TestAsk(t *testing.T) {
+	b := embedded(t)
+	tests := []struct {
+		name     string
+		q        string
+		opts     AskOptions
+		wantTop  string // "" = must be refused
+		wantLang string
+	}{
+		{"korean pending", "파드가 계속 Pending이에요", AskOptions{}, "k8s-pod-pending-insufficient-resources", "ko"},
+		{"colloquial and typo", "팟이 팬딩에서 안 넘어가요", AskOptions{}, "k8s-pod-pending-insufficient-resources", "ko"},
+		{"english", "my pod is Pending: 0/3 nodes are available, insufficient memory", AskOptions{}, "k8s-pod-pending-insufficient-resources", "en"},
+		{"error string", "init 컨테이너 때문에 Init:CrashLoopBackOff 예요", AskOptions{}, "k8s-init-container-failing", "ko"},
+		{"multi-word error", "wget 하면 Name or service not known 이 떠요", AskOptions{}, "k8s-service-not-found", "ko"},
+		{"provider words", "NKS LoadBalancer가 External-IP를 못 받아요", AskOptions{}, "nks-loadbalancer-pending-lb-subnet", "ko"},
+		{"out of domain", "오늘 점심 메뉴 추천해줘", AskOptions{}, "", "ko"},
+		{"out of domain english", "how do I bake sourdough bread", AskOptions{}, "", "en"},
+		{"empty", "   ", AskOptions{}, "", "ko"},
+		{"punctuation only", "?!?", AskOptions{}, "", "ko"},
+		{"invalid utf-8", "\xff\xfe파드", AskOptions{}, "", "ko"},
+		{"forced language", "파드가 계속 Pending이에요", AskOptions{Language: "en"}, "k8s-pod-pending-insufficient-resources", "en"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := b.Ask(context.Background(), tt.q, tt.opts)
+			if res.Language != tt.wantLang {
+				t.Errorf("Language = %q, want %q", res.Language, tt.wantLang)
+			}
+			if tt.wantTop == "" {
+				if !res.NoAnswer || len(res.Answers) != 0 || res.Reason == "" {
+					t.Errorf("want a refusal with a reason, got %+v", res)
+				}
+				return
+			}
+			if res.NoAnswer {
+				t.Fatalf("refused: %s", res.Reason)
+			}
+			top := res.Answers[0]
+			if top.ID != tt.wantTop {
+				t.Errorf("top = %s (%.2f), want %s", top.ID, top.Confidence, tt.wantTop)
+			}
+			e, _ := b.Entry(top.ID)
+			if top.Title != e.Title(tt.wantLang) || top.Body != e.Body || top.Source != e.Source {
+				t.Errorf("answer fields do not come from the entry: %+v", top)
+			}
+			if top.Confidence < DefaultMinConfidence || top.Confidence > 1 || res.Confidence != top.Confidence {
+				t.Errorf("confidence %.3f / %.3f out of range", top.Confidence, res.Confidence)
+			}
+			for i := 1; i < len(res.Answers); i++ {
+				if res.Answers[i].Score > res.Answers[i-1].Score {
+					t.Errorf("answers not best first: %v", res.Answers)
+				}
+			}
+		})
+	}
+}
+
+func TestAskOptions(t *testing.T) {
+	b := embedded(t)
+	res := b.Ask(context.Background(), "로드밸런서 서비스가 외부 IP를 못 받아요", AskOptions{Top: 5, Provider: "tke"})
+	if res.NoAnswer || len(res.Answers) != 5 {
+		t.Fatalf("want 5 answers, got %+v", res)
+	}
+	for _, a := range res.Answers {
+		if a.Provider != "tke" && a.Provider != "generic" {
+			t.Errorf("provider filter let %s (%s) through", a.ID, a.Provider)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if res := b.Ask(ctx, "파드가 Pending이에요", AskOptions{}); !res.NoAnswer || !strings.HasPrefix(res.Reason, "cancelled") {
+		t.Errorf("cancelled context: %+v", res)
+	}
+	long := strings.Repeat("파드가 Pending 이에요 ", 500)
+	if res := b.Ask(context.Background(), long, AskOptions{}); res.NoAnswer {
+		t.Errorf("long question refused: %s", res.Reason)
+	}
+}
+
+func TestTypoCorrection(t *testing.T) {
+	b := embedded(t)
+	eng := b.cur.Load().engine
+	tests := []struct{ typo, want string }{
+		{"팬딩", "펜딩"},
+		{"kublet", "kubelet"},
+		{"디플로이먼뜨", "디플로이먼트"},
+	}
+	for _, tt := range tests {
+		got := eng.corrections(tt.typo)
+		found := false
+		for _, g := range got {
+			found = found || g == tt.want
+		}
+		if !found {
+			t.Errorf("corrections(%q) = %v, want %q among them", tt.typo, got, tt.want)
+		}
+	}
+	// Without typo tolerance the misspelt question loses its Pending concept.
+	off := DefaultTuning()
+	off.Fuzzy = false
+	plain, err := New(b.Entries(Filter{}), off)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := "팬딩 상태인 팟"
+	with := b.Ask(context.Background(), q, AskOptions{KeepRefused: true})
+	without := plain.Ask(context.Background(), q, AskOptions{KeepRefused: true})
+	if with.Confidence <= without.Confidence {
+		t.Errorf("typo tolerance did not raise confidence: %.3f vs %.3f", with.Confidence, without.Confidence)
+	}
+}
+
+func TestDetectLanguage(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Why is my pod Pending?", "en"},
+		{"파드가 Pending", "ko"},
+		{"CrashLoopBackOff", "en"},
+		{"123 ???", "ko"},
+	}
+	for _, tt := range tests {
+		if got := DetectLanguage(tt.in); got != tt.want {
+			t.Errorf("DetectLanguage(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestEntriesFilter(t *testing.T) {
+	b := embedded(t)
+	if err := (Filter{Provider: "gke"}).Validate(); err == nil {
+		t.Error("Validate accepted provider gke")
+	}
+	for _, f := range []Filter{{Provider: "nks"}, {Area: "aks"}, {Tag: "pod"}} {
+		got := b.Entries(f)
+		if len(got) == 0 {
+			t.Errorf("Entries(%+v) is empty", f)
+		}
+		for _, e := range got {
+			if !f.match(&e) {
+				t.Errorf("Entries(%+v) returned %s", f, e.ID)
+			}
+		}
+	}
+}
