@@ -79,8 +79,8 @@ check-deps:
 	done; echo "check-deps: gateway and bot are free of client-go"
 
 ## test-go: unit and end-to-end tests of proto, gateway, bot and services
-test-go: tools
 test-go: export KUBEMEDIC_REQUIRE_TOOLS := 1
+test-go: tools
 	@for m in $(MODULES); do echo "go test ($$m)"; (cd $$m && $(GO) test $(TEST_FLAGS) ./...); done
 
 ## test: everything CI runs (tools, generated code, lint, API compatibility, deps, deploy files, all tests)
