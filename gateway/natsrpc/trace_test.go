@@ -1,0 +1,68 @@
+package natsrpc_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/kubemedic/kubemedic/gateway/natsrpc"
+	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+)
+
+// TestTraceContextCrossesNATS checks that the server span of a NATS RPC
+// continues the caller's trace (W3C traceparent in NATS headers).
+func TestTraceContextCrossesNATS(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	prevTP, prevProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
+	otel.SetTracerProvider(tp)
+	otel.SetTextMapPropagator(propagation.TraceContext{})
+	t.Cleanup(func() { otel.SetTracerProvider(prevTP); otel.SetTextMapPropagator(prevProp) })
+
+	ns := startNATS(t)
+	server, client := connectTo(t, ns.URL()), connectTo(t, ns.URL())
+	var handlerTrace trace.TraceID
+	ep := natsrpc.Unary("KnowledgeService", "Ask", quiet, 5*time.Second,
+		func(ctx context.Context, _ *kubemedicv1.AskRequest) (*kubemedicv1.AskResponse, error) {
+			handlerTrace = trace.SpanContextFromContext(ctx).TraceID()
+			return &kubemedicv1.AskResponse{}, nil
+		})
+	svc, err := natsrpc.Serve(server.Conn, natsrpc.ServiceConfig{Name: "trace-svc", Version: "0.0.1"}, ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Stop()
+
+	ctx, root := tp.Tracer("test").Start(context.Background(), "root")
+	err = natsrpc.NewClient(client, 5*time.Second).Call(ctx, natsrpc.Subject("KnowledgeService", "Ask"), &kubemedicv1.AskRequest{Question: "q"}, &kubemedicv1.AskResponse{})
+	root.End()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := root.SpanContext().TraceID()
+	if handlerTrace != want {
+		t.Fatalf("handler ran in trace %s, want the caller's %s", handlerTrace, want)
+	}
+	// The server span ends just after the reply is sent; give it a moment.
+	var kinds []trace.SpanKind
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		kinds = kinds[:0]
+		for _, s := range rec.Ended() {
+			if s.SpanContext().TraceID() == want {
+				kinds = append(kinds, s.SpanKind())
+			}
+		}
+		if len(kinds) == 3 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(kinds) != 3 {
+		t.Errorf("spans in the trace: %v, want root, client and server", kinds)
+	}
+}
