@@ -1,5 +1,72 @@
 // Package knowledge is kubemedic's knowledge base: runbooks (Markdown with
 // YAML front matter, see docs/runbook-format.md) embedded in the binary plus
-// extra directories loaded at start, searched with a retrieval pipeline built
-// for Korean chat questions.
+// extra directories loaded at start (--kb-dir), searched with a retrieval
+// pipeline built for the Korean and English questions SREs type in chat, and
+// honest enough to say "I don't know".
+//
+// # Loading
+//
+// Open reads the embedded runbooks and every Options.ExtraDirs directory.
+// Each file is parsed on its own (Parse); a file that cannot be used is
+// reported as a *LoadError "file:line: what is wrong" by Base.Problems and
+// the logger, and the rest still loads. An extra entry with a built-in id
+// replaces it. Base is safe for concurrent use and Reload swaps a new index
+// in atomically.
+//
+// # Retrieval
+//
+// Text becomes terms through the analysis package (the same analyzer for
+// runbooks and questions): NFKC and case folding, Hangul/Latin boundary
+// splitting ("pod가" → pod + 가), error strings kept whole and split
+// (Init:CrashLoopBackOff, External-IP, cbs-reuse-key), particle and ending
+// stripping (파드가/파드를 → 파드), Hangul bigrams for compounds and
+// unknown words, glossary concepts (파드/팟/포드/pod → @pod, 낫레디 → @notready),
+// and multi-word phrases from runbook keywords ("Name or service not known").
+// Words that neither the index nor the glossary knows are corrected by edit
+// distance over jamo (팬딩 → 펜딩 → @pending) or letters (kublet → kubelet).
+//
+// Entries are ranked by BM25F over five fields: title and example questions
+// (weight 3) > keywords (2) > tags, provider, finding codes (1.5) > body (1).
+// Each question word counts once, by its best evidence (the word, one of its
+// concepts, a correction, or its bigrams together), so a word that happens to
+// match in three forms does not outweigh two words that match once.
+//
+// Why not bleve: a custom bleve analyzer could produce the same tokens, but
+// the parts that decide quality here sit outside what bleve's query model
+// expresses: per-word "best evidence" scoring across token kinds, typo
+// correction over jamo rather than runes, and the per-word coverage the
+// confidence needs (bleve exposes which terms matched only through score
+// explanations). With a few hundred entries an in-memory BM25F (the index
+// package) builds in about 0.1 s and answers in well under a millisecond, and
+// keeps the services module free of bleve's dependency tree.
+//
+// # Confidence and "no answer"
+//
+// Every answer gets a confidence in [0,1], an estimate of the probability
+// that it answers the question, from four signals (Signals):
+//
+//   - coverage: the idf-weighted share of the question's content words the
+//     answer covers — by the word, its concept, a correction, its parts or its
+//     bigrams. "VPN 비밀번호 초기화" against a runbook that only shares 비밀번호
+//     covers little.
+//   - known: the idf-weighted share of question words the knowledge base or
+//     the glossary knows at all. Lunch menus, VLOOKUP and bitcoin wallets are
+//     mostly words no runbook uses, and unknown words weigh like the rarest.
+//   - concepts: how many question words are Kubernetes/cloud concepts from the
+//     glossary (capped at 3). Real questions, even short ones ("노드가
+//     NotReady예요"), nearly always name one or two; out-of-domain ones rarely
+//     do.
+//   - score: the BM25F score, log-scaled.
+//
+// A logistic model (Calibration) combines them; its coefficients were fitted
+// with `kubemedic kb calibrate` (make kb-calibrate) on faq-dev and our own
+// paraphrase and out-of-domain sets, with label 1 when the top answer is
+// correct, and checked on the runbook writers' held-out sets. Because the
+// model predicts correctness rather than merely "in domain", it also refuses
+// questions where the best match is a weak guess. A question whose top
+// answer scores below MinConfidence (0.5) gets NoAnswer with a Reason.
+//
+// Quality is measured by the evaluation package (make bench-faq) and held
+// by floor tests; speed by BenchmarkAsk and BenchmarkBuildIndex (make
+// bench-knowledge).
 package knowledge
