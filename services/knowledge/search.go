@@ -48,13 +48,23 @@ const (
 	numFields
 )
 
+// fieldWeights are the BM25F field weights: questions/title > keywords >
+// tags > body.
+var fieldWeights = [numFields]float64{
+	fieldTitle:     3,
+	fieldQuestions: 3,
+	fieldKeywords:  2,
+	fieldTags:      1.5,
+	fieldBody:      1,
+}
+
 func indexParams(weighted bool) index.Params {
 	fields := []index.Field{
-		fieldTitle:     {Name: "title", Weight: 3, B: 0.5},
-		fieldQuestions: {Name: "questions", Weight: 3, B: 0.6},
-		fieldKeywords:  {Name: "keywords", Weight: 2, B: 0.5},
-		fieldTags:      {Name: "tags", Weight: 1.5, B: 0.3},
-		fieldBody:      {Name: "body", Weight: 1, B: 0.75},
+		fieldTitle:     {Name: "title", Weight: fieldWeights[fieldTitle], B: 0.5},
+		fieldQuestions: {Name: "questions", Weight: fieldWeights[fieldQuestions], B: 0.6},
+		fieldKeywords:  {Name: "keywords", Weight: fieldWeights[fieldKeywords], B: 0.5},
+		fieldTags:      {Name: "tags", Weight: fieldWeights[fieldTags], B: 0.3},
+		fieldBody:      {Name: "body", Weight: fieldWeights[fieldBody], B: 0.75},
 	}
 	if !weighted {
 		for i := range fields {
@@ -70,8 +80,8 @@ var kindWeight = [...]float64{
 	analysis.Part:    0.5,
 	analysis.Concept: 0.7,
 	analysis.Bigram:  0.25,
-	analysis.Phrase:  1.5,
-	analysis.Fuzzy:   0.6,
+	analysis.Phrase:  1.0,
+	analysis.Fuzzy:   0.8,
 }
 
 // providerWords are indexed in the tags field so that "TKE", "텐센트" or
@@ -300,9 +310,18 @@ func (e *engine) parse(question string) *query {
 			q.concepts++
 		}
 	}
+	// Phrase-level terms (keyword phrases, multi-word glossary concepts) form
+	// one group after the word groups: the best phrase adds to the words it
+	// contains, overlapping phrases do not pile up.
+	phraseGroup := len(order) + 1
+	for _, id := range order {
+		phraseGroup = max(phraseGroup, id+1)
+	}
 	for i, t := range terms {
 		qt := index.QueryTerm{Text: t.Text, Weight: kindWeight[t.Kind], Group: -1}
-		if e.tuning.WordGroups && t.Span == 1 && t.Kind != analysis.Phrase {
+		if e.tuning.WordGroups && (t.Span > 1 || t.Kind == analysis.Phrase) {
+			qt.Group, qt.Pool = phraseGroup, i
+		} else if e.tuning.WordGroups {
 			qt.Group = t.Unit
 			switch t.Kind {
 			case analysis.Bigram:

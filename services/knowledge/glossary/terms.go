@@ -46,7 +46,7 @@ notready: notready, not ready, 낫레디, 낫 레디, 노레디, 노트레디, �
 ready: ready, readiness, 레디, 준비
 crashloopbackoff: crashloopbackoff, crashloop, crash loop, 크래시루프, 크래시 루프, 크래시루프백오프, 크래쉬루프, 크래쉬루프백오프, 크래시루프백오프
 imagepullbackoff: imagepullbackoff, errimagepull, 이미지풀백오프, 이미지풀, 이미지 풀, image pull, imagepull
-crash: crash, crashes, crashed, crashing, 크래시, 크래쉬, 죽어, 죽어요, 죽음, 죽는, 죽고, 죽었, 뻗어, 뻗었
+crash: crash, crashes, crashed, crashing, 크래시, 크래쉬, 죽어, 죽어요, 죽음, 죽는, 죽고, 죽었, 뻗어, 뻗었, 뻗음, 터졌, 터져, 튕겨, 튕김
 restart: restart, restarts, restarted, restarting, 재시작, 리스타트, 재기동, 재부팅, reboot
 oomkilled: oomkilled, oom, oom killed, oomkill, 메모리 부족, 메모리부족, 아웃오브메모리, out of memory
 evicted: evicted, eviction, evict, evictions, 축출, 이빅션, 이빅트, 퇴거, 쫓겨
@@ -87,7 +87,7 @@ request: requests, 리퀘스트, 요청량
 probe: probe, probes, liveness, livenessprobe, readinessprobe, startupprobe, 프로브, 헬스체크, 헬스 체크, health check, healthcheck, 상태검사, 상태 검사, 라이브니스, 레디니스
 upgrade: upgrade, upgrades, upgrading, 업그레이드, 업글, 버전업
 version: version, versions, 버전, 버젼
-delete: delete, deletion, deleted, deleting, 삭제, 지우, 지워, 지웠, 제거, 삭제중
+delete: delete, deletion, deleted, deleting, remove, removed, 삭제, 지우, 지워, 지웠, 지움, 제거, 삭제중, 날리, 날려, 날렸, 날아갔, 없애, 없앴
 connect: connect, connection, connections, connectivity, 연결, 접속, 커넥션, 연결성, 통신
 timeout: timeout, timeouts, timed out, 타임아웃, 시간초과, 시간 초과
 terminal: terminal, 터미널, 원격 터미널, 원격터미널, webshell, 웹쉘, 웹셸, 콘솔터미널
@@ -139,7 +139,7 @@ json: json, 제이슨, 제이썬
 terminationmessage: termination message, terminationmessagepath, terminationmessagepolicy, 종료메시지, 종료 메시지, 종료 메세지, 종료메세지, 종료 사유
 error: error, errors, err, 에러, 오류, 에러가, 오류가
 fail: fail, failed, failure, failing, fails, 실패, 안돼, 안됨, 안돼요, 안되요, 안되
-slow: slow, slowly, 느려, 느림, 느리, 오래, 오래걸려, 늦어
+slow: slow, slowly, latency, delay, 느려, 느림, 느리, 오래, 오래걸려, 늦어, 버벅, 지연, 딜레이
 count: count, number, 개수, 갯수, 몇개, 몇 개, 대수, 몇 대, 몇대, 수량
 maximum: max, maximum, 최대, 최대치, 최댓값
 zero: zero, 0개, 0대, 영개, 제로
@@ -161,7 +161,7 @@ addon: addon, addons, add-on, add-ons, 애드온, 부가기능, extension, exten
 windows: windows, 윈도우, 윈도우즈, 윈도
 linux: linux, 리눅스
 os: os, 운영체제, 운영 체제
-gpu: gpu, gpus, 지피유, 그래픽카드
+gpu: gpu, gpus, 지피유, 그래픽카드, nvidia, 엔비디아, cuda
 fsgroup: fsgroup, fs group, 파일시스템 그룹
 securitycontext: securitycontext, security context, 보안 컨텍스트
 privileged: privileged, 특권, 특권모드, 특권 모드
@@ -170,7 +170,14 @@ apiaccess: authorized ip, authorized ip ranges, api-server-authorized-ip-ranges,
 private: private, 프라이빗, 사설, 내부망
 sla: sla, uptime, 가동시간, 가동 시간, 가용성
 price: price, pricing, cost, 요금, 비용, 가격, 과금, 할인, discount
-backup: backup, 백업, restore, 복원, 복구
+backup: backup, 백업, restore, 복원, 복구, 되돌리, 되돌려, 되살리, 되살려, undelete, recover
 move: move, migrate, migration, 이동, 이전, 마이그레이션, 옮기, 옮겨
 rename: rename, 이름 변경, 이름변경, 이름 바꾸
+stuck: stuck, hang, hangs, hung, frozen, 멈춰, 멈춤, 멈췄, 멈춘, 걸려있, 안넘어가, 안 넘어가, 먹통
+driver: driver, drivers, 드라이버
+socket: socket, sock, 소켓, unix socket, runtime-endpoint
+visible: visible, 안보여, 안 보여, 안보임, 안 보임, 보이지
+naming: naming, 명명, 명명 규칙, 이름 규칙
+intercept: intercept, 가로채, 가로채서, telepresence, 텔레프레즌스
+sidecar: sidecar, sidecars, 사이드카, 헬퍼 컨테이너
 `
