@@ -170,7 +170,7 @@ var slackRef = regexp.MustCompile(`<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>`)
 
 // plainText turns Slack message markup into the text the user typed:
 // mentions of the bot are dropped, other mentions become @name, channels
-// #name, links their URL (or label), special mentions (<!here>) vanish.
+// #name, links their label (or URL), special mentions (<!here>) vanish.
 func plainText(s string, self []string) string {
 	s = slackRef.ReplaceAllStringFunc(s, func(ref string) string {
 		m := slackRef.FindStringSubmatch(ref)
@@ -186,10 +186,7 @@ func plainText(s string, self []string) string {
 		case "!":
 			return ""
 		}
-		if strings.HasPrefix(id, "mailto:") && label != "" {
-			return label
-		}
-		return id
+		return firstNonEmpty(label, id)
 	})
 	return strings.Join(strings.Fields(s), " ")
 }

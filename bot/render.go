@@ -41,12 +41,13 @@ type origin struct {
 	invoke string
 }
 
-// code renders a command line for the user to type, e.g. `/k8s scale ...`.
+// code renders a command line for the user to type, e.g. `/k8s scale ...`,
+// escaped for mrkdwn. A mention stays outside the code span so it renders.
 func (o origin) code(args string) string {
 	if strings.HasPrefix(o.invoke, "/") {
-		return "`" + strings.TrimSpace(o.invoke+" "+args) + "`"
+		return "`" + escapeMrkdwn(strings.TrimSpace(o.invoke+" "+args)) + "`"
 	}
-	return strings.TrimSpace(o.invoke + " `" + args + "`")
+	return strings.TrimSpace(o.invoke + " `" + escapeMrkdwn(args) + "`")
 }
 
 func mdText(s string) *slack.TextBlockObject {
@@ -113,7 +114,7 @@ func renderAnswer(o origin, question string, resp *kubemedicv1.AskResponse) repl
 		}
 		blocks = append(blocks, slack.NewDividerBlock(), section(strings.Join(lines, "\n")))
 	}
-	return reply{text: "📘 " + top.GetTitle(), blocks: blocks, public: true}
+	return reply{text: "📘 " + escapeMrkdwn(top.GetTitle()), blocks: blocks, public: true}
 }
 
 // renderNoAnswer politely says the knowledge base has no confident answer,
@@ -238,7 +239,7 @@ func renderHelp(o origin, topic string) reply {
 			if !spec.Available {
 				lines = append(lines, tr(o.lang, "🚧 아직 준비 중인 명령이에요.", "🚧 Not available yet."))
 			}
-			return reply{text: spec.Usage(o.invoke), blocks: []slack.Block{section(strings.Join(lines, "\n"))}}
+			return reply{text: escapeMrkdwn(spec.Usage(o.invoke)), blocks: []slack.Block{section(strings.Join(lines, "\n"))}}
 		}
 	}
 	var now, later []string
@@ -274,7 +275,7 @@ func renderUsage(o origin, ue *command.UsageError) reply {
 		lines = append(lines, tr(o.lang, "예: ", "Example: ")+o.code(spec.Name+" "+spec.Example))
 	}
 	return reply{
-		text:   tr(o.lang, "명령 형식 오류: ", "Malformed command: ") + problem,
+		text:   tr(o.lang, "명령 형식 오류: ", "Malformed command: ") + escapeMrkdwn(problem),
 		blocks: []slack.Block{section(strings.Join(lines, "\n")), contextLine(tr(o.lang, spec.Ko, spec.En))},
 	}
 }

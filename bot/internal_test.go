@@ -1,0 +1,209 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+)
+
+func TestMrkdwn(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"## 증상", "*증상*"},
+		{"### **원인** ###", "*원인*"},
+		{"**굵게** 그리고 __이것도__", "*굵게* 그리고 *이것도*"},
+		{"- 첫째\n  * 둘째", "• 첫째\n  • 둘째"},
+		{"[문서](https://example.com/a?b=1&c=2)", "<https://example.com/a?b=1&amp;c=2|문서>"},
+		{"`**not bold**` but **bold**", "`**not bold**` but *bold*"},
+		{"a < b && c > d", "a &lt; b &amp;&amp; c &gt; d"},
+		{"```\n## not a heading\n**x** <y>\n```\n## heading", "```\n## not a heading\n**x** &lt;y&gt;\n```\n*heading*"},
+	}
+	for _, tt := range tests {
+		if got := mrkdwn(tt.in); got != tt.want {
+			t.Errorf("mrkdwn(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	code := "```\n" + strings.Repeat("kubectl get pods -A\n", 50) + "```"
+	tests := []struct {
+		name      string
+		in        string
+		limit     int
+		truncated bool
+		check     func(out string) error
+	}{
+		{"short", "짧은 본문", 100, false, nil},
+		{"cut inside fence closes it", "## 확인\n" + code, 200, true, func(out string) error {
+			if !strings.HasSuffix(out, "kubectl get pods -A\n```\n…") {
+				return fmt.Errorf("fence not closed before the ellipsis")
+			}
+			return nil
+		}},
+		{"does not end on an empty fence", strings.Repeat("설명 문장입니다.\n", 10) + code, 120, true, func(out string) error {
+			if strings.Contains(out, "```") {
+				return fmt.Errorf("kept an opening fence with nothing in it")
+			}
+			return nil
+		}},
+		{"one huge line", strings.Repeat("가", 500), 100, true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, truncated := excerpt(tt.in, tt.limit)
+			if truncated != tt.truncated {
+				t.Errorf("truncated = %v", truncated)
+			}
+			if n := utf8.RuneCountInString(out); n > tt.limit {
+				t.Errorf("excerpt has %d characters, limit %d", n, tt.limit)
+			}
+			if strings.Count(out, "```")%2 != 0 {
+				t.Errorf("unbalanced code fences:\n%s", out)
+			}
+			if tt.check != nil {
+				if err := tt.check(out); err != nil {
+					t.Errorf("%v:\n%s", err, out)
+				}
+			}
+		})
+	}
+}
+
+func TestSeenCache(t *testing.T) {
+	now := time.Unix(1767225600, 0)
+	c := newSeenCache(time.Minute, 3, func() time.Time { return now })
+	steps := []struct {
+		advance time.Duration
+		key     string
+		first   bool
+	}{
+		{0, "a", true},
+		{0, "a", false},
+		{30 * time.Second, "b", true},
+		{29 * time.Second, "a", false},
+		{time.Second, "a", true}, // a expired after one minute
+		{0, "c", true},
+		{0, "d", true}, // full (a, b, c): the oldest, b, goes
+		{0, "b", true},
+		{0, "d", false},
+	}
+	for i, s := range steps {
+		now = now.Add(s.advance)
+		if got := c.firstTime(s.key); got != s.first {
+			t.Fatalf("step %d: firstTime(%q) = %v, want %v", i, s.key, got, s.first)
+		}
+		if n := c.len(); n > 3 {
+			t.Fatalf("step %d: %d keys, bound is 3", i, n)
+		}
+	}
+	c.forget("d")
+	if !c.firstTime("d") {
+		t.Error("forgotten key still seen")
+	}
+	// The re-recorded d outlives the queue entry of its first recording.
+	now = now.Add(59 * time.Second)
+	if c.firstTime("d") {
+		t.Error("re-recorded key forgotten early")
+	}
+}
+
+func TestSeenCacheBounded(t *testing.T) {
+	now := time.Unix(0, 0)
+	c := newSeenCache(time.Hour, 100, func() time.Time { return now })
+	for i := 0; i < 10000; i++ {
+		c.firstTime(fmt.Sprint(i))
+	}
+	if n := c.len(); n != 100 {
+		t.Fatalf("%d keys remembered, want 100", n)
+	}
+	if len(c.queue)-c.head != 100 || cap(c.queue) > 1000 {
+		t.Fatalf("queue holds %d live of %d (cap %d)", len(c.queue)-c.head, len(c.queue), cap(c.queue))
+	}
+}
+
+func TestQuestionLanguage(t *testing.T) {
+	tests := []struct{ q, fallback, want string }{
+		{"파드가 Pending이에요", "en", "ko"},
+		{"why is my pod pending", "ko", "en"},
+		{"CrashLoopBackOff", "ko", "ko"},
+		{"CrashLoopBackOff", "en", "en"},
+		{"OOMKilled 떠요", "en", "ko"},
+		{"pod OOMKilled", "ko", "en"},
+		{"???", "ko", "ko"},
+	}
+	for _, tt := range tests {
+		if got := questionLanguage(tt.q, tt.fallback); got != tt.want {
+			t.Errorf("questionLanguage(%q, %q) = %q, want %q", tt.q, tt.fallback, got, tt.want)
+		}
+	}
+	if commandLanguage("scale web 3", "ko") != "ko" || commandLanguage("scale web 3", "en") != "en" || commandLanguage("reject p1 안 돼요", "en") != "ko" {
+		t.Error("commandLanguage")
+	}
+}
+
+func TestPlainText(t *testing.T) {
+	self := []string{"UBOT"}
+	tests := []struct{ in, want string }{
+		{"<@UBOT> 파드가 Pending이에요", "파드가 Pending이에요"},
+		{"<@UBOT|kubemedic>   ask  why", "ask why"},
+		{"<@U1|minji> 님 파드가 <#C1|ops> 에서", "@minji 님 파드가 #ops 에서"},
+		{"<@U2> 확인", "@U2 확인"},
+		{"<!here> 노드 다운 <https://grafana.example.com/d/1|대시보드>", "노드 다운 대시보드"},
+		{"see <https://example.com/x>", "see https://example.com/x"},
+		{"<mailto:a@example.com|a@example.com>", "a@example.com"},
+		{"scale shop/web 3 &amp; more", "scale shop/web 3 &amp; more"}, // unescaped later by the parser
+	}
+	for _, tt := range tests {
+		if got := plainText(tt.in, self); got != tt.want {
+			t.Errorf("plainText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestCheckResponseURL(t *testing.T) {
+	tests := []struct {
+		url string
+		ok  bool
+	}{
+		{"https://hooks.slack.com/commands/T1/2/3", true},
+		{"http://127.0.0.1:3000/x", true},
+		{"http://localhost/x", true},
+		{"http://[::1]:80/x", true},
+		{"http://10.0.0.5/x", false},
+		{"ftp://example.com/x", false},
+		{"/relative", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if err := checkResponseURL(tt.url); (err == nil) != tt.ok {
+			t.Errorf("checkResponseURL(%q) = %v, want ok=%v", tt.url, err, tt.ok)
+		}
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	tests := []struct {
+		err     error
+		wait    time.Duration
+		limited bool
+	}{
+		{nil, 0, false},
+		{errors.New("channel_not_found"), 0, false},
+		{&slack.RateLimitedError{RetryAfter: 3 * time.Second}, 3 * time.Second, true},
+		{fmt.Errorf("wrapped: %w", &slack.RateLimitedError{}), time.Second, true},
+		{slack.StatusCodeError{Code: http.StatusTooManyRequests}, time.Second, true},
+		{slack.StatusCodeError{Code: http.StatusInternalServerError}, 0, false},
+	}
+	for _, tt := range tests {
+		wait, limited := retryAfter(tt.err)
+		if wait != tt.wait || limited != tt.limited {
+			t.Errorf("retryAfter(%v) = %v, %v; want %v, %v", tt.err, wait, limited, tt.wait, tt.limited)
+		}
+	}
+}
