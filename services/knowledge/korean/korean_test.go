@@ -73,6 +73,9 @@ func TestStem(t *testing.T) {
 		{"상태예요", "상태"},
 		{"실패해요", "실패"},
 		{"이에요", "이에요"},
+		{"작동합니까", "작동"},
+		{"무엇입니까", "무엇"},
+		{"사용됩니까", "사용"},
 	}
 	for _, tt := range tests {
 		if got := Stem(tt.in); got != tt.want {
