@@ -54,6 +54,8 @@ func TestDefaultPhrase(t *testing.T) {
 		{"Not Ready", []string{"notready"}},
 		{"노드 풀에", []string{"nodepool"}},
 		{"kubectl get", nil},
+		{"Name or service not known", []string{"err-name-not-known"}},
+		{"no space left on device", []string{"err-no-space"}},
 	}
 	for _, tt := range tests {
 		var keys []string

@@ -180,4 +180,20 @@ visible: visible, 안보여, 안 보여, 안보임, 안 보임, 보이지
 naming: naming, 명명, 명명 규칙, 이름 규칙
 intercept: intercept, 가로채, 가로채서, telepresence, 텔레프레즌스
 sidecar: sidecar, sidecars, 사이드카, 헬퍼 컨테이너
+err-name-not-known: name or service not known, no such host, could not resolve host, temporary failure in name resolution, nxdomain, servfail
+err-not-permitted: operation not permitted, eperm
+err-permission-denied: permission denied, eacces
+err-connection-refused: connection refused, econnrefused
+err-timeout: i/o timeout, context deadline exceeded, deadline exceeded, connection timed out
+err-no-space: no space left on device, enospc, disk pressure, diskpressure
+err-metrics-unavailable: metrics not available, metrics api not available
+err-backoff-restarting: back-off restarting failed container, backoff restarting failed container
+err-insufficient-cpu: insufficient cpu
+err-insufficient-memory: insufficient memory
+err-too-many-pods: too many pods
+err-quota-exceeded: exceeded quota, quota exceeded, forbidden: exceeded quota
+err-immutable: field is immutable
+err-x509: x509, certificate signed by unknown authority, certificate has expired
+err-createcontainer: createcontainerconfigerror, createcontainererror, runcontainererror, containercreating
+err-unschedulable: failedscheduling, unschedulable, didn't match node selector, had untolerated taint
 `
