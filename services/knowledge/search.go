@@ -311,12 +311,10 @@ func (e *engine) parse(question string) *query {
 		}
 	}
 	// Phrase-level terms (keyword phrases, multi-word glossary concepts) form
-	// one group after the word groups: the best phrase adds to the words it
-	// contains, overlapping phrases do not pile up.
-	phraseGroup := len(order) + 1
-	for _, id := range order {
-		phraseGroup = max(phraseGroup, id+1)
-	}
+	// one group of their own (word groups are unit numbers, far below it):
+	// the best phrase adds to the words it contains, overlapping phrases do
+	// not pile up.
+	const phraseGroup = 1 << 30
 	for i, t := range terms {
 		qt := index.QueryTerm{Text: t.Text, Weight: kindWeight[t.Kind], Group: -1}
 		if e.tuning.WordGroups && (t.Span > 1 || t.Kind == analysis.Phrase) {
