@@ -29,7 +29,7 @@ import (
 
 // server starts a full all-in-one server on ephemeral loopback ports with a
 // temporary data dir and stops it when the test ends.
-func server(t *testing.T) (*allinone.Server, *config.Config) {
+func server(t *testing.T, extraEnv ...string) (*allinone.Server, *config.Config) {
 	t.Helper()
 	env := map[string]string{
 		"KUBEMEDIC_DATA_DIR":             t.TempDir(),
@@ -38,6 +38,9 @@ func server(t *testing.T) (*allinone.Server, *config.Config) {
 		"KUBEMEDIC_NATS_LISTEN":          "127.0.0.1:0",
 		"KUBEMEDIC_NATS_REQUEST_TIMEOUT": "3s",
 		"KUBEMEDIC_LOG_LEVEL":            "warn",
+	}
+	for i := 0; i+1 < len(extraEnv); i += 2 {
+		env[extraEnv[i]] = extraEnv[i+1]
 	}
 	cfg, err := config.LoadWithEnv("", func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
@@ -367,5 +370,36 @@ func TestConnectJSON(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Pending") {
 		t.Fatalf("Connect JSON: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestBrokenKnowledgeFileDoesNotStopTheServer loads an extra knowledge
+// directory with one good and one broken runbook: the server starts, reports
+// the broken file with file:line, and answers from the good one.
+func TestBrokenKnowledgeFileDoesNotStopTheServer(t *testing.T) {
+	dir := t.TempDir()
+	good := "---\nid: acme-batch-queue-stuck\ntitle_ko: ACME 배치 큐가 멈춤\ntitle_en: ACME batch queue stuck\nprovider: generic\ntags: [acme]\n" +
+		"questions:\n  - ACME 배치 큐가 멈췄어요\n  - acme batch queue is stuck\n  - 배치 큐 처리가 안 돼요\nsource: ACME 사내 FAQ\n---\n## 답변\nacme-queue-controller 파드를 재시작하세요.\n"
+	bad := "---\nid: acme-broken\ntitle_ko: [unclosed\n---\nbody\n"
+	if err := os.WriteFile(filepath.Join(dir, "acme-batch-queue-stuck.md"), []byte(good), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "acme-broken.md"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := server(t, "KUBEMEDIC_KB_DIRS", dir)
+	probs := s.Knowledge.Problems()
+	if len(probs) != 1 || !strings.Contains(probs[0].Error(), "acme-broken.md:") {
+		t.Fatalf("problems = %v, want one naming acme-broken.md:<line>", probs)
+	}
+	client := kubemedicv1.NewKnowledgeServiceClient(dial(t, s.GatewayAddr))
+	ctx, cancel := context.WithTimeout(withToken(context.Background(), s.Token), 10*time.Second)
+	defer cancel()
+	resp, err := client.Ask(ctx, &kubemedicv1.AskRequest{Question: "ACME 배치 큐가 멈췄는데 어떻게 해요?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.GetNoAnswer() || resp.GetAnswers()[0].GetEntryId() != "acme-batch-queue-stuck" {
+		t.Fatalf("answer from the extra directory expected, got %v", resp)
 	}
 }
