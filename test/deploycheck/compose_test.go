@@ -208,6 +208,7 @@ func checkComposeService(t *testing.T, root string, p *types.Project, name strin
 	if env["KUBEMEDIC_NATS_URL"] == "" {
 		t.Errorf("no KUBEMEDIC_NATS_URL")
 	}
+	loadConfig(t, vol.Source, nil) // the file alone must be valid, not only after overrides
 	cfg := loadConfig(t, vol.Source, env)
 
 	u, err := url.Parse(cfg.NATS.URL)

@@ -375,6 +375,7 @@ func checkChartDeployment(t *testing.T, root string, r *release, c string, d *ap
 	if env["KUBEMEDIC_NATS_URL"] != natsURL {
 		t.Errorf("KUBEMEDIC_NATS_URL=%q, want %q", env["KUBEMEDIC_NATS_URL"], natsURL)
 	}
+	loadConfig(t, configFile, nil) // the file alone must be valid, not only after overrides
 	cfg := loadConfig(t, configFile, env)
 
 	// Ports and probes.
