@@ -33,8 +33,9 @@ cluster-status:
 test-cluster: cluster-bins
 	cd test && $(CLUSTER_GO) vet ./... && $(CLUSTER_GO) test $(CLUSTER_TEST_FLAGS) ./...
 
-## bench-cluster: time and memory of a BENCH_NODES-node cluster running BENCH_PODS pods
+## bench-cluster: warm start/stop benchmark, then time and memory of BENCH_NODES nodes running BENCH_PODS pods
 bench-cluster: cluster-bins
+	cd test && $(CLUSTER_GO) test -run '^$$' -bench . -benchtime 3x ./controlplane
 	@($(KMCLUSTER) down) >/dev/null
 	@rc=0; ($(KMCLUSTER) up -nodes $(BENCH_NODES) -pods $(BENCH_PODS)) || rc=$$?; \
 	  cat .cache/cluster/scale-report.txt 2>/dev/null; \
