@@ -132,9 +132,13 @@ func checkComposeNATS(t *testing.T, root string, p *types.Project) string {
 	if v, ok := volumeAt(svc, store); store == "" || !ok || v.Type != types.VolumeTypeVolume {
 		t.Errorf("nats command %q: want -sd <dir> on a named volume so JetStream survives restarts", svc.Command)
 	}
-	opts := natsOptions(t, vol.Source)
-	if store != "" && store != opts.StoreDir {
-		t.Errorf("nats -sd %s, but nats.conf stores JetStream in %s", store, opts.StoreDir)
+	// The server sees the command line merged over the file.
+	opts, err := natsCommandOptions(svc.Command, vol.Source)
+	if err != nil {
+		t.Fatalf("nats-server refuses the compose command %q: %v", svc.Command, err)
+	}
+	if !opts.JetStream || opts.StoreDir != store {
+		t.Errorf("nats command %q: JetStream=%v store %q, want JetStream on the -sd volume", svc.Command, opts.JetStream, opts.StoreDir)
 	}
 	hc := healthURL(t, "nats", svc)
 	if hc != nil {

@@ -661,6 +661,15 @@ func checkChartNATS(t *testing.T, root string, r *release, fullname string) {
 	if len(st.Spec.VolumeClaimTemplates) != 1 || flagValue(ctr.Args, "-sd") != "/data" {
 		t.Errorf("nats StatefulSet: want one volumeClaimTemplate and -sd /data")
 	}
+	conf := filepath.Join(t.TempDir(), "nats.conf")
+	if err := os.WriteFile(conf, []byte(cm.Data["nats.conf"]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if opts, err := natsCommandOptions(ctr.Args, conf); err != nil {
+		t.Errorf("nats-server refuses the StatefulSet's args %q: %v", ctr.Args, err)
+	} else if !opts.JetStream || opts.StoreDir != "/data" {
+		t.Errorf("nats StatefulSet args %q: JetStream=%v store %q, want JetStream in /data", ctr.Args, opts.JetStream, opts.StoreDir)
+	}
 	svc, ok := r.services[fullname+"-nats"]
 	if !ok || st.Spec.ServiceName != svc.Name {
 		t.Fatalf("nats StatefulSet serviceName %q: want the rendered Service %s-nats", st.Spec.ServiceName, fullname)

@@ -2,10 +2,13 @@ package deploycheck
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -22,6 +25,23 @@ func natsOptions(t *testing.T, file string) *server.Options {
 	return opts
 }
 
+// natsCommandOptions runs nats-server's own command-line handling on args
+// (flags merged over the config file, as the server's main does), with the
+// -c file replaced by conf. It catches settings given both ways, which the
+// server refuses at start.
+func natsCommandOptions(args []string, conf string) (*server.Options, error) {
+	args = slices.Clone(args)
+	for i := range args {
+		if (args[i] == "-c" || args[i] == "--config") && i+1 < len(args) {
+			args[i+1] = conf
+		}
+	}
+	fs := flag.NewFlagSet("nats-server", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	noop := func() {}
+	return server.ConfigureOptions(fs, args, noop, noop, noop)
+}
+
 func TestNATSConfig(t *testing.T) {
 	root := repoRoot(t)
 	file := filepath.Join(root, "deploy", "nats", "nats.conf")
@@ -31,7 +51,7 @@ func TestNATSConfig(t *testing.T) {
 		got, want any
 	}{
 		{"jetstream enabled", opts.JetStream, true},
-		{"jetstream store_dir (the data volume)", opts.StoreDir, "/data"},
+		{"jetstream store_dir (given by -sd on the command line instead)", opts.StoreDir, ""},
 		{"client listen host (reachable from other containers)", opts.Host, "0.0.0.0"},
 		{"client port (KUBEMEDIC_NATS_URL)", opts.Port, 4222},
 		{"monitoring host", opts.HTTPHost, "0.0.0.0"},
@@ -57,11 +77,14 @@ func TestNATSConfig(t *testing.T) {
 		t.Errorf("%s differs from %s; copy it over", chartCopy, file)
 	}
 
-	// A server started from this file (on loopback, with a temporary store)
-	// must report JetStream healthy on the endpoint the health checks use.
-	opts.Host, opts.Port = "127.0.0.1", -1
-	opts.HTTPHost, opts.HTTPPort = "127.0.0.1", -1
-	opts.StoreDir = t.TempDir()
+	// A server started the way compose and the chart start it (on loopback,
+	// with a temporary store) must report JetStream healthy on the endpoint
+	// the health checks use.
+	opts, err := natsCommandOptions([]string{"-c", file, "-js", "-sd", t.TempDir(), "-a", "127.0.0.1", "-p", "-1", "-m", "-1"}, file)
+	if err != nil {
+		t.Fatalf("nats-server refuses its command line: %v", err)
+	}
+	opts.HTTPHost = "127.0.0.1"
 	opts.NoSigs, opts.NoLog = true, true
 	s, err := server.NewServer(opts)
 	if err != nil {
