@@ -143,11 +143,38 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 
 	startCtx, cancel := context.WithTimeout(ctx, cfg.StartTimeout)
 	defer cancel()
-	if err := c.start(startCtx, cfg); err != nil {
+	for attempt := 1; ; attempt++ {
+		err := c.start(startCtx, cfg)
+		if err == nil {
+			return c, nil
+		}
+		// Ports are picked free but released before the components bind
+		// them; another process may take one in between. Start again.
+		if attempt < 3 && strings.Contains(err.Error(), "address already in use") {
+			fmt.Fprintf(cfg.Log, "a loopback port was taken by someone else; starting again\n")
+			_ = stopAll(c.procs)
+			c.procs, c.Nodes = nil, nil
+			if rerr := emptyDir(c.Dir); rerr == nil {
+				continue
+			}
+		}
 		_ = c.Stop()
 		return nil, err
 	}
-	return c, nil
+}
+
+// emptyDir removes everything inside dir.
+func emptyDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 const tempDirPrefix = "kubemedic-cluster-"
