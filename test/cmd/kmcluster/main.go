@@ -36,6 +36,9 @@ func main() {
 	}
 }
 
+// podsPerNode is the pod capacity of a default fake node.
+const podsPerNode = 110
+
 const usage = `usage: kmcluster <command> [flags]
 
 commands:
@@ -84,6 +87,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		if *pods < 0 {
 			return fmt.Errorf("-pods must be 0 or more, got %d", *pods)
+		}
+		if *pods > *nodes*podsPerNode {
+			return fmt.Errorf("%d pods do not fit on %d nodes of %d pods each; ask for at least %d nodes",
+				*pods, *nodes, podsPerNode, (*pods+podsPerNode-1)/podsPerNode)
 		}
 		return up(ctx, upOptions{dir: *dir, cacheDir: cacheDir, nodes: *nodes, pods: *pods, demo: *demo}, stdout, stderr)
 	case "down":
