@@ -185,7 +185,7 @@ func TestStartStop(t *testing.T) {
 	}
 	// kwok's stages are installed.
 	stages, err := cs.Discovery().RESTClient().Get().AbsPath("/apis/kwok.x-k8s.io/v1alpha1/stages").DoRaw(ctx)
-	if err != nil || !strings.Contains(string(stages), "pod-ready") {
+	if err != nil || !strings.Contains(string(stages), "pod-ready") || !strings.Contains(string(stages), "kubemedic-node-keep-conditions") {
 		t.Errorf("kwok stages: %v %.200s", err, stages)
 	}
 	// The limited user may read but not write.

@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"context"
+	"embed"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,6 +23,17 @@ var (
 	crdResource   = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 	stageResource = schema.GroupVersionResource{Group: "kwok.x-k8s.io", Version: "v1alpha1", Resource: "stages"}
 )
+
+// ownStages are kwok stages of the harness, applied after kwok's own.
+//
+//go:embed stages/*.yaml
+var ownStages embed.FS
+
+// KeepConditionsLabel, set to "true" on a kwok-managed node, keeps the node's
+// conditions as written (see stages/node-keep-conditions.yaml): kwok renews
+// the lease and heartbeats, but no longer resets MemoryPressure and friends
+// to healthy.
+const KeepConditionsLabel = "kubemedic.io/keep-conditions"
 
 // StageSet is the kwok stage set applied at start: kwok's own
 // kustomize/stage/fast (nodes become Ready at once and keep a lease; pods go
@@ -64,11 +76,30 @@ func applyKwokStages(ctx context.Context, cfg *rest.Config, manifests string) er
 	if err != nil {
 		return err
 	}
+	var objs []*unstructured.Unstructured
 	for _, f := range files {
 		obj, err := readObject(f)
 		if err != nil {
 			return err
 		}
+		objs = append(objs, obj)
+	}
+	own, err := ownStages.ReadDir("stages")
+	if err != nil {
+		return err
+	}
+	for _, e := range own {
+		data, err := ownStages.ReadFile("stages/" + e.Name())
+		if err != nil {
+			return err
+		}
+		obj, err := parseObject(e.Name(), data)
+		if err != nil {
+			return err
+		}
+		objs = append(objs, obj)
+	}
+	for _, obj := range objs {
 		if err := apply(ctx, dyn.Resource(stageResource), obj); err != nil {
 			return fmt.Errorf("apply kwok stage %s: %w", obj.GetName(), err)
 		}
@@ -132,9 +163,13 @@ func readObject(path string) (*unstructured.Unstructured, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read manifest: %w", err)
 	}
+	return parseObject(path, data)
+}
+
+func parseObject(name string, data []byte) (*unstructured.Unstructured, error) {
 	obj := &unstructured.Unstructured{}
 	if err := yaml.Unmarshal(data, &obj.Object); err != nil {
-		return nil, fmt.Errorf("parse manifest %s: %w", path, err)
+		return nil, fmt.Errorf("parse manifest %s: %w", name, err)
 	}
 	return obj, nil
 }

@@ -31,6 +31,9 @@ type NodeOptions struct {
 	Taints []corev1.Taint
 	// ManualStatus sets ManualStatusLabel: kwok does not manage the node.
 	ManualStatus bool
+	// KeepConditions sets KeepConditionsLabel: kwok keeps the node alive but
+	// leaves the conditions a test writes.
+	KeepConditions bool
 }
 
 func (o NodeOptions) withDefaults() NodeOptions {
@@ -69,6 +72,9 @@ func FakeNode(name string, opts NodeOptions) (*corev1.Node, error) {
 	}
 	if opts.ManualStatus {
 		labels[ManualStatusLabel] = "true"
+	}
+	if opts.KeepConditions {
+		labels[KeepConditionsLabel] = "true"
 	}
 	return &corev1.Node{
 		ObjectMeta: metav1.ObjectMeta{

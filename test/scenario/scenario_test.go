@@ -2,6 +2,7 @@ package scenario_test
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/kubemedic/kubemedic/test/clustertest"
 	"github.com/kubemedic/kubemedic/test/scenario"
@@ -169,6 +171,25 @@ func TestScenarios(t *testing.T) {
 			}
 			if c := nodeCondition(n, corev1.NodeReady); c == nil || c.Status != corev1.ConditionTrue {
 				t.Errorf("Ready = %+v, want True (pressure, not down)", c)
+			}
+			// kwok's next heartbeat (every 10s for keep-conditions nodes)
+			// must keep the pressure.
+			written := nodeCondition(n, corev1.NodeMemoryPressure).LastHeartbeatTime
+			ctx, cancel := context.WithTimeout(t.Context(), 45*time.Second)
+			defer cancel()
+			err := wait.PollUntilContextCancel(ctx, 500*time.Millisecond, false, func(ctx context.Context) (bool, error) {
+				n, err := env.Client.CoreV1().Nodes().Get(ctx, n.Name, metav1.GetOptions{})
+				if err != nil {
+					return false, nil
+				}
+				c := nodeCondition(n, corev1.NodeMemoryPressure)
+				if c == nil || c.Status != corev1.ConditionTrue {
+					return false, fmt.Errorf("a heartbeat reset MemoryPressure: %+v", c)
+				}
+				return c.LastHeartbeatTime.After(written.Time), nil
+			})
+			if err != nil {
+				t.Errorf("waiting for a heartbeat that keeps MemoryPressure: %v", err)
 			}
 		},
 		"pdb-blocks-eviction": func(t *testing.T, env *clustertest.Env) {
