@@ -5,6 +5,12 @@ go 1.26.0
 require github.com/spf13/cobra v1.10.2
 
 require (
+	github.com/gorilla/websocket v1.5.4-0.20250319132907-e064f32e3674 // indirect
+	github.com/kubemedic/kubemedic/bot v0.0.0-00010101000000-000000000000 // indirect
+	github.com/slack-go/slack v0.17.3 // indirect
+)
+
+require (
 	connectrpc.com/connect v1.20.0 // indirect
 	connectrpc.com/grpcreflect v1.3.0 // indirect
 	connectrpc.com/otelconnect v0.9.0 // indirect

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/kubemedic/kubemedic/bot"
 	"github.com/kubemedic/kubemedic/gateway"
 	"github.com/kubemedic/kubemedic/gateway/config"
 	"github.com/kubemedic/kubemedic/gateway/embeddednats"
@@ -22,6 +23,7 @@ import (
 	"github.com/kubemedic/kubemedic/gateway/localgateway"
 	"github.com/kubemedic/kubemedic/gateway/natsrpc"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 	"github.com/kubemedic/kubemedic/services/analyzer"
 	"github.com/kubemedic/kubemedic/services/collector"
 	"github.com/kubemedic/kubemedic/services/knowledge"
@@ -40,6 +42,9 @@ type Server struct {
 	GatewayAddr string
 	// Token is the local admin token (also in <data_dir>/gateway/token).
 	Token string
+	// BotAddr is where the Slack bot listens; empty when Slack is not
+	// configured.
+	BotAddr string
 	// Knowledge is the loaded knowledge base.
 	Knowledge *knowledge.Base
 }
@@ -120,7 +125,12 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 	if err != nil {
 		return nil, err
 	}
+	botToken := randomToken() // the in-process bot's own gateway credential
 	creds = append(creds, gateway.Credential{
+		Name:    "slack-bot",
+		Token:   botToken,
+		Trusted: true,
+	}, gateway.Credential{
 		Name:     "local-admin",
 		Token:    s.Token,
 		Identity: &kubemedicv1.Identity{KubernetesUser: localAdminUser(), DisplayName: "local admin (" + cfg.LocalGatewayDir() + ")"},
@@ -146,6 +156,9 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 	p.OnClose(func() { localgateway.RemoveAddr(cfg.LocalGatewayDir()) })
 	p.Add(launch.Component{Name: "gateway", Run: func(ctx context.Context) error { return gw.Serve(ctx, l) }})
 	p.Probe.Add("gateway", func() error { return nil })
+	if err := s.addBot(cfg, botToken); err != nil {
+		return nil, err
+	}
 	p.Probe.Add("knowledge", func() error {
 		if kb.Len() == 0 {
 			return errors.New("knowledge base is empty")
@@ -153,6 +166,42 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 		return nil
 	})
 	return s, nil
+}
+
+// addBot starts the Slack bot when a signing secret is configured; it calls
+// the gateway like any other client.
+func (s *Server) addBot(cfg *config.Config, gatewayToken string) error {
+	secret, err := config.ReadSecret(cfg.Bot.SigningSecretFile, "KUBEMEDIC_SLACK_SIGNING_SECRET")
+	if err != nil {
+		return fmt.Errorf("slack signing secret: %w", err)
+	}
+	botToken, err := config.ReadSecret(cfg.Bot.BotTokenFile, "KUBEMEDIC_SLACK_BOT_TOKEN")
+	if err != nil {
+		return fmt.Errorf("slack bot token: %w", err)
+	}
+	gw := localgateway.Endpoint{URL: "http://" + s.GatewayAddr, Token: gatewayToken}
+	b, err := bot.New(bot.Options{
+		SigningSecret: secret,
+		BotToken:      botToken,
+		Knowledge:     kubemedicv1connect.NewKnowledgeServiceClient(gw.HTTPClient(), gw.URL, gw.ClientOptions()...),
+		Fleet:         kubemedicv1connect.NewFleetServiceClient(gw.HTTPClient(), gw.URL, gw.ClientOptions()...),
+		Language:      cfg.Bot.Language,
+		Logger:        s.proc.Logger.With("component", "bot"),
+	})
+	if errors.Is(err, bot.ErrNotConfigured) {
+		s.proc.Logger.Info("Slack bot disabled: set KUBEMEDIC_SLACK_SIGNING_SECRET (or bot.signing_secret_file) to enable it")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	l, err := launch.Listen("bot.addr / KUBEMEDIC_BOT_ADDR", cfg.Bot.Addr)
+	if err != nil {
+		return err
+	}
+	s.BotAddr = l.Addr().String()
+	s.proc.Add(launch.Component{Name: "bot", Run: func(ctx context.Context) error { return b.Serve(ctx, l) }})
+	return nil
 }
 
 // Run serves until ctx ends or SIGTERM/SIGINT arrives, then shuts down

@@ -2,13 +2,19 @@ package allinone_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -401,5 +407,74 @@ func TestBrokenKnowledgeFileDoesNotStopTheServer(t *testing.T) {
 	}
 	if resp.GetNoAnswer() || resp.GetAnswers()[0].GetEntryId() != "acme-batch-queue-stuck" {
 		t.Fatalf("answer from the extra directory expected, got %v", resp)
+	}
+}
+
+// TestSlackSlashCommandEndToEnd sends a slash command signed exactly as
+// Slack signs it to the in-process bot; the bot acknowledges at once, asks
+// the gateway (and so the analyzer over NATS), and posts the answer to the
+// command's response_url.
+func TestSlackSlashCommandEndToEnd(t *testing.T) {
+	const secret = "8f742231b10e8888abcd99yyyzzz85a5"
+	posted := make(chan string, 4)
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		posted <- string(b)
+	}))
+	defer sink.Close()
+
+	t.Setenv("KUBEMEDIC_SLACK_SIGNING_SECRET", secret) // secrets come from the environment, not the config
+	t.Setenv("KUBEMEDIC_SLACK_BOT_TOKEN", "xoxb-test-only")
+	s, _ := server(t, "KUBEMEDIC_BOT_ADDR", "127.0.0.1:0")
+	if s.BotAddr == "" {
+		t.Fatal("bot did not start although a signing secret is set")
+	}
+	form := url.Values{
+		"command": {"/k8s"}, "text": {"ask 노드가 NotReady 상태예요"}, "user_id": {"U024BE7LH"},
+		"channel_id": {"C1234"}, "team_id": {"T1"}, "response_url": {sink.URL + "/hooks/1"}, "trigger_id": {"1.2.3"},
+	}
+	body := form.Encode()
+	send := func(signature string) *http.Response {
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		if signature == "" {
+			mac := hmac.New(sha256.New, []byte(secret))
+			mac.Write([]byte("v0:" + ts + ":" + body))
+			signature = "v0=" + hex.EncodeToString(mac.Sum(nil))
+		}
+		req, _ := http.NewRequest(http.MethodPost, "http://"+s.BotAddr+"/slack/commands", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Slack-Request-Timestamp", ts)
+		req.Header.Set("X-Slack-Signature", signature)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+
+	if resp := send("v0=" + strings.Repeat("0", 64)); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("forged signature: status %d, want 401", resp.StatusCode)
+	}
+	select {
+	case p := <-posted:
+		t.Fatalf("a forged request was processed: %s", p)
+	case <-time.After(300 * time.Millisecond):
+	}
+
+	start := time.Now()
+	if resp := send(""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("signed command: status %d", resp.StatusCode)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("acknowledged after %s; Slack needs an answer within 3s", d)
+	}
+	select {
+	case p := <-posted:
+		if !strings.Contains(p, "kubelet") {
+			t.Errorf("answer posted to response_url does not mention kubelet: %s", p)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no answer posted to response_url")
 	}
 }
