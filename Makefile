@@ -9,6 +9,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 export GOTOOLCHAIN := local
+export GOFLAGS += -buildvcs=false
 GO        ?= go
 MODULES   := proto gateway bot services
 TOOLS_BIN := $(CURDIR)/.cache/tools/bin
@@ -81,7 +82,7 @@ check-deps:
 ## test-go: unit and end-to-end tests of proto, gateway, bot and services
 test-go: export KUBEMEDIC_REQUIRE_TOOLS := 1
 test-go: tools
-	@for m in $(MODULES); do echo "go test ($$m)"; (cd $$m && $(GO) test $(TEST_FLAGS) ./...); done
+	@rc=0; for m in $(MODULES); do echo "go test ($$m)"; (cd $$m && $(GO) test $(TEST_FLAGS) ./...) || rc=1; done; exit $$rc
 
 ## test: everything CI runs (tools, generated code, lint, API compatibility, deps, deploy files, all tests)
 test: check-generate lint buf-breaking check-deps check-deploy test-go test-cluster

@@ -146,5 +146,13 @@ func Serve(conn *nats.Conn, cfg ServiceConfig, endpoints ...Endpoint) (micro.Ser
 			return nil, fmt.Errorf("registering %s: %w", Subject(e.Service, e.Method), err)
 		}
 	}
+	// Make sure the server knows the subscriptions before callers on other
+	// connections send requests (otherwise they could see "no responders").
+	if conn.IsConnected() {
+		if err := conn.Flush(); err != nil {
+			_ = svc.Stop()
+			return nil, fmt.Errorf("registering service %s: %w", cfg.Name, err)
+		}
+	}
 	return svc, nil
 }
