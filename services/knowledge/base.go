@@ -268,7 +268,7 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 			return p == opts.Provider || p == "generic"
 		}
 	}
-	hits := eng.ix.SearchFiltered(q.terms, top, keep)
+	hits := eng.search(q, top, keep)
 	known := q.knownShare()
 	for _, h := range hits {
 		e := &eng.entries[h.Doc]

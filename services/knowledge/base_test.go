@@ -301,3 +301,61 @@ func TestEntriesFilter(t *testing.T) {
 		}
 	}
 }
+
+func TestKnownHead(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	tests := []struct {
+		word, head string
+		filler     bool
+	}{
+		{"끝나버림", "끝나", false},  // a form the stemmer does not list
+		{"여러개인", "", true},     // a filler with an ending: no topic
+		{"비트코인", "", false},    // unknown and no known head
+		{"kubelet", "", false}, // only Hangul words have heads
+	}
+	for _, tt := range tests {
+		head, filler := eng.knownHead(tt.word)
+		if head != tt.head || filler != tt.filler {
+			t.Errorf("knownHead(%q) = %q, %v; want %q, %v", tt.word, head, filler, tt.head, tt.filler)
+		}
+	}
+}
+
+func TestNamedProvider(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	tests := []struct{ q, want string }{
+		{"인그레스를 내부망 전용 CLB로 만들고 싶어요", "tke"},
+		{"AKS 노드 리소스 그룹 이름", "aks"},
+		{"ncloud-config 수정 방법", "nks"},
+		{"파드가 Pending이에요", ""},
+		{"CLB랑 AKS 차이", ""}, // two providers: no preference
+	}
+	for _, tt := range tests {
+		if got := eng.parse(tt.q).namedProvider(); got != tt.want {
+			t.Errorf("namedProvider(%q) = %q, want %q", tt.q, got, tt.want)
+		}
+	}
+	// The named provider's entry wins over a near-duplicate of another one.
+	res := embedded(t).Ask(context.Background(), "인그레스를 내부망 전용 CLB로 만들고 싶어요", AskOptions{})
+	if len(res.Answers) == 0 || res.Answers[0].Provider != "tke" {
+		t.Errorf("CLB question answered by %+v, want a TKE entry first", res.Answers)
+	}
+}
+
+func TestEverydayConceptsWeighLess(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	tests := []struct {
+		q    string
+		want float64
+	}{
+		{"파드가 Pending이에요", 2},       // pod, pending
+		{"git push 하면 에러가 나요", 0.5}, // error only
+		{"리눅스 비밀번호 까먹었어요", 1.5},     // linux, password, forget
+		{"노드 로그 보는 법", 1.5},         // node + log
+	}
+	for _, tt := range tests {
+		if got := eng.parse(tt.q).concepts; got != tt.want {
+			t.Errorf("concepts(%q) = %v, want %v", tt.q, got, tt.want)
+		}
+	}
+}

@@ -12,9 +12,10 @@ type Signals struct {
 	// knowledge base or the glossary knows at all, in [0,1]. Words no runbook
 	// uses (점심, 비트코인) pull it down.
 	Known float64
-	// Concepts is the number of question words that are glossary concepts
-	// (파드, 로드밸런서, kubelet…).
-	Concepts int
+	// Concepts counts the question words that are glossary concepts: 1 for
+	// Kubernetes/cloud vocabulary (파드, 로드밸런서, kubelet…), 0.5 for an
+	// everyday IT word (에러, 로그, 비밀번호, 리눅스).
+	Concepts float64
 	// Score is the BM25F score of the answer.
 	Score float64
 }
@@ -38,7 +39,7 @@ func DefaultCalibration() Calibration {
 // Features returns the model inputs for s, in the order of the
 // coefficients after Bias.
 func (s Signals) Features() [4]float64 {
-	return [4]float64{s.Coverage, s.Known, float64(min(s.Concepts, 3)) / 3, math.Log1p(max(s.Score, 0)) / math.Log(51)}
+	return [4]float64{s.Coverage, s.Known, min(s.Concepts, 3) / 3, math.Log1p(max(s.Score, 0)) / math.Log(51)}
 }
 
 // Confidence maps signals to [0,1].

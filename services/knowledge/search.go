@@ -92,6 +92,57 @@ var providerWords = map[string]string{
 	"nks": "nks naver ncloud 네이버",
 }
 
+// providerHints are question terms that name one provider's product: TKE's
+// CLB, CVM and Serverless, Azure's VMSS and MC_ groups, Naver's ALB and
+// ncloud-config. Concepts carry the glossary prefix.
+var providerHints = map[string]string{
+	"tke": "tke", "@tke": "tke", "@tencent": "tke", "clb": "tke", "cvm": "tke", "tcr": "tke", "@cls": "tke",
+	"@serverless": "tke", "@supernode": "tke", "eklet": "tke", "cbs": "tke", "cfs": "tke", "tkeserviceconfig": "tke",
+	"aks": "aks", "@aks": "aks", "@azure": "aks", "vmss": "aks", "mc": "aks", "az": "aks",
+	"nks": "nks", "@nks": "nks", "@naver": "nks", "ncloud-config": "nks", "acg": "nks", "alb": "nks", "nplb": "nks",
+}
+
+// providerMismatch scales the score of another provider's entry when the
+// question names one provider's product ("CLB" and an NKS runbook).
+const providerMismatch = 0.75
+
+// namedProvider is the one provider whose products the question names, or "".
+func (q *query) namedProvider() string {
+	found := ""
+	for _, t := range q.all {
+		p, ok := providerHints[t.Text]
+		if !ok {
+			continue
+		}
+		if found != "" && found != p {
+			return ""
+		}
+		found = p
+	}
+	return found
+}
+
+// search returns the best top entries for q among those keep accepts (all
+// when keep is nil). When the question names one provider's product, the
+// other providers' entries weigh less; generic entries do not.
+func (e *engine) search(q *query, top int, keep func(int) bool) []index.Hit {
+	p := q.namedProvider()
+	if p == "" {
+		return e.ix.SearchFiltered(q.terms, top, keep)
+	}
+	hits := e.ix.SearchFiltered(q.terms, 0, keep)
+	for i := range hits {
+		if ep := e.entries[hits[i].Doc].Provider; ep != p && ep != "generic" {
+			hits[i].Score *= providerMismatch
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
+	if len(hits) > top {
+		hits = hits[:top]
+	}
+	return hits
+}
+
 // engine is the searchable form of a list of entries. Immutable.
 type engine struct {
 	tuning   Tuning
@@ -232,6 +283,32 @@ func (e *engine) corrections(w string) []string {
 	return best
 }
 
+// knownHead returns the longest head of a Hangul word, at least two
+// syllables and shorter than the word, that the index knows as a word, or "".
+// Korean puts the meaning first and stacks endings after it, so an unknown
+// word whose head is known (끝나버려 → 끝나, 모아두 → 모아) is almost always a
+// form of that word the stemmer does not list. Concepts need no head here:
+// the analyzer already looked up the longest glossary head.
+//
+// A head that is a filler (여러개인 → 여러개) makes the whole word one:
+// filler reports it, and the word is no topic of the question.
+func (e *engine) knownHead(w string) (head string, filler bool) {
+	if !korean.HasHangul(w) {
+		return "", false
+	}
+	rs := []rune(w)
+	for n := len(rs) - 1; n >= 2; n-- {
+		head := string(rs[:n])
+		if analysis.Stopword(head) {
+			return "", true
+		}
+		if e.ix.DocFreq(head) > 0 {
+			return head, false
+		}
+	}
+	return "", false
+}
+
 // unit is one content word of the question with the terms derived from it.
 type unit struct {
 	id      int // analysis.Term.Unit
@@ -246,8 +323,9 @@ type query struct {
 	terms []index.QueryTerm
 	units []*unit
 	all   []analysis.Term
-	// concepts is the number of units with a glossary concept.
-	concepts int
+	// concepts counts the units with a glossary concept: 1 for a
+	// Kubernetes/cloud concept, everydayConcept for an everyday IT word.
+	concepts float64
 }
 
 func (e *engine) parse(question string) *query {
@@ -267,12 +345,24 @@ func (e *engine) parse(question string) *query {
 		}
 		u.terms = append(u.terms, t)
 	}
-	// Typo correction for words neither the index nor the glossary knows.
+	// Words neither the index nor the glossary knows: first the longest known
+	// head of a Hangul word (a conjugation the stemmer missed: 실행되자마자 →
+	// 실행), else typo correction.
+	drop := map[int]bool{}
 	if e.tuning.Fuzzy {
 		for _, id := range order {
 			u := byUnit[id]
 			w := u.terms[0]
 			if w.Kind != analysis.Word || e.ix.DocFreq(w.Text) > 0 || hasKind(u.terms, analysis.Concept) || !fuzzyCandidate(w.Text) {
+				continue
+			}
+			if head, filler := e.knownHead(w.Text); filler {
+				drop[id] = true
+				continue
+			} else if head != "" {
+				ht := analysis.Term{Text: head, Kind: analysis.Fuzzy, Unit: id, Span: 1, Surface: w.Surface}
+				terms = append(terms, ht)
+				u.terms = append(u.terms, ht)
 				continue
 			}
 			for _, c := range e.corrections(w.Text) {
@@ -289,8 +379,20 @@ func (e *engine) parse(question string) *query {
 			}
 		}
 	}
+	if len(drop) > 0 {
+		kept := terms[:0:0]
+		for _, t := range terms {
+			if !drop[t.Unit] || t.Span > 1 {
+				kept = append(kept, t)
+			}
+		}
+		terms = kept
+	}
 	maxIDF := e.ix.MaxIDF()
 	for _, id := range order {
+		if drop[id] {
+			continue
+		}
 		u := byUnit[id]
 		u.weight = maxIDF
 		for _, t := range u.terms {
@@ -306,9 +408,7 @@ func (e *engine) parse(question string) *query {
 			}
 		}
 		q.units = append(q.units, u)
-		if hasKind(u.terms, analysis.Concept) {
-			q.concepts++
-		}
+		q.concepts += e.conceptWeight(u)
 	}
 	// Phrase-level terms (keyword phrases, multi-word glossary concepts) form
 	// one group of their own (word groups are unit numbers, far below it):
@@ -334,6 +434,30 @@ func (e *engine) parse(question string) *query {
 	}
 	q.all = terms
 	return q
+}
+
+// everydayConcept is what a question word counts towards Signals.Concepts
+// when its only concepts are everyday IT words (error, log, password, Linux):
+// questions about git, cron or a VPN use them as much as Kubernetes questions
+// do.
+const everydayConcept = 0.5
+
+// conceptWeight is a unit's share of Signals.Concepts: 1 when one of its
+// concepts is Kubernetes/cloud vocabulary, everydayConcept when all are
+// everyday words, 0 without concepts.
+func (e *engine) conceptWeight(u *unit) float64 {
+	w := 0.0
+	g := e.analyzer.Glossary()
+	for _, t := range u.terms {
+		if t.Kind != analysis.Concept {
+			continue
+		}
+		if !g.Everyday(strings.TrimPrefix(t.Text, analysis.ConceptPrefix)) {
+			return 1
+		}
+		w = everydayConcept
+	}
+	return w
 }
 
 func hasKind(ts []analysis.Term, k analysis.Kind) bool {

@@ -117,7 +117,7 @@ func TestFitSeparates(t *testing.T) {
 	var samples []Sample
 	for i := 0; i < 40; i++ {
 		x := float64(i) / 40
-		samples = append(samples, Sample{Signals: knowledge.Signals{Coverage: x, Known: x, Concepts: i / 10, Score: 30 * x}, Correct: i >= 20})
+		samples = append(samples, Sample{Signals: knowledge.Signals{Coverage: x, Known: x, Concepts: float64(i / 10), Score: 30 * x}, Correct: i >= 20})
 	}
 	cal, err := Fit(samples)
 	if err != nil {

@@ -24,6 +24,7 @@ type Glossary struct {
 	phrases  map[string][]string // keys joined by one space → concepts
 	maxWords int
 	concepts []string
+	everyday map[string]bool
 }
 
 // Key returns the form under which a word is looked up: korean.Stem for Hangul
@@ -37,6 +38,9 @@ func Key(word string) string {
 
 var defaultGlossary = func() *Glossary {
 	g, err := Parse(table)
+	if err == nil {
+		err = g.markEveryday(everyday)
+	}
 	if err != nil {
 		// The table is a constant checked by TestDefault; failing here means
 		// the source is broken, not the input.
@@ -44,6 +48,28 @@ var defaultGlossary = func() *Glossary {
 	}
 	return g
 }()
+
+// markEveryday records which concepts are everyday IT words.
+func (g *Glossary) markEveryday(names []string) error {
+	known := map[string]bool{}
+	for _, c := range g.concepts {
+		known[c] = true
+	}
+	g.everyday = map[string]bool{}
+	for _, n := range names {
+		if !known[n] {
+			return fmt.Errorf("glossary: everyday concept %q is not in the table", n)
+		}
+		g.everyday[n] = true
+	}
+	return nil
+}
+
+// Everyday reports whether a concept is ordinary IT vocabulary (error, log,
+// password, Linux) rather than Kubernetes or cloud vocabulary (pod, ingress,
+// CLB). Questions outside the domain name everyday concepts as often as real
+// ones do, so they are weak evidence that a question is about Kubernetes.
+func (g *Glossary) Everyday(concept string) bool { return g.everyday[concept] }
 
 // Default returns the built-in Kubernetes/cloud glossary.
 func Default() *Glossary { return defaultGlossary }

@@ -97,3 +97,28 @@ func TestDefaultHasNoEverydayWords(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryday(t *testing.T) {
+	g := Default()
+	tests := []struct {
+		concept  string
+		everyday bool
+	}{
+		{"pod", false},
+		{"loadbalancer", false},
+		{"kubelet", false},
+		{"error", true},
+		{"log", true},
+		{"password", true},
+		{"linux", true},
+		{"no-such-concept", false},
+	}
+	for _, tt := range tests {
+		if got := g.Everyday(tt.concept); got != tt.everyday {
+			t.Errorf("Everyday(%q) = %v, want %v", tt.concept, got, tt.everyday)
+		}
+	}
+	if err := (&Glossary{}).markEveryday([]string{"pod"}); err == nil {
+		t.Error("markEveryday accepted a concept that is not in the table")
+	}
+}

@@ -13,7 +13,7 @@ pod: pod, pods, 파드, 팟, 포드, 파드들, 팟들, 포드들, 팓
 node: node, nodes, 노드, 노드들, 워커노드, 워커 노드, worker node, 워커, 놋
 deployment: deployment, deployments, deploy, 디플로이먼트, 디플로이, 디플로이멘트, 디플로이먼, 디플로이먼츠, 배포
 replicaset: replicaset, replicasets, rs, 레플리카셋, 레플리카 셋, 레플리카세트, 레플리카 세트
-replica: replica, replicas, 레플리카, 복제본, 레플리카 수, 레플리카수
+replica: replica, replicas, 레플리카, 복제본, 레플리카 수, 레플리카수, 컨테이너 수, 컨테이너수, 인스턴스 수, 인스턴스수, 파드 수, 파드수, 파드 개수, 파드개수, pod 수, pod 개수, replica count, instance count
 statefulset: statefulset, statefulsets, sts, 스테이트풀셋, 스테이트풀 셋, 스테이트풀세트, 스테이트풀
 daemonset: daemonset, daemonsets, ds, 데몬셋, 데몬 셋, 데몬세트
 job: job, jobs, cronjob, 잡, 크론잡
@@ -41,7 +41,7 @@ apiserver: apiserver, api server, kube-apiserver, api 서버, api서버, 에이�
 scheduler: scheduler, kube-scheduler, 스케줄러, 스케쥴러
 pending: pending, 펜딩, 펜딩중
 waiting: waiting, 대기, 대기중, 웨이팅
-running: running, 러닝, 실행중
+running: running, 러닝, 실행중, 돌고, 돌아가는, 돌아가고, 도는, 돌려, 돌리, 구동, 구동중
 notready: notready, not ready, 낫레디, 낫 레디, 노레디, 노트레디, 준비되지, 준비 안됨
 ready: ready, readiness, 레디, 준비
 crashloopbackoff: crashloopbackoff, crashloop, crash loop, 크래시루프, 크래시 루프, 크래시루프백오프, 크래쉬루프, 크래쉬루프백오프, 크래시루프백오프
@@ -63,7 +63,7 @@ scale: scale, scaling, scaled, scale-out, scaleout, scale out, scale-in, scale i
 loadbalancer: loadbalancer, load balancer, load balancers, lb, 로드밸런서, 로드 밸런서, 로드벨런서, 로드발란서, 로밸, 엘비, 부하분산, 부하 분산, 부하분산기, clb, alb, nlb, slb, 로드밸런서들
 externalip: external-ip, externalip, external ip, 외부ip, 외부 ip, 외부아이피, 외부 아이피, 익스터널아이피, 익스터널 ip
 ip: ip, ips, 아이피, ip주소, ip 주소, 주소
-publicip: public ip, 공인ip, 공인 ip, 공인아이피, 공인 아이피, 퍼블릭ip, 퍼블릭 ip, eip, 공인, 퍼블릭, public
+publicip: public ip, 공인ip, 공인 ip, 공인아이피, 공인 아이피, 퍼블릭ip, 퍼블릭 ip, eip, 공인, 퍼블릭, public, 공중망, 공개, 공용, 인터넷망, 외부망
 subnet: subnet, subnets, 서브넷, 서브넷들, 서브네트, 서브넷이
 vpc: vpc, 가상네트워크, 가상 네트워크, vnet
 dns: dns, coredns, kube-dns, 디엔에스, 네임서버, 도메인, 이름풀이, name resolution, nslookup, resolv.conf
@@ -86,13 +86,13 @@ limit: limit, limits, 제한, 리밋, 상한
 request: requests, 리퀘스트, 요청량
 probe: probe, probes, liveness, livenessprobe, readinessprobe, startupprobe, 프로브, 헬스체크, 헬스 체크, health check, healthcheck, 상태검사, 상태 검사, 라이브니스, 레디니스
 upgrade: upgrade, upgrades, upgrading, 업그레이드, 업글, 버전업
-version: version, versions, 버전, 버젼
+version: version, versions, 버전, 버젼, 신버전, 새버전, 새 버전, 구버전, 옛 버전, 이전 버전
 delete: delete, deletion, deleted, deleting, remove, removed, 삭제, 지우, 지워, 지웠, 지움, 제거, 삭제중, 날리, 날려, 날렸, 날아갔, 없애, 없앴
 connect: connect, connection, connections, connectivity, 연결, 접속, 커넥션, 연결성, 통신
 timeout: timeout, timeouts, timed out, 타임아웃, 시간초과, 시간 초과
 terminal: terminal, 터미널, 원격 터미널, 원격터미널, webshell, 웹쉘, 웹셸, 콘솔터미널
 console: console, 콘솔, 포털, portal, 웹콘솔
-shell: shell, exec, 쉘, 셸, 배시, bash, sh
+shell: shell, exec, 쉘, 셸, 배시, bash, sh, 들어가, 들어가서, 들어갈, 진입
 debug: debug, debugging, 디버그, 디버깅, 디버거, troubleshoot, troubleshooting, 트러블슈팅
 metrics: metric, metrics, 메트릭, 메트릭스, 지표, 모니터링, monitoring, prometheus, 프로메테우스
 metrics-server: metrics-server, metrics server, 메트릭서버, 메트릭 서버, 메트릭스서버, 메트릭스 서버
@@ -120,7 +120,7 @@ stdout: stdout, stderr, standard output, 표준출력, 표준 출력, 표준에�
 hairpin: hairpin, hairpin-mode, hairpin mode, 헤어핀
 loopback: loopback, 루프백, 자기자신, 자기 자신, 자신한테, 자기한테
 initcontainer: init container, init containers, initcontainer, initcontainers, 초기화컨테이너, 초기화 컨테이너, 이닛컨테이너, 이닛 컨테이너, 초기 컨테이너, init
-ephemeralcontainer: ephemeral container, ephemeral containers, ephemeral, 임시컨테이너, 임시 컨테이너, 에페메랄, 이페머럴, 디버그 컨테이너
+ephemeralcontainer: ephemeral container, ephemeral containers, ephemeral, 임시컨테이너, 임시 컨테이너, 에페메랄, 이페머럴, 디버그 컨테이너, 일회용 컨테이너, 일회성 컨테이너, 일회용, 임시 디버그 컨테이너
 distroless: distroless, 디스트로리스, 쉘없는, 쉘 없는
 pdb: pdb, poddisruptionbudget, pod disruption budget, 중단 예산, 파드 중단 예산
 drain: drain, draining, 드레인, 드레인이
@@ -128,7 +128,7 @@ cordon: cordon, uncordon, 코돈, 언코돈, 스케줄 불가
 rollout: rollout, rollback, 롤아웃, 롤백, 롤링업데이트, 롤링 업데이트, rolling update, 무중단 배포, 무중단배포
 canary: canary, 카나리, 카나리아, 카나리 배포
 manifest: manifest, manifests, yaml, yml, 매니페스트, 야믈, 야물, 매니패스트, 명세, spec
-apply: apply, 어플라이
+apply: apply, 어플라이, 적용, 적용해, 반영
 patch: patch, patches, patching, 패치, 패칭, 보안패치, 보안 패치
 edit: edit, 에디트, 편집
 timesync: ntp, chrony, time sync, 시간동기화, 시간 동기화, 시각 동기화
@@ -167,7 +167,7 @@ securitycontext: securitycontext, security context, 보안 컨텍스트
 privileged: privileged, 특권, 특권모드, 특권 모드
 kubeconfig: kubeconfig, 큐브컨피그, 쿠베컨피그, kube config, 자격증명 파일
 apiaccess: authorized ip, authorized ip ranges, api-server-authorized-ip-ranges, 허용 ip, 허용 아이피
-private: private, 프라이빗, 사설, 내부망
+private: private, 프라이빗, 사설, 내부망, 사설망, 내부망, 내부용, internal, intranet, 인트라넷
 sla: sla, uptime, 가동시간, 가동 시간, 가용성
 price: price, pricing, cost, 요금, 비용, 가격, 과금, 할인, discount
 backup: backup, 백업, restore, 복원, 복구, 되돌리, 되돌려, 되살리, 되살려, undelete, recover
@@ -177,9 +177,27 @@ stuck: stuck, hang, hangs, hung, frozen, 멈춰, 멈춤, 멈췄, 멈춘, 걸려�
 driver: driver, drivers, 드라이버
 socket: socket, sock, 소켓, unix socket, runtime-endpoint
 visible: visible, 안보여, 안 보여, 안보임, 안 보임, 보이지
-naming: naming, 명명, 명명 규칙, 이름 규칙
+naming: naming, 명명, 명명 규칙, 이름 규칙, 이름 짓, 짓고, 짓는, 네이밍
 intercept: intercept, 가로채, 가로채서, telepresence, 텔레프레즌스
-sidecar: sidecar, sidecars, 사이드카, 헬퍼 컨테이너
+disconnect: disconnect, disconnected, disconnects, 끊겨, 끊김, 끊기, 끊긴, 끊어, 끊어져, 끊어짐, 끊어졌, 끊겼, 끊어진, 튕겨, 튕김
+insufficient: insufficient, shortage, exhausted, 부족, 모자라, 모자람, 모자르, 모자란, 고갈, 소진, 바닥
+full: full, 가득, 꽉, 가득 차, 꽉 차, 찼, 찼어요, 가득찼, 꽉찼, 넘쳐
+block: block, blocked, blocking, 차단, 막혀, 막히, 막힘, 막아, 막기, 막는, 막고, 막혔
+exit: exit, exited, exits, 종료, 끝나, 끝남, 끝났, 꺼져, 꺼짐, 꺼졌, 꺼지, shutdown, terminated
+tool: tool, tools, 툴, 도구, 유틸, 유틸리티, utility, utilities, 패키지, package, packages
+command: command, commands, cmd, 명령, 명령어, 커맨드, 커멘드
+copy: copy, 복사, 복붙, 카피, ctrl+c
+paste: paste, 붙여넣기, 붙여넣, 붙여넣어, 붙여 넣기, 붙여 넣, 복붙, 페이스트, shift+insert
+password: password, passwords, passwd, 비밀번호, 비번, 패스워드, 암호
+forget: forget, forgot, forgotten, 잊어버, 잊어, 잊었, 잊음, 잊어버림, 까먹, 까먹었, 까먹음, 분실, 기억 안
+share: share, shared, sharing, 공유, 같이 쓰, 같이 사용, 함께 쓰, 함께 사용, 여럿이
+collect: collect, collection, collector, scrape, scraping, 수집, 수집기, 긁어, 긁어오, 스크랩, 스크레이프
+folder: folder, folders, directory, directories, dir, 폴더, 디렉터리, 디렉토리, 하위 폴더, 하위 디렉터리, 서브디렉터리, subdirectory, subdirectories
+skip: skip, skipped, bypass, exclude, excluded, ignore, ignored, 제외, 건너뛰, 건너뜀, 우회, 무시, 지나가
+split: split, 쪼개, 쪼개져, 쪼개진, 나뉘, 나뉘어, 나눠, 나누, 분리, 갈라
+warning: warning, warnings, warn, 경고, 워닝
+replicationcontroller: replicationcontroller, replicationcontrollers, replication controller, 레플리케이션컨트롤러, 레플리케이션 컨트롤러
+sidecar: sidecar, sidecars, 사이드카, 헬퍼 컨테이너, 헬퍼, helper container, helper, 보조 컨테이너, 보조컨테이너
 err-name-not-known: name or service not known, no such host, could not resolve host, temporary failure in name resolution, nxdomain, servfail
 err-not-permitted: operation not permitted, eperm
 err-permission-denied: permission denied, eacces
@@ -197,3 +215,22 @@ err-x509: x509, certificate signed by unknown authority, certificate has expired
 err-createcontainer: createcontainerconfigerror, createcontainererror, runcontainererror, containercreating
 err-unschedulable: failedscheduling, unschedulable, didn't match node selector, had untolerated taint
 `
+
+// everyday lists the concepts that are ordinary IT vocabulary rather than
+// Kubernetes or cloud vocabulary: a question about git, cron, Excel or a VPN
+// names them too ("에러", "로그", "비밀번호", "리눅스"). They still join Korean
+// and English words for search; only the confidence's concept count weighs
+// them less (see Glossary.Everyday).
+var everyday = []string{
+	"storage", "image", "log", "event", "waiting", "running", "ready", "crash", "restart", "label",
+	"ip", "publicip", "dns", "network", "proxy", "port", "certificate", "permission", "authentication", "role",
+	"memory", "cpu", "quota", "limit", "request", "upgrade", "version", "delete", "connect", "timeout",
+	"terminal", "console", "shell", "debug", "metrics", "top", "vm", "index", "topic", "stdout", "loopback",
+	"manifest", "apply", "patch", "edit", "timesync", "region", "json", "error", "fail", "slow", "count",
+	"maximum", "zero", "statefulness", "clientip", "systemlog", "api", "addon", "windows", "linux", "os", "gpu",
+	"private", "sla", "price", "backup", "move", "rename", "stuck", "driver", "socket", "visible", "naming",
+	"err-name-not-known", "err-not-permitted", "err-permission-denied", "err-connection-refused", "err-timeout",
+	"err-no-space", "err-x509", "disconnect", "insufficient", "full", "block", "exit", "tool", "command",
+	"copy", "paste", "password", "forget", "share", "collect", "folder", "skip", "split", "warning",
+}
+

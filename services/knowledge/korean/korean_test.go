@@ -76,6 +76,16 @@ func TestStem(t *testing.T) {
 		{"작동합니까", "작동"},
 		{"무엇입니까", "무엇"},
 		{"사용됩니까", "사용"},
+		// adnominal 하다 forms and auxiliary endings; nouns ending in 한/할 stay
+		{"설정한", "설정"},
+		{"업데이트할", "업데이트"},
+		{"제한", "제한"},
+		{"권한", "권한"},
+		{"역할", "역할"},
+		{"실행되자마자", "실행"},
+		{"끝나버려요", "끝나"},
+		{"규칙대로", "규칙"},
+		{"지우려는데", "지우"},
 	}
 	for _, tt := range tests {
 		if got := Stem(tt.in); got != tt.want {
