@@ -176,7 +176,7 @@ rename: rename, 이름 변경, 이름변경, 이름 바꾸
 stuck: stuck, hang, hangs, hung, frozen, 멈춰, 멈춤, 멈췄, 멈춘, 걸려있, 안넘어가, 안 넘어가, 먹통
 driver: driver, drivers, 드라이버
 socket: socket, sock, 소켓, unix socket, runtime-endpoint
-visible: visible, 안보여, 안 보여, 안보임, 안 보임, 보이지
+visible: visible, 안보여, 안 보여, 안보임, 안 보임, 보이지, 볼 수 없, 볼 수가 없, 안 나와, 안나와, 안 떠, 안떠, 누락, missing
 naming: naming, 명명, 명명 규칙, 이름 규칙, 이름 짓, 짓고, 짓는, 네이밍
 intercept: intercept, 가로채, 가로채서, telepresence, 텔레프레즌스
 disconnect: disconnect, disconnected, disconnects, 끊겨, 끊김, 끊기, 끊긴, 끊어, 끊어져, 끊어짐, 끊어졌, 끊겼, 끊어진, 튕겨, 튕김
