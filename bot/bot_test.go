@@ -585,3 +585,44 @@ func TestServeTwice(t *testing.T) {
 		t.Fatal("second Serve succeeded")
 	}
 }
+
+// BenchmarkSlashAck measures how fast a signed slash command is
+// acknowledged over HTTP (Slack allows 3 s). "ask" acknowledges and answers
+// in the background; "help" answers in the response itself. busy/op is the
+// share of asks shed because too many answers were in flight: the loop sends
+// faster than the answers complete.
+func BenchmarkSlashAck(b *testing.B) {
+	for _, text := range []string{"파드가 계속 Pending이에요", "help"} {
+		b.Run(strings.Fields(text)[0], func(b *testing.B) {
+			e := newEnv(b)
+			done := make(chan struct{})
+			defer func() {
+				if err := e.stop(); err != nil { // waits for the background answers
+					b.Error(err)
+				}
+				close(done)
+			}()
+			go func() {
+				for {
+					select {
+					case <-e.responses.posts:
+					case <-done:
+						return
+					}
+				}
+			}()
+			body := e.slashForm(text)
+			busy := 0
+			for b.Loop() {
+				resp, got := e.send("/slack/commands", "application/x-www-form-urlencoded", body)
+				if resp.StatusCode != http.StatusOK {
+					b.Fatalf("status %d: %s", resp.StatusCode, got)
+				}
+				if strings.Contains(got, "요청이 많아서") {
+					busy++ // shed: more than maxInFlight answers were being worked on
+				}
+			}
+			b.ReportMetric(float64(busy)/float64(b.N), "busy/op")
+		})
+	}
+}

@@ -137,7 +137,7 @@ func h2cClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{Protocols: p}}
 }
 
-func startGateway(t *testing.T, k *knowledgeDouble) (kubemedicv1connect.KnowledgeServiceClient, kubemedicv1connect.FleetServiceClient) {
+func startGateway(t testing.TB, k *knowledgeDouble) (kubemedicv1connect.KnowledgeServiceClient, kubemedicv1connect.FleetServiceClient) {
 	t.Helper()
 	mux := http.NewServeMux()
 	mux.Handle(kubemedicv1connect.NewKnowledgeServiceHandler(k))
@@ -225,7 +225,18 @@ func (s *sink) rateLimit(w http.ResponseWriter) bool {
 	return false
 }
 
-func (s *sink) next(t *testing.T) post {
+// record queues p for the test, giving up when the request ends so a
+// test that stopped reading cannot wedge the server.
+func (s *sink) record(r *http.Request, p post) bool {
+	select {
+	case s.posts <- p:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+func (s *sink) next(t testing.TB) post {
 	t.Helper()
 	select {
 	case p := <-s.posts:
@@ -236,7 +247,7 @@ func (s *sink) next(t *testing.T) post {
 	return post{}
 }
 
-func (s *sink) none(t *testing.T, wait time.Duration) {
+func (s *sink) none(t testing.TB, wait time.Duration) {
 	t.Helper()
 	select {
 	case p := <-s.posts:
@@ -247,7 +258,7 @@ func (s *sink) none(t *testing.T, wait time.Duration) {
 
 // startSlackAPI runs slacktest's Web API server with chat.postMessage
 // recorded into s.
-func startSlackAPI(t *testing.T, s *sink) string {
+func startSlackAPI(t testing.TB, s *sink) string {
 	t.Helper()
 	srv := slacktest.NewTestServer(func(c slacktest.Customize) {
 		c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
@@ -269,7 +280,10 @@ func startSlackAPI(t *testing.T, s *sink) string {
 					return
 				}
 			}
-			s.posts <- p
+			if !s.record(r, p) {
+				http.Error(w, "test sink full", http.StatusServiceUnavailable)
+				return
+			}
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1767225601.000200"}`, p.Channel)
 		})
@@ -281,7 +295,7 @@ func startSlackAPI(t *testing.T, s *sink) string {
 
 // startResponseURL runs an httptest server standing in for Slack's
 // response_url endpoint.
-func startResponseURL(t *testing.T, s *sink) string {
+func startResponseURL(t testing.TB, s *sink) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" {
@@ -300,7 +314,10 @@ func startResponseURL(t *testing.T, s *sink) string {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		s.posts <- post{Text: m.Text, Type: m.ResponseType, Blocks: m.Blocks}
+		if !s.record(r, post{Text: m.Text, Type: m.ResponseType, Blocks: m.Blocks}) {
+			http.Error(w, "test sink full", http.StatusServiceUnavailable)
+			return
+		}
 		_, _ = io.WriteString(w, "ok")
 	}))
 	t.Cleanup(srv.Close)
@@ -309,7 +326,7 @@ func startResponseURL(t *testing.T, s *sink) string {
 
 // env is a running bot with its Slack and gateway doubles.
 type env struct {
-	t           *testing.T
+	t           testing.TB
 	url         string // the bot's base URL
 	clock       *clock
 	knowledge   *knowledgeDouble
@@ -319,7 +336,7 @@ type env struct {
 	stop        func() error // cancels Serve and returns its error
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{t: t, clock: &clock{}, knowledge: &knowledgeDouble{}, slackAPI: newSink(), responses: newSink()}
 	e.clock.unix.Store(time.Now().Unix())
@@ -332,7 +349,7 @@ func newEnv(t *testing.T) *env {
 		Knowledge:     kc,
 		Fleet:         fc,
 		SlackAPIURL:   apiURL,
-		Logger:        slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:        testLogger(t),
 		Now:           e.clock.Now,
 	})
 	if err != nil {
@@ -360,7 +377,15 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-type testWriter struct{ t *testing.T }
+// testLogger logs through t, except in benchmarks.
+func testLogger(t testing.TB) *slog.Logger {
+	if _, bench := t.(*testing.B); bench {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
@@ -447,7 +472,7 @@ type slashReply struct {
 	raw string
 }
 
-func listen(t *testing.T) net.Listener {
+func listen(t testing.TB) net.Listener {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
