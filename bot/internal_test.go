@@ -1,15 +1,24 @@
 package bot
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
+
+	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 )
 
 func TestMrkdwn(t *testing.T) {
@@ -205,5 +214,60 @@ func TestRetryAfter(t *testing.T) {
 		if wait != tt.wait || limited != tt.limited {
 			t.Errorf("retryAfter(%v) = %v, %v; want %v, %v", tt.err, wait, limited, tt.wait, tt.limited)
 		}
+	}
+}
+
+// TestBusyEventIsRedelivered fills the background reply slots: an event
+// that cannot be started is refused with 503 and forgotten, so Slack's
+// redelivery is answered once there is room.
+func TestBusyEventIsRedelivered(t *testing.T) {
+	posted := make(chan string, 4)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		posted <- r.Form.Get("channel")
+		_, _ = io.WriteString(w, `{"ok":true,"channel":"D1","ts":"1.2"}`)
+	}))
+	defer api.Close()
+	k := kubemedicv1connect.NewKnowledgeServiceClient(http.DefaultClient, "http://127.0.0.1:1")
+	f := kubemedicv1connect.NewFleetServiceClient(http.DefaultClient, "http://127.0.0.1:1")
+	b, err := New(Options{SigningSecret: "s3cret", BotToken: "xoxb-1", Knowledge: k, Fleet: f, SlackAPIURL: api.URL,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"type":"event_callback","event_id":"Ev1","event":{"type":"message","channel_type":"im","channel":"D1","user":"U1","text":"help","ts":"1.1"}}`
+	deliver := func() *httptest.ResponseRecorder {
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		mac := hmac.New(sha256.New, []byte("s3cret"))
+		mac.Write([]byte("v0:" + ts + ":" + body))
+		req := httptest.NewRequest(http.MethodPost, "/slack/events", strings.NewReader(body))
+		req.Header.Set("X-Slack-Request-Timestamp", ts)
+		req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+		rec := httptest.NewRecorder()
+		b.Handler().ServeHTTP(rec, req)
+		return rec
+	}
+	b.jobsMu.Lock()
+	b.inFlight = maxInFlight
+	b.jobsMu.Unlock()
+	if rec := deliver(); rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("busy: status %d, Retry-After %q; want 503 with Retry-After", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	b.jobsMu.Lock()
+	b.inFlight = 0
+	b.jobsMu.Unlock()
+	if rec := deliver(); rec.Code != http.StatusOK {
+		t.Fatalf("redelivery: status %d", rec.Code)
+	}
+	select {
+	case ch := <-posted:
+		if ch != "D1" {
+			t.Errorf("posted to %q", ch)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("redelivered event not answered")
+	}
+	if err := b.drain(5 * time.Second); err != nil {
+		t.Fatal(err)
 	}
 }
