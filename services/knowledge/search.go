@@ -415,8 +415,23 @@ func (e *engine) parse(question string) *query {
 	// the best phrase adds to the words it contains, overlapping phrases do
 	// not pile up.
 	const phraseGroup = 1 << 30
+	// A Hangul spelling of a glossary concept (팟, 여러개, 노드풀) weighs no
+	// more than the concept: its idf is high because few runbooks happen to
+	// use that spelling, not because it is a more specific topic. Latin words
+	// keep their weight (clb is more specific than load balancer).
+	conceptIDF := map[int]float64{}
+	for _, t := range terms {
+		if t.Kind == analysis.Concept && t.Span == 1 && e.ix.DocFreq(t.Text) > 0 {
+			conceptIDF[t.Unit] = max(conceptIDF[t.Unit], e.ix.IDF(t.Text))
+		}
+	}
 	for i, t := range terms {
 		qt := index.QueryTerm{Text: t.Text, Weight: kindWeight[t.Kind], Group: -1}
+		if c := conceptIDF[t.Unit]; c > 0 && t.Kind == analysis.Word && korean.HasHangul(t.Text) {
+			if w := e.ix.IDF(t.Text); w > c {
+				qt.Weight *= c / w
+			}
+		}
 		if e.tuning.WordGroups && (t.Span > 1 || t.Kind == analysis.Phrase) {
 			qt.Group, qt.Pool = phraseGroup, i
 		} else if e.tuning.WordGroups {

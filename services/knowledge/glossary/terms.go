@@ -45,7 +45,7 @@ running: running, 러닝, 실행중, 돌고, 돌아가는, 돌아가고, 도는,
 notready: notready, not ready, 낫레디, 낫 레디, 노레디, 노트레디, 준비되지, 준비 안됨
 ready: ready, readiness, 레디, 준비
 crashloopbackoff: crashloopbackoff, crashloop, crash loop, 크래시루프, 크래시 루프, 크래시루프백오프, 크래쉬루프, 크래쉬루프백오프, 크래시루프백오프
-imagepullbackoff: imagepullbackoff, errimagepull, 이미지풀백오프, 이미지풀, 이미지 풀, image pull, imagepull
+imagepullbackoff: imagepullbackoff, errimagepull, 이미지풀백오프, 이미지풀, 이미지 풀, image pull, imagepull, 이미지 못 받, 이미지를 못 받, 이미지 안 받, 이미지 받아오, 이미지 다운로드, 이미지 pull, pull 실패, 풀 실패
 crash: crash, crashes, crashed, crashing, 크래시, 크래쉬, 죽어, 죽어요, 죽음, 죽는, 죽고, 죽었, 뻗어, 뻗었, 뻗음, 터졌, 터져, 튕겨, 튕김
 restart: restart, restarts, restarted, restarting, 재시작, 리스타트, 재기동, 재부팅, reboot
 oomkilled: oomkilled, oom, oom killed, oomkill, 메모리 부족, 메모리부족, 아웃오브메모리, out of memory
@@ -197,6 +197,7 @@ skip: skip, skipped, bypass, exclude, excluded, ignore, ignored, 제외, 건너�
 split: split, 쪼개, 쪼개져, 쪼개진, 나뉘, 나뉘어, 나눠, 나누, 분리, 갈라
 warning: warning, warnings, warn, 경고, 워닝
 replicationcontroller: replicationcontroller, replicationcontrollers, replication controller, 레플리케이션컨트롤러, 레플리케이션 컨트롤러
+multiple: multiple, multi, 여러, 여러개, 여러 개, 다수, 복수, 두 개, 세 개, 두개, 세개, 여러 대, 멀티
 sidecar: sidecar, sidecars, 사이드카, 헬퍼 컨테이너, 헬퍼, helper container, helper, 보조 컨테이너, 보조컨테이너
 err-name-not-known: name or service not known, no such host, could not resolve host, temporary failure in name resolution, nxdomain, servfail
 err-not-permitted: operation not permitted, eperm
@@ -231,6 +232,6 @@ var everyday = []string{
 	"private", "sla", "price", "backup", "move", "rename", "stuck", "driver", "socket", "visible", "naming",
 	"err-name-not-known", "err-not-permitted", "err-permission-denied", "err-connection-refused", "err-timeout",
 	"err-no-space", "err-x509", "disconnect", "insufficient", "full", "block", "exit", "tool", "command",
-	"copy", "paste", "password", "forget", "share", "collect", "folder", "skip", "split", "warning",
+	"copy", "paste", "password", "forget", "share", "collect", "folder", "skip", "split", "warning", "multiple",
 }
 
