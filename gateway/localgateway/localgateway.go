@@ -5,7 +5,6 @@
 package localgateway
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -17,6 +16,8 @@ import (
 	"strings"
 
 	"connectrpc.com/connect"
+
+	"github.com/kubemedic/kubemedic/gateway/bearer"
 )
 
 const (
@@ -86,31 +87,7 @@ func Read(dir string) (Endpoint, error) {
 
 // ClientOptions returns Connect client options that send the token.
 func (e Endpoint) ClientOptions() []connect.ClientOption {
-	return []connect.ClientOption{connect.WithInterceptors(BearerToken(e.Token))}
-}
-
-// BearerToken returns an interceptor adding "authorization: Bearer <token>".
-func BearerToken(token string) connect.Interceptor { return bearer(token) }
-
-type bearer string
-
-func (b bearer) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
-	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-		req.Header().Set("Authorization", "Bearer "+string(b))
-		return next(ctx, req)
-	}
-}
-
-func (b bearer) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
-	return func(ctx context.Context, spec connect.Spec) connect.StreamingClientConn {
-		conn := next(ctx, spec)
-		conn.RequestHeader().Set("Authorization", "Bearer "+string(b))
-		return conn
-	}
-}
-
-func (b bearer) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
-	return next
+	return []connect.ClientOption{connect.WithInterceptors(bearer.Token(e.Token))}
 }
 
 // HTTPClient is the client to use with a local gateway.

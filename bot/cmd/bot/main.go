@@ -30,6 +30,7 @@ import (
 	"connectrpc.com/otelconnect"
 
 	"github.com/kubemedic/kubemedic/bot"
+	"github.com/kubemedic/kubemedic/gateway/bearer"
 	"github.com/kubemedic/kubemedic/gateway/config"
 	"github.com/kubemedic/kubemedic/gateway/probe"
 	"github.com/kubemedic/kubemedic/gateway/telemetry"
@@ -204,7 +205,7 @@ func dialGateway(baseURL, token string) (kubemedicv1connect.KnowledgeServiceClie
 	}
 	opts := []connect.ClientOption{
 		connect.WithGRPC(),
-		connect.WithInterceptors(otel, bearer(token)),
+		connect.WithInterceptors(otel, bearer.Token(token)),
 	}
 	knowledge := kubemedicv1connect.NewKnowledgeServiceClient(hc, baseURL, opts...)
 	fleet := kubemedicv1connect.NewFleetServiceClient(hc, baseURL, opts...)
@@ -218,29 +219,4 @@ func dialGateway(baseURL, token string) (kubemedicv1connect.KnowledgeServiceClie
 		return nil
 	}
 	return knowledge, fleet, check, nil
-}
-
-// bearer adds "Authorization: Bearer <token>" to every call, unary and
-// streaming.
-type bearer string
-
-func (t bearer) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
-	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-		if req.Spec().IsClient {
-			req.Header().Set("Authorization", "Bearer "+string(t))
-		}
-		return next(ctx, req)
-	}
-}
-
-func (t bearer) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
-	return func(ctx context.Context, spec connect.Spec) connect.StreamingClientConn {
-		conn := next(ctx, spec)
-		conn.RequestHeader().Set("Authorization", "Bearer "+string(t))
-		return conn
-	}
-}
-
-func (t bearer) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
-	return next
 }
