@@ -353,7 +353,8 @@ func (e *engine) parse(question string) *query {
 		for _, id := range order {
 			u := byUnit[id]
 			w := u.terms[0]
-			if w.Kind != analysis.Word || e.ix.DocFreq(w.Text) > 0 || hasKind(u.terms, analysis.Concept) || !fuzzyCandidate(w.Text) {
+			if w.Kind != analysis.Word || e.ix.DocFreq(w.Text) > 0 || hasKind(u.terms, analysis.Concept) || !fuzzyCandidate(w.Text) ||
+				inPhrase(terms, id) {
 				continue
 			}
 			if head, filler := e.knownHead(w.Text); filler {
@@ -407,6 +408,14 @@ func (e *engine) parse(question string) *query {
 				u.known = true
 			}
 		}
+		// A word inside a known phrase ("replication" of "replication
+		// controller") is known through it.
+		for _, t := range terms {
+			if t.Span > 1 && id >= t.Unit && id < t.Unit+t.Span && e.ix.DocFreq(t.Text) > 0 {
+				u.known = true
+				u.weight = min(u.weight, e.ix.IDF(t.Text))
+			}
+		}
 		q.units = append(q.units, u)
 		q.concepts += e.conceptWeight(u)
 	}
@@ -419,10 +428,14 @@ func (e *engine) parse(question string) *query {
 	// more than the concept: its idf is high because few runbooks happen to
 	// use that spelling, not because it is a more specific topic. Latin words
 	// keep their weight (clb is more specific than load balancer).
+	// The same holds for a word inside a multi-word concept (넘어가 of "안
+	// 넘어가").
 	conceptIDF := map[int]float64{}
 	for _, t := range terms {
-		if t.Kind == analysis.Concept && t.Span == 1 && e.ix.DocFreq(t.Text) > 0 {
-			conceptIDF[t.Unit] = max(conceptIDF[t.Unit], e.ix.IDF(t.Text))
+		if t.Kind == analysis.Concept && e.ix.DocFreq(t.Text) > 0 {
+			for id := t.Unit; id < t.Unit+t.Span; id++ {
+				conceptIDF[id] = max(conceptIDF[id], e.ix.IDF(t.Text))
+			}
 		}
 	}
 	for i, t := range terms {
@@ -473,6 +486,18 @@ func (e *engine) conceptWeight(u *unit) float64 {
 		w = everydayConcept
 	}
 	return w
+}
+
+// inPhrase reports whether a multi-word term (a keyword phrase or a glossary
+// phrase such as "안 넘어가") covers unit id: the phrase already says what the
+// word means.
+func inPhrase(terms []analysis.Term, id int) bool {
+	for _, t := range terms {
+		if t.Span > 1 && id >= t.Unit && id < t.Unit+t.Span {
+			return true
+		}
+	}
+	return false
 }
 
 func hasKind(ts []analysis.Term, k analysis.Kind) bool {

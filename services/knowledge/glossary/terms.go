@@ -234,4 +234,3 @@ var everyday = []string{
 	"err-no-space", "err-x509", "disconnect", "insufficient", "full", "block", "exit", "tool", "command",
 	"copy", "paste", "password", "forget", "share", "collect", "folder", "skip", "split", "warning", "multiple",
 }
-
