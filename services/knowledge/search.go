@@ -150,6 +150,10 @@ type engine struct {
 	analyzer *analysis.Analyzer
 	ix       *index.Index
 	dict     map[int][]dictWord // fuzzy dictionary by decomposed length
+	// topical holds the terms of every entry's head (title, questions,
+	// keywords, tags): the words runbooks are about, not words their bodies
+	// mention in passing.
+	topical map[string]bool
 }
 
 type dictWord struct {
@@ -170,7 +174,7 @@ func newEngine(entries []Entry, t Tuning) (*engine, error) {
 	if t.Features.Glossary {
 		g = glossary.Default()
 	}
-	e := &engine{tuning: t, entries: entries, analyzer: analysis.New(t.Features, g, phrases)}
+	e := &engine{tuning: t, entries: entries, analyzer: analysis.New(t.Features, g, phrases), topical: map[string]bool{}}
 	b, err := index.NewBuilder(indexParams(t.FieldWeights))
 	if err != nil {
 		return nil, err
@@ -186,6 +190,11 @@ func newEngine(entries []Entry, t Tuning) (*engine, error) {
 		tags = append(tags, en.Actions...)
 		fields[fieldTags] = e.texts(tags...)
 		fields[fieldBody] = e.texts(en.Body)
+		for f := fieldTitle; f < fieldBody; f++ {
+			for _, t := range fields[f] {
+				e.topical[t] = true
+			}
+		}
 		if _, err := b.Add(fields[:]); err != nil {
 			return nil, fmt.Errorf("index entry %s: %w", en.ID, err)
 		}
@@ -401,10 +410,9 @@ func (e *engine) parse(question string) *query {
 				continue
 			}
 			if df := e.ix.DocFreq(t.Text); df > 0 {
-				u.known = true
 				u.weight = min(u.weight, e.ix.IDF(t.Text))
 			}
-			if t.Kind == analysis.Concept {
+			if t.Kind == analysis.Concept || e.topical[t.Text] {
 				u.known = true
 			}
 		}
@@ -412,12 +420,12 @@ func (e *engine) parse(question string) *query {
 		// controller") is known through it.
 		for _, t := range terms {
 			if t.Span > 1 && id >= t.Unit && id < t.Unit+t.Span && e.ix.DocFreq(t.Text) > 0 {
-				u.known = true
+				u.known = u.known || t.Kind == analysis.Concept || e.topical[t.Text]
 				u.weight = min(u.weight, e.ix.IDF(t.Text))
 			}
 		}
 		q.units = append(q.units, u)
-		q.concepts += e.conceptWeight(u)
+		q.concepts += e.conceptWeight(u, terms)
 	}
 	// Phrase-level terms (keyword phrases, multi-word glossary concepts) form
 	// one group of their own (word groups are unit numbers, far below it):
@@ -471,13 +479,14 @@ func (e *engine) parse(question string) *query {
 const everydayConcept = 0.5
 
 // conceptWeight is a unit's share of Signals.Concepts: 1 when one of its
-// concepts is Kubernetes/cloud vocabulary, everydayConcept when all are
+// concepts (its own or a multi-word one covering it, such as "termination
+// message") is Kubernetes/cloud vocabulary, everydayConcept when all are
 // everyday words, 0 without concepts.
-func (e *engine) conceptWeight(u *unit) float64 {
+func (e *engine) conceptWeight(u *unit, all []analysis.Term) float64 {
 	w := 0.0
 	g := e.analyzer.Glossary()
-	for _, t := range u.terms {
-		if t.Kind != analysis.Concept {
+	for _, t := range all {
+		if t.Kind != analysis.Concept || u.id < t.Unit || u.id >= t.Unit+t.Span {
 			continue
 		}
 		if !g.Everyday(strings.TrimPrefix(t.Text, analysis.ConceptPrefix)) {

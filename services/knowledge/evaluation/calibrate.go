@@ -32,9 +32,17 @@ func Samples(ctx context.Context, a Asker, cases []Case) []Sample {
 	return out
 }
 
+// WrongCost is how much more a wrong answer (a wrong top answer, or any
+// answer to an out-of-domain question) weighs in Fit than a right one. A
+// confident answer from the wrong runbook — an AKS page for a VPN question —
+// misleads, while "I don't know" only sends the user elsewhere, so the model
+// is fitted to refuse a little earlier than plain maximum likelihood would.
+const WrongCost = 1.5
+
 // Fit finds the logistic-regression coefficients that best predict
 // Sample.Correct from the signals (batch gradient descent on the mean log
-// loss with a small L2 penalty on the slopes), rounded to two decimals.
+// loss, wrong samples weighted by WrongCost, with a small L2 penalty on the
+// slopes), rounded to two decimals.
 func Fit(samples []Sample) (knowledge.Calibration, error) {
 	pos := 0
 	for _, s := range samples {
@@ -51,7 +59,7 @@ func Fit(samples []Sample) (knowledge.Calibration, error) {
 		steps = 4000
 	)
 	var w [5]float64 // bias, then one per feature
-	n := float64(len(samples))
+	n := float64(pos) + WrongCost*float64(len(samples)-pos)
 	for step := 0; step < steps; step++ {
 		var g [5]float64
 		for _, s := range samples {
@@ -61,6 +69,9 @@ func Fit(samples []Sample) (knowledge.Calibration, error) {
 				z += w[i+1] * x
 			}
 			d := 1/(1+math.Exp(-z)) - b2f(s.Correct)
+			if !s.Correct {
+				d *= WrongCost
+			}
 			g[0] += d
 			for i, x := range f {
 				g[i+1] += d * x

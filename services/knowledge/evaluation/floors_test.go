@@ -67,7 +67,7 @@ func TestFloorsDevSet(t *testing.T) {
 	if _, err := os.Stat(devSet); err != nil {
 		t.Skipf("shared dev set %s not available (../shared is not checked out next to the repository): %v", devSet, err)
 	}
-	checkFloors(t, []string{devSet}, floors{top1: 0.90, mrr3: 0.93, oodRefusal: 0.90, maxFalseRefusal: 0.05})
+	checkFloors(t, []string{devSet}, floors{top1: 0.97, mrr3: 0.97, oodRefusal: 0.90, maxFalseRefusal: 0.03})
 }
 
 // TestFloorsHeldOut holds the runbook writers' held-out questions, which the
@@ -77,11 +77,16 @@ func TestFloorsHeldOut(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no held-out sets in ../testdata/eval")
 	}
-	checkFloors(t, files, floors{top1: 0.86, mrr3: 0.89, oodRefusal: 0.90, maxFalseRefusal: 0.07})
+	checkFloors(t, files, floors{top1: 0.93, mrr3: 0.95, oodRefusal: 0.93, maxFalseRefusal: 0.02})
 }
 
-// TestFloorsOwn holds our own paraphrase and out-of-domain sets.
+// TestFloorsOwn holds our own paraphrase, seed-coverage and out-of-domain
+// sets. The out-of-domain floor went from 0.95 to 0.93 when the set gained 51
+// hard negatives (git, cron, Python, AWS billing, Excel, VPN and Linux admin
+// questions that share words with runbooks); the original everyday questions
+// are still refused 60 of 61.
 func TestFloorsOwn(t *testing.T) {
-	checkFloors(t, []string{"testdata/paraphrase.jsonl"}, floors{top1: 0.90, mrr3: 0.92, oodRefusal: 1, maxFalseRefusal: 0.05})
-	checkFloors(t, []string{"testdata/ood.jsonl"}, floors{oodRefusal: 0.95})
+	checkFloors(t, []string{"testdata/paraphrase.jsonl"}, floors{top1: 0.97, mrr3: 0.98, oodRefusal: 1, maxFalseRefusal: 0.02})
+	checkFloors(t, []string{"testdata/coverage.jsonl"}, floors{top1: 0.90, mrr3: 0.93, oodRefusal: 1, maxFalseRefusal: 0.03})
+	checkFloors(t, []string{"testdata/ood.jsonl"}, floors{oodRefusal: 0.93})
 }

@@ -70,6 +70,10 @@ dns: dns, coredns, kube-dns, 디엔에스, 네임서버, 도메인, 이름풀이
 network: network, networking, 네트워크, 네트워킹, 네트웍, 통신
 networkpolicy: networkpolicy, networkpolicies, network policy, 네트워크정책, 네트워크 정책, 네트워크폴리시, 네트워크 폴리시, 넷폴, ciliumnetworkpolicy, cnp
 cni: cni, 씨엔아이
+calico: calico, 캘리코, 칼리코
+flannel: flannel, 플라넬, 플란넬, 플래널
+weave: weave, weave net, weavenet, 위브, 위브넷
+kube-router: kube-router, kuberouter, 큐브라우터, 큐브 라우터
 cilium: cilium, 실리움, 씰리움, 셀리움
 kube-proxy: kube-proxy, kubeproxy, 큐브프록시, 큐브 프록시, 쿠베프록시, 쿠브프록시
 proxy: proxy, 프록시, 프락시

@@ -56,7 +56,7 @@ var protected = map[string]bool{
 	"서버": true, "모드": true, "코드": true, "노드": true, "파드": true, "포드": true, "카드": true, "로드": true, "그룹": true,
 	"이미지": true, "리소스": true, "서비스": true, "프로세스": true, "디스크": true, "데이터": true, "버전": true, "설정": true,
 	"호스트": true, "포스트": true, "테스트": true, "리스트": true, "인스턴스": true, "네임스페이스": true, "레지스트리": true,
-	"도메인": true, "도커": true, "요청": true, "이벤트": true, "이름": true, "이전": true, "이상": true, "이하": true, "이유": true,
+	"도메인": true, "도커": true, "요청": true, "이벤트": true, "이름": true, "이전": true, "죽이": true, "이상": true, "이하": true, "이유": true,
 	"게이트웨이": true, "라우터": true, "어노테이션": true, "애노테이션": true, "로그": true, "파이프라인": true,
 	"디플로이": true, "레디": true, "레이블": true, "타이머": true, "만료": true, "로컬": true, "헤더": true,
 	"보안": true, "화면": true, "측면": true, "표면": true, "전면": true, "정면": true, "분야": true, "제로": true, "프로": true,
