@@ -94,7 +94,7 @@ version: version, versions, 버전, 버젼, 신버전, 새버전, 새 버전, �
 delete: delete, deletion, deleted, deleting, remove, removed, 삭제, 지우, 지워, 지웠, 지움, 제거, 삭제중, 날리, 날려, 날렸, 날아갔, 없애, 없앴
 connect: connect, connection, connections, connectivity, 연결, 접속, 커넥션, 연결성, 통신
 timeout: timeout, timeouts, timed out, 타임아웃, 시간초과, 시간 초과
-terminal: terminal, 터미널, 원격 터미널, 원격터미널, webshell, 웹쉘, 웹셸, 콘솔터미널
+terminal: terminal, 터미널, 원격 터미널, 원격터미널, webshell, 웹쉘, 웹셸, 콘솔터미널, 웹 터미널, 웹터미널, web terminal
 console: console, 콘솔, 포털, portal, 웹콘솔
 shell: shell, exec, 쉘, 셸, 배시, bash, sh, 들어가, 들어가서, 들어갈, 진입
 debug: debug, debugging, 디버그, 디버깅, 디버거, troubleshoot, troubleshooting, 트러블슈팅
@@ -202,6 +202,12 @@ split: split, 쪼개, 쪼개져, 쪼개진, 나뉘, 나뉘어, 나눠, 나누, �
 warning: warning, warnings, warn, 경고, 워닝
 replicationcontroller: replicationcontroller, replicationcontrollers, replication controller, 레플리케이션컨트롤러, 레플리케이션 컨트롤러
 multiple: multiple, multi, 여러, 여러개, 여러 개, 다수, 복수, 두 개, 세 개, 두개, 세개, 여러 대, 멀티
+notfound: not found, notfound, 찾을 수 없, 찾을 수가 없, 못 찾, 못찾, 찾지 못, 없대, 없다고
+caution: caution, 주의, 주의사항, 주의 사항, 주의점, 조심, 유의, 유의사항
+truncate: truncate, truncated, truncation, 잘라, 잘라야, 자르, 잘림, 잘려, 잘린
+size: size, sizes, 크기, 사이즈, 커서, 커요, 크면, 너무 커, 너무 큰
+exceed: exceed, exceeded, exceeds, 초과, 넘게, 넘으면, 넘었, 넘어서
+etcd: etcd, 이티씨디, etcdctl
 sidecar: sidecar, sidecars, 사이드카, 헬퍼 컨테이너, 헬퍼, helper container, helper, 보조 컨테이너, 보조컨테이너
 err-name-not-known: name or service not known, no such host, could not resolve host, temporary failure in name resolution, nxdomain, servfail
 err-not-permitted: operation not permitted, eperm
@@ -218,7 +224,7 @@ err-quota-exceeded: exceeded quota, quota exceeded, forbidden: exceeded quota
 err-immutable: field is immutable
 err-x509: x509, certificate signed by unknown authority, certificate has expired
 err-createcontainer: createcontainerconfigerror, createcontainererror, runcontainererror, containercreating
-err-unschedulable: failedscheduling, unschedulable, didn't match node selector, had untolerated taint
+err-unschedulable: failedscheduling, unschedulable, didn't match node selector, had untolerated taint, nodes are available, node(s) didn't match
 `
 
 // everyday lists the concepts that are ordinary IT vocabulary rather than
@@ -236,5 +242,5 @@ var everyday = []string{
 	"private", "sla", "price", "backup", "move", "rename", "stuck", "driver", "socket", "visible", "naming",
 	"err-name-not-known", "err-not-permitted", "err-permission-denied", "err-connection-refused", "err-timeout",
 	"err-no-space", "err-x509", "disconnect", "insufficient", "full", "block", "exit", "tool", "command",
-	"copy", "paste", "password", "forget", "share", "collect", "folder", "skip", "split", "warning", "multiple",
+	"copy", "paste", "password", "forget", "share", "collect", "folder", "skip", "split", "warning", "multiple", "exceed", "notfound", "caution", "truncate", "size",
 }
