@@ -359,3 +359,19 @@ func TestEverydayConceptsWeighLess(t *testing.T) {
 		}
 	}
 }
+
+func TestCompletion(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	tests := []struct{ word, want string }{
+		{"recursively", "recursive"},
+		{"rotate", "rotation"},
+		{"nested", ""}, // no word shares five letters
+		{"pods", ""},   // too short to complete
+		{"파드들", ""},    // Latin words only
+	}
+	for _, tt := range tests {
+		if got := eng.completion(tt.word); got != tt.want {
+			t.Errorf("completion(%q) = %q, want %q", tt.word, got, tt.want)
+		}
+	}
+}

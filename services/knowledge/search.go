@@ -150,6 +150,7 @@ type engine struct {
 	analyzer *analysis.Analyzer
 	ix       *index.Index
 	dict     map[int][]dictWord // fuzzy dictionary by decomposed length
+	latin    []string           // sorted Latin words of the dictionary, for completion
 	// topical holds the terms of every entry's head (title, questions,
 	// keywords, tags): the words runbooks are about, not words their bodies
 	// mention in passing.
@@ -240,7 +241,46 @@ func (e *engine) buildDict() {
 	}
 	for _, ws := range e.dict {
 		sort.Slice(ws, func(i, j int) bool { return ws[i].text < ws[j].text })
+		for _, w := range ws {
+			if allLetters(w.text) {
+				e.latin = append(e.latin, w.text)
+			}
+		}
 	}
+	sort.Strings(e.latin)
+}
+
+func allLetters(s string) bool {
+	for _, r := range s {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// completion returns the dictionary word that shares the longest head with
+// an unknown English word — at least five letters and all but the last three
+// — and is at most five letters longer than that head, or "". It joins the
+// forms of a word a plural-only stemmer keeps apart: rotate → rotation,
+// recursively → recursive.
+func (e *engine) completion(w string) string {
+	if len(w) < 6 || !allLetters(w) {
+		return ""
+	}
+	for p := len(w) - 1; p >= max(5, len(w)-3); p-- {
+		head := w[:p]
+		best := ""
+		for i := sort.SearchStrings(e.latin, head); i < len(e.latin) && strings.HasPrefix(e.latin[i], head); i++ {
+			if c := e.latin[i]; c != w && len(c) <= p+5 && (best == "" || len(c) < len(best)) {
+				best = c
+			}
+		}
+		if best != "" {
+			return best
+		}
+	}
+	return ""
 }
 
 // fuzzyCandidate reports whether a word is long enough for typo correction to
@@ -364,6 +404,19 @@ func (e *engine) parse(question string) *query {
 			w := u.terms[0]
 			if w.Kind != analysis.Word || e.ix.DocFreq(w.Text) > 0 || hasKind(u.terms, analysis.Concept) || !fuzzyCandidate(w.Text) ||
 				inPhrase(terms, id) {
+				continue
+			}
+			if c := e.completion(w.Text); c != "" {
+				ct := analysis.Term{Text: c, Kind: analysis.Fuzzy, Unit: id, Span: 1, Surface: w.Surface}
+				terms = append(terms, ct)
+				u.terms = append(u.terms, ct)
+				if e.tuning.Features.Glossary {
+					for _, concept := range e.analyzer.Glossary().Lookup(c) {
+						t := analysis.Term{Text: analysis.ConceptPrefix + concept, Kind: analysis.Fuzzy, Unit: id, Span: 1, Surface: w.Surface}
+						terms = append(terms, t)
+						u.terms = append(u.terms, t)
+					}
+				}
 				continue
 			}
 			if head, filler := e.knownHead(w.Text); filler {

@@ -18,6 +18,9 @@ var stopwords = func() map[string]bool {
 the a an is are was were be been being am do does did done doing have has had having i me my we our you your it its this that these those
 to of in on at for from by with about as into than then there here what which who whom whose why how when where can could should would will shall may might
 must and or but if so not no yes get got please any some all just also only very too much many more most other such own same both each few
+went go goes going gone happen happens happened happening say says said want wants wanted need needs needed try tries tried trying
+let lets know see check checking way ways thing things something anything still even ever already now like able cannot can't don't doesn't
+isn't won't didn't i'm it's there's what's instead possible explain tell
 `) {
 		m[w] = true
 	}
