@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
 	"github.com/kubemedic/kubemedic/services/knowledge/glossary"
@@ -250,6 +251,15 @@ func (e *engine) buildDict() {
 	sort.Strings(e.latin)
 }
 
+func hasLetter(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			return true
+		}
+	}
+	return false
+}
+
 func allLetters(s string) bool {
 	for _, r := range s {
 		if r < 'a' || r > 'z' {
@@ -402,6 +412,10 @@ func (e *engine) parse(question string) *query {
 		for _, id := range order {
 			u := byUnit[id]
 			w := u.terms[0]
+			if w.Kind == analysis.Word && e.ix.DocFreq(w.Text) == 0 && !hasLetter(w.Text) {
+				drop[id] = true // a number no runbook mentions (0/5, 8081): no topic
+				continue
+			}
 			if w.Kind != analysis.Word || e.ix.DocFreq(w.Text) > 0 || hasKind(u.terms, analysis.Concept) || !fuzzyCandidate(w.Text) ||
 				inPhrase(terms, id) {
 				continue
