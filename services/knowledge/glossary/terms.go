@@ -164,7 +164,7 @@ api: api, apis, 에이피아이
 addon: addon, addons, add-on, add-ons, 애드온, 부가기능, extension, extensions, 확장 기능, 확장기능
 windows: windows, 윈도우, 윈도우즈, 윈도
 linux: linux, 리눅스
-os: os, 운영체제, 운영 체제
+os: os, 운영체제, 운영 체제, ubuntu, 우분투, centos, 센토스, debian, 데비안, tencentos
 gpu: gpu, gpus, 지피유, 그래픽카드, nvidia, 엔비디아, cuda
 fsgroup: fsgroup, fs group, 파일시스템 그룹
 securitycontext: securitycontext, security context, 보안 컨텍스트
@@ -206,6 +206,11 @@ notfound: not found, notfound, 찾을 수 없, 찾을 수가 없, 못 찾, 못�
 caution: caution, 주의, 주의사항, 주의 사항, 주의점, 조심, 유의, 유의사항
 truncate: truncate, truncated, truncation, 잘라, 잘라야, 자르, 잘림, 잘려, 잘린
 size: size, sizes, 크기, 사이즈, 커서, 커요, 크면, 너무 커, 너무 큰
+dockerfile: dockerfile, 도커파일, 도커 파일
+iptables: iptables, iptables-save, 아이피테이블, 아이피테이블즈, ip테이블
+ipvs: ipvs, ipvsadm, 아이피브이에스
+fluentd: fluentd, fluent-bit, fluentbit, 플루언트디, 플루엔트디, 플루언트비트
+busybox: busybox, 비지박스, 비지 박스
 exceed: exceed, exceeded, exceeds, 초과, 넘게, 넘으면, 넘었, 넘어서
 etcd: etcd, 이티씨디, etcdctl
 sidecar: sidecar, sidecars, 사이드카, 헬퍼 컨테이너, 헬퍼, helper container, helper, 보조 컨테이너, 보조컨테이너
@@ -242,5 +247,5 @@ var everyday = []string{
 	"private", "sla", "price", "backup", "move", "rename", "stuck", "driver", "socket", "visible", "naming",
 	"err-name-not-known", "err-not-permitted", "err-permission-denied", "err-connection-refused", "err-timeout",
 	"err-no-space", "err-x509", "disconnect", "insufficient", "full", "block", "exit", "tool", "command",
-	"copy", "paste", "password", "forget", "share", "collect", "folder", "skip", "split", "warning", "multiple", "exceed", "notfound", "caution", "truncate", "size",
+	"copy", "paste", "password", "forget", "share", "collect", "folder", "skip", "split", "warning", "multiple", "exceed", "notfound", "caution", "truncate", "size", "iptables",
 }
