@@ -107,6 +107,12 @@ var providerHints = map[string]string{
 // question names one provider's product ("CLB" and an NKS runbook).
 const providerMismatch = 0.75
 
+// unnamedProvider scales the score of a provider's entry when the question
+// names no provider at all: "컨테이너가 이미지를 못 받아요" is more likely
+// about Kubernetes itself than about AKS's image size limit. Slight, so that
+// provider FAQs still answer questions that only name their feature.
+const unnamedProvider = 0.95
+
 // namedProvider is the one provider whose products the question names, or "".
 func (q *query) namedProvider() string {
 	found := ""
@@ -125,16 +131,16 @@ func (q *query) namedProvider() string {
 
 // search returns the best top entries for q among those keep accepts (all
 // when keep is nil). When the question names one provider's product, the
-// other providers' entries weigh less; generic entries do not.
+// other providers' entries weigh less (generic entries do not); when it
+// names none, every provider's entries weigh a little less.
 func (e *engine) search(q *query, top int, keep func(int) bool) []index.Hit {
 	p := q.namedProvider()
-	if p == "" {
-		return e.ix.SearchFiltered(q.terms, top, keep)
-	}
 	hits := e.ix.SearchFiltered(q.terms, 0, keep)
 	for i := range hits {
-		if ep := e.entries[hits[i].Doc].Provider; ep != p && ep != "generic" {
+		if ep := e.entries[hits[i].Doc].Provider; p != "" && ep != p && ep != "generic" {
 			hits[i].Score *= providerMismatch
+		} else if p == "" && ep != "generic" {
+			hits[i].Score *= unnamedProvider
 		}
 	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
@@ -191,7 +197,7 @@ func newEngine(entries []Entry, t Tuning) (*engine, error) {
 		tags = append(tags, en.Findings...)
 		tags = append(tags, en.Actions...)
 		fields[fieldTags] = e.texts(tags...)
-		fields[fieldBody] = e.texts(en.Body)
+		fields[fieldBody] = e.texts(indexableBody(en.Body))
 		for f := fieldTitle; f < fieldBody; f++ {
 			for _, t := range fields[f] {
 				e.topical[t] = true
@@ -206,6 +212,22 @@ func newEngine(entries []Entry, t Tuning) (*engine, error) {
 		e.buildDict()
 	}
 	return e, nil
+}
+
+// indexableBody is the body without code fence info strings: "```bash" in
+// every runbook would otherwise make bash, yaml and sh look like words every
+// runbook is about.
+func indexableBody(body string) string {
+	if !strings.Contains(body, "```") {
+		return body
+	}
+	lines := strings.Split(body, "\n")
+	for i, l := range lines {
+		if t := strings.TrimSpace(l); strings.HasPrefix(t, "```") {
+			lines[i] = "```"
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // texts analyses each text separately (so phrases never span two keywords)
