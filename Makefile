@@ -62,6 +62,7 @@ vet:
 
 staticcheck: tools
 	@for m in $(MODULES); do echo "staticcheck ($$m)"; (cd $$m && staticcheck ./...); done
+	@echo "staticcheck (test)"; cd test && GOWORK=off staticcheck ./...
 
 buf-lint: tools
 	buf lint
