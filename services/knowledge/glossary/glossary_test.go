@@ -122,3 +122,14 @@ func TestEveryday(t *testing.T) {
 		t.Error("markEveryday accepted a concept that is not in the table")
 	}
 }
+
+func TestCoreWordsMapToOneConcept(t *testing.T) {
+	// A compound variant whose stem is a core word ("파드수" → 파드) would
+	// give every mention of that word a second concept.
+	g := Default()
+	for word, want := range map[string]string{"파드": "pod", "노드": "node", "컨테이너": "container", "서비스": "service", "이미지": "image"} {
+		if got := g.Lookup(Key(word)); !reflect.DeepEqual(got, []string{want}) {
+			t.Errorf("Lookup(%q) = %v, want [%s]", word, got, want)
+		}
+	}
+}

@@ -86,6 +86,8 @@ func TestStem(t *testing.T) {
 		{"끝나버려요", "끝나"},
 		{"규칙대로", "규칙"},
 		{"지우려는데", "지우"},
+		{"만들수있어요", "만들"}, // 만들 is a verb, not 만 + 들
+		{"개수", "개수"},
 	}
 	for _, tt := range tests {
 		if got := Stem(tt.in); got != tt.want {
