@@ -41,7 +41,7 @@ apiserver: apiserver, api server, kube-apiserver, api 서버, api서버, 에이�
 scheduler: scheduler, kube-scheduler, 스케줄러, 스케쥴러
 pending: pending, 펜딩, 펜딩중
 waiting: waiting, 대기, 대기중, 웨이팅
-running: running, 러닝, 실행중, 돌고, 돌아가는, 돌아가고, 도는, 돌려, 돌리, 구동, 구동중, 떠 있, 떠있
+running: running, 러닝, 실행중, 돌고, 돌아가는, 돌아가고, 돌려, 돌리, 구동, 구동중, 떠 있, 떠있
 notready: notready, not ready, 낫레디, 낫 레디, 노레디, 노트레디, 준비되지, 준비 안됨
 ready: ready, readiness, 레디, 준비
 crashloopbackoff: crashloopbackoff, crashloop, crash loop, 크래시루프, 크래시 루프, 크래시루프백오프, 크래쉬루프, 크래쉬루프백오프, 크래시루프백오프

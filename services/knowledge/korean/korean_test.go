@@ -88,6 +88,7 @@ func TestStem(t *testing.T) {
 		{"지우려는데", "지우"},
 		{"만들수있어요", "만들"}, // 만들 is a verb, not 만 + 들
 		{"개수", "개수"},
+		{"한도가", "한도"},
 	}
 	for _, tt := range tests {
 		if got := Stem(tt.in); got != tt.want {
