@@ -62,7 +62,7 @@ var protected = map[string]bool{
 	"디플로이": true, "레디": true, "레이블": true, "타이머": true, "만료": true, "로컬": true, "헤더": true,
 	"보안": true, "화면": true, "측면": true, "표면": true, "전면": true, "정면": true, "분야": true, "제로": true, "프로": true,
 	"제한": true, "권한": true, "기한": true, "무한": true, "최소한": true, "최대한": true, "역할": true, "분할": true,
-	"유한": true, "특권": true, "목적": true, "모든": true, "만들": true, "만든": true, "힘들": true, "한도": true, "상한": true, "과도": true, "의도": true, "하한": true, "유의": true, "개수": true, "갯수": true, "함수": true, "변수": true, "점수": true,
+	"유한": true, "특권": true, "목적": true, "모든": true, "만들": true, "만든": true, "힘들": true, "한도": true, "상한": true, "과도": true, "의도": true, "소요": true, "주요": true, "하한": true, "유의": true, "개수": true, "갯수": true, "함수": true, "변수": true, "점수": true,
 	"횟수": true, "인수": true, "정수": true, "상수": true, "환경변수": true, "매개변수": true, "다수": true, "복수": true, "서로": true, "바로": true, "스스로": true, "그대로": true, "한대": true, "대로": true, "참고": true, "창고": true, "최고": true, "광고": true, "보고": true, "신고": true, "경고": true, "포함": true, "인가": true, "수요": true, "방안": true, "대안": true, "개요": true, "중요": true, "오류": true, "기간": true, "구간": true, "공간": true,
 }
 
