@@ -211,9 +211,10 @@ iptables: iptables, iptables-save, 아이피테이블, 아이피테이블즈, ip
 ipvs: ipvs, ipvsadm, 아이피브이에스
 fluentd: fluentd, fluent-bit, fluentbit, 플루언트디, 플루엔트디, 플루언트비트
 busybox: busybox, 비지박스, 비지 박스
-change: change, changed, changes, changing, modify, modified, 변경, 바꾸, 바꿔, 바꿨, 바뀌, 바뀐, 바뀜, 바뀌었, 수정, 고치, 고쳐
+change: change, changed, changes, changing, modify, modified, 변경, 바꾸, 바꿔, 바꿨, 바뀌, 바뀐, 바뀜, 바뀌었, 수정, 고치, 고쳐, update, updated, updates, updating, 업데이트, 갱신
 all: 모든, 전체, 전부, 모두, entire, all-namespaces
 duration: duration, how long, 소요, 소요시간, 소요 시간, 걸립, 걸리나, 걸리는, 얼마나 걸, 몇 분, 몇분, 몇 초, 몇초
+klog: klog, klog/v2, 케이로그
 exceed: exceed, exceeded, exceeds, 초과, 넘게, 넘으면, 넘었, 넘어서
 etcd: etcd, 이티씨디, etcdctl
 sidecar: sidecar, sidecars, 사이드카, 헬퍼 컨테이너, 헬퍼, helper container, helper, 보조 컨테이너, 보조컨테이너

@@ -89,6 +89,8 @@ func TestStem(t *testing.T) {
 		{"만들수있어요", "만들"}, // 만들 is a verb, not 만 + 들
 		{"개수", "개수"},
 		{"한도가", "한도"},
+		{"목적으로", "목적"}, // the protected noun wins over the longer ending 적으로
+		{"효과적으로", "효과"},
 	}
 	for _, tt := range tests {
 		if got := Stem(tt.in); got != tt.want {

@@ -41,7 +41,7 @@ var suffixes = []string{
 	"려는데", "으려는데", "하려는데", "려는", "려다", "려다가", "와서", "봐서", "해봐도", "해봤어요",
 	"버려요", "버렸어요", "버렸는데", "버렸", "버린", "버려", "버림", "대요", "래요", "된대요", "한대요",
 	"수있어요", "수있나요", "수있나", "수있어", "수있는", "수없어요", "수없나요", "수없는", "수없",
-	"대로", "짜리", "적인", "엔", "에선", "에서부터", "으로부터", "로부터", "이라든가", "같은데", "같아요",
+	"대로", "짜리", "적인", "적으로", "엔", "에선", "에서부터", "으로부터", "로부터", "이라든가", "같은데", "같아요",
 }
 
 // protected are nouns whose last syllable looks like a particle (추가 ends in
@@ -106,6 +106,13 @@ func Stem(word string) string {
 	for round := 0; round < 2; round++ {
 		if protected[word] {
 			return word
+		}
+		// A cut that leaves a protected noun wins over a longer one:
+		// 목적으로 is 목적 + 으로, not 목 + 적으로.
+		for _, s := range sortedSuffixes {
+			if len(word) > len(s) && strings.HasSuffix(word, s) && protected[word[:len(word)-len(s)]] {
+				return word[:len(word)-len(s)]
+			}
 		}
 		cut := ""
 		for _, s := range sortedSuffixes {
