@@ -217,6 +217,9 @@ duration: duration, how long, 소요, 소요시간, 소요 시간, 걸립, 걸�
 klog: klog, klog/v2, 케이로그
 disable: disable, disabled, disabling, turn off, 비활성화, 비활성, 끄기, 끄는, 끄려면, 꺼두, 꺼놓
 enable: enable, enabled, enabling, turn on, 활성화, 켜기, 켜는, 켜려면, 켜두
+work: work, works, working, worked, 작동, 동작, 작동중, 동작중
+absent: absent, missing, does not exist, not exist, 존재하지 않, 존재 안, 사라졌, 사라짐, 사라져, 없어졌, 없어짐
+wrong: wrong, incorrect, invalid, 잘못, 잘못된, 올바르지 않, 올바르지 못, 틀린, 틀려
 exceed: exceed, exceeded, exceeds, 초과, 넘게, 넘으면, 넘었, 넘어서
 etcd: etcd, 이티씨디, etcdctl
 sidecar: sidecar, sidecars, 사이드카, 헬퍼 컨테이너, 헬퍼, helper container, helper, 보조 컨테이너, 보조컨테이너
@@ -253,5 +256,5 @@ var everyday = []string{
 	"private", "sla", "price", "backup", "move", "rename", "stuck", "driver", "socket", "visible", "naming",
 	"err-name-not-known", "err-not-permitted", "err-permission-denied", "err-connection-refused", "err-timeout",
 	"err-no-space", "err-x509", "disconnect", "insufficient", "full", "block", "exit", "tool", "command",
-	"copy", "paste", "password", "forget", "share", "collect", "folder", "skip", "split", "warning", "multiple", "exceed", "notfound", "caution", "truncate", "size", "iptables", "change", "all", "duration", "disable", "enable",
+	"copy", "paste", "password", "forget", "share", "collect", "folder", "skip", "split", "warning", "multiple", "exceed", "notfound", "caution", "truncate", "size", "iptables", "change", "all", "duration", "disable", "enable", "work", "absent", "wrong",
 }
