@@ -5,9 +5,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
 )
 
 // openEmbedded opens the built-in knowledge base once per test binary.
@@ -373,5 +376,19 @@ func TestCompletion(t *testing.T) {
 		if got := eng.completion(tt.word); got != tt.want {
 			t.Errorf("completion(%q) = %q, want %q", tt.word, got, tt.want)
 		}
+	}
+}
+
+func TestPhraseRuns(t *testing.T) {
+	terms := []analysis.Term{
+		{Text: "로그", Kind: analysis.Word, Unit: 0, Span: 1},
+		{Text: `"로그 파일`, Kind: analysis.Phrase, Unit: 0, Span: 2},
+		{Text: `"로그 파일 위치`, Kind: analysis.Phrase, Unit: 0, Span: 3},
+		{Text: "@targetgroup", Kind: analysis.Concept, Unit: 4, Span: 2},
+		{Text: "@unexpected", Kind: analysis.Concept, Unit: 6, Span: 3},
+	}
+	want := []int{-1, 0, 0, 1, 2}
+	if got := phraseRuns(terms); !slices.Equal(got, want) {
+		t.Errorf("phraseRuns = %v, want %v", got, want)
 	}
 }

@@ -517,10 +517,13 @@ func (e *engine) parse(question string) *query {
 		q.concepts += e.conceptWeight(u, terms)
 	}
 	// Phrase-level terms (keyword phrases, multi-word glossary concepts) form
-	// one group of their own (word groups are unit numbers, far below it):
-	// the best phrase adds to the words it contains, overlapping phrases do
-	// not pile up.
+	// groups of their own (word groups are unit numbers, far below them), one
+	// per run of overlapping phrases: the best phrase of a run adds to the
+	// words it contains, overlapping phrases ("로그 파일", "로그 파일 위치") do
+	// not pile up, phrases on different words ("타겟 그룹", "만든 적 없") both
+	// count.
 	const phraseGroup = 1 << 30
+	phraseRun := phraseRuns(terms)
 	// A Hangul spelling of a glossary concept (팟, 여러개, 노드풀) weighs no
 	// more than the concept: its idf is high because few runbooks happen to
 	// use that spelling, not because it is a more specific topic. Latin words
@@ -543,7 +546,7 @@ func (e *engine) parse(question string) *query {
 			}
 		}
 		if e.tuning.WordGroups && (t.Span > 1 || t.Kind == analysis.Phrase) {
-			qt.Group, qt.Pool = phraseGroup, i
+			qt.Group, qt.Pool = phraseGroup+phraseRun[i], i
 		} else if e.tuning.WordGroups {
 			qt.Group = t.Unit
 			switch t.Kind {
@@ -584,6 +587,32 @@ func (e *engine) conceptWeight(u *unit, all []analysis.Term) float64 {
 		w = everydayConcept
 	}
 	return w
+}
+
+// phraseRuns numbers the multi-word and Phrase terms by run of overlapping
+// spans (0, 1, 2… in text order); other terms get -1.
+func phraseRuns(terms []analysis.Term) []int {
+	type span struct{ i, from, to int }
+	var spans []span
+	for i, t := range terms {
+		if t.Span > 1 || t.Kind == analysis.Phrase {
+			spans = append(spans, span{i, t.Unit, t.Unit + max(t.Span, 1)})
+		}
+	}
+	sort.Slice(spans, func(a, b int) bool { return spans[a].from < spans[b].from })
+	run := make([]int, len(terms))
+	for i := range run {
+		run[i] = -1
+	}
+	n, end := -1, -1
+	for _, sp := range spans {
+		if sp.from >= end {
+			n++
+		}
+		end = max(end, sp.to)
+		run[sp.i] = n
+	}
+	return run
 }
 
 // inPhrase reports whether a multi-word term (a keyword phrase or a glossary

@@ -220,6 +220,8 @@ enable: enable, enabled, enabling, turn on, 활성화, 켜기, 켜는, 켜려면
 work: work, works, working, worked, 작동, 동작, 작동중, 동작중
 absent: absent, missing, does not exist, not exist, 존재하지 않, 존재 안, 사라졌, 사라짐, 사라져, 없어졌, 없어짐
 wrong: wrong, incorrect, invalid, 잘못, 잘못된, 올바르지 않, 올바르지 못, 틀린, 틀려
+meaning: meaning, means, 의미, 뜻, 무슨 뜻, 뜻이
+unexpected: unexpected, 만든 적 없, 생성한 적 없, 생성하지 않은, 의도하지 않은, 예상치 못한, 모르는
 exceed: exceed, exceeded, exceeds, 초과, 넘게, 넘으면, 넘었, 넘어서
 etcd: etcd, 이티씨디, etcdctl
 sidecar: sidecar, sidecars, 사이드카, 헬퍼 컨테이너, 헬퍼, helper container, helper, 보조 컨테이너, 보조컨테이너
@@ -256,5 +258,5 @@ var everyday = []string{
 	"private", "sla", "price", "backup", "move", "rename", "stuck", "driver", "socket", "visible", "naming",
 	"err-name-not-known", "err-not-permitted", "err-permission-denied", "err-connection-refused", "err-timeout",
 	"err-no-space", "err-x509", "disconnect", "insufficient", "full", "block", "exit", "tool", "command",
-	"copy", "paste", "password", "forget", "share", "collect", "folder", "skip", "split", "warning", "multiple", "exceed", "notfound", "caution", "truncate", "size", "iptables", "change", "all", "duration", "disable", "enable", "work", "absent", "wrong",
+	"copy", "paste", "password", "forget", "share", "collect", "folder", "skip", "split", "warning", "multiple", "exceed", "notfound", "caution", "truncate", "size", "iptables", "change", "all", "duration", "disable", "enable", "work", "absent", "wrong", "meaning", "unexpected",
 }
