@@ -53,7 +53,7 @@
 // correction over jamo rather than runes, and the per-word coverage the
 // confidence needs (bleve exposes which terms matched only through score
 // explanations). With a few hundred entries an in-memory BM25F (the index
-// package) builds in about 0.1 s and answers in well under a millisecond, and
+// package) builds in about 0.15 s and answers in well under a millisecond, and
 // keeps the services module free of bleve's dependency tree.
 //
 // # Confidence and "no answer"
@@ -94,8 +94,8 @@
 // bench-knowledge). Measured with these coefficients: faq-dev top-1 1.000,
 // out-of-domain refusal 1.000; held-out top-1 0.961 (administration 0.971,
 // aks-nks 0.967, tke 0.959, troubleshooting 0.952), no false refusals, all
-// 16 held-out out-of-domain questions refused; own paraphrases 0.967 (240),
-// seed coverage 0.925 (347), own out-of-domain refusal 0.921 (59 of 60
+// 16 held-out out-of-domain questions refused; own paraphrases 0.975 (240),
+// seed coverage 0.922 (347), own out-of-domain refusal 0.921 (59 of 60
 // everyday questions, 58 of 67 hard negatives). Ask p99 0.7 ms, index build
-// 0.15 s.
+// 0.16 s.
 package knowledge
