@@ -8,7 +8,8 @@
 KB_DEV      ?= ../shared/eval/faq-dev.jsonl
 KB_HELDOUT  ?= $(sort $(wildcard services/knowledge/testdata/eval/*.jsonl))
 KB_OWN      ?= $(sort $(wildcard services/knowledge/evaluation/testdata/*.jsonl))
-KB_CASES     = $(wildcard $(KB_DEV)) $(KB_HELDOUT) $(KB_OWN)
+KB_BLIND    ?= $(wildcard services/knowledge/testdata/blind/*.jsonl)
+KB_CASES     = $(wildcard $(KB_DEV)) $(KB_HELDOUT) $(KB_OWN) $(KB_BLIND)
 
 .PHONY: bench-faq bench-knowledge kb-calibrate
 

@@ -92,3 +92,13 @@ func TestFloorsOwn(t *testing.T) {
 	checkFloors(t, []string{"testdata/coverage.jsonl"}, floors{top1: 0.90, mrr3: 0.93, oodRefusal: 1, maxFalseRefusal: 0.03})
 	checkFloors(t, []string{"testdata/ood.jsonl"}, floors{oodRefusal: 0.91})
 }
+
+// TestFloorsBlind holds the blind set (testdata/blind): 150 questions written
+// from the seed documents by someone who saw neither the runbooks nor the
+// retrieval code, plus 40 out-of-domain ones (half hard negatives). Nobody
+// tunes on it; it measures how answers generalise. Measured when it was
+// written: top-1 0.913 / MRR@3 0.927 before the second tuning round, 0.933 /
+// 0.942 after, out-of-domain refusal 1.000 both times.
+func TestFloorsBlind(t *testing.T) {
+	checkFloors(t, []string{"../testdata/blind/blind.jsonl"}, floors{top1: 0.90, mrr3: 0.92, oodRefusal: 0.95, maxFalseRefusal: 0.05})
+}
