@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 #
 # analyzer: turns collected events into findings, answers knowledge questions and
 # runs fleet sweeps.

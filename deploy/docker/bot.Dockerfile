@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 #
 # bot: the Slack app; Slack's HTTP requests arrive on port 7072.
 #

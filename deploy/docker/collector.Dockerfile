@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 #
 # collector: watches clusters with informers and publishes events to JetStream.
 #

@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 #
 # gateway: the public Connect/gRPC/gRPC-Web API (port 7070).
 #

@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 #
 # All-in-one kubemedic: every service in one process with an embedded NATS
 # server (JetStream under /var/lib/kubemedic). Mount a volume there to keep state.

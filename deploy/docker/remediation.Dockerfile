@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 #
 # remediation: plans, approves and executes guarded fixes as the impersonated human.
 #
