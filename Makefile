@@ -11,14 +11,14 @@ SHELL := /bin/bash
 export GOTOOLCHAIN := local
 export GOFLAGS += -buildvcs=false
 GO        ?= go
-MODULES   := proto gateway bot services
+MODULES   := proto platform gateway bot services
 TOOLS_BIN := $(CURDIR)/.cache/tools/bin
 export PATH := $(TOOLS_BIN):$(PATH)
 TEST_FLAGS ?= -count=1 -timeout 20m
 BENCH_FLAGS ?= -run '^$$' -bench . -benchmem -count 1
 
 .PHONY: help run build tools generate check-generate lint vet staticcheck buf-lint buf-breaking \
-        check-deps test test-go bench
+        check-deps check-modules test test-go bench
 
 ## help: list the targets
 help:
@@ -73,12 +73,19 @@ buf-breaking: tools
 	  echo "buf breaking against main"; buf breaking --against '.git#branch=main'; \
 	else echo "buf breaking: no earlier main branch with buf.yaml, skipped"; fi
 
-## check-deps: gateway and bot must not depend on client-go
+## check-deps: proto, platform, gateway and bot must not depend on client-go
 check-deps:
-	@for m in gateway bot; do \
+	@for m in proto platform gateway bot; do \
 	  if (cd $$m && $(GO) list -deps ./...) | grep -E '^k8s\.io/(client-go|api|apimachinery)(/|$$)'; then \
 	    echo "module $$m must not depend on Kubernetes client libraries (see above)"; exit 1; fi; \
-	done; echo "check-deps: gateway and bot are free of client-go"
+	done; echo "check-deps: proto, platform, gateway and bot are free of client-go"
+
+## check-modules: every module builds on its own (GOWORK=off) with a tidy go.mod
+check-modules:
+	@for m in $(MODULES) test; do echo "go build, GOWORK=off ($$m)"; \
+	  (cd $$m && GOWORK=off $(GO) build ./...) || exit 1; \
+	  (cd $$m && GOWORK=off $(GO) mod tidy -diff >/dev/null) || { echo "$$m/go.mod is not tidy: run 'cd $$m && GOWORK=off go mod tidy'"; exit 1; }; \
+	done
 
 ## test-go: unit and end-to-end tests of proto, gateway, bot and services
 test-go: export KUBEMEDIC_REQUIRE_TOOLS := 1
@@ -86,7 +93,7 @@ test-go: tools
 	@rc=0; for m in $(MODULES); do echo "go test ($$m)"; (cd $$m && $(GO) test $(TEST_FLAGS) ./...) || rc=1; done; exit $$rc
 
 ## test: everything CI runs (tools, generated code, lint, API compatibility, deps, deploy files, all tests)
-test: check-generate lint buf-breaking check-deps check-deploy test-go test-cluster
+test: check-generate lint buf-breaking check-deps check-modules check-deploy test-go test-cluster
 
 ## bench: every Go benchmark (speed and memory targets live here)
 bench:

@@ -3,7 +3,7 @@ package gateway
 import (
 	"fmt"
 
-	"github.com/kubemedic/kubemedic/gateway/config"
+	"github.com/kubemedic/kubemedic/platform/config"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 )
 

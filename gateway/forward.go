@@ -8,7 +8,7 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/kubemedic/kubemedic/gateway/natsrpc"
+	"github.com/kubemedic/kubemedic/platform/natsrpc"
 )
 
 // bus is what the gateway needs from the internal message bus.

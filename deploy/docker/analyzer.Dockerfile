@@ -15,6 +15,7 @@ WORKDIR /src
 COPY go.work go.work.su[m] ./
 COPY proto/go.mod proto/go.su[m] proto/
 COPY services/go.mod services/go.su[m] services/
+COPY platform/go.mod platform/go.su[m] platform/
 COPY gateway/go.mod gateway/go.su[m] gateway/
 COPY bot/go.mod bot/go.su[m] bot/
 RUN go work edit -dropuse=./test
@@ -22,6 +23,7 @@ RUN --mount=type=cache,target=/go/pkg/mod go mod download
 
 COPY proto/ proto/
 COPY services/ services/
+COPY platform/ platform/
 COPY gateway/ gateway/
 COPY bot/ bot/
 

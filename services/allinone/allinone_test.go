@@ -27,8 +27,8 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
-	"github.com/kubemedic/kubemedic/gateway/config"
-	"github.com/kubemedic/kubemedic/gateway/localgateway"
+	"github.com/kubemedic/kubemedic/platform/config"
+	"github.com/kubemedic/kubemedic/platform/localgateway"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 	"github.com/kubemedic/kubemedic/services/allinone"
 )

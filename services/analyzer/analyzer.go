@@ -1,6 +1,6 @@
 // Package analyzer is the kubemedic service that answers questions from the
 // knowledge base and (in later releases) turns collected cluster state into
-// findings. It serves its API over NATS (see gateway/natsrpc); run several
+// findings. It serves its API over NATS (see platform/natsrpc); run several
 // replicas and they share the work through a queue group.
 package analyzer
 
@@ -11,9 +11,9 @@ import (
 
 	"github.com/nats-io/nats.go/micro"
 
-	"github.com/kubemedic/kubemedic/gateway/config"
-	"github.com/kubemedic/kubemedic/gateway/launch"
-	"github.com/kubemedic/kubemedic/gateway/natsrpc"
+	"github.com/kubemedic/kubemedic/platform/config"
+	"github.com/kubemedic/kubemedic/platform/launch"
+	"github.com/kubemedic/kubemedic/platform/natsrpc"
 	"github.com/kubemedic/kubemedic/services/knowledge"
 )
 

@@ -13,8 +13,8 @@ import (
 	"connectrpc.com/connect"
 	"github.com/nats-io/nats.go/micro"
 
-	"github.com/kubemedic/kubemedic/gateway/launch"
-	"github.com/kubemedic/kubemedic/gateway/natsrpc"
+	"github.com/kubemedic/kubemedic/platform/launch"
+	"github.com/kubemedic/kubemedic/platform/natsrpc"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 )
 

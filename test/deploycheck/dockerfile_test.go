@@ -576,7 +576,7 @@ func TestDockerignore(t *testing.T) {
 			t.Errorf(".dockerignore does not exclude %s", p)
 		}
 	}
-	for _, p := range []string{"go.work", "go.work.sum", "services/go.mod", "gateway/config/config.go", "bot/bot.go", "proto/go.mod"} {
+	for _, p := range []string{"go.work", "go.work.sum", "services/go.mod", "platform/config/config.go", "bot/bot.go", "proto/go.mod"} {
 		if pat := dockerignored(patterns, p); pat != "" {
 			t.Errorf(".dockerignore pattern %q excludes %s, which the images need", pat, p)
 		}

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"testing"
 
-	kmconfig "github.com/kubemedic/kubemedic/gateway/config"
+	kmconfig "github.com/kubemedic/kubemedic/platform/config"
 )
 
 // loadConfig loads a kubemedic config file with kubemedic's own loader

@@ -30,10 +30,10 @@ import (
 	"connectrpc.com/otelconnect"
 
 	"github.com/kubemedic/kubemedic/bot"
-	"github.com/kubemedic/kubemedic/gateway/bearer"
-	"github.com/kubemedic/kubemedic/gateway/config"
-	"github.com/kubemedic/kubemedic/gateway/probe"
-	"github.com/kubemedic/kubemedic/gateway/telemetry"
+	"github.com/kubemedic/kubemedic/platform/bearer"
+	"github.com/kubemedic/kubemedic/platform/config"
+	"github.com/kubemedic/kubemedic/platform/probe"
+	"github.com/kubemedic/kubemedic/platform/telemetry"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 )

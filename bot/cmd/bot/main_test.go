@@ -12,7 +12,7 @@ import (
 
 	"connectrpc.com/connect"
 
-	"github.com/kubemedic/kubemedic/gateway/config"
+	"github.com/kubemedic/kubemedic/platform/config"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 )

@@ -9,9 +9,9 @@ import (
 	"os"
 
 	"github.com/kubemedic/kubemedic/gateway"
-	"github.com/kubemedic/kubemedic/gateway/config"
-	"github.com/kubemedic/kubemedic/gateway/launch"
-	"github.com/kubemedic/kubemedic/gateway/natsrpc"
+	"github.com/kubemedic/kubemedic/platform/config"
+	"github.com/kubemedic/kubemedic/platform/launch"
+	"github.com/kubemedic/kubemedic/platform/natsrpc"
 )
 
 func main() {

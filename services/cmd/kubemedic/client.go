@@ -17,7 +17,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/kubemedic/kubemedic/gateway/localgateway"
+	"github.com/kubemedic/kubemedic/platform/localgateway"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 )

@@ -15,7 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kubemedic/kubemedic/gateway/launch"
+	"github.com/kubemedic/kubemedic/platform/launch"
 )
 
 func main() {

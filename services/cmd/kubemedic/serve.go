@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/kubemedic/kubemedic/gateway/config"
+	"github.com/kubemedic/kubemedic/platform/config"
 	"github.com/kubemedic/kubemedic/services/allinone"
 )
 

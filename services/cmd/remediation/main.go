@@ -7,8 +7,8 @@ import (
 	"flag"
 	"os"
 
-	"github.com/kubemedic/kubemedic/gateway/config"
-	"github.com/kubemedic/kubemedic/gateway/launch"
+	"github.com/kubemedic/kubemedic/platform/config"
+	"github.com/kubemedic/kubemedic/platform/launch"
 	"github.com/kubemedic/kubemedic/services/remediation"
 )
 

@@ -18,7 +18,7 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-const tracerName = "github.com/kubemedic/kubemedic/gateway/natsrpc"
+const tracerName = "github.com/kubemedic/kubemedic/platform/natsrpc"
 
 // ErrUnavailable is wrapped by errors returned while the bus is down.
 var ErrUnavailable = errors.New("message bus unavailable")

@@ -17,7 +17,7 @@ import (
 
 	"connectrpc.com/connect"
 
-	"github.com/kubemedic/kubemedic/gateway/bearer"
+	"github.com/kubemedic/kubemedic/platform/bearer"
 )
 
 const (

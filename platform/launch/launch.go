@@ -17,10 +17,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kubemedic/kubemedic/gateway/config"
-	"github.com/kubemedic/kubemedic/gateway/natsrpc"
-	"github.com/kubemedic/kubemedic/gateway/probe"
-	"github.com/kubemedic/kubemedic/gateway/telemetry"
+	"github.com/kubemedic/kubemedic/platform/config"
+	"github.com/kubemedic/kubemedic/platform/natsrpc"
+	"github.com/kubemedic/kubemedic/platform/probe"
+	"github.com/kubemedic/kubemedic/platform/telemetry"
 )
 
 // Version is the kubemedic version reported by every binary.

@@ -19,7 +19,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
 
-	"github.com/kubemedic/kubemedic/gateway/config"
+	"github.com/kubemedic/kubemedic/platform/config"
 )
 
 // NewLogger returns a slog logger writing to w in the configured format.

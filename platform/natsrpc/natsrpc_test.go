@@ -12,8 +12,8 @@ import (
 	"connectrpc.com/connect"
 	"github.com/nats-io/nats.go"
 
-	"github.com/kubemedic/kubemedic/gateway/embeddednats"
-	"github.com/kubemedic/kubemedic/gateway/natsrpc"
+	"github.com/kubemedic/kubemedic/platform/embeddednats"
+	"github.com/kubemedic/kubemedic/platform/natsrpc"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 )
 
