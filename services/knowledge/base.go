@@ -187,8 +187,9 @@ type AskOptions struct {
 	// Provider restricts answers to that provider's entries plus generic
 	// ones; "" means all.
 	Provider string
-	// Language forces the title language ("ko" or "en"); "" detects it from
-	// the question.
+	// Language forces the reply language, "ko" or "en": the title and, when
+	// the runbook has an English body, the body follow it. "" detects it from
+	// the question (DetectLanguage).
 	Language string
 	// KeepRefused keeps the answers of a refused question (NoAnswer still
 	// reports the decision); for evaluation and calibration.
@@ -200,13 +201,16 @@ const MaxQuestionBytes = 2000
 
 // Answer is one candidate entry for a question.
 type Answer struct {
-	ID         string  `json:"id"`
-	Title      string  `json:"title"`
-	Body       string  `json:"body"`
-	Source     string  `json:"source"`
-	Score      float64 `json:"score"`
-	Confidence float64 `json:"confidence"`
-	Provider   string  `json:"-"`
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Body  string `json:"body"`
+	// BodyLanguage is the language Body is written in: "en" when the reply
+	// is English and the runbook has an English body, else "ko".
+	BodyLanguage string  `json:"body_language"`
+	Source       string  `json:"source"`
+	Score        float64 `json:"score"`
+	Confidence   float64 `json:"confidence"`
+	Provider     string  `json:"-"`
 	// Signals are the inputs of Confidence.
 	Signals Signals `json:"-"`
 }
@@ -274,14 +278,15 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 		e := &eng.entries[h.Doc]
 		sig := Signals{Coverage: eng.coverage(q, h.Doc), Known: known, Concepts: q.concepts, Score: h.Score}
 		res.Answers = append(res.Answers, Answer{
-			ID:         e.ID,
-			Title:      e.Title(res.Language),
-			Body:       e.Body,
-			Source:     e.Source,
-			Score:      round3(h.Score),
-			Confidence: round3(eng.tuning.Calibration.Confidence(sig)),
-			Provider:   e.Provider,
-			Signals:    sig,
+			ID:           e.ID,
+			Title:        e.Title(res.Language),
+			Body:         e.BodyIn(res.Language),
+			BodyLanguage: e.BodyLanguage(res.Language),
+			Source:       e.Source,
+			Score:        round3(h.Score),
+			Confidence:   round3(eng.tuning.Calibration.Confidence(sig)),
+			Provider:     e.Provider,
+			Signals:      sig,
 		})
 	}
 	if len(res.Answers) == 0 {

@@ -25,8 +25,13 @@ type Entry struct {
 	Actions   []string `yaml:"actions,omitempty" json:"actions,omitempty"`
 	Source    string   `yaml:"source" json:"source"`
 
-	// Body is the Markdown after the front matter.
+	// Body is the Markdown after the front matter (Korean).
 	Body string `yaml:"-" json:"body"`
+	// BodyEn is the English Markdown body, read from the sibling file
+	// <id>.en.md (EnglishSuffix), or "" when the runbook has none. Its
+	// headings map one-to-one onto Body's (Headings) and its code blocks are
+	// Body's.
+	BodyEn string `yaml:"-" json:"body_en"`
 	// Origin is where the entry was read from.
 	Origin Origin `yaml:"-" json:"origin"`
 }
@@ -37,6 +42,8 @@ type Entry struct {
 type Origin struct {
 	File     string `json:"file"`
 	BodyLine int    `json:"body_line"`
+	// FileEn is where BodyEn was read from, like File; "" without one.
+	FileEn string `json:"file_en,omitempty"`
 	// Area is the runbook directory (tke, aks, nks, troubleshooting,
 	// administration, general) or "" for entries outside one.
 	Area string `json:"area,omitempty"`
@@ -49,6 +56,23 @@ func (e *Entry) Title(lang string) string {
 		return e.TitleEn
 	}
 	return e.TitleKo
+}
+
+// BodyIn returns the English body for lang "en" when the runbook has one,
+// and the Korean body otherwise.
+func (e *Entry) BodyIn(lang string) string {
+	if lang == "en" && e.BodyEn != "" {
+		return e.BodyEn
+	}
+	return e.Body
+}
+
+// BodyLanguage is the language of BodyIn(lang): "en" or "ko".
+func (e *Entry) BodyLanguage(lang string) string {
+	if lang == "en" && e.BodyEn != "" {
+		return "en"
+	}
+	return "ko"
 }
 
 // Providers an entry may name.

@@ -34,11 +34,16 @@ func Embedded() fs.FS {
 // LoadFS reads every runbook (*.md) under fsys. label prefixes the file names
 // in origins and errors. A file that cannot be parsed is reported and skipped;
 // the others still load. Entries come back sorted by id; duplicates within the
-// tree are reported and only the first (in path order) is kept.
+// tree are reported and only the first (in path order) is kept. A file
+// <id>.en.md is not a runbook: it becomes Entry.BodyEn of the runbook <id>.md
+// in the same directory (see ParseEnglish); one without that runbook, or one
+// that does not match it, is reported and left out.
 func LoadFS(ctx context.Context, fsys fs.FS, label string) ([]Entry, []error) {
 	var entries []Entry
 	var problems []error
 	seen := map[string]string{}
+	loaded := map[string]int{} // runbook path -> index in entries
+	var english []string       // paths of English bodies
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
@@ -56,6 +61,10 @@ func LoadFS(ctx context.Context, fsys fs.FS, label string) ([]Entry, []error) {
 			if p != "." && (strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_")) {
 				return fs.SkipDir
 			}
+			return nil
+		}
+		if strings.HasSuffix(base, EnglishSuffix) && !skipFile(base) {
+			english = append(english, p)
 			return nil
 		}
 		if !strings.HasSuffix(base, ".md") || skipFile(base) {
@@ -83,14 +92,49 @@ func LoadFS(ctx context.Context, fsys fs.FS, label string) ([]Entry, []error) {
 		if dir := path.Dir(p); dir != "." {
 			e.Origin.Area = strings.SplitN(dir, "/", 2)[0]
 		}
+		loaded[p] = len(entries)
 		entries = append(entries, *e)
 		return nil
 	})
 	if err != nil {
 		problems = append(problems, &LoadError{File: label, Err: err})
 	}
+	problems = append(problems, attachEnglish(fsys, label, english, entries, loaded)...)
 	sort.Slice(entries, func(i, j int) bool { return entries[i].ID < entries[j].ID })
 	return entries, problems
+}
+
+// attachEnglish reads the English bodies at paths into the entries of their
+// runbooks.
+func attachEnglish(fsys fs.FS, label string, paths []string, entries []Entry, loaded map[string]int) []error {
+	var problems []error
+	for _, p := range paths {
+		name := label + p
+		koPath := strings.TrimSuffix(p, EnglishSuffix) + ".md"
+		i, ok := loaded[koPath]
+		if !ok {
+			if _, err := fs.Stat(fsys, koPath); err == nil {
+				problems = append(problems, &LoadError{File: name, Line: 1, Warning: true,
+					Err: fmt.Errorf("English body not used: its runbook %s was skipped (see the problem reported for it)", path.Base(koPath))})
+			} else {
+				problems = append(problems, &LoadError{File: name, Line: 1,
+					Err: fmt.Errorf("English body without a runbook: no %s next to it (name it <id>%s after the runbook <id>.md)", path.Base(koPath), EnglishSuffix)})
+			}
+			continue
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			problems = append(problems, &LoadError{File: name, Err: err})
+			continue
+		}
+		body, errs := ParseEnglish(name, data, &entries[i], path.Base(koPath))
+		problems = append(problems, errs...)
+		if body != "" {
+			entries[i].BodyEn = body
+			entries[i].Origin.FileEn = name
+		}
+	}
+	return problems
 }
 
 // skipFile reports files that live among runbooks but are not runbooks.
@@ -98,7 +142,7 @@ func skipFile(base string) bool {
 	if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") {
 		return true
 	}
-	switch strings.ToLower(base) {
+	switch strings.ToLower(strings.TrimSuffix(base, EnglishSuffix) + ".md") {
 	case "readme.md", "index.md", "changelog.md":
 		return true
 	}

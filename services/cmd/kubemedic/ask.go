@@ -25,6 +25,7 @@ func newAskCommand() *cobra.Command {
 		asJSON   bool
 		top      int
 		provider string
+		lang     string
 	)
 	cmd := &cobra.Command{
 		Use:   "ask [QUESTION]",
@@ -34,9 +35,12 @@ QUESTION 없이 실행하면 표준 입력에서 한 줄에 질문 하나씩 읽
 
 Answers a question from the knowledge base (embedded runbooks plus --kb-dir directories), offline.
 Without QUESTION it reads one question per line from stdin and prints one JSON object per line:
-{"question":…, "no_answer":bool, "answers":[{"id","title","body","source","score","confidence"}]}.`,
+{"question":…, "no_answer":bool, "answers":[{"id","title","body","body_language","source","score","confidence"}]}.
+The reply follows the question's language (English for a question in Latin letters without
+Hangul) unless --lang says otherwise; a runbook without an English body answers in Korean.`,
 		Example: `  kubemedic ask 파드가 계속 Pending이에요
   kubemedic ask --json --top 1 "NKS LoadBalancer가 External-IP를 못 받아요"
+  kubemedic ask --lang en 노드가 NotReady예요
   printf '노드가 NotReady예요\nhow do I scale a deployment\n' | kubemedic ask`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if top < 1 || top > maxTop {
@@ -45,11 +49,14 @@ Without QUESTION it reads one question per line from stdin and prints one JSON o
 			if err := (knowledge.Filter{Provider: provider}).Validate(); err != nil {
 				return fmt.Errorf("--provider: %w", err)
 			}
+			if lang != "" && lang != "ko" && lang != "en" {
+				return fmt.Errorf("--lang must be ko or en (or empty to follow the question), got %q", lang)
+			}
 			kb, err := openKnowledge(cmd.Context(), kbDirs, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			opts := knowledge.AskOptions{Top: top, Provider: provider}
+			opts := knowledge.AskOptions{Top: top, Provider: provider, Language: lang}
 			if len(args) == 0 {
 				return askLines(cmd.Context(), kb, opts, cmd.InOrStdin(), cmd.OutOrStdout())
 			}
@@ -68,6 +75,7 @@ Without QUESTION it reads one question per line from stdin and prints one JSON o
 	cmd.Flags().StringArrayVar(&kbDirs, "kb-dir", nil, "extra knowledge directory of runbooks (repeatable)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	cmd.Flags().IntVar(&top, "top", 3, "number of answers (1-20)")
+	cmd.Flags().StringVar(&lang, "lang", "", "reply language, ko or en; default: the question's language")
 	cmd.Flags().StringVar(&provider, "provider", "", "only answers for this provider plus generic ones: tke, aks, nks, generic")
 	return cmd
 }

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -111,5 +113,57 @@ func TestAskBadInput(t *testing.T) {
 	out, errOut, err := run(t, newAskCommand, "", "--kb-dir", t.TempDir()+"/missing", "파드가 Pending이에요")
 	if err != nil || !strings.Contains(errOut, "knowledge directory") || !strings.Contains(out, "Pending") {
 		t.Errorf("missing --kb-dir: err %v stderr %q stdout %q", err, errOut, out)
+	}
+}
+
+func TestAskLanguage(t *testing.T) {
+	dir := t.TempDir()
+	runbook := "---\nid: team-zorblax-operator-restart\ntitle_ko: zorblax 오퍼레이터 파드 재시작 절차\ntitle_en: Restarting the zorblax operator pod\n" +
+		"provider: generic\ntags: [operator, restart]\nkeywords: [zorblax]\nquestions:\n  - zorblax 오퍼레이터 파드 재시작 방법\n" +
+		"  - zorblax operator 파드가 멈췄어요\n  - How do I restart the zorblax operator pod?\nsource: 팀 / 운영\n---\n" +
+		"## 해결 방법\n오퍼레이터 디플로이먼트를 재시작합니다.\n\n```bash\nkubectl -n zorblax rollout restart deploy/zorblax-operator\n```\n"
+	english := "## Fix\nRestart the operator deployment.\n\n```bash\nkubectl -n zorblax rollout restart deploy/zorblax-operator\n```\n"
+	for name, text := range map[string]string{"team-zorblax-operator-restart.md": runbook, "team-zorblax-operator-restart.en.md": english} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		wantBody string
+		wantLang string
+	}{
+		{"english question", []string{"How do I restart the zorblax operator pod?"}, "Restart the operator deployment.", "en"},
+		{"korean question", []string{"zorblax 오퍼레이터 파드 재시작 방법"}, "오퍼레이터 디플로이먼트를 재시작합니다.", "ko"},
+		{"--lang en wins", []string{"--lang", "en", "zorblax 오퍼레이터 파드 재시작 방법"}, "Restart the operator deployment.", "en"},
+		{"--lang ko wins", []string{"--lang", "ko", "How do I restart the zorblax operator pod?"}, "오퍼레이터 디플로이먼트를 재시작합니다.", "ko"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"--kb-dir", dir, "--json", "--top", "1"}, tt.args...)
+			out, errOut, err := run(t, newAskCommand, "", args...)
+			if err != nil {
+				t.Fatalf("%v (stderr %s)", err, errOut)
+			}
+			var res struct {
+				Language string `json:"language"`
+				Answers  []struct {
+					ID           string `json:"id"`
+					Body         string `json:"body"`
+					BodyLanguage string `json:"body_language"`
+				} `json:"answers"`
+			}
+			if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Answers) != 1 {
+				t.Fatalf("output %q: %v", out, err)
+			}
+			a := res.Answers[0]
+			if a.ID != "team-zorblax-operator-restart" || res.Language != tt.wantLang || a.BodyLanguage != tt.wantLang || !strings.HasPrefix(a.Body, "## ") || !strings.Contains(a.Body, tt.wantBody) {
+				t.Errorf("language %q, answer %+v; want %s body containing %q", res.Language, a, tt.wantLang, tt.wantBody)
+			}
+		})
+	}
+	if _, _, err := run(t, newAskCommand, "", "--lang", "ja", "파드"); err == nil || !strings.Contains(err.Error(), "--lang must be ko or en") {
+		t.Errorf("--lang ja: error %v", err)
 	}
 }
