@@ -13,6 +13,13 @@
 // replaces it. Base is safe for concurrent use and Reload swaps a new index
 // in atomically.
 //
+// A runbook's English body lives next to it in <id>.en.md (EnglishSuffix):
+// Markdown only, headings mapped one-to-one (Headings), the same code blocks.
+// ParseEnglish checks it against the runbook and the loader attaches it as
+// Entry.BodyEn. Ask answers in the question's language (AskOptions.Language
+// or DetectLanguage): English questions get TitleEn and, when there is one,
+// BodyEn; everything else gets the Korean title and body.
+//
 // # Retrieval
 //
 // Text becomes terms through the analysis package (the same analyzer for
