@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/kubemedic/kubemedic/services/knowledge/korean"
 )
 
 // koRunbook has standard and non-standard headings, a code block nested in a
@@ -277,6 +279,9 @@ func TestEmbeddedEnglishBodies(t *testing.T) {
 		if e.BodyEn != "" {
 			c[0]++
 			delete(files, e.Origin.FileEn)
+			if line, text := hangulProse(e.BodyEn); line > 0 {
+				t.Errorf("%s:%d: Korean outside code blocks in the English body: %s", e.Origin.FileEn, line, text)
+			}
 		}
 		perArea[e.Origin.Area] = c
 	}
@@ -286,4 +291,25 @@ func TestEmbeddedEnglishBodies(t *testing.T) {
 	for area, c := range perArea {
 		t.Logf("%s: %d of %d runbooks have an English body", area, c[0], c[1])
 	}
+}
+
+// hangulProse returns the first line outside fenced code blocks that holds
+// Hangul (code blocks keep the Korean body's comments byte for byte).
+func hangulProse(body string) (int, string) {
+	var open byte
+	for i, line := range strings.Split(body, "\n") {
+		if _, c, n, _ := fence(line); n > 0 {
+			switch {
+			case open == 0:
+				open = c
+			case c == open:
+				open = 0
+			}
+			continue
+		}
+		if open == 0 && strings.IndexFunc(line, korean.IsHangul) >= 0 {
+			return i + 1, line
+		}
+	}
+	return 0, ""
 }
