@@ -156,6 +156,26 @@ func TestAskThroughGatewayAndNATS(t *testing.T) {
 		t.Errorf("English question: %v", resp)
 	}
 
+	// The body follows the reply language where the runbook has an English
+	// body; an explicit language wins over the question's.
+	for _, tc := range []struct {
+		lang     kubemedicv1.Language
+		heading  string
+		wantLang kubemedicv1.Language
+	}{
+		{kubemedicv1.Language_LANGUAGE_UNSPECIFIED, "## Answer", kubemedicv1.Language_LANGUAGE_ENGLISH},
+		{kubemedicv1.Language_LANGUAGE_KOREAN, "## 답변", kubemedicv1.Language_LANGUAGE_KOREAN},
+	} {
+		resp, err = client.Ask(ctx, &kubemedicv1.AskRequest{Question: "NKS LoadBalancer service stuck in pending without External-IP", Language: tc.lang, Top: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.GetLanguage() != tc.wantLang || len(resp.GetAnswers()) != 1 || resp.GetAnswers()[0].GetEntryId() != "nks-loadbalancer-pending-lb-subnet" ||
+			!strings.HasPrefix(resp.GetAnswers()[0].GetBody(), tc.heading) {
+			t.Errorf("language %v: want %v and a body starting %q, got %v", tc.lang, tc.wantLang, tc.heading, resp)
+		}
+	}
+
 	// Out-of-domain questions are refused.
 	resp, err = client.Ask(ctx, &kubemedicv1.AskRequest{Question: "오늘 점심 메뉴 추천해줘"})
 	if err != nil {
