@@ -146,11 +146,11 @@ func TestLoadEnglishBodies(t *testing.T) {
 		{"no runbook", fstest.MapFS{
 			"gen/k8s-test-node.md":      {Data: []byte(koRunbook)},
 			"other/k8s-test-node.en.md": {Data: []byte(enBody)},
-		}, map[string]string{"k8s-test-node": ""}, []string{"kb/other/k8s-test-node.en.md:1: English body without a runbook: no k8s-test-node.md next to it"}, false},
+		}, map[string]string{"k8s-test-node": ""}, []string{"kb/other/k8s-test-node.en.md:1: no runbook k8s-test-node.md next to this English body"}, false},
 		{"runbook skipped", fstest.MapFS{
 			"gen/k8s-broken.md":    {Data: []byte(broken)},
 			"gen/k8s-broken.en.md": {Data: []byte("## Answer\nx\n")},
-		}, nil, []string{"kb/gen/k8s-broken.en.md:1: warning: English body not used: its runbook k8s-broken.md was skipped"}, true},
+		}, nil, []string{"kb/gen/k8s-broken.en.md:1: warning: this English body is not used: its runbook k8s-broken.md was skipped"}, true},
 		{"bad body falls back to Korean", fstest.MapFS{
 			"gen/k8s-test-node.md":    {Data: []byte(koRunbook)},
 			"gen/k8s-test-node.en.md": {Data: []byte(strings.Replace(enBody, "## Symptoms", "## Symptom", 1))},

@@ -115,10 +115,10 @@ func attachEnglish(fsys fs.FS, label string, paths []string, entries []Entry, lo
 		if !ok {
 			if _, err := fs.Stat(fsys, koPath); err == nil {
 				problems = append(problems, &LoadError{File: name, Line: 1, Warning: true,
-					Err: fmt.Errorf("English body not used: its runbook %s was skipped (see the problem reported for it)", path.Base(koPath))})
+					Err: fmt.Errorf("this English body is not used: its runbook %s was skipped (see the problem reported for it)", path.Base(koPath))})
 			} else {
 				problems = append(problems, &LoadError{File: name, Line: 1,
-					Err: fmt.Errorf("English body without a runbook: no %s next to it (name it <id>%s after the runbook <id>.md)", path.Base(koPath), EnglishSuffix)})
+					Err: fmt.Errorf("no runbook %s next to this English body (name it <id>%s after the runbook <id>.md)", path.Base(koPath), EnglishSuffix)})
 			}
 			continue
 		}
