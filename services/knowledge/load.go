@@ -95,7 +95,7 @@ func LoadFS(ctx context.Context, fsys fs.FS, label string) ([]Entry, []error) {
 
 // skipFile reports files that live among runbooks but are not runbooks.
 func skipFile(base string) bool {
-	if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") {
+	if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") || strings.HasSuffix(base, ".en.md") {
 		return true
 	}
 	switch strings.ToLower(base) {
