@@ -58,6 +58,9 @@ func LoadFS(ctx context.Context, fsys fs.FS, label string) ([]Entry, []error) {
 			}
 			return nil
 		}
+		if strings.HasSuffix(base, ".en.md") {
+			return nil // English bodies are not runbooks; en-a's loader attaches them
+		}
 		if !strings.HasSuffix(base, ".md") || skipFile(base) {
 			if strings.HasSuffix(base, ".txt") {
 				problems = append(problems, &LoadError{File: name, Line: 1, Warning: true,
@@ -95,7 +98,7 @@ func LoadFS(ctx context.Context, fsys fs.FS, label string) ([]Entry, []error) {
 
 // skipFile reports files that live among runbooks but are not runbooks.
 func skipFile(base string) bool {
-	if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") || strings.HasSuffix(base, ".en.md") {
+	if strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") {
 		return true
 	}
 	switch strings.ToLower(base) {
