@@ -140,8 +140,8 @@ func checkEnglishBody(ko, en string) []string {
 			}
 		}
 	}
-	if len(eb.headings) == 0 || eb.headings[0].level != 2 || !strings.HasPrefix(strings.TrimSpace(en), "## ") {
-		problems = append(problems, "English body must start with a level-2 heading")
+	if koHead, enHead := strings.HasPrefix(strings.TrimSpace(ko), "## "), strings.HasPrefix(strings.TrimSpace(en), "## "); koHead != enHead {
+		problems = append(problems, fmt.Sprintf("English body starts with a heading: %v, Korean body: %v; both must open the same way", enHead, koHead))
 	}
 
 	kf, ef := slices.Clone(kb.fences), slices.Clone(eb.fences)
@@ -248,6 +248,7 @@ func TestCheckEnglishBodyCatchesMismatches(t *testing.T) {
 		want string
 	}{
 		{"front matter", "---\nid: x\n---\n" + good, "front matter"},
+		{"text before first heading", "Intro.\n" + good, "both must open the same way"},
 		{"wrong heading", strings.Replace(good, "## Fix", "## Solution", 1), `want "Fix"`},
 		{"order swapped", "## Fix\n```shell\nkubectl get pods # 목록\n```\n## Symptoms\nThe pod stays `Pending`.\n", `want "Symptoms"`},
 		{"missing heading", "## Symptoms\nThe pod stays `Pending`.\n```shell\nkubectl get pods # 목록\n```\n", "headings: Korean has 2"},
