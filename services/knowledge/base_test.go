@@ -203,7 +203,7 @@ func TestAsk(t *testing.T) {
 				t.Errorf("top = %s (%.2f), want %s", top.ID, top.Confidence, tt.wantTop)
 			}
 			e, _ := b.Entry(top.ID)
-			if top.Title != e.Title(tt.wantLang) || top.Body != e.Body || top.Source != e.Source {
+			if top.Title != e.Title(tt.wantLang) || top.Body != e.BodyIn(tt.wantLang) || top.Source != e.Source {
 				t.Errorf("answer fields do not come from the entry: %+v", top)
 			}
 			if top.Confidence < DefaultMinConfidence || top.Confidence > 1 || res.Confidence != top.Confidence {
