@@ -250,3 +250,11 @@ func keywords(an *analysis.Analyzer, s Section, titleWords []string) []string {
 	}
 	return out
 }
+
+// Converter returns a knowledge.Converter that imports the documents a
+// knowledge directory holds as they are written (see knowledge.Options.Convert).
+func Converter(opts Options) knowledge.Converter {
+	return func(name string, data []byte) ([]knowledge.Entry, []error) {
+		return Convert(name, data, opts)
+	}
+}

@@ -127,6 +127,11 @@ func outline(name string, data []byte) ([]line, format, []error) {
 		markMarkdown(lines)
 	}
 	markQA(lines)
+	for i := range lines {
+		if lines[i].level > 0 && lines[i].title == "" {
+			lines[i].level = 0 // "# #" or "## **": nothing to name an entry by
+		}
+	}
 	return lines, f, nil
 }
 
