@@ -139,7 +139,10 @@ func TestWatchReloadsAndKeepsLastGood(t *testing.T) {
 	if err := os.WriteFile(file, []byte(fixed), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil("fixed file reloaded", func() bool { e, _ := kb.Entry("team-web-restart"); return e.TitleKo == "웹 서버 재시작 절차 (v2)" })
+	waitUntil("fixed file reloaded", func() bool {
+		e, _ := kb.Entry("team-web-restart")
+		return e.TitleKo == "웹 서버 재시작 절차 (v2)"
+	})
 	if reported() {
 		t.Errorf("problems still reported after the fix: %v", kb.Problems())
 	}
