@@ -3,11 +3,14 @@ module github.com/kubemedic/kubemedic/services
 go 1.26.0
 
 require (
+	github.com/JohannesKaufmann/html-to-markdown/v2 v2.5.2
+	github.com/fsnotify/fsnotify v1.10.1
 	github.com/kubemedic/kubemedic/bot v0.0.0-00010101000000-000000000000
 	github.com/spf13/cobra v1.10.2
 )
 
 require (
+	github.com/JohannesKaufmann/dom v0.3.1 // indirect
 	github.com/antithesishq/antithesis-sdk-go v0.9.0-default-no-op // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect

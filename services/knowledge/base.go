@@ -27,6 +27,10 @@ type Options struct {
 	Tuning *Tuning
 	// Logger receives load problems; nil discards them.
 	Logger *slog.Logger
+	// Convert imports documents in ExtraDirs that are not runbooks (team
+	// Markdown without front matter, .txt, .html); nil skips them with a
+	// warning. The all-in-one server passes faqimport's converter.
+	Convert Converter
 }
 
 // Base is a searchable, reloadable knowledge base. It is safe for concurrent
@@ -37,6 +41,9 @@ type Base struct {
 	tuning Tuning
 	mu     sync.Mutex // serialises Reload
 	cur    atomic.Pointer[snapshot]
+	// lastGood holds, per extra-dir file, the entries of its last version
+	// that loaded without errors; guarded by mu.
+	lastGood map[string][]Entry
 }
 
 type snapshot struct {
@@ -96,7 +103,8 @@ func (b *Base) Reload(ctx context.Context) error {
 		entries, problems = LoadFS(ctx, Embedded(), EmbeddedPrefix+"runbooks/")
 	}
 	for _, dir := range b.opts.ExtraDirs {
-		extra, errs := LoadDir(ctx, dir)
+		extra, errs := loadDir(ctx, dir, b.opts.Convert)
+		extra, errs = b.keepLastGood(extra, errs)
 		problems = append(problems, errs...)
 		var merged []error
 		entries, merged = merge(entries, extra)
@@ -293,6 +301,7 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 		res.NoAnswer, res.Reason = true, "no entry matches the question"
 		return res
 	}
+	preferTies(res.Answers, func(id string) bool { return eng.entries[s.byID[id]].Prefer })
 	res.Confidence = res.Answers[0].Confidence
 	if res.Confidence < eng.tuning.MinConfidence {
 		res.NoAnswer = true

@@ -24,6 +24,9 @@ type Entry struct {
 	Findings  []string `yaml:"findings,omitempty" json:"findings,omitempty"`
 	Actions   []string `yaml:"actions,omitempty" json:"actions,omitempty"`
 	Source    string   `yaml:"source" json:"source"`
+	// Prefer makes the entry win ties against entries that do not set it:
+	// a team marks its own runbooks so they answer first in its domain.
+	Prefer bool `yaml:"prefer,omitempty" json:"prefer,omitempty"`
 
 	// Body is the Markdown after the front matter (Korean).
 	Body string `yaml:"-" json:"body"`
@@ -109,7 +112,7 @@ func (e *LoadError) Unwrap() error { return e.Err }
 // knownKeys are the front matter keys of the runbook format.
 var knownKeys = map[string]bool{
 	"id": true, "title_ko": true, "title_en": true, "provider": true, "tags": true, "keywords": true,
-	"questions": true, "findings": true, "actions": true, "source": true,
+	"questions": true, "findings": true, "actions": true, "source": true, "prefer": true,
 }
 
 // ErrNoFrontMatter is returned by Parse for a file that does not start with a
@@ -163,7 +166,7 @@ func Parse(name string, data []byte, wantID string) (*Entry, []error) {
 		k := m.Content[i]
 		keyLine[k.Value] = k.Line + 1
 		if !knownKeys[k.Value] {
-			warn(k.Line+1, "unknown front matter field %q (known: id, title_ko, title_en, provider, tags, keywords, questions, findings, actions, source)", k.Value)
+			warn(k.Line+1, "unknown front matter field %q (known: id, title_ko, title_en, provider, tags, keywords, questions, findings, actions, source, prefer)", k.Value)
 		}
 	}
 	var e Entry

@@ -1,13 +1,16 @@
 package knowledge
 
 import (
+	"bytes"
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -39,6 +42,18 @@ func Embedded() fs.FS {
 // in the same directory (see ParseEnglish); one without that runbook, or one
 // that does not match it, is reported and left out.
 func LoadFS(ctx context.Context, fsys fs.FS, label string) ([]Entry, []error) {
+	return loadFS(ctx, fsys, label, nil)
+}
+
+// Converter turns a document that is not in the runbook format (a team's
+// Markdown without front matter, a .txt or .html page) into entries; see
+// package faqimport. Problems are *LoadError values.
+type Converter func(name string, data []byte) ([]Entry, []error)
+
+// documentExts are the files a Converter may read from a knowledge directory.
+var documentExts = []string{".md", ".markdown", ".txt", ".html", ".htm"}
+
+func loadFS(ctx context.Context, fsys fs.FS, label string, convert Converter) ([]Entry, []error) {
 	var entries []Entry
 	var problems []error
 	seen := map[string]string{}
@@ -67,7 +82,8 @@ func LoadFS(ctx context.Context, fsys fs.FS, label string) ([]Entry, []error) {
 			english = append(english, p)
 			return nil
 		}
-		if !strings.HasSuffix(base, ".md") || skipFile(base) {
+		isDoc := slices.Contains(documentExts, strings.ToLower(path.Ext(base)))
+		if skipFile(base) || !strings.HasSuffix(base, ".md") && !(convert != nil && isDoc) {
 			if strings.HasSuffix(base, ".txt") {
 				problems = append(problems, &LoadError{File: name, Line: 1, Warning: true,
 					Err: fmt.Errorf("plain-text file is not a runbook and was skipped; convert it with `kubemedic kb import %s`", base)})
@@ -79,21 +95,37 @@ func LoadFS(ctx context.Context, fsys fs.FS, label string) ([]Entry, []error) {
 			problems = append(problems, &LoadError{File: name, Err: err})
 			return nil
 		}
-		e, errs := Parse(name, data, strings.TrimSuffix(base, ".md"))
-		problems = append(problems, errs...)
-		if e == nil {
-			return nil
+		var found []Entry
+		if convert != nil && !hasFrontMatter(data) {
+			// A team document as it is written: import it on the fly.
+			converted, errs := convert(name, data)
+			problems = append(problems, errs...)
+			if len(converted) == 0 && len(errs) == 0 {
+				problems = append(problems, &LoadError{File: name, Line: 1, Warning: true, Err: errors.New("no sections found in the document")})
+			}
+			found = converted
+		} else {
+			e, errs := Parse(name, data, strings.TrimSuffix(base, ".md"))
+			problems = append(problems, errs...)
+			if e != nil {
+				found = []Entry{*e}
+			}
 		}
-		if first, dup := seen[e.ID]; dup {
-			problems = append(problems, &LoadError{File: name, Line: 2, Err: fmt.Errorf("duplicate id %q, already defined in %s; this file is skipped", e.ID, first)})
-			return nil
+		for i := range found {
+			e := &found[i]
+			if first, dup := seen[e.ID]; dup {
+				problems = append(problems, &LoadError{File: name, Line: max(e.Origin.BodyLine, 1), Err: fmt.Errorf("duplicate id %q, already defined in %s; this entry is skipped", e.ID, first)})
+				continue
+			}
+			seen[e.ID] = name
+			if dir := path.Dir(p); dir != "." {
+				e.Origin.Area = strings.SplitN(dir, "/", 2)[0]
+			}
+			if len(found) == 1 && hasFrontMatter(data) {
+				loaded[p] = len(entries) // a runbook: its <id>.en.md may attach
+			}
+			entries = append(entries, *e)
 		}
-		seen[e.ID] = name
-		if dir := path.Dir(p); dir != "." {
-			e.Origin.Area = strings.SplitN(dir, "/", 2)[0]
-		}
-		loaded[p] = len(entries)
-		entries = append(entries, *e)
 		return nil
 	})
 	if err != nil {
@@ -149,9 +181,19 @@ func skipFile(base string) bool {
 	return false
 }
 
+// hasFrontMatter reports whether data starts like a runbook (a "---" line).
+func hasFrontMatter(data []byte) bool {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	return bytes.HasPrefix(data, []byte("---\n")) || bytes.HasPrefix(data, []byte("---\r\n"))
+}
+
 // LoadDir reads the runbooks of a directory on disk. A missing or unreadable
 // directory is reported as a problem, not a panic.
 func LoadDir(ctx context.Context, dir string) ([]Entry, []error) {
+	return loadDir(ctx, dir, nil)
+}
+
+func loadDir(ctx context.Context, dir string, convert Converter) ([]Entry, []error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, []error{&LoadError{File: dir, Err: fmt.Errorf("knowledge directory: %w", err)}}
@@ -159,7 +201,7 @@ func LoadDir(ctx context.Context, dir string) ([]Entry, []error) {
 	if !st.IsDir() {
 		return nil, []error{&LoadError{File: dir, Err: fmt.Errorf("knowledge directory: not a directory")}}
 	}
-	return LoadFS(ctx, os.DirFS(dir), filepath.Clean(dir)+string(filepath.Separator))
+	return loadFS(ctx, os.DirFS(dir), filepath.Clean(dir)+string(filepath.Separator), convert)
 }
 
 // merge adds extra entries over base ones. An extra entry with the id of an

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubemedic/kubemedic/services/knowledge"
+	"github.com/kubemedic/kubemedic/services/knowledge/faqimport"
 )
 
 // maxTop bounds --top.
@@ -86,7 +87,7 @@ func openKnowledge(ctx context.Context, dirs []string, errw io.Writer) (*knowled
 		ctx = context.Background()
 	}
 	log := slog.New(slog.NewTextHandler(errw, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	kb, err := knowledge.Open(ctx, knowledge.Options{ExtraDirs: dirs, Logger: log})
+	kb, err := knowledge.Open(ctx, knowledge.Options{ExtraDirs: dirs, Logger: log, Convert: faqimport.Converter(faqimport.Options{})})
 	if err != nil {
 		return nil, fmt.Errorf("open knowledge base: %w", err)
 	}

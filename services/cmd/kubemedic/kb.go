@@ -31,38 +31,57 @@ func newKBImportCommand() *cobra.Command {
 		out      string
 		provider string
 		force    bool
+		dryRun   bool
+		prefer   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "import FILE...",
-		Short: "Markdown/텍스트 FAQ 문서를 런북으로 변환합니다 (convert FAQ documents into runbooks)",
-		Long: `질문 다음에 답변이 오는 FAQ 문서(Markdown 제목 또는 물음표로 끝나는 질문 줄)를 런북 형식 파일로 바꿉니다.
---out 이 없으면 결과를 표준 출력에 씁니다. 만든 디렉터리는 --kb-dir 로 불러올 수 있습니다.
+		Short: "팀 문서(Markdown·텍스트·위키 HTML)를 런북으로 변환합니다 (convert team documents into runbooks)",
+		Long: `팀이 쓴 문서를 절(section) 단위로 런북 형식 파일로 바꿉니다. Markdown 제목 계층(증상/원인/확인 방법/해결 방법
+하위 제목은 한 항목의 부분이 됩니다), 번호 붙은 제목, Q:/A: 와 질문/답변 블록, 물음표로 끝나는 질문 줄, 밑줄·번호 제목의
+텍스트 문서, 위키(Confluence/Notion)에서 내보낸 HTML, 영어 절을 읽습니다. 항목마다 예시 질문과 키워드를 만들고
+원본 파일과 절 앵커를 기록합니다. --dry-run 은 만들어질 항목(제목, 부분, 예시 질문)만 보여 줍니다.
+--out 이 없으면 결과를 표준 출력에 씁니다. 만든 디렉터리는 --kb-dir 로 불러올 수 있습니다
+(--kb-dir 에 원본 문서를 그대로 두어도 불러올 때 같은 방식으로 변환됩니다).
 
-Turns FAQ documents (questions followed by answers: Markdown headings, "Q:" lines, or lines ending in "?")
-into runbook-format Markdown files in --out (stdout when --out is not given). Load them with --kb-dir.`,
-		Example: `  kubemedic kb import --provider tke --out ./kb faq.md notes.txt
+Turns team documents into runbook-format files, one entry per section: Markdown heading hierarchies
+(증상/원인/확인 방법/해결 방법 or Symptoms/Cause/Fix sub-headings become parts of one entry), numbered
+headings, Q:/A: and 질문/답변 blocks, question lines, plain text with underlined or numbered titles,
+wiki HTML exports, English sections. Each entry gets example questions and keywords, and records its
+source file and section anchor. --dry-run shows what would be created. Without --out the runbooks go
+to stdout. Load them with --kb-dir (raw documents in a --kb-dir are converted the same way on load).`,
+		Example: `  kubemedic kb import --dry-run team-wiki.md
+  kubemedic kb import --provider tke --out ./kb faq.md notes.txt export.html
   kubemedic serve --kb-dir ./kb`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := (knowledge.Filter{Provider: provider}).Validate(); err != nil {
 				return fmt.Errorf("--provider: %w", err)
 			}
-			if out != "" {
+			if out != "" && !dryRun {
 				if err := os.MkdirAll(out, 0o755); err != nil {
 					return fmt.Errorf("create --out directory: %w", err)
 				}
 			}
 			var failed []string
 			written := 0
+			opts := faqimport.Options{Provider: provider, Prefer: prefer}
 			for _, file := range args {
-				n, err := importFile(cmd, file, out, provider, force)
+				if dryRun {
+					if err := previewFile(cmd, file, opts); err != nil {
+						fmt.Fprintln(cmd.ErrOrStderr(), err)
+						failed = append(failed, file)
+					}
+					continue
+				}
+				n, err := importFile(cmd, file, out, opts, force)
 				written += n
 				if err != nil {
 					fmt.Fprintln(cmd.ErrOrStderr(), err)
 					failed = append(failed, file)
 				}
 			}
-			if out != "" {
+			if out != "" && !dryRun {
 				fmt.Fprintf(cmd.ErrOrStderr(), "%d개 항목을 %s 에 썼습니다 (wrote %d entries to %s)\n", written, out, written, out)
 			}
 			if len(failed) > 0 {
@@ -74,22 +93,60 @@ into runbook-format Markdown files in --out (stdout when --out is not given). Lo
 	cmd.Flags().StringVar(&out, "out", "", "directory to write runbook files to (default: stdout)")
 	cmd.Flags().StringVar(&provider, "provider", "generic", "provider of the imported entries: generic, tke, aks, nks")
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite existing files in --out")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show the entries that would be created (titles, parts, example questions) and write nothing")
+	cmd.Flags().BoolVar(&prefer, "prefer", false, "mark the entries to win ties against built-in runbooks (your team's procedure answers first)")
 	return cmd
 }
 
-// importFile converts one file and writes its entries; it returns how many
-// were written.
-func importFile(cmd *cobra.Command, file, out, provider string, force bool) (int, error) {
+// previewFile prints what importing file would create, without writing.
+func previewFile(cmd *cobra.Command, file string, opts faqimport.Options) error {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w", file, err)
+		return fmt.Errorf("%s: %w", file, err)
 	}
-	entries, problems := faqimport.Convert(file, data, faqimport.Options{Provider: provider})
+	entries, problems := faqimport.Convert(file, data, opts)
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "%s: 항목 %d개 (%d entries)\n", file, len(entries), len(entries))
+	for _, e := range entries {
+		var parts []string
+		for _, l := range strings.Split(e.Body, "\n") {
+			if h, ok := strings.CutPrefix(l, "## "); ok {
+				parts = append(parts, h)
+			}
+		}
+		fmt.Fprintf(w, "\n  %s  %s\n", e.ID, e.TitleKo)
+		fmt.Fprintf(w, "    출처 (source): %s:%d\n", e.Source, e.Origin.BodyLine)
+		fmt.Fprintf(w, "    부분 (parts): %s\n", strings.Join(parts, ", "))
+		fmt.Fprintf(w, "    예시 질문 (example questions):\n")
+		for _, q := range e.Questions {
+			fmt.Fprintf(w, "      - %s\n", q)
+		}
+		if len(e.Keywords) > 0 {
+			fmt.Fprintf(w, "    키워드 (keywords): %s\n", strings.Join(e.Keywords, ", "))
+		}
+	}
 	for _, p := range problems {
 		fmt.Fprintln(cmd.ErrOrStderr(), p)
 	}
 	if len(entries) == 0 {
-		return 0, fmt.Errorf("%s: no question/answer pairs found", file)
+		return fmt.Errorf("%s: no sections found", file)
+	}
+	return nil
+}
+
+// importFile converts one file and writes its entries; it returns how many
+// were written.
+func importFile(cmd *cobra.Command, file, out string, opts faqimport.Options, force bool) (int, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", file, err)
+	}
+	entries, problems := faqimport.Convert(file, data, opts)
+	for _, p := range problems {
+		fmt.Fprintln(cmd.ErrOrStderr(), p)
+	}
+	if len(entries) == 0 {
+		return 0, fmt.Errorf("%s: no sections found", file)
 	}
 	n := 0
 	for _, e := range entries {

@@ -66,7 +66,7 @@ func TestKBImportToStdoutAndErrors(t *testing.T) {
 	if strings.Count(stdout, "\nid: faq-team-00") != 2 {
 		t.Errorf("stdout should hold both runbooks:\n%s", stdout)
 	}
-	if !strings.Contains(stderr, "empty.txt: no question/answer pairs found") || !strings.Contains(stderr, "missing.md") {
+	if !strings.Contains(stderr, "empty.txt: no sections found") || !strings.Contains(stderr, "missing.md") {
 		t.Errorf("stderr = %s", stderr)
 	}
 	if _, _, err := run(t, newKBCommand, "", "import", "--provider", "gke", faq); err == nil {
@@ -96,5 +96,42 @@ func TestKBEval(t *testing.T) {
 	os.WriteFile(bad, []byte("{\"q\": \"x\"}\n"), 0o644)
 	if _, _, err := run(t, newKBCommand, "", "eval", "--dev", bad); err == nil || !strings.Contains(err.Error(), "bad.jsonl:1:") {
 		t.Errorf("eval with a bad file: %v", err)
+	}
+}
+
+func TestKBImportDryRunWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	faq := filepath.Join(dir, "team.md")
+	if err := os.WriteFile(faq, []byte(teamFAQ), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "kb")
+	stdout, stderr, err := run(t, newKBCommand, "", "import", "--dry-run", "--out", out, faq)
+	if err != nil {
+		t.Fatalf("dry run: %v\n%s", err, stderr)
+	}
+	for _, want := range []string{"항목 2개 (2 entries)", "faq-team-001  야간 배치 잡 로그는 어디서 봐요?", "team.md#야간-배치-잡-로그는-어디서-봐요", "부분 (parts): 답변", "예시 질문 (example questions):"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("dry run created %s", out)
+	}
+}
+
+// A raw team document dropped into a --kb-dir is answered from without an
+// import step.
+func TestAskFromRawDocumentInKBDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "team.md"), []byte(teamFAQ), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _, err := run(t, newAskCommand, "", "--json", "--kb-dir", dir, "스테이징 클러스터 kubeconfig 어디서 받아요")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout, `"id":"faq-team-002"`) {
+		t.Errorf("raw document not answered from:\n%s", stdout)
 	}
 }
