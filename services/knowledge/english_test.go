@@ -290,6 +290,9 @@ func TestEmbeddedEnglishBodies(t *testing.T) {
 	}
 	for area, c := range perArea {
 		t.Logf("%s: %d of %d runbooks have an English body", area, c[0], c[1])
+		if c[0] != c[1] {
+			t.Errorf("%s: %d runbooks have no English body (write <id>.en.md next to each)", area, c[1]-c[0])
+		}
 	}
 }
 
