@@ -3,6 +3,7 @@ package asklog
 import (
 	"cmp"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
@@ -11,44 +12,103 @@ import (
 
 // question is one distinct gap question (same analyzed terms) and its asks.
 type question struct {
-	text  string // the most frequent wording, then the smallest
-	terms []string
-	asks  []gap
+	text   string    // the most frequent wording, then the smallest
+	terms  []string  // sorted
+	weight []float64 // of each term
+	asks   []gap
 }
 
-// termSet is the set of topic terms of a question: words, their parts,
-// glossary concepts and phrases. Bigrams are left out: they are a fuzzy
-// fallback for retrieval and would make unrelated Korean questions similar.
-func termSet(a *analysis.Analyzer, text string) []string {
-	seen := map[string]bool{}
+// kindWeight is how much a term of each kind counts. Parts repeat their
+// compound word (kube, proxy of kube-proxy), so they count half; concepts
+// count fully because they are what joins a Korean and an English wording.
+var kindWeight = map[analysis.Kind]float64{
+	analysis.Word:    1,
+	analysis.Part:    0.5,
+	analysis.Concept: 1,
+	analysis.Phrase:  1,
+}
+
+// termSet is the set of topic terms of a question with their kind weight:
+// words, their parts, glossary concepts and phrases. Bigrams are left out:
+// they are a fuzzy fallback for retrieval and would make unrelated Korean
+// questions alike; so are one-letter Latin pieces (the t of can't).
+func termSet(a *analysis.Analyzer, text string) map[string]float64 {
+	out := map[string]float64{}
 	for _, t := range a.Terms(text) {
-		switch t.Kind {
-		case analysis.Word, analysis.Part, analysis.Concept, analysis.Phrase:
-			seen[t.Text] = true
+		w, ok := kindWeight[t.Kind]
+		if !ok || (len(t.Text) == 1 && t.Text[0] < 0x80) {
+			continue
+		}
+		out[t.Text] = max(out[t.Text], w)
+	}
+	return out
+}
+
+// vocabulary weighs terms by inverse document frequency over a corpus (the
+// knowledge base's entries): terms every runbook uses (연결, log) say little
+// about what a question is missing; terms no runbook uses (vpn) say most.
+type vocabulary struct {
+	docs int
+	df   map[string]int
+}
+
+func newVocabulary(a *analysis.Analyzer, corpus []string) vocabulary {
+	v := vocabulary{docs: len(corpus), df: map[string]int{}}
+	for _, doc := range corpus {
+		for t := range termSet(a, doc) {
+			v.df[t]++
 		}
 	}
-	return slices.Sorted(maps.Keys(seen))
+	return v
 }
 
-// jaccard is |a∩b| / |a∪b| of two sorted sets.
-func jaccard(a, b []string) float64 {
-	if len(a) == 0 && len(b) == 0 {
-		return 0
+// idf is ln(1 + N/(1+df)); with no corpus every term weighs 1.
+func (v vocabulary) idf(term string) float64 {
+	if v.docs == 0 {
+		return 1
 	}
-	i, j, both := 0, 0, 0
-	for i < len(a) && j < len(b) {
-		switch c := strings.Compare(a[i], b[j]); {
+	return math.Log(1 + float64(v.docs)/float64(1+v.df[term]))
+}
+
+func newQuestion(a *analysis.Analyzer, v vocabulary, text string) *question {
+	set := termSet(a, text)
+	q := &question{terms: slices.Sorted(maps.Keys(set))}
+	for _, t := range q.terms {
+		q.weight = append(q.weight, set[t]*v.idf(t))
+	}
+	return q
+}
+
+// similarity is the weighted Jaccard index of two questions' terms:
+// the weight of the shared terms over the weight of all terms.
+func similarity(a, b *question) float64 {
+	i, j := 0, 0
+	var both, all float64
+	for i < len(a.terms) && j < len(b.terms) {
+		switch c := strings.Compare(a.terms[i], b.terms[j]); {
 		case c == 0:
-			both++
+			both += a.weight[i]
+			all += a.weight[i]
 			i++
 			j++
 		case c < 0:
+			all += a.weight[i]
 			i++
 		default:
+			all += b.weight[j]
 			j++
 		}
 	}
-	return float64(both) / float64(len(a)+len(b)-both)
+	for ; i < len(a.terms); i++ {
+		all += a.weight[i]
+	}
+	for ; j < len(b.terms); j++ {
+		all += b.weight[j]
+	}
+	if all == 0 {
+		return 0
+	}
+	return both / all
 }
 
 // cluster groups gaps by single-link clustering: two questions are in one
@@ -57,16 +117,17 @@ func jaccard(a, b []string) float64 {
 // Only pairs sharing a term are compared (an inverted index), so the cost
 // follows how alike the questions are rather than their square.
 func cluster(gaps []gap, o GapOptions) [][]*question {
+	vocab := newVocabulary(o.Analyzer, o.Corpus)
 	byKey := map[string]*question{}
 	for _, g := range gaps {
-		terms := termSet(o.Analyzer, g.rec.Question)
-		key := strings.Join(terms, "\x00")
-		if len(terms) == 0 {
+		q := newQuestion(o.Analyzer, vocab, g.rec.Question)
+		key := strings.Join(q.terms, "\x00")
+		if len(q.terms) == 0 {
 			key = "\x01" + strings.TrimSpace(strings.ToLower(g.rec.Question))
 		}
-		q := byKey[key]
-		if q == nil {
-			q = &question{terms: terms}
+		if have := byKey[key]; have != nil {
+			q = have
+		} else {
 			byKey[key] = q
 		}
 		q.asks = append(q.asks, g)
@@ -99,7 +160,7 @@ func cluster(gaps []gap, o GapOptions) [][]*question {
 					continue
 				}
 				compared[j] = true
-				if jaccard(q.terms, qs[j].terms) >= o.Similarity {
+				if similarity(q, qs[j]) >= o.Similarity {
 					ri, rj := find(i), find(j)
 					parent[max(ri, rj)] = min(ri, rj)
 				}
@@ -128,7 +189,7 @@ func representativeFirst(qs []*question) []*question {
 		s := 0.0
 		for j, p := range qs {
 			if i != j {
-				s += jaccard(q.terms, p.terms) * float64(len(p.asks))
+				s += similarity(q, p) * float64(len(p.asks))
 			}
 		}
 		switch {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/kubemedic/kubemedic/services/knowledge"
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
 	"github.com/kubemedic/kubemedic/services/knowledge/glossary"
 )
@@ -19,9 +20,14 @@ type GapOptions struct {
 	// MinConfidence: an answered question whose best confidence is below it
 	// is a gap. Default: 0.6.
 	MinConfidence float64
-	// Similarity is the Jaccard similarity of two questions' analyzed terms
-	// from which they fall into one group (single link). Default: 0.3.
+	// Similarity is the weighted Jaccard similarity of two questions'
+	// analyzed terms from which they fall into one group (single link).
+	// Default: 0.4.
 	Similarity float64
+	// Corpus are texts of the knowledge base's entries (see Corpus); terms
+	// common in them weigh less, so questions group by what the knowledge
+	// base lacks. Default: none, every term weighs the same.
+	Corpus []string
 	// MaxAsks bounds how many ask records are read, the newest kept.
 	// Default: 100000.
 	MaxAsks int
@@ -116,7 +122,7 @@ func (o *GapOptions) setDefaults() error {
 		o.MinConfidence = 0.6
 	}
 	if o.Similarity == 0 {
-		o.Similarity = 0.3
+		o.Similarity = 0.4
 	}
 	if o.MaxAsks == 0 {
 		o.MaxAsks = 100_000
@@ -175,4 +181,16 @@ func findGaps(c contents, o GapOptions) *Report {
 		return strings.Compare(a.Representative, b.Representative)
 	})
 	return rep
+}
+
+// Corpus returns the texts Gaps weighs terms by: each entry's titles,
+// questions and keywords (the body is left out: long prose makes every
+// word common).
+func Corpus(kb *knowledge.Base) []string {
+	var out []string
+	for _, e := range kb.Entries(knowledge.Filter{}) {
+		parts := append([]string{e.TitleKo, e.TitleEn}, e.Questions...)
+		out = append(out, strings.Join(append(parts, e.Keywords...), "\n"))
+	}
+	return out
 }
