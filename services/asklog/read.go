@@ -45,7 +45,7 @@ func read(ctx context.Context, js jetstream.JetStream, since time.Time, limit in
 		return out, fmt.Errorf("asklog: reading stream %s: %w", StreamName, err)
 	}
 	for {
-		batch, err := cons.Fetch(512, jetstream.FetchMaxWait(2*time.Second))
+		batch, err := cons.FetchNoWait(512)
 		if err != nil {
 			return out, fmt.Errorf("asklog: reading stream %s: %w", StreamName, err)
 		}
