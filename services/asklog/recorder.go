@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nuid"
@@ -77,13 +78,18 @@ func New(ctx context.Context, o Options) (*Recorder, error) {
 
 // RecordAsk queues the record of one answered question and returns its id.
 // It never blocks: with a full buffer (or after Close) the record is
-// dropped and counted. The caller comes from ctx (see WithCaller).
+// dropped and counted. The caller comes from ctx (see WithCaller). A
+// question whose request was cancelled is not recorded (it says nothing
+// about the knowledge base) and gives "".
 func (r *Recorder) RecordAsk(ctx context.Context, cluster string, res knowledge.Result) string {
+	if ctx.Err() != nil {
+		return ""
+	}
 	c := CallerFrom(ctx)
 	rec := Record{
 		ID:         nuid.Next(),
 		Time:       time.Now().UTC(),
-		Question:   res.Question,
+		Question:   truncate(res.Question, knowledge.MaxQuestionBytes),
 		Language:   res.Language,
 		Cluster:    cluster,
 		Source:     c.Source,
@@ -179,4 +185,15 @@ func (r *Recorder) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("asklog: %d records not flushed: %w", len(r.queue), ctx.Err())
 	}
+}
+
+// truncate cuts s to at most n bytes at a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
