@@ -246,4 +246,3 @@ func TestCallerFrom(t *testing.T) {
 		}
 	}
 }
-

@@ -15,6 +15,12 @@ import (
 	"github.com/kubemedic/kubemedic/services/knowledge/glossary"
 )
 
+// Defaults of GapOptions.
+const (
+	DefaultMinConfidence = 0.6
+	DefaultSimilarity    = 0.4
+)
+
 // GapOptions tunes Gaps.
 type GapOptions struct {
 	// MinConfidence: an answered question whose best confidence is below it
@@ -108,7 +114,8 @@ func Gaps(ctx context.Context, js jetstream.JetStream, since time.Time, o GapOpt
 	return rep, nil
 }
 
-func (o *GapOptions) setDefaults() error {
+// Validate reports an option out of range.
+func (o GapOptions) Validate() error {
 	if o.MinConfidence < 0 || o.MinConfidence > 1 {
 		return fmt.Errorf("asklog: MinConfidence %v: want 0..1", o.MinConfidence)
 	}
@@ -118,11 +125,18 @@ func (o *GapOptions) setDefaults() error {
 	if o.MaxAsks < 0 || o.MaxExamples < 0 {
 		return errors.New("asklog: MaxAsks and MaxExamples must not be negative")
 	}
+	return nil
+}
+
+func (o *GapOptions) setDefaults() error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
 	if o.MinConfidence == 0 {
-		o.MinConfidence = 0.6
+		o.MinConfidence = DefaultMinConfidence
 	}
 	if o.Similarity == 0 {
-		o.Similarity = 0.4
+		o.Similarity = DefaultSimilarity
 	}
 	if o.MaxAsks == 0 {
 		o.MaxAsks = 100_000
