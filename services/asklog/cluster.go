@@ -79,16 +79,17 @@ func newQuestion(a *analysis.Analyzer, v vocabulary, text string) *question {
 	return q
 }
 
-// similarity is the weighted Jaccard index of two questions' terms:
-// the weight of the shared terms over the weight of all terms.
+// similarity is the weighted Jaccard (Ruzicka) index of two questions'
+// terms: Σ min(wa, wb) over Σ max(wa, wb), a term missing from one side
+// weighing 0 there.
 func similarity(a, b *question) float64 {
 	i, j := 0, 0
 	var both, all float64
 	for i < len(a.terms) && j < len(b.terms) {
 		switch c := strings.Compare(a.terms[i], b.terms[j]); {
 		case c == 0:
-			both += a.weight[i]
-			all += a.weight[i]
+			both += min(a.weight[i], b.weight[j])
+			all += max(a.weight[i], b.weight[j])
 			i++
 			j++
 		case c < 0:
@@ -111,11 +112,37 @@ func similarity(a, b *question) float64 {
 	return both / all
 }
 
+// prefix returns the terms of q that a question at least t alike must share
+// with it, under a global term order (rarest first): if J(x,y) ≥ t, the
+// first shared term in that order lies where the rest of x still weighs
+// ≥ t·w(x), and likewise for y (prefix filtering, as in similarity joins).
+// Indexing only these terms skips the pairs made only of common words.
+func prefix(q *question, rank map[string]int, t float64) []string {
+	idx := make([]int, len(q.terms))
+	total := 0.0
+	for i := range idx {
+		idx[i] = i
+		total += q.weight[i]
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(rank[q.terms[a]], rank[q.terms[b]]) })
+	var out []string
+	rest := total
+	for _, i := range idx {
+		if rest < t*total-1e-9 {
+			break
+		}
+		out = append(out, q.terms[i])
+		rest -= q.weight[i]
+	}
+	return out
+}
+
 // cluster groups gaps by single-link clustering: two questions are in one
 // group when a chain of questions, each pair at least o.Similarity alike,
 // joins them. Questions with no topic terms are grouped by exact text.
-// Only pairs sharing a term are compared (an inverted index), so the cost
-// follows how alike the questions are rather than their square.
+// Only pairs sharing a rare enough term are compared (an inverted index over
+// each question's prefix, see prefix), so the cost follows how alike the
+// questions are rather than their square.
 func cluster(gaps []gap, o GapOptions) [][]*question {
 	vocab := newVocabulary(o.Analyzer, o.Corpus)
 	byKey := map[string]*question{}
@@ -150,10 +177,27 @@ func cluster(gaps []gap, o GapOptions) [][]*question {
 		}
 		return i
 	}
+	df := map[string]int{}
+	for _, q := range qs {
+		for _, t := range q.terms {
+			df[t]++
+		}
+	}
+	order := slices.Collect(maps.Keys(df))
+	slices.SortFunc(order, func(a, b string) int {
+		if c := cmp.Compare(df[a], df[b]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	rank := make(map[string]int, len(order))
+	for i, t := range order {
+		rank[t] = i
+	}
 	posting := map[string][]int{}
 	for i, q := range qs {
 		compared := map[int]bool{}
-		for _, t := range q.terms {
+		for _, t := range prefix(q, rank, o.Similarity) {
 			for _, j := range posting[t] {
 				if compared[j] {
 					continue
@@ -179,28 +223,36 @@ func cluster(gaps []gap, o GapOptions) [][]*question {
 	return out
 }
 
-// representativeFirst moves the representative question first: the one most
-// alike to the others, weighted by how often each was asked; ties go to the
-// more asked, then the smaller text.
+// representativeFirst moves the representative question first: the one
+// most alike to all asks of the group (its own count as similarity 1);
+// ties go to the more asked, then the smaller text. Only the most asked
+// questions are candidates, so a large group costs linear, not square, time.
 func representativeFirst(qs []*question) []*question {
-	best, bestScore := 0, -1.0
-	for i, q := range qs {
+	const candidates = 32
+	order := slices.Clone(qs)
+	slices.SortStableFunc(order, func(a, b *question) int {
+		if c := cmp.Compare(len(b.asks), len(a.asks)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.text, b.text)
+	})
+	best, bestScore := order[0], -1.0
+	for _, q := range order[:min(candidates, len(order))] {
 		s := 0.0
-		for j, p := range qs {
-			if i != j {
+		for _, p := range qs {
+			if p == q {
+				s += float64(len(p.asks))
+			} else {
 				s += similarity(q, p) * float64(len(p.asks))
 			}
 		}
-		switch {
-		case s > bestScore,
-			s == bestScore && len(q.asks) > len(qs[best].asks),
-			s == bestScore && len(q.asks) == len(qs[best].asks) && q.text < qs[best].text:
-			best, bestScore = i, s
+		if s > bestScore { // order breaks ties
+			best, bestScore = q, s
 		}
 	}
-	out := []*question{qs[best]}
-	for i, q := range qs {
-		if i != best {
+	out := []*question{best}
+	for _, q := range qs {
+		if q != best {
 			out = append(out, q)
 		}
 	}
