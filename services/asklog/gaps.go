@@ -67,6 +67,8 @@ type Report struct {
 	Groups []Group `json:"groups"`
 	// Malformed is how many stream messages could not be decoded.
 	Malformed int `json:"malformed,omitempty"`
+	// Truncated says older questions were left out (GapOptions.MaxAsks).
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // Group is a set of similar gap questions: one runbook to write.
@@ -158,7 +160,7 @@ type gap struct {
 
 // findGaps selects and groups the gaps among what was read.
 func findGaps(c contents, o GapOptions) *Report {
-	rep := &Report{Asks: len(c.asks), Malformed: c.malformed, Groups: []Group{}}
+	rep := &Report{Asks: len(c.asks), Malformed: c.malformed, Truncated: c.truncated, Groups: []Group{}}
 	unhelpful := map[string]bool{}
 	for _, f := range c.feedback {
 		if !f.Helpful {

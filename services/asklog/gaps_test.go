@@ -154,7 +154,7 @@ func TestGapsReadsManyBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if capped.Asks != 100 {
+	if capped.Asks != 100 || !capped.Truncated || rep.Truncated {
 		t.Errorf("MaxAsks 100: read %d", capped.Asks)
 	}
 }

@@ -15,6 +15,7 @@ type contents struct {
 	asks      []Record
 	feedback  []Feedback
 	malformed int
+	truncated bool // older asks were left out to stay within the limit
 }
 
 // read returns every record stored at or after since, up to the last
@@ -62,6 +63,7 @@ func read(ctx context.Context, js jetstream.JetStream, since time.Time, limit in
 			return out, fmt.Errorf("asklog: reading stream %s: %w", StreamName, err)
 		}
 		if len(out.asks) > limit {
+			out.truncated = true
 			out.asks = append(out.asks[:0:0], out.asks[len(out.asks)-limit:]...)
 		}
 		if n == 0 || seq >= last {

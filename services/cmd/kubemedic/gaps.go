@@ -166,6 +166,9 @@ var whyNames = []struct {
 func printGaps(w io.Writer, rep *asklog.Report, since string) error {
 	fmt.Fprintf(w, "최근 %s 질문 %d건 중 %d건이 답하지 못했거나 약했습니다, %d개 그룹\n", since, rep.Asks, rep.Gaps, len(rep.Groups))
 	fmt.Fprintf(w, "(last %s: %d of %d questions were gaps, in %d groups)\n", since, rep.Gaps, rep.Asks, len(rep.Groups))
+	if rep.Truncated {
+		fmt.Fprintf(w, "오래된 질문은 빠졌습니다: 최근 %d건만 읽었습니다 (older questions left out: read the newest %d)\n", rep.Asks, rep.Asks)
+	}
 	if len(rep.Groups) == 0 {
 		return nil
 	}
