@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -148,6 +149,26 @@ type Knowledge struct {
 	// Dirs are extra runbook directories loaded at start, after the embedded
 	// runbooks.
 	Dirs []string `json:"dirs,omitempty"`
+	// AskLog keeps asked questions for `kubemedic kb gaps`.
+	AskLog AskLog `json:"ask_log,omitempty"`
+}
+
+// AskLog configures the record of asked questions (JetStream stream
+// KUBEMEDIC_ASKS; see services/asklog). The only personal data it holds is
+// the Slack user id of a question asked in Slack.
+type AskLog struct {
+	// Enabled turns recording on. Env: KUBEMEDIC_ASK_LOG_ENABLED. Default:
+	// true.
+	Enabled *bool `json:"enabled,omitempty"`
+	// MaxAge is how long a question is kept. Env: KUBEMEDIC_ASK_LOG_MAX_AGE.
+	// Default: 720h (30 days).
+	MaxAge Duration `json:"max_age,omitempty"`
+	// MaxBytes bounds the stream's size. Env: KUBEMEDIC_ASK_LOG_MAX_BYTES.
+	// Default: 268435456 (256 MiB).
+	MaxBytes int64 `json:"max_bytes,omitempty"`
+	// MaxMsgs bounds the number of records. Env: KUBEMEDIC_ASK_LOG_MAX_MSGS.
+	// Default: 1000000.
+	MaxMsgs int64 `json:"max_msgs,omitempty"`
 }
 
 // Duration is a time.Duration written as "10s", "1m30s" in YAML.
@@ -233,6 +254,25 @@ var EnvVars = []struct {
 		c.Knowledge.Dirs = filepath.SplitList(v)
 		return nil
 	}},
+	{"KUBEMEDIC_ASK_LOG_ENABLED", "knowledge.ask_log.enabled", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false: %w", err)
+		}
+		c.Knowledge.AskLog.Enabled = &b
+		return nil
+	}},
+	{"KUBEMEDIC_ASK_LOG_MAX_AGE", "knowledge.ask_log.max_age", func(c *Config, v string) error {
+		return c.Knowledge.AskLog.MaxAge.UnmarshalJSON([]byte(v))
+	}},
+	{"KUBEMEDIC_ASK_LOG_MAX_BYTES", "knowledge.ask_log.max_bytes", func(c *Config, v string) (err error) {
+		c.Knowledge.AskLog.MaxBytes, err = strconv.ParseInt(v, 10, 64)
+		return err
+	}},
+	{"KUBEMEDIC_ASK_LOG_MAX_MSGS", "knowledge.ask_log.max_msgs", func(c *Config, v string) (err error) {
+		c.Knowledge.AskLog.MaxMsgs, err = strconv.ParseInt(v, 10, 64)
+		return err
+	}},
 }
 
 func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
@@ -286,6 +326,19 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Bot.Language == "" {
 		c.Bot.Language = "ko"
+	}
+	if c.Knowledge.AskLog.Enabled == nil {
+		on := true
+		c.Knowledge.AskLog.Enabled = &on
+	}
+	if c.Knowledge.AskLog.MaxAge.Duration == 0 {
+		c.Knowledge.AskLog.MaxAge.Duration = 720 * time.Hour
+	}
+	if c.Knowledge.AskLog.MaxBytes == 0 {
+		c.Knowledge.AskLog.MaxBytes = 256 << 20
+	}
+	if c.Knowledge.AskLog.MaxMsgs == 0 {
+		c.Knowledge.AskLog.MaxMsgs = 1_000_000
 	}
 	if c.Tracing.Exporter == "" {
 		c.Tracing.Exporter = "none"
@@ -344,6 +397,9 @@ func (c *Config) Validate() error {
 	}
 	if r := *c.Tracing.SampleRatio; r < 0 || r > 1 {
 		errs = append(errs, fmt.Errorf("tracing.sample_ratio %v: want a number from 0 to 1", r))
+	}
+	if al := c.Knowledge.AskLog; al.MaxAge.Duration < 0 || al.MaxBytes < 0 || al.MaxMsgs < 0 {
+		errs = append(errs, fmt.Errorf("knowledge.ask_log: max_age %s, max_bytes %d, max_msgs %d: none may be negative", al.MaxAge, al.MaxBytes, al.MaxMsgs))
 	}
 	seen := map[string]bool{}
 	for i, cl := range c.Clusters {

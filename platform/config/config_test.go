@@ -26,6 +26,9 @@ func TestDefaults(t *testing.T) {
 	if c.NATSStoreDir() != "/tmp/km/nats" || c.LocalGatewayDir() != "/tmp/km/gateway" {
 		t.Errorf("dirs: %s %s", c.NATSStoreDir(), c.LocalGatewayDir())
 	}
+	if al := c.Knowledge.AskLog; !*al.Enabled || al.MaxAge.Duration != 720*time.Hour || al.MaxBytes != 256<<20 || al.MaxMsgs != 1_000_000 {
+		t.Errorf("ask log defaults: %+v", al)
+	}
 }
 
 func TestFileThenEnv(t *testing.T) {
@@ -47,14 +50,20 @@ clusters:
   - name: prod
     provider: nks
     kubeconfig: /etc/kube/prod
+knowledge:
+  ask_log:
+    max_age: 168h
+    max_bytes: 1048576
 `
 	if err := os.WriteFile(f, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	c, err := LoadWithEnv(f, env(map[string]string{
-		"KUBEMEDIC_NATS_URL":     "nats://other:4222",
-		"KUBEMEDIC_GATEWAY_ADDR": "127.0.0.1:9999",
-		"KUBEMEDIC_KB_DIRS":      "/a" + string(os.PathListSeparator) + "/b",
+		"KUBEMEDIC_NATS_URL":         "nats://other:4222",
+		"KUBEMEDIC_GATEWAY_ADDR":     "127.0.0.1:9999",
+		"KUBEMEDIC_KB_DIRS":          "/a" + string(os.PathListSeparator) + "/b",
+		"KUBEMEDIC_ASK_LOG_ENABLED":  "false",
+		"KUBEMEDIC_ASK_LOG_MAX_MSGS": "5000",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -70,6 +79,9 @@ clusters:
 	}
 	if strings.Join(c.Knowledge.Dirs, ",") != "/a,/b" {
 		t.Errorf("kb dirs = %v", c.Knowledge.Dirs)
+	}
+	if al := c.Knowledge.AskLog; *al.Enabled || al.MaxAge.Duration != 168*time.Hour || al.MaxBytes != 1<<20 || al.MaxMsgs != 5000 {
+		t.Errorf("ask log from file and env: enabled %v, %+v", *al.Enabled, al)
 	}
 }
 
@@ -97,6 +109,8 @@ func TestInvalid(t *testing.T) {
 		{name: "cluster without kubeconfig", yaml: "clusters:\n  - name: a\n  - name: a\n    kubeconfig: k\n    provider: eks\n",
 			want: []string{"kubeconfig is required", "used twice", "provider \"eks\""}},
 		{name: "literal token refused", yaml: "gateway:\n  tokens:\n    - name: t\n      token: abc\n", want: []string{"token"}},
+		{name: "ask log enabled not a bool", env: map[string]string{"KUBEMEDIC_ASK_LOG_ENABLED": "yes please"}, want: []string{"KUBEMEDIC_ASK_LOG_ENABLED", "true or false"}},
+		{name: "ask log negative limit", yaml: "knowledge:\n  ask_log:\n    max_bytes: -1\n", want: []string{"knowledge.ask_log", "negative"}},
 		{name: "token without source", yaml: "gateway:\n  tokens:\n    - name: t\n", want: []string{"set file or env"}},
 	}
 	for _, tt := range tests {

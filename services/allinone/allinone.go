@@ -25,6 +25,7 @@ import (
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 	"github.com/kubemedic/kubemedic/services/analyzer"
+	"github.com/kubemedic/kubemedic/services/asklog"
 	"github.com/kubemedic/kubemedic/services/collector"
 	"github.com/kubemedic/kubemedic/services/knowledge"
 	"github.com/kubemedic/kubemedic/services/remediation"
@@ -47,6 +48,8 @@ type Server struct {
 	BotAddr string
 	// Knowledge is the loaded knowledge base.
 	Knowledge *knowledge.Base
+	// AskLog records asked questions; nil when knowledge.ask_log is off.
+	AskLog *asklog.Recorder
 }
 
 // New starts NATS and every service and opens the gateway listener. Calls
@@ -76,7 +79,7 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 		s.NATS = ns
 		s.NATSURL = ns.URL()
 		p.OnClose(ns.Stop)
-		if err := os.WriteFile(filepath.Join(cfg.DataDir, "nats.url"), []byte(s.NATSURL+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(cfg.DataDir, "nats.url"), []byte(s.NATSURL+"\n"), 0o600); err != nil {
 			return nil, err
 		}
 		p.Logger.Info("embedded NATS started", "url", s.NATSURL, "store", cfg.NATSStoreDir())
@@ -95,7 +98,8 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 	}
 	s.Knowledge = kb
 
-	an, err := analyzer.New(analyzer.Options{Knowledge: kb, Clusters: cfg.Clusters, Timeout: cfg.NATS.RequestTimeout.Duration, Logger: p.Logger.With("component", "analyzer")})
+	an, err := analyzer.New(analyzer.Options{Knowledge: kb, Clusters: cfg.Clusters, Timeout: cfg.NATS.RequestTimeout.Duration, Logger: p.Logger.With("component", "analyzer"),
+		AskLog: s.startAskLog(ctx, cfg, conn)})
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@
 package analyzer
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"time"
@@ -30,6 +31,14 @@ type Options struct {
 	Timeout time.Duration
 	// Logger is required.
 	Logger *slog.Logger
+	// AskLog, when set, keeps a record of every question (services/asklog).
+	// Default: nil, nothing is recorded.
+	AskLog AskRecorder
+}
+
+// AskRecorder records an answered question; it must not block.
+type AskRecorder interface {
+	RecordAsk(ctx context.Context, cluster string, res knowledge.Result) string
 }
 
 // Analyzer is the analyzer service.
@@ -53,7 +62,7 @@ func New(o Options) (*Analyzer, error) {
 	for _, c := range o.Clusters {
 		providers[c.Name] = c.Provider
 	}
-	return &Analyzer{opts: o, kn: &knowledgeService{kb: o.Knowledge, providers: providers}}, nil
+	return &Analyzer{opts: o, kn: &knowledgeService{kb: o.Knowledge, providers: providers, asks: o.AskLog}}, nil
 }
 
 // Endpoints are the RPCs the analyzer serves.

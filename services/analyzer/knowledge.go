@@ -17,6 +17,7 @@ import (
 type knowledgeService struct {
 	kb        *knowledge.Base
 	providers map[string]string // cluster name -> provider
+	asks      AskRecorder       // nil: not recorded
 }
 
 func (s *knowledgeService) ask(ctx context.Context, req *kubemedicv1.AskRequest) (*kubemedicv1.AskResponse, error) {
@@ -43,6 +44,9 @@ func (s *knowledgeService) ask(ctx context.Context, req *kubemedicv1.AskRequest)
 		}
 	}
 	res := s.kb.Ask(ctx, req.GetQuestion(), opts)
+	if s.asks != nil {
+		s.asks.RecordAsk(ctx, req.GetCluster(), res)
+	}
 	out := &kubemedicv1.AskResponse{NoAnswer: res.NoAnswer, Language: languageOf(res.Language)}
 	for _, a := range res.Answers {
 		ans := &kubemedicv1.Answer{

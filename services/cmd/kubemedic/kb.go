@@ -22,7 +22,7 @@ func newKBCommand() *cobra.Command {
 		Use:   "kb",
 		Short: "지식 베이스 관리: 가져오기, 평가, 목록 (manage the knowledge base)",
 	}
-	cmd.AddCommand(newKBImportCommand(), newKBEvalCommand(), newKBCalibrateCommand(), newKBListCommand())
+	cmd.AddCommand(newKBImportCommand(), newKBEvalCommand(), newKBCalibrateCommand(), newKBListCommand(), newKBGapsCommand())
 	return cmd
 }
 

@@ -2,7 +2,7 @@
 //
 //	kubemedic serve      run every service in one process (embedded NATS)
 //	kubemedic ask        answer a question from the knowledge base, offline
-//	kubemedic kb         import, list and evaluate knowledge-base entries
+//	kubemedic kb         import, list and evaluate knowledge-base entries; list gaps
 //	kubemedic status     health of the local (or --server) gateway
 //	kubemedic clusters   clusters the server watches
 package main

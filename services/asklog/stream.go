@@ -1,0 +1,90 @@
+package asklog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Stream and subjects.
+const (
+	StreamName      = "KUBEMEDIC_ASKS"
+	AskSubject      = "kubemedic.asks.question"
+	FeedbackSubject = "kubemedic.asks.feedback"
+)
+
+// Limits bound the stream; the oldest messages go first.
+type Limits struct {
+	// MaxAge is how long a record is kept. Default: 720h (30 days).
+	MaxAge time.Duration
+	// MaxBytes bounds the stream's size. Default: 256 MiB.
+	MaxBytes int64
+	// MaxMsgs bounds the number of records. Default: 1,000,000.
+	MaxMsgs int64
+}
+
+// Default limits.
+const (
+	DefaultMaxAge   = 30 * 24 * time.Hour
+	DefaultMaxBytes = 256 << 20
+	DefaultMaxMsgs  = 1_000_000
+)
+
+// withDefaults fills unset limits and rejects negative ones.
+func (l Limits) withDefaults() (Limits, error) {
+	if l.MaxAge < 0 || l.MaxBytes < 0 || l.MaxMsgs < 0 {
+		return l, fmt.Errorf("asklog: limits must not be negative (max_age %s, max_bytes %d, max_msgs %d)", l.MaxAge, l.MaxBytes, l.MaxMsgs)
+	}
+	if l.MaxAge == 0 {
+		l.MaxAge = DefaultMaxAge
+	}
+	if l.MaxBytes == 0 {
+		l.MaxBytes = DefaultMaxBytes
+	}
+	if l.MaxMsgs == 0 {
+		l.MaxMsgs = DefaultMaxMsgs
+	}
+	return l, nil
+}
+
+// StreamConfig is the stream's configuration for the given limits.
+func StreamConfig(l Limits) (jetstream.StreamConfig, error) {
+	l, err := l.withDefaults()
+	if err != nil {
+		return jetstream.StreamConfig{}, err
+	}
+	return jetstream.StreamConfig{
+		Name:        StreamName,
+		Description: "kubemedic: asked questions and answer feedback (see services/asklog)",
+		Subjects:    []string{AskSubject, FeedbackSubject},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		Discard:     jetstream.DiscardOld,
+		MaxAge:      l.MaxAge,
+		MaxBytes:    l.MaxBytes,
+		MaxMsgs:     l.MaxMsgs,
+		MaxMsgSize:  64 << 10,
+		Duplicates:  2 * time.Minute,
+		Replicas:    1,
+	}, nil
+}
+
+// EnsureStream creates the stream or updates its limits; calling it again
+// with the same limits changes nothing.
+func EnsureStream(ctx context.Context, js jetstream.JetStream, l Limits) (jetstream.Stream, error) {
+	if js == nil {
+		return nil, errors.New("asklog: no JetStream")
+	}
+	cfg, err := StreamConfig(l)
+	if err != nil {
+		return nil, err
+	}
+	s, err := js.CreateOrUpdateStream(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("asklog: creating stream %s: %w", StreamName, err)
+	}
+	return s, nil
+}
