@@ -3,7 +3,8 @@
 # bench-faq evaluates the embedded knowledge base on the shared dev sample
 # (../shared/eval/faq-dev.jsonl, skipped with a note when ../shared is absent),
 # the runbook writers' held-out sets and our own paraphrase/out-of-domain sets,
-# and prints an ablation table from a whole-word baseline to the full pipeline.
+# and prints ablation tables built from the retrieval stage list (stages added one
+# at a time from a whole-word baseline; the full pipeline with each stage left out).
 
 KB_DEV      ?= ../shared/eval/faq-dev.jsonl
 KB_HELDOUT  ?= $(sort $(wildcard services/knowledge/testdata/eval/*.jsonl))

@@ -140,7 +140,8 @@ func newKBEvalCommand() *cobra.Command {
 		Long: `JSON Lines 질문 파일마다 top-1 정확도, MRR@3, 범위 밖 질문 거절률을 출력하고, 단계별 비교(ablation)도 보여 줍니다.
 
 For each JSON Lines case file prints top-1 accuracy, MRR@3, out-of-domain refusal and false refusals,
-every failing question, and an ablation table from a whole-word baseline to the full pipeline.`,
+every failing question, and ablation tables built from the retrieval stage list: stages added one at a time
+from a whole-word baseline to the full pipeline, and the full pipeline with each stage left out.`,
 		Example: `  kubemedic kb eval --dev ../shared/eval/faq-dev.jsonl --dev services/knowledge/testdata/eval/tke.jsonl`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			devFiles = append(devFiles, args...)
@@ -181,6 +182,11 @@ every failing question, and an ablation table from a whole-word baseline to the 
 				evaluation.WriteTable(w, "ablation: "+f, reports)
 				fmt.Fprintln(w)
 			}
+			reports, err := evaluation.Ablation(cmd.Context(), entries, all, evaluation.LeaveOneOut())
+			if err != nil {
+				return err
+			}
+			evaluation.WriteTable(w, "ablation, one stage left out: all files", reports)
 			return nil
 		},
 	}

@@ -1,0 +1,93 @@
+package knowledge
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestPipelineStages(t *testing.T) {
+	p := DefaultPipeline()
+	if err := p.validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range p {
+		if s.Name() == "" || s.Describe() == "" || strings.ContainsAny(s.Name(), " \t") {
+			t.Errorf("stage %T: name %q, description %q", s, s.Name(), s.Describe())
+		}
+	}
+	without := p.Without("typo", "provider-prior")
+	if got := without.Names(); len(got) != len(p)-2 || slices.Contains(got, "typo") || slices.Contains(got, "provider-prior") {
+		t.Errorf("Without = %v", got)
+	}
+	if err := append(DefaultPipeline(), Stemming{}).validate(); err == nil {
+		t.Error("a repeated stage was accepted")
+	}
+	if _, err := New(nil, Tuning{Stages: Pipeline{nil}}); err == nil {
+		t.Error("a nil stage was accepted")
+	}
+}
+
+func TestProviderData(t *testing.T) {
+	for _, p := range []string{"tke", "aks", "nks"} {
+		if providerWords[p] == "" {
+			t.Errorf("provider %s has no index words", p)
+		}
+		if providerHints[p] != p {
+			t.Errorf("provider %s does not name itself: %q", p, providerHints[p])
+		}
+	}
+	for _, bad := range []string{"tke: x", "tke other: x", "tke index x"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("parseProviders(%q) accepted a malformed line", bad)
+				}
+			}()
+			parseProviders(bad)
+		}()
+	}
+}
+
+// Leaving a stage out switches off exactly that step: without the provider
+// prior, a provider runbook keeps the score a question naming no provider
+// would scale by unnamedProvider.
+func TestLeaveStageOut(t *testing.T) {
+	b := embedded(t)
+	tuning := DefaultTuning()
+	tuning.Stages = tuning.Stages.Without(ProviderPrior{}.Name())
+	plain, err := New(b.Entries(Filter{}), tuning)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(plain.cur.Load().engine.stages.rank); n != 0 {
+		t.Fatalf("%d rank stages left without the provider prior", n)
+	}
+	q := "로드밸런서 보안그룹 지정"
+	with := b.Ask(context.Background(), q, AskOptions{KeepRefused: true, Top: 20})
+	without := plain.Ask(context.Background(), q, AskOptions{KeepRefused: true, Top: 20})
+	score := map[string]float64{}
+	for _, a := range without.Answers {
+		score[a.ID] = a.Score
+	}
+	checked := 0
+	for _, a := range with.Answers {
+		s, ok := score[a.ID]
+		if !ok || s == 0 {
+			continue
+		}
+		want := s
+		if a.Provider != "generic" {
+			want = s * unnamedProvider
+		}
+		if math.Abs(a.Score-want) > 0.002 {
+			t.Errorf("%s (%s): score %.3f with the prior, %.3f without; want %.3f", a.ID, a.Provider, a.Score, s, want)
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no answer in common")
+	}
+}
