@@ -10,7 +10,10 @@ KB_DEV      ?= ../shared/eval/faq-dev.jsonl
 KB_HELDOUT  ?= $(sort $(wildcard services/knowledge/testdata/eval/*.jsonl))
 KB_OWN      ?= $(sort $(wildcard services/knowledge/evaluation/testdata/*.jsonl))
 KB_BLIND    ?= $(wildcard services/knowledge/testdata/blind/*.jsonl)
-KB_CASES     = $(wildcard $(KB_DEV)) $(KB_HELDOUT) $(KB_OWN) $(KB_BLIND)
+# English questions and hard negatives written before the English work; held
+# out from calibration (see their README).
+KB_ENGLISH  ?= $(sort $(wildcard services/knowledge/evaluation/testdata/english/*.jsonl))
+KB_CASES     = $(wildcard $(KB_DEV)) $(KB_HELDOUT) $(KB_OWN) $(KB_ENGLISH) $(KB_BLIND)
 
 .PHONY: bench-faq bench-knowledge kb-calibrate
 
