@@ -3,6 +3,7 @@ module github.com/kubemedic/kubemedic/services
 go 1.26.0
 
 require (
+	github.com/kljensen/snowball v0.10.0
 	github.com/kubemedic/kubemedic/bot v0.0.0-00010101000000-000000000000
 	github.com/spf13/cobra v1.10.2
 )

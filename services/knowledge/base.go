@@ -289,6 +289,13 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 		return res
 	}
 	res.Confidence = res.Answers[0].Confidence
+	if reason := eng.refusal(q); reason != "" {
+		res.NoAnswer, res.Reason = true, reason
+		if !opts.KeepRefused {
+			res.Answers = []Answer{}
+		}
+		return res
+	}
 	if res.Confidence < eng.tuning.MinConfidence {
 		res.NoAnswer = true
 		res.Reason = fmt.Sprintf("best match %s has confidence %.2f, below %.2f", res.Answers[0].ID, res.Confidence, eng.tuning.MinConfidence)

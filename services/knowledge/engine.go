@@ -66,7 +66,15 @@ type engine struct {
 	// keywords, tags): the words runbooks are about, not words their bodies
 	// mention in passing.
 	topical map[string]bool
-	stages  compiled
+	// curated holds the whole words (not the parts of identifiers such as
+	// --save-config) of every entry's keywords and tags: the vocabulary
+	// runbook writers chose to describe what a runbook is about.
+	curated map[string]bool
+	// words holds every indexed term that is a word as written (not a stem,
+	// a concept, a bigram or a phrase): the spellings typo correction may
+	// suggest.
+	words  map[string]bool
+	stages compiled
 }
 
 func newEngine(entries []Entry, t Tuning) (*engine, error) {
@@ -86,7 +94,7 @@ func newEngine(entries []Entry, t Tuning) (*engine, error) {
 	if features.Glossary {
 		g = glossary.Default()
 	}
-	e := &engine{tuning: t, entries: entries, analyzer: analysis.New(features, g, phrases), topical: map[string]bool{}}
+	e := &engine{tuning: t, entries: entries, analyzer: analysis.New(features, g, phrases), topical: map[string]bool{}, curated: map[string]bool{}, words: map[string]bool{}}
 	params := indexParams()
 	for _, s := range t.Stages {
 		if h, ok := s.(indexStage); ok {
@@ -100,14 +108,14 @@ func newEngine(entries []Entry, t Tuning) (*engine, error) {
 	for i := range entries {
 		en := &entries[i]
 		var fields [numFields][]string
-		fields[fieldTitle] = e.texts(en.TitleKo, en.TitleEn)
-		fields[fieldQuestions] = e.texts(en.Questions...)
-		fields[fieldKeywords] = e.texts(en.Keywords...)
+		fields[fieldTitle] = e.texts(fieldTitle, en.TitleKo, en.TitleEn)
+		fields[fieldQuestions] = e.texts(fieldQuestions, en.Questions...)
+		fields[fieldKeywords] = e.texts(fieldKeywords, en.Keywords...)
 		tags := append([]string{en.ID, providerWords[en.Provider]}, en.Tags...)
 		tags = append(tags, en.Findings...)
 		tags = append(tags, en.Actions...)
-		fields[fieldTags] = e.texts(tags...)
-		fields[fieldBody] = e.texts(indexableBody(en.Body))
+		fields[fieldTags] = e.texts(fieldTags, tags...)
+		fields[fieldBody] = e.texts(fieldBody, indexableBody(en.Body))
 		for f := fieldTitle; f < fieldBody; f++ {
 			for _, t := range fields[f] {
 				e.topical[t] = true
@@ -143,13 +151,20 @@ func indexableBody(body string) string {
 	return strings.Join(lines, "\n")
 }
 
-// texts analyses each text separately (so phrases never span two keywords)
-// and returns the term strings.
-func (e *engine) texts(texts ...string) []string {
+// texts analyses each text of one field separately (so phrases never span
+// two keywords), records its words (and, for keywords and tags, its curated
+// words) and returns the term strings.
+func (e *engine) texts(field int, texts ...string) []string {
 	var out []string
 	for _, s := range texts {
 		for _, t := range e.analyzer.Terms(s) {
 			out = append(out, t.Text)
+			if t.Kind == analysis.Word || t.Kind == analysis.Part {
+				e.words[t.Text] = true
+			}
+			if t.Kind == analysis.Word && (field == fieldKeywords || field == fieldTags) {
+				e.curated[t.Text] = true
+			}
 		}
 	}
 	return out
@@ -167,4 +182,14 @@ func (e *engine) search(q *query, top int, keep func(int) bool) []index.Hit {
 		hits = hits[:top]
 	}
 	return hits
+}
+
+// refusal is the first gate stage's reason to refuse q, or "".
+func (e *engine) refusal(q *query) string {
+	for _, g := range e.stages.gate {
+		if r := g.gate(e, q); r != "" {
+			return r
+		}
+	}
+	return ""
 }

@@ -30,17 +30,20 @@ type Pipeline []Stage
 func DefaultPipeline() Pipeline {
 	return Pipeline{
 		// Text → terms, the same analyzer for runbooks and questions.
-		Segmentation{}, // NFKC, case folding, Hangul/Latin split, error strings whole and in parts
-		Stemming{},     // Korean particles and endings, English plural s
-		Bigrams{},      // Hangul bigrams for compounds and words the stemmer misses
-		Concepts{},     // glossary: Korean ↔ English, formal ↔ chat words
-		Phrases{},      // runbook keywords of several words matched whole
+		Segmentation{},    // NFKC, case folding, Hangul/Latin split, error strings whole and in parts
+		Stemming{},        // Korean particles and endings, English plural s
+		EnglishStemming{}, // English inflection: restarting, restarts → restart
+		Bigrams{},         // Hangul bigrams for compounds and words the stemmer misses
+		Concepts{},        // glossary: Korean ↔ English, formal ↔ chat words
+		Phrases{},         // runbook keywords of several words matched whole
 		// Question → query.
 		TypoTolerance{}, // unknown words: known head, English completion, edit distance
 		// Index → ranking.
 		FieldWeights{},  // BM25F: title and questions > keywords > tags > body
 		WordGroups{},    // each question word scores once, by its best evidence
 		ProviderPrior{}, // a question naming one provider's product favours its runbooks
+		// Answer or refuse.
+		DomainGate{}, // general IT words without any Kubernetes word: refused
 	}
 }
 
@@ -115,6 +118,11 @@ type (
 	rankStage interface {
 		rank(e *engine, q *query, hits []index.Hit)
 	}
+	// gateStage decides before any search that a question is not for the
+	// knowledge base, and says why ("" lets it through).
+	gateStage interface {
+		gate(e *engine, q *query) string
+	}
 )
 
 // compiled is a pipeline sorted by hook, ready to run.
@@ -122,6 +130,7 @@ type compiled struct {
 	rewrite []queryStage
 	shape   []shapeStage
 	rank    []rankStage
+	gate    []gateStage
 }
 
 func (c *compiled) add(s Stage) {
@@ -133,6 +142,9 @@ func (c *compiled) add(s Stage) {
 	}
 	if h, ok := s.(rankStage); ok {
 		c.rank = append(c.rank, h)
+	}
+	if h, ok := s.(gateStage); ok {
+		c.gate = append(c.gate, h)
 	}
 }
 

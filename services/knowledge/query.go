@@ -33,6 +33,7 @@ var kindWeight = [...]float64{
 	analysis.Bigram:  0.25,
 	analysis.Phrase:  1.0,
 	analysis.Fuzzy:   0.8,
+	analysis.Stem:    0.8,
 }
 
 // parse turns a question into a query: analysis, then the query stages

@@ -46,7 +46,7 @@ func (e *engine) coverage(q *query, doc int) float64 {
 }
 
 // unitCredit is how well document doc answers one content word, by its best
-// evidence: the word or its concept (1), a phrase containing it (1), a
+// evidence: the word, its English stem or its concept (1), a phrase containing it (1), a
 // spelling correction (0.8), its parts (0.8 × share), its bigrams (0.6 ×
 // share).
 func (e *engine) unitCredit(q *query, u *unit, doc int) float64 {
@@ -61,7 +61,7 @@ func (e *engine) unitCredit(q *query, u *unit, doc int) float64 {
 	for _, t := range u.terms {
 		hit := e.ix.Contains(doc, t.Text)
 		switch t.Kind {
-		case analysis.Word, analysis.Concept:
+		case analysis.Word, analysis.Concept, analysis.Stem:
 			if hit {
 				return 1
 			}

@@ -16,8 +16,8 @@ import (
 // longest known head (a conjugation the stemmer does not list: 실행되자마자 →
 // 실행; a filler head such as 여러개인 drops the word); anything else gets the
 // dictionary words within a small edit distance over jamo (팬딩 → 펜딩) or
-// letters (kublet → kubelet). The dictionary is every indexed word plus every
-// single-word glossary variant.
+// letters (kublet → kubelet). The dictionary is every indexed word as written
+// (not its stem) plus every single-word glossary variant.
 type TypoTolerance struct{}
 
 func (TypoTolerance) Name() string     { return "typo" }
@@ -35,7 +35,11 @@ func (TypoTolerance) bind(e *engine) Stage {
 		r := korean.Decompose(w)
 		t.byLen[len(r)] = append(t.byLen[len(r)], dictWord{w, r})
 	}
-	e.ix.Vocabulary(func(term string, _ int) { add(term) })
+	e.ix.Vocabulary(func(term string, _ int) {
+		if e.words[term] {
+			add(term)
+		}
+	})
 	if t.concepts {
 		for _, w := range e.analyzer.Glossary().Words() {
 			add(w)
@@ -76,8 +80,8 @@ func (t *typoDict) rewrite(e *engine, q *query) {
 			drop[u.id] = true // a number no runbook mentions (0/5, 8081): no topic
 			continue
 		}
-		if w.Kind != analysis.Word || e.ix.DocFreq(w.Text) > 0 || hasKind(u.terms, analysis.Concept) || !fuzzyCandidate(w.Text) ||
-			inPhrase(q.all, u.id) {
+		if w.Kind != analysis.Word || e.ix.DocFreq(w.Text) > 0 || hasKind(u.terms, analysis.Concept) || knownStem(e, u) ||
+			!fuzzyCandidate(w.Text) || inPhrase(q.all, u.id) {
 			continue
 		}
 		if c := t.completion(w.Text); c != "" {
@@ -183,6 +187,17 @@ func knownHead(e *engine, w string) (head string, filler bool) {
 		}
 	}
 	return "", false
+}
+
+// knownStem reports whether the English stem of a word is in the index: the
+// word is a known word in another form, not a typo.
+func knownStem(e *engine, u *unit) bool {
+	for _, t := range u.terms {
+		if t.Kind == analysis.Stem && e.ix.DocFreq(t.Text) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // fuzzyCandidate reports whether a word is long enough for typo correction to

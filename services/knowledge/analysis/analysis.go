@@ -28,6 +28,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/kljensen/snowball/english"
+
 	"github.com/kubemedic/kubemedic/services/knowledge/glossary"
 	"github.com/kubemedic/kubemedic/services/knowledge/korean"
 )
@@ -43,9 +45,10 @@ const (
 	Bigram              // a Hangul bigram (~로그)
 	Phrase              // a multi-word error string or keyword phrase ("name or service not known)
 	Fuzzy               // a spelling correction; produced by the searcher, not by Terms
+	Stem                // the Porter2 stem of an English word (restarting → restart)
 )
 
-var kindNames = [...]string{"word", "part", "concept", "bigram", "phrase", "fuzzy"}
+var kindNames = [...]string{"word", "part", "concept", "bigram", "phrase", "fuzzy", "stem"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -82,11 +85,15 @@ type Features struct {
 	Bigrams  bool // Hangul bigrams
 	Glossary bool // glossary concepts, glossary phrases, compound splitting
 	Phrases  bool // multi-word phrases from runbook keywords
+	// EnglishStem adds the Porter2 (Snowball English) stem of each English
+	// word as a Stem term, so that restarting, restarts and restarted meet in
+	// restart, and looks the stem up in the glossary.
+	EnglishStem bool
 }
 
 // Full enables every stage.
 func Full() Features {
-	return Features{Segment: true, Stem: true, Bigrams: true, Glossary: true, Phrases: true}
+	return Features{Segment: true, Stem: true, Bigrams: true, Glossary: true, Phrases: true, EnglishStem: true}
 }
 
 // Analyzer produces terms. It is immutable and safe for concurrent use.
@@ -164,6 +171,20 @@ func englishStem(s string) string {
 	return s
 }
 
+// englishStem returns the Porter2 stem of an English word when the stage is
+// on, the word is letters only and longer than three, and the stem differs
+// from its key. Identifiers and error strings (external-ip, 0/5) have no stem.
+func (a *Analyzer) englishStem(word, key string) (string, bool) {
+	if !a.features.EnglishStem || len(word) <= 3 || !isLetters(word) {
+		return "", false
+	}
+	s := english.Stem(word, true)
+	if s == key || s == word || len(s) < 3 {
+		return "", false
+	}
+	return s, true
+}
+
 func isLetters(s string) bool {
 	for _, r := range s {
 		if r < 'a' || r > 'z' {
@@ -224,6 +245,14 @@ func (a *Analyzer) Terms(text string) []Term {
 			out = a.appendConcepts(out, u.word.Text, u.key, i)
 		}
 		if u.word.Script == korean.Latin {
+			if stem, ok := a.englishStem(u.word.Text, u.key); ok {
+				out = append(out, Term{Text: stem, Kind: Stem, Unit: i, Span: 1, Surface: u.word.Text})
+				if a.features.Glossary && len(a.glossary.Lookup(u.word.Text)) == 0 && len(a.glossary.Lookup(u.key)) == 0 {
+					for _, c := range a.glossary.Lookup(stem) {
+						out = append(out, Term{Text: ConceptPrefix + c, Kind: Concept, Unit: i, Span: 1, Surface: stem})
+					}
+				}
+			}
 			for _, p := range u.word.Parts {
 				if isStopword(p) {
 					continue

@@ -1,0 +1,121 @@
+package knowledge
+
+import (
+	_ "embed"
+	"fmt"
+	"strings"
+
+	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
+	"github.com/kubemedic/kubemedic/services/knowledge/korean"
+	"github.com/kubemedic/kubemedic/services/knowledge/wordlist"
+)
+
+// DomainGate refuses a question whose key terms lie outside Kubernetes
+// operations, even when it shares a generic word with a runbook ("VPN 접속이
+// 안돼요" shares 접속 with runbooks about API server access). Its domain model
+// comes from the corpus and one list:
+//
+//   - domain words: Kubernetes/cloud glossary concepts (pod, ingress, CLB;
+//     not the everyday ones such as error, log, password), runbook keyword
+//     phrases, and the technical (Latin) terms of the runbooks' keywords and
+//     tags (hostPath, crictl, ncloud-config) that are neither everyday
+//     concepts nor general IT vocabulary. Korean words outside the glossary
+//     are ordinary language (회사, 용량, 저장), not domain evidence: the
+//     glossary holds the Korean domain vocabulary;
+//   - foreign words: general IT vocabulary (data/general-it.txt: office
+//     software, devices, other clouds, developer tools, databases), even
+//     when a runbook mentions them (vim, Java);
+//   - everything else (everyday concepts such as connect, save, error,
+//     cost, and words no runbook uses) is neutral.
+//
+// A question with at least one foreign word and no domain word is refused;
+// every other question goes on to the confidence model.
+type DomainGate struct{}
+
+func (DomainGate) Name() string     { return "domain" }
+func (DomainGate) Describe() string { return "domain gate (general IT words alone are refused)" }
+
+//go:embed data/general-it.txt
+var generalITList string
+
+func (DomainGate) bind(e *engine) Stage {
+	d := &domainModel{general: map[string]bool{}}
+	for _, w := range wordlist.Parse(generalITList) {
+		for _, t := range e.analyzer.Terms(w) {
+			if t.Kind == analysis.Word || t.Kind == analysis.Stem {
+				d.general[t.Text] = true
+			}
+		}
+	}
+	return d
+}
+
+// domainModel is DomainGate bound to one engine's analyzer.
+type domainModel struct {
+	general map[string]bool // analysed forms of the general IT vocabulary
+}
+
+func (*domainModel) Name() string     { return DomainGate{}.Name() }
+func (*domainModel) Describe() string { return DomainGate{}.Describe() }
+
+// gate returns why q is refused, or "".
+func (d *domainModel) gate(e *engine, q *query) string {
+	var foreign []string
+	for _, u := range q.units {
+		switch d.classify(e, q, u) {
+		case domainWord:
+			return ""
+		case foreignWord:
+			foreign = append(foreign, u.surface)
+		}
+	}
+	if len(foreign) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations", strings.Join(foreign, ", "))
+}
+
+type wordClass int
+
+const (
+	neutralWord wordClass = iota
+	domainWord
+	foreignWord
+)
+
+// classify places one question word in the domain model.
+func (d *domainModel) classify(e *engine, q *query, u *unit) wordClass {
+	g := e.analyzer.Glossary()
+	concepts, domainConcept := 0, false
+	for _, t := range q.all {
+		covers := t.Unit == u.id || (t.Span > 1 && u.id >= t.Unit && u.id < t.Unit+t.Span)
+		if !covers {
+			continue
+		}
+		if t.Kind == analysis.Phrase && e.ix.DocFreq(t.Text) > 0 {
+			return domainWord
+		}
+		if c, ok := strings.CutPrefix(t.Text, analysis.ConceptPrefix); ok && (t.Kind == analysis.Concept || t.Kind == analysis.Fuzzy) {
+			concepts++
+			domainConcept = domainConcept || !g.Everyday(c)
+		}
+	}
+	if domainConcept {
+		return domainWord
+	}
+	general := false
+	for _, t := range u.terms {
+		switch t.Kind {
+		case analysis.Word, analysis.Stem, analysis.Fuzzy:
+			if d.general[t.Text] {
+				general = true
+			} else if concepts == 0 && e.curated[t.Text] && !korean.HasHangul(t.Text) {
+				return domainWord
+			}
+		}
+	}
+	if general {
+		return foreignWord
+	}
+	return neutralWord
+}
