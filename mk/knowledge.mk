@@ -29,4 +29,4 @@ bench-knowledge:
 ## kb-calibrate: refit the confidence model on faq-dev + own sets, check it on the held-out sets
 kb-calibrate:
 	$(GO) run ./services/cmd/kubemedic kb calibrate $(foreach f,$(wildcard $(KB_DEV)) $(KB_OWN),--dev $(f)) \
-	  $(foreach f,$(KB_HELDOUT),--test $(f))
+	  $(foreach f,$(KB_HELDOUT) $(KB_ENGLISH),--test $(f))

@@ -270,16 +270,20 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 	}
 	hits := eng.search(q, top, keep)
 	known := q.knownShare()
-	for _, h := range hits {
+	for i, h := range hits {
 		e := &eng.entries[h.Doc]
 		sig := Signals{Coverage: eng.coverage(q, h.Doc), Known: known, Concepts: q.concepts, Score: h.Score}
+		conf := eng.tuning.Calibration.Confidence(sig)
+		if i > 0 {
+			conf = RunnerUp(conf, h.Score, hits[0].Score)
+		}
 		res.Answers = append(res.Answers, Answer{
 			ID:         e.ID,
 			Title:      e.Title(res.Language),
 			Body:       e.Body,
 			Source:     e.Source,
 			Score:      round3(h.Score),
-			Confidence: round3(eng.tuning.Calibration.Confidence(sig)),
+			Confidence: round3(conf),
 			Provider:   e.Provider,
 			Signals:    sig,
 		})

@@ -40,12 +40,14 @@ const (
 	fieldKeywords
 	fieldTags
 	fieldBody
+	fieldBodyEn
 	numFields
 )
 
 // indexParams are the BM25F parameters before any stage adjusts them: every
 // field weighs 1 (FieldWeights sets the weights); B is each field's length
-// normalisation.
+// normalisation. The English body (Entry.BodyEn) is a field of its own, so
+// that its length and words leave the Korean body's statistics alone.
 func indexParams() index.Params {
 	return index.Params{K1: 1.2, Fields: []index.Field{
 		fieldTitle:     {Name: "title", Weight: 1, B: 0.5},
@@ -53,6 +55,7 @@ func indexParams() index.Params {
 		fieldKeywords:  {Name: "keywords", Weight: 1, B: 0.5},
 		fieldTags:      {Name: "tags", Weight: 1, B: 0.3},
 		fieldBody:      {Name: "body", Weight: 1, B: 0.75},
+		fieldBodyEn:    {Name: "body_en", Weight: 1, B: 0.75},
 	}}
 }
 
@@ -116,6 +119,7 @@ func newEngine(entries []Entry, t Tuning) (*engine, error) {
 		tags = append(tags, en.Actions...)
 		fields[fieldTags] = e.texts(fieldTags, tags...)
 		fields[fieldBody] = e.texts(fieldBody, indexableBody(en.Body))
+		fields[fieldBodyEn] = e.texts(fieldBodyEn, indexableBody(en.BodyEn))
 		for f := fieldTitle; f < fieldBody; f++ {
 			for _, t := range fields[f] {
 				e.topical[t] = true

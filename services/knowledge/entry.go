@@ -25,8 +25,13 @@ type Entry struct {
 	Actions   []string `yaml:"actions,omitempty" json:"actions,omitempty"`
 	Source    string   `yaml:"source" json:"source"`
 
-	// Body is the Markdown after the front matter.
+	// Body is the Markdown after the front matter (Korean).
 	Body string `yaml:"-" json:"body"`
+	// BodyEn is the English Markdown body, read from the sibling file
+	// <id>.en.md (EnglishSuffix), or "" when the runbook has none. Its
+	// headings map one-to-one onto Body's (Headings) and its code blocks are
+	// Body's.
+	BodyEn string `yaml:"-" json:"body_en"`
 	// Origin is where the entry was read from.
 	Origin Origin `yaml:"-" json:"origin"`
 }

@@ -42,6 +42,7 @@ func DefaultPipeline() Pipeline {
 		FieldWeights{},  // BM25F: title and questions > keywords > tags > body
 		WordGroups{},    // each question word scores once, by its best evidence
 		ProviderPrior{}, // a question naming one provider's product favours its runbooks
+		QuestionMatch{}, // the runbook with an example question like this one stands out
 		// Answer or refuse.
 		DomainGate{}, // general IT words without any Kubernetes word: refused
 	}

@@ -18,6 +18,7 @@ var fieldWeights = [numFields]float64{
 	fieldKeywords:  2,
 	fieldTags:      1.5,
 	fieldBody:      1,
+	fieldBodyEn:    0.5,
 }
 
 func (FieldWeights) configureIndex(p *index.Params) {

@@ -167,6 +167,24 @@ from a whole-word baseline to the full pipeline, and the full pipeline with each
 				r := evaluation.Run(cmd.Context(), "all files", kb, all)
 				r.Outcomes = nil // failures were listed per file
 				r.WriteSummary(w)
+				r.WriteReliability(w)
+				fmt.Fprintln(w)
+			}
+			// Korean and English questions apart, each with its reliability
+			// table.
+			byLang := map[string][]evaluation.Case{}
+			for _, c := range all {
+				l := knowledge.DetectLanguage(c.Q)
+				byLang[l] = append(byLang[l], c)
+			}
+			for _, l := range []struct{ code, name string }{{"ko", "Korean"}, {"en", "English"}} {
+				if len(byLang[l.code]) == 0 {
+					continue
+				}
+				r := evaluation.Run(cmd.Context(), "all files, "+l.name+" questions", kb, byLang[l.code])
+				r.Outcomes = nil
+				r.WriteSummary(w)
+				r.WriteReliability(w)
 				fmt.Fprintln(w)
 			}
 			if !ablation {

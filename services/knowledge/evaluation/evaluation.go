@@ -121,7 +121,53 @@ type Report struct {
 	// RankTop1 and RankMRR3 measure retrieval alone: the answers a refused
 	// question would have got still count.
 	RankTop1, RankMRR3 float64
-	Outcomes           []Outcome
+	// Reliability buckets the answered questions by the confidence of their
+	// top answer: how often an answer shown at that confidence was right.
+	Reliability []Bucket
+	Outcomes    []Outcome
+}
+
+// Bucket is one row of a reliability table: the questions answered with a
+// top confidence in [Low, High) and the share of them answered correctly
+// (an answered out-of-domain question counts as wrong).
+type Bucket struct {
+	Low, High float64
+	Count     int
+	Correct   int
+}
+
+// Accuracy is Correct/Count, or 0 for an empty bucket.
+func (b Bucket) Accuracy() float64 {
+	if b.Count == 0 {
+		return 0
+	}
+	return float64(b.Correct) / float64(b.Count)
+}
+
+// reliabilityEdges are the bucket bounds of the reliability table; nothing
+// is answered below the no-answer threshold.
+var reliabilityEdges = []float64{0.5, 0.6, 0.7, 0.8, 0.9, 1.0001}
+
+func reliability(outcomes []Outcome) []Bucket {
+	out := make([]Bucket, len(reliabilityEdges)-1)
+	for i := range out {
+		out[i].Low, out[i].High = reliabilityEdges[i], reliabilityEdges[i+1]
+	}
+	for _, o := range outcomes {
+		if o.NoAnswer {
+			continue
+		}
+		for i := range out {
+			if o.Confidence >= out[i].Low && o.Confidence < out[i].High {
+				out[i].Count++
+				if !o.Case.OOD && o.Rank == 1 {
+					out[i].Correct++
+				}
+				break
+			}
+		}
+	}
+	return out
 }
 
 // Correct reports whether an answer satisfies a case.
@@ -206,7 +252,32 @@ func Run(ctx context.Context, name string, a Asker, cases []Case) Report {
 	if r.OOD > 0 {
 		r.OODRefusal = refusedOOD / float64(r.OOD)
 	}
+	r.Reliability = reliability(r.Outcomes)
 	return r
+}
+
+// WriteReliability prints the reliability table: per confidence bucket of
+// the answered questions, how many there were and how many were right, plus
+// the same for every answer shown at 0.8 or more.
+func (r Report) WriteReliability(w io.Writer) {
+	fmt.Fprintf(w, "  reliability (answered questions by top confidence):\n")
+	fmt.Fprintf(w, "    %-11s %6s %9s\n", "confidence", "count", "accuracy")
+	var hi Bucket
+	for _, b := range r.Reliability {
+		if b.Low >= 0.8 {
+			hi.Count += b.Count
+			hi.Correct += b.Correct
+		}
+		label := fmt.Sprintf("%.1f–%.1f", b.Low, min(b.High, 1))
+		if b.Count == 0 {
+			fmt.Fprintf(w, "    %-11s %6d %9s\n", label, 0, "-")
+			continue
+		}
+		fmt.Fprintf(w, "    %-11s %6d %9.3f\n", label, b.Count, b.Accuracy())
+	}
+	if hi.Count > 0 {
+		fmt.Fprintf(w, "    %-11s %6d %9.3f\n", "≥ 0.8", hi.Count, hi.Accuracy())
+	}
 }
 
 // Failures are the outcomes that did not pass.
