@@ -93,3 +93,33 @@ func TestLeaveStageOut(t *testing.T) {
 		t.Fatal("no answer in common")
 	}
 }
+
+func TestRunnerUp(t *testing.T) {
+	tests := []struct{ conf, score, top, want float64 }{
+		{0.9, 5, 5, 0.9},    // a tie stays a tie
+		{0.9, 2.5, 5, 0.45}, // half the score, half the confidence
+		{0.9, 6, 5, 0.9},    // never above its own estimate
+		{0.9, 1, 0, 0.9},    // no top score: unchanged
+	}
+	for _, tt := range tests {
+		if got := RunnerUp(tt.conf, tt.score, tt.top); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("RunnerUp(%v, %v, %v) = %v, want %v", tt.conf, tt.score, tt.top, got, tt.want)
+		}
+	}
+}
+
+// An example question asked word for word puts its runbook ahead of its
+// near-duplicates, and the runners-up show a lower confidence.
+func TestQuestionMatchSeparates(t *testing.T) {
+	b := embedded(t)
+	res := b.Ask(context.Background(), "파드가 계속 Pending이에요", AskOptions{})
+	if len(res.Answers) < 2 {
+		t.Fatalf("answers: %+v", res)
+	}
+	if res.Answers[0].ID != "k8s-pod-pending-insufficient-resources" {
+		t.Errorf("top answer %s, want the runbook that lists this question", res.Answers[0].ID)
+	}
+	if d := res.Answers[0].Confidence - res.Answers[1].Confidence; d < 0.05 {
+		t.Errorf("top %.3f, runner-up %.3f: not apart", res.Answers[0].Confidence, res.Answers[1].Confidence)
+	}
+}

@@ -60,19 +60,33 @@ func (m *questionSets) rank(_ *engine, q *query, hits []index.Hit) {
 	if len(qs) == 0 {
 		return
 	}
-	// Only the best candidates can change places; hits arrive unsorted.
-	order := make([]int, len(hits))
-	for i := range order {
-		order[i] = i
-	}
-	sort.Slice(order, func(a, b int) bool { return hits[order[a]].Score > hits[order[b]].Score })
-	for _, i := range order[:min(len(order), questionMatchDepth)] {
-		best := 0.0
+	for _, i := range best(hits, questionMatchDepth) {
+		sim := 0.0
 		for _, set := range m.byDoc[hits[i].Doc] {
-			best = max(best, jaccard(qs, set))
+			sim = max(sim, jaccard(qs, set))
 		}
-		hits[i].Score *= 1 + questionMatch*best
+		hits[i].Score *= 1 + questionMatch*sim
 	}
+}
+
+// best returns the indices of the k best-scoring hits (hits arrive
+// unsorted; only the best candidates can change places), without sorting
+// them all.
+func best(hits []index.Hit, k int) []int {
+	top := make([]int, 0, k+1)
+	for i := range hits {
+		if len(top) == k && hits[i].Score <= hits[top[k-1]].Score {
+			continue
+		}
+		j := sort.Search(len(top), func(j int) bool { return hits[top[j]].Score < hits[i].Score })
+		top = append(top, 0)
+		copy(top[j+1:], top[j:])
+		top[j] = i
+		if len(top) > k {
+			top = top[:k]
+		}
+	}
+	return top
 }
 
 // unitsOf groups analysed terms into the units (content words) they came
