@@ -280,7 +280,7 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 		res.Answers = append(res.Answers, Answer{
 			ID:         e.ID,
 			Title:      e.Title(res.Language),
-			Body:       e.Body,
+			Body:       e.BodyIn(res.Language),
 			Source:     e.Source,
 			Score:      round3(h.Score),
 			Confidence: round3(conf),

@@ -26,6 +26,9 @@
 //     ("pod가" → pod + 가), error strings kept whole and split
 //     (Init:CrashLoopBackOff, External-IP, cbs-reuse-key).
 //   - Stemming: particle and ending stripping (파드가/파드를 → 파드).
+//   - EnglishStemming: the Snowball (Porter2) stem of each English word
+//     besides the word (restarting, restarted → restart), also looked up in
+//     the glossary.
 //   - Bigrams: Hangul bigrams for compounds and unknown words.
 //   - Concepts: glossary concepts (파드/팟/포드/pod → @pod, 낫레디 →
 //     @notready). The glossary joins Korean and English, formal and chat
@@ -42,15 +45,26 @@
 //     closest known English form (recursively → recursive), or a correction
 //     by edit distance over jamo (팬딩 → 펜딩 → @pending) or letters (kublet →
 //     kubelet). A number no runbook mentions (0/5, 8081) is no topic.
-//   - FieldWeights: BM25F over five fields, title and example questions >
-//     keywords > tags, provider, finding codes > body (code fence info
-//     strings such as "bash" are not indexed).
+//   - FieldWeights: BM25F over six fields, title and example questions >
+//     keywords > tags, provider, finding codes > Korean body > English body
+//     (Entry.BodyEn, the same facts again, so half the weight; code fence
+//     info strings such as "bash" are not indexed).
 //   - WordGroups: each question word counts once, by its best evidence (the
 //     word, one of its concepts, a correction, or its bigrams together).
 //   - ProviderPrior: a question that names one provider's product (CLB → TKE;
 //     VMSS → AKS; ncloud-config → NKS) weighs other providers' entries less,
 //     and a question that names none weighs every provider entry a little
 //     less, so that a generic question gets the generic runbook.
+//   - QuestionMatch: the best candidates are compared word by word (by
+//     concept) with their runbook's example questions and titles; a close
+//     match (Jaccard similarity) raises the score, so the runbook that lists
+//     a question stands out from its near-duplicates.
+//   - DomainGate: a question whose only specific words are general IT
+//     vocabulary (VPN, vim, Excel, sudo, EC2: data/general-it.txt) and that
+//     names nothing of the domain (a Kubernetes/cloud glossary concept, a
+//     runbook keyword phrase, a technical keyword or tag of a runbook) is
+//     refused, however many generic words (connect, save, error, cost) it
+//     shares with a runbook.
 //
 // A Hangul spelling of a concept weighs no more than the concept, so a rare
 // spelling (팟, 여러개) does not favour the few runbooks that happen to use it.
@@ -95,7 +109,11 @@
 // writers' held-out sets. Because the model predicts correctness rather than
 // merely "in domain", it also refuses questions where the best match is a
 // weak guess. A question whose top answer scores below MinConfidence gets
-// NoAnswer with a Reason.
+// NoAnswer with a Reason. A runner-up's confidence is its own estimate
+// scaled by its score relative to the top answer's (RunnerUp), so the
+// candidates a user sees are ordered by how far retrieval put them apart.
+// `kubemedic kb eval` prints a reliability table (confidence bucket → count →
+// accuracy) for Korean and English questions.
 //
 // Quality is measured by the evaluation package (make bench-faq prints the
 // numbers) and held by floor tests; speed by BenchmarkAsk and

@@ -56,6 +56,23 @@ func (e *Entry) Title(lang string) string {
 	return e.TitleKo
 }
 
+// BodyIn returns the English body for lang "en" when the runbook has one,
+// and the Korean body otherwise.
+func (e *Entry) BodyIn(lang string) string {
+	if lang == "en" && e.BodyEn != "" {
+		return e.BodyEn
+	}
+	return e.Body
+}
+
+// BodyLanguage is the language of BodyIn(lang): "en" or "ko".
+func (e *Entry) BodyLanguage(lang string) string {
+	if lang == "en" && e.BodyEn != "" {
+		return "en"
+	}
+	return "ko"
+}
+
 // Providers an entry may name.
 var Providers = []string{"generic", "tke", "aks", "nks"}
 

@@ -123,3 +123,34 @@ func TestQuestionMatchSeparates(t *testing.T) {
 		t.Errorf("top %.3f, runner-up %.3f: not apart", res.Answers[0].Confidence, res.Answers[1].Confidence)
 	}
 }
+
+// An English question gets the English body when the runbook has one, a
+// Korean question the Korean body; English bodies are searched too.
+func TestAnswerLanguage(t *testing.T) {
+	entries := embedded(t).Entries(Filter{})
+	for i := range entries {
+		if entries[i].ID == "k8s-pod-pending-hostport" {
+			entries[i].BodyEn = "Two pods asking for the same hostPort cannot share a node; the zebrafish rule applies."
+		}
+	}
+	b, err := New(entries, DefaultTuning())
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := b.Ask(context.Background(), "pods with hostPort stuck pending", AskOptions{})
+	if len(en.Answers) == 0 || en.Answers[0].ID != "k8s-pod-pending-hostport" || !strings.Contains(en.Answers[0].Body, "zebrafish") {
+		t.Fatalf("English question: %+v", en)
+	}
+	ko := b.Ask(context.Background(), "hostPort 쓰는 파드가 Pending", AskOptions{})
+	if len(ko.Answers) == 0 || strings.Contains(ko.Answers[0].Body, "zebrafish") {
+		t.Errorf("Korean question got the English body: %+v", ko.Answers)
+	}
+	forced := b.Ask(context.Background(), "hostPort 쓰는 파드가 Pending", AskOptions{Language: "en"})
+	if len(forced.Answers) == 0 || !strings.Contains(forced.Answers[0].Body, "zebrafish") {
+		t.Errorf("lang=en did not pick the English body: %+v", forced.Answers)
+	}
+	// The English body is indexed: a word only it has finds the runbook.
+	if r := b.Ask(context.Background(), "zebrafish rule for hostPort pods", AskOptions{KeepRefused: true}); len(r.Answers) == 0 || r.Answers[0].ID != "k8s-pod-pending-hostport" {
+		t.Errorf("English body not searched: %+v", r.Answers)
+	}
+}
