@@ -33,7 +33,7 @@ import (
 type DomainGate struct{}
 
 func (DomainGate) Name() string     { return "domain" }
-func (DomainGate) Describe() string { return "domain gate (general IT words alone are refused)" }
+func (DomainGate) Describe() string { return "domain gate" }
 
 //go:embed data/general-it.txt
 var generalITList string

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
+	"github.com/kubemedic/kubemedic/services/knowledge/wordlist"
 )
 
 // The domain gate refuses questions whose specific words are general IT
@@ -65,5 +66,19 @@ func TestEnglishStemming(t *testing.T) {
 	}
 	if got := typoDictOf(t, eng).completion("rotate"); got != "rotation" {
 		t.Errorf("completion(rotate) = %q, want rotation (a word, not a stem)", got)
+	}
+}
+
+// The general IT list must not name the domain: no word of it may be a
+// Kubernetes/cloud glossary concept, or the gate would refuse real questions.
+func TestGeneralITListIsOutsideTheDomain(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	g := eng.analyzer.Glossary()
+	for _, w := range wordlist.Parse(generalITList) {
+		for _, term := range eng.analyzer.Terms(w) {
+			if c, ok := strings.CutPrefix(term.Text, analysis.ConceptPrefix); ok && term.Kind == analysis.Concept && !g.Everyday(c) {
+				t.Errorf("general IT word %q is the domain concept %q", w, c)
+			}
+		}
 	}
 }

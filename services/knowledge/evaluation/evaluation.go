@@ -4,6 +4,7 @@
 //
 //	{"id": "k8s-svc-no-ep", "q": "서비스 엔드포인트가 <none>으로 나와요", "must": [["selector", "셀렉터"]]}
 //	{"id": "ood-lunch", "q": "오늘 점심 메뉴 추천해줘", "ood": true}
+//	{"id": "hn-vpn", "q": "VPN 접속이 안돼요", "ood": true, "hard": true}
 //
 // An answer is correct when its title and body contain every "must" group
 // (any one word of each group, case-insensitive) and, when the case names an
@@ -32,11 +33,14 @@ import (
 
 // Case is one evaluation question.
 type Case struct {
-	ID     string     `json:"id"`
-	Q      string     `json:"q"`
-	Must   [][]string `json:"must,omitempty"`
-	OOD    bool       `json:"ood,omitempty"`
-	Expect string     `json:"expect,omitempty"`
+	ID   string     `json:"id"`
+	Q    string     `json:"q"`
+	Must [][]string `json:"must,omitempty"`
+	OOD  bool       `json:"ood,omitempty"`
+	// Hard marks a hard negative: an out-of-domain question that shares
+	// words with the runbooks (VPN 접속, vim 저장, EC2 요금).
+	Hard   bool   `json:"hard,omitempty"`
+	Expect string `json:"expect,omitempty"`
 	// File and Line locate the case, for reports.
 	File string `json:"-"`
 	Line int    `json:"-"`
@@ -63,6 +67,9 @@ func Read(r io.Reader, name string) ([]Case, error) {
 		}
 		if strings.TrimSpace(c.Q) == "" {
 			return nil, fmt.Errorf("%s:%d: case %q has no question (\"q\")", name, n, c.ID)
+		}
+		if c.Hard && !c.OOD {
+			return nil, fmt.Errorf("%s:%d: case %q is \"hard\" but not \"ood\": a hard negative is out of domain", name, n, c.ID)
 		}
 		if !c.OOD && len(c.Must) == 0 && c.Expect == "" {
 			return nil, fmt.Errorf("%s:%d: case %q needs \"must\" groups, an \"expect\" id, or \"ood\": true", name, n, c.ID)
@@ -117,6 +124,8 @@ type Report struct {
 	Top1         float64 // share of in-domain cases whose top answer is correct
 	MRR3         float64 // mean reciprocal rank of the first correct answer within 3
 	OODRefusal   float64 // share of out-of-domain cases refused; 1 when there are none
+	Hard         int     // hard negatives among the out-of-domain cases
+	HardRefusal  float64 // share of hard negatives refused; 1 when there are none
 	FalseRefusal float64 // share of in-domain cases refused
 	// RankTop1 and RankMRR3 measure retrieval alone: the answers a refused
 	// question would have got still count.
@@ -194,7 +203,7 @@ func Correct(c Case, a knowledge.Answer) bool {
 // Run asks every case and scores the answers.
 func Run(ctx context.Context, name string, a Asker, cases []Case) Report {
 	r := Report{Name: name}
-	var top1, rr, refusedIn, refusedOOD, rankTop1, rankRR float64
+	var top1, rr, refusedIn, refusedOOD, refusedHard, rankTop1, rankRR float64
 	for _, c := range cases {
 		res := a.Ask(ctx, c.Q, knowledge.AskOptions{Top: 3, KeepRefused: true})
 		o := Outcome{Case: c, NoAnswer: res.NoAnswer, Confidence: res.Confidence}
@@ -206,6 +215,12 @@ func Run(ctx context.Context, name string, a Asker, cases []Case) Report {
 			o.Pass = res.NoAnswer
 			if res.NoAnswer {
 				refusedOOD++
+			}
+			if c.Hard {
+				r.Hard++
+				if res.NoAnswer {
+					refusedHard++
+				}
 			}
 		} else {
 			r.InDomain++
@@ -248,9 +263,12 @@ func Run(ctx context.Context, name string, a Asker, cases []Case) Report {
 		r.RankTop1 = rankTop1 / float64(r.InDomain)
 		r.RankMRR3 = rankRR / float64(r.InDomain)
 	}
-	r.OODRefusal = 1
+	r.OODRefusal, r.HardRefusal = 1, 1
 	if r.OOD > 0 {
 		r.OODRefusal = refusedOOD / float64(r.OOD)
+	}
+	if r.Hard > 0 {
+		r.HardRefusal = refusedHard / float64(r.Hard)
 	}
 	r.Reliability = reliability(r.Outcomes)
 	return r
@@ -297,6 +315,9 @@ func (r Report) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "  top-1 accuracy        %.3f\n", r.Top1)
 	fmt.Fprintf(w, "  MRR@3                 %.3f\n", r.MRR3)
 	fmt.Fprintf(w, "  out-of-domain refusal %.3f\n", r.OODRefusal)
+	if r.Hard > 0 {
+		fmt.Fprintf(w, "  hard-negative refusal %.3f (%d hard negatives)\n", r.HardRefusal, r.Hard)
+	}
 	fmt.Fprintf(w, "  false refusals        %.3f\n", r.FalseRefusal)
 	fails := r.Failures()
 	if len(fails) == 0 {
