@@ -293,7 +293,7 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 		return res
 	}
 	res.Confidence = res.Answers[0].Confidence
-	if reason := eng.refusal(q); reason != "" {
+	if reason := eng.refusal(q, res.Confidence); reason != "" {
 		res.NoAnswer, res.Reason = true, reason
 		if !opts.KeepRefused {
 			res.Answers = []Answer{}

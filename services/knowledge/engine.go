@@ -188,10 +188,11 @@ func (e *engine) search(q *query, top int, keep func(int) bool) []index.Hit {
 	return hits
 }
 
-// refusal is the first gate stage's reason to refuse q, or "".
-func (e *engine) refusal(q *query) string {
+// refusal is the first gate stage's reason to refuse q, whose top answer has
+// the given confidence, or "".
+func (e *engine) refusal(q *query, confidence float64) string {
 	for _, g := range e.stages.gate {
-		if r := g.gate(e, q); r != "" {
+		if r := g.gate(e, q, confidence); r != "" {
 			return r
 		}
 	}

@@ -119,10 +119,11 @@ type (
 	rankStage interface {
 		rank(e *engine, q *query, hits []index.Hit)
 	}
-	// gateStage decides before any search that a question is not for the
-	// knowledge base, and says why ("" lets it through).
+	// gateStage decides that a question is not for the knowledge base,
+	// given the confidence of its top answer, and says why ("" lets it
+	// through).
 	gateStage interface {
-		gate(e *engine, q *query) string
+		gate(e *engine, q *query, confidence float64) string
 	}
 )
 
