@@ -247,6 +247,9 @@ func TestTypoCorrection(t *testing.T) {
 		{"팬딩", "펜딩"},
 		{"kublet", "kubelet"},
 		{"디플로이먼뜨", "디플로이먼트"},
+		{"kubeclt", "kubectl"},       // English: adjacent letters swapped
+		{"deploymnet", "deployment"}, // English: swapped, long word
+		{"namespce", "namespace"},    // English: a letter dropped
 	}
 	for _, tt := range tests {
 		got := typoDictOf(t, eng).corrections(tt.typo)

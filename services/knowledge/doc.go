@@ -63,8 +63,9 @@
 //     vocabulary (VPN, vim, Excel, sudo, EC2: data/general-it.txt) and that
 //     names nothing of the domain (a Kubernetes/cloud glossary concept, a
 //     runbook keyword phrase, a technical keyword or tag of a runbook) is
-//     refused, however many generic words (connect, save, error, cost) it
-//     shares with a runbook.
+//     answered only from the confidence band where answers are right nine
+//     times in ten, however many generic words (connect, save, error, cost)
+//     it shares with a runbook.
 //
 // A Hangul spelling of a concept weighs no more than the concept, so a rare
 // spelling (팟, 여러개) does not favour the few runbooks that happen to use it.

@@ -154,3 +154,30 @@ func TestAnswerLanguage(t *testing.T) {
 		t.Errorf("English body not searched: %+v", r.Answers)
 	}
 }
+
+// Korean and English questions meet in glossary concepts both ways: an
+// English question finds a runbook whose words are Korean, and the other way.
+func TestKoreanEnglishPairs(t *testing.T) {
+	b := embedded(t)
+	tests := []struct{ ko, en, want string }{
+		{"노드가 낫레디 상태예요", "how do I debug a NotReady node", "k8s-node-notready-debug"},
+		{"초기화 컨테이너가 계속 실패해요", "the init container keeps failing", "k8s-init-container-failing"},
+		{"서비스에 엔드포인트가 없어요", "service has no endpoints", "k8s-service-no-endpoints"},
+	}
+	for _, tt := range tests {
+		for _, q := range []string{tt.ko, tt.en} {
+			res := b.Ask(context.Background(), q, AskOptions{})
+			if len(res.Answers) == 0 || res.Answers[0].ID != tt.want {
+				t.Errorf("%q: %v (%s), want %s", q, ids(res.Answers), res.Reason, tt.want)
+			}
+		}
+	}
+}
+
+func ids(as []Answer) []string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a.ID
+	}
+	return out
+}

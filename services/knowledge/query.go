@@ -131,7 +131,8 @@ func (e *engine) weigh(q *query) {
 // than the concept: its idf is high because few runbooks happen to use that
 // spelling, not because it is a more specific topic. Latin words keep their
 // weight (clb is more specific than load balancer). The same holds for a word
-// inside a multi-word concept (넘어가 of "안 넘어가").
+// inside a multi-word concept (넘어가 of "안 넘어가") and for a keyword phrase
+// that spells a concept out ("not ready").
 func (e *engine) queryTerms(q *query) {
 	conceptIDF := map[int]float64{}
 	for _, t := range q.all {
@@ -149,8 +150,30 @@ func (e *engine) queryTerms(q *query) {
 				qt.Weight *= c / w
 			}
 		}
+		if t.Kind == analysis.Phrase {
+			// A keyword phrase that spells out a concept ("not ready" for
+			// NotReady) is rare because few writers used that spelling.
+			c := 0.0
+			for id := t.Unit; id < t.Unit+t.Span; id++ {
+				c = max(c, conceptIDF[id])
+			}
+			if w := e.ix.IDF(t.Text); c > 0 && w > c && spansConcept(q.all, t) {
+				qt.Weight *= c / w
+			}
+		}
 		q.terms = append(q.terms, qt)
 	}
+}
+
+// spansConcept reports whether a multi-word glossary concept covers exactly
+// the words of phrase p.
+func spansConcept(terms []analysis.Term, p analysis.Term) bool {
+	for _, t := range terms {
+		if t.Kind == analysis.Concept && t.Unit == p.Unit && t.Span == p.Span {
+			return true
+		}
+	}
+	return false
 }
 
 // inPhrase reports whether a multi-word term (a keyword phrase or a glossary
