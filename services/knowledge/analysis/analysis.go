@@ -14,10 +14,13 @@
 //	@initcontainer, @crashloopbackoff  Concept
 //	에러, @error, ~에러          (에러예요 → 에러)
 //
+// An English word also gives its Porter2 stem as a Stem term (restarting →
+// restart, via the Snowball English stemmer), so inflections meet.
+//
 // Terms live in separate namespaces by prefix so a Hangul bigram never
 // collides with a two-syllable word: Concept "@", Bigram "~", Phrase "\"".
-// Words and Parts share the plain namespace so the question "ip" matches the
-// part "ip" of "external-ip".
+// Words, Parts and Stems share the plain namespace so the question "ip"
+// matches the part "ip" of "external-ip" and the stem "restart" the word.
 //
 // Every Term carries the index of the question word it came from (Unit), which
 // lets the searcher ask, per word of the question, "did the answer cover this
