@@ -368,16 +368,22 @@ func TestEverydayConceptsWeighLess(t *testing.T) {
 
 func TestCompletion(t *testing.T) {
 	eng := embedded(t).cur.Load().engine
-	tests := []struct{ word, want string }{
-		{"recursively", "recursive"},
-		{"rotate", "rotation"},
-		{"nested", ""}, // no word shares five letters
-		{"pods", ""},   // too short to complete
-		{"파드들", ""},    // Latin words only
+	// want lists the acceptable completions: which form of a word the
+	// corpus has (rotation, rotated) depends on the runbooks and their
+	// English bodies.
+	tests := []struct {
+		word string
+		want []string
+	}{
+		{"recursively", []string{"recursive"}},
+		{"rotate", []string{"rotation", "rotated"}},
+		{"nested", []string{""}}, // no word shares five letters
+		{"pods", []string{""}},   // too short to complete
+		{"파드들", []string{""}},    // Latin words only
 	}
 	for _, tt := range tests {
-		if got := typoDictOf(t, eng).completion(tt.word); got != tt.want {
-			t.Errorf("completion(%q) = %q, want %q", tt.word, got, tt.want)
+		if got := typoDictOf(t, eng).completion(tt.word); !slices.Contains(tt.want, got) {
+			t.Errorf("completion(%q) = %q, want one of %q", tt.word, got, tt.want)
 		}
 	}
 }

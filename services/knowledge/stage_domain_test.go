@@ -64,8 +64,8 @@ func TestEnglishStemming(t *testing.T) {
 	if len(a) == 0 || len(b) == 0 || a[0] != b[0] {
 		t.Errorf("restarting → %v, restarted → %v; want one stem", a, b)
 	}
-	if got := typoDictOf(t, eng).completion("rotate"); got != "rotation" {
-		t.Errorf("completion(rotate) = %q, want rotation (a word, not a stem)", got)
+	if got := typoDictOf(t, eng).completion("rotate"); got == "" || !eng.words[got] || got == "rotat" {
+		t.Errorf("completion(rotate) = %q, want a word of the runbooks, not a stem", got)
 	}
 }
 
