@@ -191,13 +191,20 @@ from a whole-word baseline to the full pipeline, and the full pipeline with each
 				return nil
 			}
 			entries := kb.Entries(knowledge.Filter{})
+			var sets [][]evaluation.Case
 			for _, f := range devFiles {
-				cases, _ := evaluation.ReadFile(f)
-				reports, err := evaluation.Ablation(cmd.Context(), entries, cases, evaluation.Variants())
+				cases, err := evaluation.ReadFile(f)
 				if err != nil {
 					return err
 				}
-				evaluation.WriteTable(w, "ablation: "+f, reports)
+				sets = append(sets, cases)
+			}
+			perFile, err := evaluation.AblationSets(cmd.Context(), entries, sets, evaluation.Variants())
+			if err != nil {
+				return err
+			}
+			for i, f := range devFiles {
+				evaluation.WriteTable(w, "ablation: "+f, perFile[i])
 				fmt.Fprintln(w)
 			}
 			reports, err := evaluation.Ablation(cmd.Context(), entries, all, evaluation.LeaveOneOut())

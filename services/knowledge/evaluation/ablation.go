@@ -50,13 +50,25 @@ func withStages(t knowledge.Tuning, stages knowledge.Pipeline) knowledge.Tuning 
 
 // Ablation runs cases against each variant built over entries.
 func Ablation(ctx context.Context, entries []knowledge.Entry, cases []Case, variants []Variant) ([]Report, error) {
-	var out []Report
+	out, err := AblationSets(ctx, entries, [][]Case{cases}, variants)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// AblationSets runs several case sets against each variant, building each
+// variant's index once: out[set][variant].
+func AblationSets(ctx context.Context, entries []knowledge.Entry, sets [][]Case, variants []Variant) ([][]Report, error) {
+	out := make([][]Report, len(sets))
 	for _, v := range variants {
 		b, err := knowledge.New(entries, v.Tuning)
 		if err != nil {
 			return nil, fmt.Errorf("ablation %q: %w", v.Name, err)
 		}
-		out = append(out, Run(ctx, v.Name, b, cases))
+		for i, cases := range sets {
+			out[i] = append(out[i], Run(ctx, v.Name, b, cases))
+		}
 	}
 	return out, nil
 }
