@@ -44,7 +44,7 @@ func DefaultPipeline() Pipeline {
 		ProviderPrior{}, // a question naming one provider's product favours its runbooks
 		QuestionMatch{}, // the runbook with an example question like this one stands out
 		// Answer or refuse.
-		DomainGate{}, // general IT words without any Kubernetes word: refused
+		DomainGate{}, // general IT words without any Kubernetes word need a confident answer
 	}
 }
 
