@@ -3,13 +3,17 @@
 # bench-faq evaluates the embedded knowledge base on the shared dev sample
 # (../shared/eval/faq-dev.jsonl, skipped with a note when ../shared is absent),
 # the runbook writers' held-out sets and our own paraphrase/out-of-domain sets,
-# and prints an ablation table from a whole-word baseline to the full pipeline.
+# and prints ablation tables built from the retrieval stage list (stages added one
+# at a time from a whole-word baseline; the full pipeline with each stage left out).
 
 KB_DEV      ?= ../shared/eval/faq-dev.jsonl
 KB_HELDOUT  ?= $(sort $(wildcard services/knowledge/testdata/eval/*.jsonl))
 KB_OWN      ?= $(sort $(wildcard services/knowledge/evaluation/testdata/*.jsonl))
 KB_BLIND    ?= $(wildcard services/knowledge/testdata/blind/*.jsonl)
-KB_CASES     = $(wildcard $(KB_DEV)) $(KB_HELDOUT) $(KB_OWN) $(KB_BLIND)
+# English questions and hard negatives written before the English work; held
+# out from calibration (see their README).
+KB_ENGLISH  ?= $(sort $(wildcard services/knowledge/evaluation/testdata/english/*.jsonl))
+KB_CASES     = $(wildcard $(KB_DEV)) $(KB_HELDOUT) $(KB_OWN) $(KB_ENGLISH) $(KB_BLIND)
 
 .PHONY: bench-faq bench-knowledge kb-calibrate
 
@@ -25,4 +29,4 @@ bench-knowledge:
 ## kb-calibrate: refit the confidence model on faq-dev + own sets, check it on the held-out sets
 kb-calibrate:
 	$(GO) run ./services/cmd/kubemedic kb calibrate $(foreach f,$(wildcard $(KB_DEV)) $(KB_OWN),--dev $(f)) \
-	  $(foreach f,$(KB_HELDOUT),--test $(f))
+	  $(foreach f,$(KB_HELDOUT) $(KB_ENGLISH),--test $(f))

@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/JohannesKaufmann/html-to-markdown/v2 v2.5.2
 	github.com/fsnotify/fsnotify v1.10.1
+	github.com/kljensen/snowball v0.10.0
 	github.com/kubemedic/kubemedic/bot v0.0.0-00010101000000-000000000000
 	github.com/spf13/cobra v1.10.2
 )

@@ -282,9 +282,13 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 	}
 	hits := eng.search(q, top, keep)
 	known := q.knownShare()
-	for _, h := range hits {
+	for i, h := range hits {
 		e := &eng.entries[h.Doc]
 		sig := Signals{Coverage: eng.coverage(q, h.Doc), Known: known, Concepts: q.concepts, Score: h.Score}
+		conf := eng.tuning.Calibration.Confidence(sig)
+		if i > 0 {
+			conf = RunnerUp(conf, h.Score, hits[0].Score)
+		}
 		res.Answers = append(res.Answers, Answer{
 			ID:           e.ID,
 			Title:        e.Title(res.Language),
@@ -292,7 +296,7 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 			BodyLanguage: e.BodyLanguage(res.Language),
 			Source:       e.Source,
 			Score:        round3(h.Score),
-			Confidence:   round3(eng.tuning.Calibration.Confidence(sig)),
+			Confidence:   round3(conf),
 			Provider:     e.Provider,
 			Signals:      sig,
 		})
@@ -303,6 +307,13 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 	}
 	preferTies(res.Answers, func(id string) bool { return eng.entries[s.byID[id]].Prefer })
 	res.Confidence = res.Answers[0].Confidence
+	if reason := eng.refusal(q, res.Confidence); reason != "" {
+		res.NoAnswer, res.Reason = true, reason
+		if !opts.KeepRefused {
+			res.Answers = []Answer{}
+		}
+		return res
+	}
 	if res.Confidence < eng.tuning.MinConfidence {
 		res.NoAnswer = true
 		res.Reason = fmt.Sprintf("best match %s has confidence %.2f, below %.2f", res.Answers[0].ID, res.Confidence, eng.tuning.MinConfidence)

@@ -25,6 +25,12 @@ type Signals struct {
 //
 //	confidence = σ(Bias + Coverage·coverage + Known·known
 //	               + Concepts·min(concepts,3)/3 + Score·ln(1+score)/ln 51)
+//
+// It is fitted on top answers (is the top answer right?). A runner-up's
+// confidence is the model's estimate for its own signals scaled by its score
+// relative to the top answer's (RunnerUp): one question has one best runbook,
+// and a runner-up well behind it is less likely to be that runbook even when
+// it covers the same words.
 type Calibration struct {
 	Bias, Coverage, Known, Concepts, Score float64
 }
@@ -37,15 +43,43 @@ func DefaultCalibration() Calibration {
 	return Calibration{Bias: -3.44, Coverage: 2.02, Known: 1.42, Concepts: 1.95, Score: 1.13}
 }
 
+// NumFeatures is the number of model inputs (Signals.Features).
+const NumFeatures = 4
+
 // Features returns the model inputs for s, in the order of the
 // coefficients after Bias.
-func (s Signals) Features() [4]float64 {
-	return [4]float64{s.Coverage, s.Known, min(s.Concepts, 3) / 3, math.Log1p(max(s.Score, 0)) / math.Log(51)}
+func (s Signals) Features() [NumFeatures]float64 {
+	return [NumFeatures]float64{s.Coverage, s.Known, min(s.Concepts, 3) / 3, math.Log1p(max(s.Score, 0)) / math.Log(51)}
+}
+
+// Weights returns the coefficients after Bias, in the order of Features.
+func (c Calibration) Weights() [NumFeatures]float64 {
+	return [NumFeatures]float64{c.Coverage, c.Known, c.Concepts, c.Score}
+}
+
+// CalibrationOf builds a Calibration from a bias and the weights in the order
+// of Features.
+func CalibrationOf(bias float64, w [NumFeatures]float64) Calibration {
+	return Calibration{Bias: bias, Coverage: w[0], Known: w[1], Concepts: w[2], Score: w[3]}
 }
 
 // Confidence maps signals to [0,1].
 func (c Calibration) Confidence(s Signals) float64 {
-	f := s.Features()
-	z := c.Bias + c.Coverage*f[0] + c.Known*f[1] + c.Concepts*f[2] + c.Score*f[3]
+	z := c.Bias
+	w := c.Weights()
+	for i, x := range s.Features() {
+		z += w[i] * x
+	}
 	return 1 / (1 + math.Exp(-z))
+}
+
+// RunnerUp is the confidence of an answer ranked below the top one: its
+// own estimate conf scaled by its score relative to the top score, so that a
+// runner-up shows below the top answer by as much as retrieval put it behind,
+// and near-ties stay near-tied.
+func RunnerUp(conf, score, topScore float64) float64 {
+	if topScore <= 0 || score >= topScore {
+		return conf
+	}
+	return conf * max(score, 0) / topScore
 }

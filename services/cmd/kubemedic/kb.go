@@ -197,7 +197,8 @@ func newKBEvalCommand() *cobra.Command {
 		Long: `JSON Lines 질문 파일마다 top-1 정확도, MRR@3, 범위 밖 질문 거절률을 출력하고, 단계별 비교(ablation)도 보여 줍니다.
 
 For each JSON Lines case file prints top-1 accuracy, MRR@3, out-of-domain refusal and false refusals,
-every failing question, and an ablation table from a whole-word baseline to the full pipeline.`,
+every failing question, and ablation tables built from the retrieval stage list: stages added one at a time
+from a whole-word baseline to the full pipeline, and the full pipeline with each stage left out.`,
 		Example: `  kubemedic kb eval --dev ../shared/eval/faq-dev.jsonl --dev services/knowledge/testdata/eval/tke.jsonl`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			devFiles = append(devFiles, args...)
@@ -223,21 +224,51 @@ every failing question, and an ablation table from a whole-word baseline to the 
 				r := evaluation.Run(cmd.Context(), "all files", kb, all)
 				r.Outcomes = nil // failures were listed per file
 				r.WriteSummary(w)
+				r.WriteReliability(w)
+				fmt.Fprintln(w)
+			}
+			// Korean and English questions apart, each with its reliability
+			// table.
+			byLang := map[string][]evaluation.Case{}
+			for _, c := range all {
+				l := knowledge.DetectLanguage(c.Q)
+				byLang[l] = append(byLang[l], c)
+			}
+			for _, l := range []struct{ code, name string }{{"ko", "Korean"}, {"en", "English"}} {
+				if len(byLang[l.code]) == 0 {
+					continue
+				}
+				r := evaluation.Run(cmd.Context(), "all files, "+l.name+" questions", kb, byLang[l.code])
+				r.Outcomes = nil
+				r.WriteSummary(w)
+				r.WriteReliability(w)
 				fmt.Fprintln(w)
 			}
 			if !ablation {
 				return nil
 			}
 			entries := kb.Entries(knowledge.Filter{})
+			var sets [][]evaluation.Case
 			for _, f := range devFiles {
-				cases, _ := evaluation.ReadFile(f)
-				reports, err := evaluation.Ablation(cmd.Context(), entries, cases, evaluation.Variants())
+				cases, err := evaluation.ReadFile(f)
 				if err != nil {
 					return err
 				}
-				evaluation.WriteTable(w, "ablation: "+f, reports)
+				sets = append(sets, cases)
+			}
+			perFile, err := evaluation.AblationSets(cmd.Context(), entries, sets, evaluation.Variants())
+			if err != nil {
+				return err
+			}
+			for i, f := range devFiles {
+				evaluation.WriteTable(w, "ablation: "+f, perFile[i])
 				fmt.Fprintln(w)
 			}
+			reports, err := evaluation.Ablation(cmd.Context(), entries, all, evaluation.LeaveOneOut())
+			if err != nil {
+				return err
+			}
+			evaluation.WriteTable(w, "ablation, one stage left out: all files", reports)
 			return nil
 		},
 	}

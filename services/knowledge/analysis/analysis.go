@@ -14,10 +14,13 @@
 //	@initcontainer, @crashloopbackoff  Concept
 //	에러, @error, ~에러          (에러예요 → 에러)
 //
+// An English word also gives its Porter2 stem as a Stem term (restarting →
+// restart, via the Snowball English stemmer), so inflections meet.
+//
 // Terms live in separate namespaces by prefix so a Hangul bigram never
 // collides with a two-syllable word: Concept "@", Bigram "~", Phrase "\"".
-// Words and Parts share the plain namespace so the question "ip" matches the
-// part "ip" of "external-ip".
+// Words, Parts and Stems share the plain namespace so the question "ip"
+// matches the part "ip" of "external-ip" and the stem "restart" the word.
 //
 // Every Term carries the index of the question word it came from (Unit), which
 // lets the searcher ask, per word of the question, "did the answer cover this
@@ -27,6 +30,8 @@ package analysis
 import (
 	"strings"
 	"unicode"
+
+	"github.com/kljensen/snowball/english"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/glossary"
 	"github.com/kubemedic/kubemedic/services/knowledge/korean"
@@ -43,9 +48,10 @@ const (
 	Bigram              // a Hangul bigram (~로그)
 	Phrase              // a multi-word error string or keyword phrase ("name or service not known)
 	Fuzzy               // a spelling correction; produced by the searcher, not by Terms
+	Stem                // the Porter2 stem of an English word (restarting → restart)
 )
 
-var kindNames = [...]string{"word", "part", "concept", "bigram", "phrase", "fuzzy"}
+var kindNames = [...]string{"word", "part", "concept", "bigram", "phrase", "fuzzy", "stem"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -82,11 +88,15 @@ type Features struct {
 	Bigrams  bool // Hangul bigrams
 	Glossary bool // glossary concepts, glossary phrases, compound splitting
 	Phrases  bool // multi-word phrases from runbook keywords
+	// EnglishStem adds the Porter2 (Snowball English) stem of each English
+	// word as a Stem term, so that restarting, restarts and restarted meet in
+	// restart, and looks the stem up in the glossary.
+	EnglishStem bool
 }
 
 // Full enables every stage.
 func Full() Features {
-	return Features{Segment: true, Stem: true, Bigrams: true, Glossary: true, Phrases: true}
+	return Features{Segment: true, Stem: true, Bigrams: true, Glossary: true, Phrases: true, EnglishStem: true}
 }
 
 // Analyzer produces terms. It is immutable and safe for concurrent use.
@@ -164,6 +174,20 @@ func englishStem(s string) string {
 	return s
 }
 
+// englishStem returns the Porter2 stem of an English word when the stage is
+// on, the word is letters only and longer than three, and the stem differs
+// from its key. Identifiers and error strings (external-ip, 0/5) have no stem.
+func (a *Analyzer) englishStem(word, key string) (string, bool) {
+	if !a.features.EnglishStem || len(word) <= 3 || !isLetters(word) {
+		return "", false
+	}
+	s := english.Stem(word, true)
+	if s == key || s == word || len(s) < 3 {
+		return "", false
+	}
+	return s, true
+}
+
 func isLetters(s string) bool {
 	for _, r := range s {
 		if r < 'a' || r > 'z' {
@@ -224,6 +248,14 @@ func (a *Analyzer) Terms(text string) []Term {
 			out = a.appendConcepts(out, u.word.Text, u.key, i)
 		}
 		if u.word.Script == korean.Latin {
+			if stem, ok := a.englishStem(u.word.Text, u.key); ok {
+				out = append(out, Term{Text: stem, Kind: Stem, Unit: i, Span: 1, Surface: u.word.Text})
+				if a.features.Glossary && len(a.glossary.Lookup(u.word.Text)) == 0 && len(a.glossary.Lookup(u.key)) == 0 {
+					for _, c := range a.glossary.Lookup(stem) {
+						out = append(out, Term{Text: ConceptPrefix + c, Kind: Concept, Unit: i, Span: 1, Surface: stem})
+					}
+				}
+			}
 			for _, p := range u.word.Parts {
 				if isStopword(p) {
 					continue

@@ -14,47 +14,61 @@ type Variant struct {
 	Tuning knowledge.Tuning
 }
 
-// Variants returns the ablation ladder: the whole-word baseline, then one
-// stage added at a time, ending with the full pipeline (DefaultTuning). Every
-// variant uses the same no-answer threshold.
+// Variants returns the ablation ladder built from the product's stage list:
+// the whole-word baseline (no stage), then the stages of DefaultPipeline
+// added one at a time in pipeline order, ending with the full pipeline. Every
+// variant uses the same confidence model and no-answer threshold.
 func Variants() []Variant {
 	full := knowledge.DefaultTuning()
-	t := knowledge.Tuning{Calibration: full.Calibration, MinConfidence: full.MinConfidence}
-	var out []Variant
-	add := func(name string) { out = append(out, Variant{name, t}) }
-	add("whole words (baseline)")
-	t.Features.Segment = true
-	add("+ NFKC, Hangul/Latin split, error strings")
-	t.Features.Stem = true
-	add("+ particle/ending stripping")
-	t.Features.Bigrams = true
-	add("+ Hangul bigrams")
-	t.Features.Glossary = true
-	t.Features.Phrases = true
-	add("+ glossary, phrases")
-	t.Fuzzy = true
-	add("+ typo tolerance (jamo distance)")
-	t.FieldWeights = true
-	add("+ field weights")
-	t.WordGroups = true
-	add("+ one score per question word = full pipeline")
-	if t != full {
-		// Keep the ladder honest: its last rung must be the product.
-		out[len(out)-1].Tuning = full
-		out[len(out)-1].Name += " (adjusted to DefaultTuning)"
+	out := []Variant{{Name: "whole words (baseline)", Tuning: withStages(full, nil)}}
+	for i, s := range full.Stages {
+		name := "+ " + s.Describe()
+		if i == len(full.Stages)-1 {
+			name += " = full pipeline"
+		}
+		out = append(out, Variant{Name: name, Tuning: withStages(full, full.Stages[:i+1])})
 	}
 	return out
 }
 
+// LeaveOneOut returns the full pipeline and, for each of its stages, the
+// full pipeline without that stage: what each stage adds on top of all the
+// others.
+func LeaveOneOut() []Variant {
+	full := knowledge.DefaultTuning()
+	out := []Variant{{Name: "full pipeline", Tuning: full}}
+	for _, s := range full.Stages {
+		out = append(out, Variant{Name: "- " + s.Name(), Tuning: withStages(full, full.Stages.Without(s.Name()))})
+	}
+	return out
+}
+
+func withStages(t knowledge.Tuning, stages knowledge.Pipeline) knowledge.Tuning {
+	t.Stages = append(knowledge.Pipeline(nil), stages...)
+	return t
+}
+
 // Ablation runs cases against each variant built over entries.
 func Ablation(ctx context.Context, entries []knowledge.Entry, cases []Case, variants []Variant) ([]Report, error) {
-	var out []Report
+	out, err := AblationSets(ctx, entries, [][]Case{cases}, variants)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// AblationSets runs several case sets against each variant, building each
+// variant's index once: out[set][variant].
+func AblationSets(ctx context.Context, entries []knowledge.Entry, sets [][]Case, variants []Variant) ([][]Report, error) {
+	out := make([][]Report, len(sets))
 	for _, v := range variants {
 		b, err := knowledge.New(entries, v.Tuning)
 		if err != nil {
 			return nil, fmt.Errorf("ablation %q: %w", v.Name, err)
 		}
-		out = append(out, Run(ctx, v.Name, b, cases))
+		for i, cases := range sets {
+			out[i] = append(out[i], Run(ctx, v.Name, b, cases))
+		}
 	}
 	return out, nil
 }

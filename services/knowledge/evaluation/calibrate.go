@@ -58,10 +58,10 @@ func Fit(samples []Sample) (knowledge.Calibration, error) {
 		rate  = 0.5
 		steps = 4000
 	)
-	var w [5]float64 // bias, then one per feature
+	var w [knowledge.NumFeatures + 1]float64 // bias, then one per feature
 	n := float64(pos) + WrongCost*float64(len(samples)-pos)
 	for step := 0; step < steps; step++ {
-		var g [5]float64
+		var g [knowledge.NumFeatures + 1]float64
 		for _, s := range samples {
 			f := s.Signals.Features()
 			z := w[0]
@@ -83,7 +83,11 @@ func Fit(samples []Sample) (knowledge.Calibration, error) {
 		}
 	}
 	r := func(x float64) float64 { return math.Round(x*100) / 100 }
-	return knowledge.Calibration{Bias: r(w[0]), Coverage: r(w[1]), Known: r(w[2]), Concepts: r(w[3]), Score: r(w[4])}, nil
+	var slopes [knowledge.NumFeatures]float64
+	for i := range slopes {
+		slopes[i] = r(w[i+1])
+	}
+	return knowledge.CalibrationOf(r(w[0]), slopes), nil
 }
 
 func b2f(b bool) float64 {

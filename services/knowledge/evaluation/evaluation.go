@@ -4,6 +4,7 @@
 //
 //	{"id": "k8s-svc-no-ep", "q": "서비스 엔드포인트가 <none>으로 나와요", "must": [["selector", "셀렉터"]]}
 //	{"id": "ood-lunch", "q": "오늘 점심 메뉴 추천해줘", "ood": true}
+//	{"id": "hn-vpn", "q": "VPN 접속이 안돼요", "ood": true, "hard": true}
 //
 // An answer is correct when its title and body contain every "must" group
 // (any one word of each group, case-insensitive) and, when the case names an
@@ -32,11 +33,14 @@ import (
 
 // Case is one evaluation question.
 type Case struct {
-	ID     string     `json:"id"`
-	Q      string     `json:"q"`
-	Must   [][]string `json:"must,omitempty"`
-	OOD    bool       `json:"ood,omitempty"`
-	Expect string     `json:"expect,omitempty"`
+	ID   string     `json:"id"`
+	Q    string     `json:"q"`
+	Must [][]string `json:"must,omitempty"`
+	OOD  bool       `json:"ood,omitempty"`
+	// Hard marks a hard negative: an out-of-domain question that shares
+	// words with the runbooks (VPN 접속, vim 저장, EC2 요금).
+	Hard   bool   `json:"hard,omitempty"`
+	Expect string `json:"expect,omitempty"`
 	// File and Line locate the case, for reports.
 	File string `json:"-"`
 	Line int    `json:"-"`
@@ -63,6 +67,9 @@ func Read(r io.Reader, name string) ([]Case, error) {
 		}
 		if strings.TrimSpace(c.Q) == "" {
 			return nil, fmt.Errorf("%s:%d: case %q has no question (\"q\")", name, n, c.ID)
+		}
+		if c.Hard && !c.OOD {
+			return nil, fmt.Errorf("%s:%d: case %q is \"hard\" but not \"ood\": a hard negative is out of domain", name, n, c.ID)
 		}
 		if !c.OOD && len(c.Must) == 0 && c.Expect == "" {
 			return nil, fmt.Errorf("%s:%d: case %q needs \"must\" groups, an \"expect\" id, or \"ood\": true", name, n, c.ID)
@@ -117,11 +124,59 @@ type Report struct {
 	Top1         float64 // share of in-domain cases whose top answer is correct
 	MRR3         float64 // mean reciprocal rank of the first correct answer within 3
 	OODRefusal   float64 // share of out-of-domain cases refused; 1 when there are none
+	Hard         int     // hard negatives among the out-of-domain cases
+	HardRefusal  float64 // share of hard negatives refused; 1 when there are none
 	FalseRefusal float64 // share of in-domain cases refused
 	// RankTop1 and RankMRR3 measure retrieval alone: the answers a refused
 	// question would have got still count.
 	RankTop1, RankMRR3 float64
-	Outcomes           []Outcome
+	// Reliability buckets the answered questions by the confidence of their
+	// top answer: how often an answer shown at that confidence was right.
+	Reliability []Bucket
+	Outcomes    []Outcome
+}
+
+// Bucket is one row of a reliability table: the questions answered with a
+// top confidence in [Low, High) and the share of them answered correctly
+// (an answered out-of-domain question counts as wrong).
+type Bucket struct {
+	Low, High float64
+	Count     int
+	Correct   int
+}
+
+// Accuracy is Correct/Count, or 0 for an empty bucket.
+func (b Bucket) Accuracy() float64 {
+	if b.Count == 0 {
+		return 0
+	}
+	return float64(b.Correct) / float64(b.Count)
+}
+
+// reliabilityEdges are the bucket bounds of the reliability table; nothing
+// is answered below the no-answer threshold.
+var reliabilityEdges = []float64{0.5, 0.6, 0.7, 0.8, 0.9, 1.0001}
+
+func reliability(outcomes []Outcome) []Bucket {
+	out := make([]Bucket, len(reliabilityEdges)-1)
+	for i := range out {
+		out[i].Low, out[i].High = reliabilityEdges[i], reliabilityEdges[i+1]
+	}
+	for _, o := range outcomes {
+		if o.NoAnswer {
+			continue
+		}
+		for i := range out {
+			if o.Confidence >= out[i].Low && o.Confidence < out[i].High {
+				out[i].Count++
+				if !o.Case.OOD && o.Rank == 1 {
+					out[i].Correct++
+				}
+				break
+			}
+		}
+	}
+	return out
 }
 
 // Correct reports whether an answer satisfies a case.
@@ -148,7 +203,7 @@ func Correct(c Case, a knowledge.Answer) bool {
 // Run asks every case and scores the answers.
 func Run(ctx context.Context, name string, a Asker, cases []Case) Report {
 	r := Report{Name: name}
-	var top1, rr, refusedIn, refusedOOD, rankTop1, rankRR float64
+	var top1, rr, refusedIn, refusedOOD, refusedHard, rankTop1, rankRR float64
 	for _, c := range cases {
 		res := a.Ask(ctx, c.Q, knowledge.AskOptions{Top: 3, KeepRefused: true})
 		o := Outcome{Case: c, NoAnswer: res.NoAnswer, Confidence: res.Confidence}
@@ -160,6 +215,12 @@ func Run(ctx context.Context, name string, a Asker, cases []Case) Report {
 			o.Pass = res.NoAnswer
 			if res.NoAnswer {
 				refusedOOD++
+			}
+			if c.Hard {
+				r.Hard++
+				if res.NoAnswer {
+					refusedHard++
+				}
 			}
 		} else {
 			r.InDomain++
@@ -202,11 +263,39 @@ func Run(ctx context.Context, name string, a Asker, cases []Case) Report {
 		r.RankTop1 = rankTop1 / float64(r.InDomain)
 		r.RankMRR3 = rankRR / float64(r.InDomain)
 	}
-	r.OODRefusal = 1
+	r.OODRefusal, r.HardRefusal = 1, 1
 	if r.OOD > 0 {
 		r.OODRefusal = refusedOOD / float64(r.OOD)
 	}
+	if r.Hard > 0 {
+		r.HardRefusal = refusedHard / float64(r.Hard)
+	}
+	r.Reliability = reliability(r.Outcomes)
 	return r
+}
+
+// WriteReliability prints the reliability table: per confidence bucket of
+// the answered questions, how many there were and how many were right, plus
+// the same for every answer shown at 0.8 or more.
+func (r Report) WriteReliability(w io.Writer) {
+	fmt.Fprintf(w, "  reliability (answered questions by top confidence):\n")
+	fmt.Fprintf(w, "    %-11s %6s %9s\n", "confidence", "count", "accuracy")
+	var hi Bucket
+	for _, b := range r.Reliability {
+		if b.Low >= 0.8 {
+			hi.Count += b.Count
+			hi.Correct += b.Correct
+		}
+		label := fmt.Sprintf("%.1f–%.1f", b.Low, min(b.High, 1))
+		if b.Count == 0 {
+			fmt.Fprintf(w, "    %-11s %6d %9s\n", label, 0, "-")
+			continue
+		}
+		fmt.Fprintf(w, "    %-11s %6d %9.3f\n", label, b.Count, b.Accuracy())
+	}
+	if hi.Count > 0 {
+		fmt.Fprintf(w, "    %-11s %6d %9.3f\n", "≥ 0.8", hi.Count, hi.Accuracy())
+	}
 }
 
 // Failures are the outcomes that did not pass.
@@ -226,6 +315,9 @@ func (r Report) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "  top-1 accuracy        %.3f\n", r.Top1)
 	fmt.Fprintf(w, "  MRR@3                 %.3f\n", r.MRR3)
 	fmt.Fprintf(w, "  out-of-domain refusal %.3f\n", r.OODRefusal)
+	if r.Hard > 0 {
+		fmt.Fprintf(w, "  hard-negative refusal %.3f (%d hard negatives)\n", r.HardRefusal, r.Hard)
+	}
 	fmt.Fprintf(w, "  false refusals        %.3f\n", r.FalseRefusal)
 	fails := r.Failures()
 	if len(fails) == 0 {

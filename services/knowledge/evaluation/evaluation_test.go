@@ -3,6 +3,7 @@ package evaluation
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -103,13 +104,30 @@ func TestRunMetrics(t *testing.T) {
 	}
 }
 
-func TestVariantsEndAtProduct(t *testing.T) {
+func TestVariantsFromStages(t *testing.T) {
+	full := knowledge.DefaultTuning()
 	v := Variants()
-	if v[0].Tuning.Features != (knowledge.Tuning{}).Features || v[0].Tuning.Fuzzy {
-		t.Errorf("first variant is not the whole-word baseline: %+v", v[0].Tuning)
+	if len(v) != len(full.Stages)+1 {
+		t.Fatalf("%d variants for %d stages, want one per stage plus the baseline", len(v), len(full.Stages))
 	}
-	if last := v[len(v)-1]; last.Tuning != knowledge.DefaultTuning() || strings.Contains(last.Name, "adjusted") {
+	if len(v[0].Tuning.Stages) != 0 {
+		t.Errorf("first variant is not the whole-word baseline: %v", v[0].Tuning.Stages)
+	}
+	for i := 1; i < len(v); i++ {
+		if got, want := strings.Join(v[i].Tuning.Stages.Names(), ","), strings.Join(full.Stages[:i].Names(), ","); got != want {
+			t.Errorf("variant %d %q has stages %s, want %s", i, v[i].Name, got, want)
+		}
+	}
+	if last := v[len(v)-1]; last.Tuning.Stages.String() != full.Stages.String() || last.Tuning.Calibration != full.Calibration ||
+		last.Tuning.MinConfidence != full.MinConfidence {
 		t.Errorf("last variant %q is not DefaultTuning: %+v", last.Name, last.Tuning)
+	}
+	loo := LeaveOneOut()
+	for i, s := range full.Stages {
+		got := loo[i+1].Tuning.Stages.Names()
+		if len(got) != len(full.Stages)-1 || slices.Contains(got, s.Name()) {
+			t.Errorf("leave-one-out variant %q has stages %v", loo[i+1].Name, got)
+		}
 	}
 }
 

@@ -102,3 +102,11 @@ func TestFloorsOwn(t *testing.T) {
 func TestFloorsBlind(t *testing.T) {
 	checkFloors(t, []string{"../testdata/blind/blind.jsonl"}, floors{top1: 0.90, mrr3: 0.92, oodRefusal: 0.95, maxFalseRefusal: 0.05})
 }
+
+// TestFloorsEnglish holds our own English questions and hard negatives
+// (testdata/english), written before the English retrieval and refusal work
+// and kept out of calibration.
+func TestFloorsEnglish(t *testing.T) {
+	checkFloors(t, []string{"testdata/english/questions.jsonl"}, floors{top1: 0.88, mrr3: 0.90, oodRefusal: 1, maxFalseRefusal: 0.05})
+	checkFloors(t, []string{"testdata/english/hard-negatives.jsonl"}, floors{oodRefusal: 0.92})
+}

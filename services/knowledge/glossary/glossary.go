@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/korean"
+	"github.com/kubemedic/kubemedic/services/knowledge/wordlist"
 )
 
 // Glossary is an immutable term table. The zero value is empty; use Default
@@ -39,7 +40,7 @@ func Key(word string) string {
 var defaultGlossary = func() *Glossary {
 	g, err := Parse(table)
 	if err == nil {
-		err = g.markEveryday(everyday)
+		err = g.markEveryday(wordlist.Parse(everydayList))
 	}
 	if err != nil {
 		// The table is a constant checked by TestDefault; failing here means
@@ -75,11 +76,15 @@ func (g *Glossary) Everyday(concept string) bool { return g.everyday[concept] }
 func Default() *Glossary { return defaultGlossary }
 
 // Parse reads a table of "concept: variant, variant, ..." lines. Blank lines
-// are ignored. The concept name itself is always a variant.
+// and "#" comments (to the end of the line) are ignored. The concept name
+// itself is always a variant.
 func Parse(text string) (*Glossary, error) {
 	g := &Glossary{words: map[string][]string{}, phrases: map[string][]string{}}
 	seen := map[string]bool{}
 	for n, line := range strings.Split(text, "\n") {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
 		line = strings.TrimSpace(line)
 		if line == "" {
 			continue

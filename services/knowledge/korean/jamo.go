@@ -1,38 +1,14 @@
 package korean
 
-const (
-	syllableBase = 0xAC00
-	initialBase  = 0x1100 // choseong ᄀ
-	medialBase   = 0x1161 // jungseong ᅡ
-	finalBase    = 0x11A7 // one before jongseong ᆨ; final index 0 means none
-	medialCount  = 21
-	finalCount   = 28
-)
+import "golang.org/x/text/unicode/norm"
 
-// Decompose returns s with every Hangul syllable replaced by its conjoining
-// jamo (initial, medial and, when present, final consonant): 팬 → ᄑ ᅢ ᆫ.
-// Other runes are kept as they are.
+// Decompose returns s in Unicode canonical decomposition (NFD), as runes:
+// every Hangul syllable becomes its conjoining jamo (initial, medial and,
+// when present, final consonant: 팬 → ᄑ ᅢ ᆫ), so that edit distances over
+// the result count a wrong vowel as one edit. Latin letters without marks are
+// kept as they are.
 func Decompose(s string) []rune {
-	out := make([]rune, 0, len(s))
-	for _, r := range s {
-		out = appendJamo(out, r)
-	}
-	return out
-}
-
-func appendJamo(out []rune, r rune) []rune {
-	if !IsHangul(r) {
-		return append(out, r)
-	}
-	idx := r - syllableBase
-	initial := idx / (medialCount * finalCount)
-	medial := (idx % (medialCount * finalCount)) / finalCount
-	final := idx % finalCount
-	out = append(out, initialBase+initial, medialBase+medial)
-	if final > 0 {
-		out = append(out, finalBase+final)
-	}
-	return out
+	return []rune(norm.NFD.String(s))
 }
 
 // Distance is the optimal-string-alignment edit distance (insertions,
@@ -40,6 +16,8 @@ func appendJamo(out []rune, r rune) []rune {
 // the jamo decompositions of a and b. For Latin text it is the ordinary
 // Damerau–Levenshtein distance over letters; for Hangul a wrong vowel (팬딩 vs
 // 펜딩) or a missing final consonant costs 1 rather than a whole syllable.
+// No maintained Go module offers an OSA distance with an early cut-off over
+// runes, which the fuzzy lookup needs to stay fast; hence this small one.
 func Distance(a, b string) int {
 	return distance(Decompose(a), Decompose(b), -1)
 }

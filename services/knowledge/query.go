@@ -1,0 +1,198 @@
+package knowledge
+
+import (
+	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
+	"github.com/kubemedic/kubemedic/services/knowledge/index"
+	"github.com/kubemedic/kubemedic/services/knowledge/korean"
+)
+
+// unit is one content word of the question with the terms derived from it.
+type unit struct {
+	id      int // analysis.Term.Unit
+	surface string
+	terms   []analysis.Term
+	weight  float64 // idf of its best-known form
+	known   bool    // in the index or the glossary
+}
+
+// query is an analysed question.
+type query struct {
+	terms []index.QueryTerm
+	units []*unit
+	all   []analysis.Term
+	// concepts counts the units with a glossary concept: 1 for a
+	// Kubernetes/cloud concept, everydayConcept for an everyday IT word.
+	concepts float64
+}
+
+// kindWeight is the query weight of each term kind.
+var kindWeight = [...]float64{
+	analysis.Word:    1.0,
+	analysis.Part:    0.5,
+	analysis.Concept: 0.7,
+	analysis.Bigram:  0.25,
+	analysis.Phrase:  1.0,
+	analysis.Fuzzy:   0.8,
+	analysis.Stem:    0.8,
+}
+
+// parse turns a question into a query: analysis, then the query stages
+// (which may add terms to a word or drop it), then each word's weight and the
+// index query, which the shape stages adjust.
+func (e *engine) parse(question string) *query {
+	q := &query{all: e.analyzer.Terms(question)}
+	byUnit := map[int]*unit{}
+	for _, t := range q.all {
+		if t.Kind == analysis.Phrase || (t.Kind == analysis.Concept && t.Span > 1) {
+			continue // phrases credit units, they do not define them
+		}
+		u := byUnit[t.Unit]
+		if u == nil {
+			u = &unit{id: t.Unit, surface: t.Surface}
+			byUnit[t.Unit] = u
+			q.units = append(q.units, u)
+		}
+		u.terms = append(u.terms, t)
+	}
+	for _, s := range e.stages.rewrite {
+		s.rewrite(e, q)
+	}
+	e.weigh(q)
+	e.queryTerms(q)
+	for _, s := range e.stages.shape {
+		s.shape(q)
+	}
+	return q
+}
+
+// addTerm adds a term derived from unit u (a correction, a known head).
+func (q *query) addTerm(u *unit, t analysis.Term) {
+	q.all = append(q.all, t)
+	u.terms = append(u.terms, t)
+}
+
+// drop removes the given units and their single-word terms: the words are no
+// topic of the question. Phrases that cover them stay.
+func (q *query) drop(ids map[int]bool) {
+	if len(ids) == 0 {
+		return
+	}
+	units := q.units[:0]
+	for _, u := range q.units {
+		if !ids[u.id] {
+			units = append(units, u)
+		}
+	}
+	q.units = units
+	kept := q.all[:0:0]
+	for _, t := range q.all {
+		if !ids[t.Unit] || t.Span > 1 {
+			kept = append(kept, t)
+		}
+	}
+	q.all = kept
+}
+
+// weigh sets each unit's weight (the idf of its most common known form; an
+// unknown word weighs like the rarest) and whether the knowledge base knows
+// it, and counts the question's concepts.
+func (e *engine) weigh(q *query) {
+	maxIDF := e.ix.MaxIDF()
+	for _, u := range q.units {
+		u.weight = maxIDF
+		for _, t := range u.terms {
+			if t.Kind == analysis.Bigram || t.Kind == analysis.Part {
+				continue
+			}
+			if df := e.ix.DocFreq(t.Text); df > 0 {
+				u.weight = min(u.weight, e.ix.IDF(t.Text))
+			}
+			if t.Kind == analysis.Concept || e.topical[t.Text] {
+				u.known = true
+			}
+		}
+		// A word inside a known phrase ("replication" of "replication
+		// controller") is known through it.
+		for _, t := range q.all {
+			if t.Span > 1 && u.id >= t.Unit && u.id < t.Unit+t.Span && e.ix.DocFreq(t.Text) > 0 {
+				u.known = u.known || t.Kind == analysis.Concept || e.topical[t.Text]
+				u.weight = min(u.weight, e.ix.IDF(t.Text))
+			}
+		}
+		q.concepts += e.conceptWeight(u, q.all)
+	}
+}
+
+// queryTerms builds the index query: one term per analysed term, weighted by
+// its kind, each in a group of its own (Group -1) until a shape stage groups
+// them.
+//
+// A Hangul spelling of a glossary concept (팟, 여러개, 노드풀) weighs no more
+// than the concept: its idf is high because few runbooks happen to use that
+// spelling, not because it is a more specific topic. Latin words keep their
+// weight (clb is more specific than load balancer). The same holds for a word
+// inside a multi-word concept (넘어가 of "안 넘어가") and for a keyword phrase
+// that spells a concept out ("not ready").
+func (e *engine) queryTerms(q *query) {
+	conceptIDF := map[int]float64{}
+	for _, t := range q.all {
+		if t.Kind == analysis.Concept && e.ix.DocFreq(t.Text) > 0 {
+			for id := t.Unit; id < t.Unit+t.Span; id++ {
+				conceptIDF[id] = max(conceptIDF[id], e.ix.IDF(t.Text))
+			}
+		}
+	}
+	q.terms = make([]index.QueryTerm, 0, len(q.all))
+	for _, t := range q.all {
+		qt := index.QueryTerm{Text: t.Text, Weight: kindWeight[t.Kind], Group: -1}
+		if c := conceptIDF[t.Unit]; c > 0 && t.Kind == analysis.Word && korean.HasHangul(t.Text) {
+			if w := e.ix.IDF(t.Text); w > c {
+				qt.Weight *= c / w
+			}
+		}
+		if t.Kind == analysis.Phrase {
+			// A keyword phrase that spells out a concept ("not ready" for
+			// NotReady) is rare because few writers used that spelling.
+			c := 0.0
+			for id := t.Unit; id < t.Unit+t.Span; id++ {
+				c = max(c, conceptIDF[id])
+			}
+			if w := e.ix.IDF(t.Text); c > 0 && w > c && spansConcept(q.all, t) {
+				qt.Weight *= c / w
+			}
+		}
+		q.terms = append(q.terms, qt)
+	}
+}
+
+// spansConcept reports whether a multi-word glossary concept covers exactly
+// the words of phrase p.
+func spansConcept(terms []analysis.Term, p analysis.Term) bool {
+	for _, t := range terms {
+		if t.Kind == analysis.Concept && t.Unit == p.Unit && t.Span == p.Span {
+			return true
+		}
+	}
+	return false
+}
+
+// inPhrase reports whether a multi-word term (a keyword phrase or a glossary
+// phrase such as "안 넘어가") covers unit id: the phrase already says what the
+// word means.
+func inPhrase(terms []analysis.Term, id int) bool {
+	for _, t := range terms {
+		if t.Span > 1 && id >= t.Unit && id < t.Unit+t.Span {
+			return true
+		}
+	}
+	return false
+}
+
+func hasKind(ts []analysis.Term, k analysis.Kind) bool {
+	for _, t := range ts {
+		if t.Kind == k {
+			return true
+		}
+	}
+	return false
+}

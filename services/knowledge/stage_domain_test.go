@@ -1,0 +1,86 @@
+package knowledge
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
+	"github.com/kubemedic/kubemedic/services/knowledge/wordlist"
+)
+
+// The domain gate refuses questions whose specific words are general IT
+// vocabulary unless a runbook answers them confidently, and lets through any
+// question that names something of the Kubernetes domain, even next to a
+// general IT word.
+func TestDomainGate(t *testing.T) {
+	b := embedded(t)
+	tests := []struct {
+		q       string
+		refused bool
+	}{
+		{"VPN 접속이 안돼요", true},
+		{"how do I save and quit in vim", true},
+		{"엑셀에서 중복된 행 지우는 법", true},
+		{"vim이 컨테이너에 없어요", false},                        // container is a domain word
+		{"파드에서 인터넷이 안 돼요", false},                        // pod is
+		{"업그레이드하고 나서 메트릭이 안 보여요", false},                 // no general IT word: the confidence decides
+		{"kubectl edit opens vi but I want nano", false}, // kubectl is
+		{"자바 스택트레이스가 줄마다 따로 수집돼요", false},                // off the domain, but a runbook covers it closely
+	}
+	for _, tt := range tests {
+		res := b.Ask(context.Background(), tt.q, AskOptions{KeepRefused: true})
+		gated := strings.Contains(res.Reason, "outside Kubernetes operations")
+		if gated != tt.refused {
+			t.Errorf("%q: gated %v (reason %q), want %v", tt.q, gated, res.Reason, tt.refused)
+		}
+		if gated && !res.NoAnswer {
+			t.Errorf("%q: gated but answered", tt.q)
+		}
+	}
+	// Without the stage the same question reaches the confidence model.
+	tuning := DefaultTuning()
+	tuning.Stages = tuning.Stages.Without(DomainGate{}.Name())
+	plain, err := New(b.Entries(Filter{}), tuning)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := plain.Ask(context.Background(), "VPN 접속이 안돼요", AskOptions{}); strings.Contains(res.Reason, "outside") {
+		t.Errorf("gate ran although left out: %q", res.Reason)
+	}
+}
+
+// English inflections meet in one stem, and a stem is no typo suggestion.
+func TestEnglishStemming(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	stems := func(q string) []string {
+		var out []string
+		for _, t := range eng.parse(q).all {
+			if t.Kind == analysis.Stem {
+				out = append(out, t.Text)
+			}
+		}
+		return out
+	}
+	a, b := stems("restarting pods"), stems("restarted pods")
+	if len(a) == 0 || len(b) == 0 || a[0] != b[0] {
+		t.Errorf("restarting → %v, restarted → %v; want one stem", a, b)
+	}
+	if got := typoDictOf(t, eng).completion("rotate"); got == "" || !eng.words[got] || got == "rotat" {
+		t.Errorf("completion(rotate) = %q, want a word of the runbooks, not a stem", got)
+	}
+}
+
+// The general IT list must not name the domain: no word of it may be a
+// Kubernetes/cloud glossary concept, or the gate would refuse real questions.
+func TestGeneralITListIsOutsideTheDomain(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	g := eng.analyzer.Glossary()
+	for _, w := range wordlist.Parse(generalITList) {
+		for _, term := range eng.analyzer.Terms(w) {
+			if c, ok := strings.CutPrefix(term.Text, analysis.ConceptPrefix); ok && term.Kind == analysis.Concept && !g.Everyday(c) {
+				t.Errorf("general IT word %q is the domain concept %q", w, c)
+			}
+		}
+	}
+}

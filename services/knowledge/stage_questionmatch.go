@@ -1,0 +1,151 @@
+package knowledge
+
+import (
+	"sort"
+
+	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
+	"github.com/kubemedic/kubemedic/services/knowledge/index"
+)
+
+// QuestionMatch favours the runbook one of whose example questions (or
+// titles) says what the question says. BM25F scores each question word by
+// itself, so "파드가 계속 Pending이에요" scores the three runbooks about
+// Pending pods alike although it is, word for word, an example question of
+// one of them. The stage compares the question's words (each by its concept
+// when it has one, so 팟 and pod are one word) with each example question of
+// the best candidates and scales a candidate's score by 1 + questionMatch ×
+// the best Jaccard similarity: near-duplicates get apart when one of them is
+// the better match, and stay together when none is.
+type QuestionMatch struct{}
+
+func (QuestionMatch) Name() string     { return "question-match" }
+func (QuestionMatch) Describe() string { return "example-question similarity" }
+
+const (
+	// questionMatch is the score boost of a candidate whose example
+	// question has exactly the question's words.
+	questionMatch = 0.3
+	// questionMatchDepth is how many of the best candidates are compared.
+	questionMatchDepth = 20
+)
+
+func (QuestionMatch) bind(e *engine) Stage {
+	m := &questionSets{byDoc: make([][]map[string]bool, len(e.entries))}
+	for i := range e.entries {
+		en := &e.entries[i]
+		texts := append([]string{en.TitleKo, en.TitleEn}, en.Questions...)
+		for _, t := range texts {
+			if set := wordSet(unitsOf(e.analyzer.Terms(t))); len(set) > 0 {
+				m.byDoc[i] = append(m.byDoc[i], set)
+			}
+		}
+	}
+	return m
+}
+
+// questionSets is QuestionMatch bound to one engine: the word sets of every
+// entry's titles and example questions.
+type questionSets struct {
+	byDoc [][]map[string]bool
+}
+
+func (*questionSets) Name() string     { return QuestionMatch{}.Name() }
+func (*questionSets) Describe() string { return QuestionMatch{}.Describe() }
+
+func (m *questionSets) rank(_ *engine, q *query, hits []index.Hit) {
+	if len(hits) < 2 {
+		return
+	}
+	qs := wordSet(q.units)
+	if len(qs) == 0 {
+		return
+	}
+	for _, i := range best(hits, questionMatchDepth) {
+		sim := 0.0
+		for _, set := range m.byDoc[hits[i].Doc] {
+			sim = max(sim, jaccard(qs, set))
+		}
+		hits[i].Score *= 1 + questionMatch*sim
+	}
+}
+
+// best returns the indices of the k best-scoring hits (hits arrive
+// unsorted; only the best candidates can change places), without sorting
+// them all.
+func best(hits []index.Hit, k int) []int {
+	top := make([]int, 0, k+1)
+	for i := range hits {
+		if len(top) == k && hits[i].Score <= hits[top[k-1]].Score {
+			continue
+		}
+		j := sort.Search(len(top), func(j int) bool { return hits[top[j]].Score < hits[i].Score })
+		top = append(top, 0)
+		copy(top[j+1:], top[j:])
+		top[j] = i
+		if len(top) > k {
+			top = top[:k]
+		}
+	}
+	return top
+}
+
+// unitsOf groups analysed terms into the units (content words) they came
+// from.
+func unitsOf(terms []analysis.Term) []*unit {
+	byUnit := map[int]*unit{}
+	var out []*unit
+	for _, t := range terms {
+		if t.Span > 1 || t.Kind == analysis.Phrase {
+			continue
+		}
+		u := byUnit[t.Unit]
+		if u == nil {
+			u = &unit{id: t.Unit, surface: t.Surface}
+			byUnit[t.Unit] = u
+			out = append(out, u)
+		}
+		u.terms = append(u.terms, t)
+	}
+	return out
+}
+
+// wordSet is the set of the units' identities: a unit's first concept (so
+// spellings of one thing meet), else its first word, stem or correction.
+func wordSet(units []*unit) map[string]bool {
+	set := map[string]bool{}
+	for _, u := range units {
+		id := ""
+		for _, t := range u.terms {
+			if t.Kind == analysis.Concept || (t.Kind == analysis.Fuzzy && len(t.Text) > 0 && t.Text[0] == analysis.ConceptPrefix[0]) {
+				id = t.Text
+				break
+			}
+		}
+		if id == "" {
+			for _, t := range u.terms {
+				if t.Kind == analysis.Word || t.Kind == analysis.Fuzzy {
+					id = t.Text
+					break
+				}
+			}
+		}
+		if id != "" {
+			set[id] = true
+		}
+	}
+	return set
+}
+
+func jaccard(a, b map[string]bool) float64 {
+	inter := 0
+	for w := range a {
+		if b[w] {
+			inter++
+		}
+	}
+	union := len(a) + len(b) - inter
+	if union == 0 {
+		return 0
+	}
+	return float64(inter) / float64(union)
+}
