@@ -10,15 +10,6 @@ import (
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 )
 
-// parse parses command text and picks the reply language for it.
-func (b *Bot) parse(text string) (command.Command, string, error) {
-	cmd, err := command.Parse(text)
-	if ask, ok := cmd.(command.Ask); ok {
-		return cmd, questionLanguage(ask.Question, b.lang), nil
-	}
-	return cmd, commandLanguage(text, b.lang), err
-}
-
 // needsGateway reports whether answering cmd calls the gateway, so the
 // answer has to be sent in the background.
 func needsGateway(cmd command.Command) bool {

@@ -8,8 +8,9 @@
 // that calls the gateway is acknowledged at once and finished in the
 // background: a slash command's answer goes to its response_url, an event's
 // answer is posted in the asker's thread with chat.postMessage. Replies are
-// Block Kit messages in the asker's language (Korean unless the question is
-// English); Slack's 429 Retry-After is honoured when posting.
+// Block Kit messages in the asker's language (see package language: --lang,
+// then the Slack locale, then the text, then Korean); slack-go's retry
+// honours Slack's 429 Retry-After on every post.
 //
 // The bot never talks to a cluster itself; it only calls the gateway.
 package bot
@@ -42,14 +43,16 @@ type Options struct {
 	// ErrNotConfigured.
 	SigningSecret string
 	// BotToken is the bot user OAuth token (xoxb-...) used to post answers
-	// to events with chat.postMessage.
+	// to events with chat.postMessage and to read users' locales
+	// (users.info).
 	BotToken string
 	// Knowledge answers questions (the gateway's KnowledgeService).
 	Knowledge kubemedicv1connect.KnowledgeServiceClient
 	// Fleet lists clusters (the gateway's FleetService).
 	Fleet kubemedicv1connect.FleetServiceClient
-	// Language is the default reply language, "ko" or "en". Default: "ko".
-	// Questions written in English are answered in English regardless.
+	// Language is the default reply language, "ko" or "en", used when
+	// neither --lang, the user's Slack locale nor the text decides.
+	// Default: "ko".
 	Language string
 	// SlackAPIURL is the Slack Web API base URL. Default: slack-go's
 	// (Slack's public API). Tests point it at a slacktest server.
@@ -99,6 +102,7 @@ type Bot struct {
 	log       *slog.Logger
 	now       func() time.Time
 	seen      *seenCache
+	locales   localeCache
 
 	// Background replies.
 	jobsCtx    context.Context
@@ -152,7 +156,10 @@ func New(o Options) (*Bot, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	slackOpts := []slack.Option{slack.OptionHTTPClient(o.HTTPClient)}
+	slackOpts := []slack.Option{
+		slack.OptionHTTPClient(o.HTTPClient),
+		slack.OptionRetryConfig(slackRetry()), // after OptionHTTPClient: it wraps that client
+	}
 	if o.SlackAPIURL != "" {
 		slackOpts = append(slackOpts, slack.OptionAPIURL(o.SlackAPIURL))
 	}
@@ -167,6 +174,7 @@ func New(o Options) (*Bot, error) {
 		log:        o.Logger,
 		now:        o.Now,
 		seen:       newSeenCache(dedupeTTL, dedupeSize, o.Now),
+		locales:    localeCache{entries: make(map[string]localeEntry)},
 		jobsCtx:    ctx,
 		cancelJobs: cancel,
 	}, nil

@@ -147,21 +147,22 @@ func TestSlashAskKorean(t *testing.T) {
 	if got := e.knowledge.protocol[0]; got != connect.ProtocolGRPC {
 		t.Errorf("gateway called over %q, want grpc", got)
 	}
-	if got, want := strings.Join(p.blockTypes(), ","), "context,header,section,context,context,divider,section"; got != want {
+	if got, want := strings.Join(p.blockTypes(), ","), "context,header,markdown,context,context,divider,section"; got != want {
 		t.Errorf("block types %s, want %s", got, want)
 	}
 	header := p.Blocks[1]["text"].(map[string]any)["text"].(string)
 	if header != "📘 파드가 Pending 상태일 때 (리소스 부족)" {
 		t.Errorf("header %q", header)
 	}
-	body := p.Blocks[2]["text"].(map[string]any)["text"].(string)
-	if n := len([]rune(body)); n > 3000 {
-		t.Errorf("body section has %d characters, Slack allows 3000", n)
+	// The runbook goes to Slack as Markdown, rendered by the markdown block.
+	body, _ := p.Blocks[2]["text"].(string)
+	if n := len([]rune(body)); n == 0 || n > 2900 {
+		t.Errorf("markdown block has %d characters, want 1..2900 (an excerpt)", n)
 	}
 	if strings.Count(body, "```")%2 != 0 {
 		t.Errorf("body excerpt leaves a code fence open:\n%s", body)
 	}
-	for _, want := range []string{"*증상*", "*스케줄러*", "kubectl describe pod &lt;pod&gt; -n &lt;ns&gt;", "<https://kubernetes.io/docs/concepts/scheduling-eviction/|쿠버네티스 문서>", "…"} {
+	for _, want := range []string{"## 증상", "**스케줄러**", "kubectl describe pod <pod> -n <ns>", "[쿠버네티스 문서](https://kubernetes.io/docs/concepts/scheduling-eviction/)", "…"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("body excerpt lacks %q:\n%s", want, body)
 		}
@@ -193,6 +194,42 @@ func TestSlashAskEnglish(t *testing.T) {
 	}
 	if strings.Contains(all, "출처") {
 		t.Errorf("English answer has Korean labels:\n%s", all)
+	}
+}
+
+// TestReplyLanguage checks the precedence: --lang, then the Slack locale
+// (users.info), then the question's own language.
+func TestReplyLanguage(t *testing.T) {
+	tests := []struct {
+		name, user, text string
+		want             kubemedicv1.Language
+	}{
+		{"korean text, no locale", "U2147483697", "파드가 계속 Pending이에요", kubemedicv1.Language_LANGUAGE_KOREAN},
+		{"english locale beats korean text", englishUser, "파드가 계속 Pending이에요", kubemedicv1.Language_LANGUAGE_ENGLISH},
+		{"korean locale beats english text", koreanUser, "why is my pod Pending", kubemedicv1.Language_LANGUAGE_KOREAN},
+		{"--lang beats the locale", englishUser, "--lang ko why is my pod Pending", kubemedicv1.Language_LANGUAGE_KOREAN},
+		{"--lang at the end", koreanUser, "pod Pending again --lang=en", kubemedicv1.Language_LANGUAGE_ENGLISH},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			resp, _ := e.send("/slack/commands", "application/x-www-form-urlencoded", e.slashFormAs(tt.user, tt.text))
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			p := e.responses.next(t)
+			reqs := e.knowledge.requests()
+			if len(reqs) != 1 || reqs[0].GetLanguage() != tt.want {
+				t.Fatalf("gateway got %v, want language %v", reqs, tt.want)
+			}
+			if strings.Contains(reqs[0].GetQuestion(), "--lang") {
+				t.Errorf("question %q still carries the option", reqs[0].GetQuestion())
+			}
+			english := strings.Contains(p.texts(), "*Source*")
+			if english != (tt.want == kubemedicv1.Language_LANGUAGE_ENGLISH) {
+				t.Errorf("reply labels in the wrong language:\n%s", p.texts())
+			}
+		})
 	}
 }
 

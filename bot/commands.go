@@ -3,8 +3,11 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/slack-go/slack"
 )
@@ -20,23 +23,18 @@ type slashResponse struct {
 // acknowledged at once and answered through response_url; the others are
 // answered in the HTTP response.
 func (b *Bot) handleCommand(w http.ResponseWriter, r *http.Request, body []byte) {
-	form, err := url.ParseQuery(string(body))
+	req, err := parseSlashForm(body)
 	if err != nil {
-		http.Error(w, "slash command body is not a URL-encoded form: "+err.Error(), http.StatusBadRequest)
+		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if form.Get("ssl_check") == "1" { // Slack's certificate check
+	if req.sslCheck { // Slack's certificate check
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	slash := form.Get("command")
-	if slash == "" {
-		http.Error(w, "slash command form has no command field", http.StatusBadRequest)
-		return
-	}
-	user, channel, responseURL := form.Get("user_id"), form.Get("channel_id"), form.Get("response_url")
-
-	cmd, lang, perr := b.parse(form.Get("text"))
+	slash, user, channel, responseURL := req.command, req.user, req.channel, req.responseURL
+	parsed, lang, perr := b.parse(r.Context(), user, req.text)
+	cmd := parsed.Command
 	o := origin{lang: lang, invoke: slash}
 	name := "invalid"
 	if cmd != nil {
@@ -63,6 +61,36 @@ func (b *Bot) handleCommand(w http.ResponseWriter, r *http.Request, body []byte)
 		return
 	}
 	writeSlashResponse(w, reply{text: ackText(lang)})
+}
+
+// slashRequest is a slash command as Slack posts it (the fields the bot
+// uses of the form).
+type slashRequest struct {
+	// sslCheck is Slack's certificate check; nothing else is set.
+	sslCheck                                      bool
+	command, text, user, channel, responseURL string
+}
+
+// parseSlashForm reads a slash command's URL-encoded body.
+func parseSlashForm(body []byte) (slashRequest, error) {
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return slashRequest{}, fmt.Errorf("slash command body is not a URL-encoded form: %w", err)
+	}
+	if form.Get("ssl_check") == "1" {
+		return slashRequest{sslCheck: true}, nil
+	}
+	req := slashRequest{
+		command: form.Get("command"), text: form.Get("text"), user: form.Get("user_id"),
+		channel: form.Get("channel_id"), responseURL: form.Get("response_url"),
+	}
+	if req.command == "" {
+		return slashRequest{}, errors.New("slash command form has no command field")
+	}
+	if !strings.HasPrefix(req.command, "/") {
+		return slashRequest{}, fmt.Errorf("slash command form: command %q does not start with '/'", req.command)
+	}
+	return req, nil
 }
 
 func writeSlashResponse(w http.ResponseWriter, r reply) {

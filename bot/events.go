@@ -1,8 +1,11 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -28,7 +31,7 @@ type envelope struct {
 func (e envelope) selfIDs() []string {
 	var ids []string
 	for _, a := range e.Authorizations {
-		if a.IsBot && a.UserID != "" {
+		if a.IsBot && a.UserID != "" && !slices.Contains(ids, a.UserID) {
 			ids = append(ids, a.UserID)
 		}
 	}
@@ -48,17 +51,13 @@ type mention struct {
 // re-delivers an event it thinks was not acknowledged; deliveries of an
 // event ID already seen are acknowledged and dropped.
 func (b *Bot) handleEvent(w http.ResponseWriter, r *http.Request, body []byte) {
-	var env envelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		http.Error(w, "events request body is not JSON: "+err.Error(), http.StatusBadRequest)
+	env, err := parseEnvelope(body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	switch env.Type {
 	case slackevents.URLVerification:
-		if env.Challenge == "" {
-			http.Error(w, "url_verification without a challenge", http.StatusBadRequest)
-			return
-		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]string{"challenge": env.Challenge})
 		return
@@ -87,9 +86,9 @@ func (b *Bot) handleEvent(w http.ResponseWriter, r *http.Request, body []byte) {
 	}
 	b.log.Info("slack question", "event_id", env.EventID, "user", m.user, "channel", m.channel, "retry_num", retry)
 	started := b.startJob("event", func(ctx context.Context) {
-		cmd, lang, perr := b.parse(m.text)
-		rep := b.respond(ctx, origin{lang: lang, invoke: m.invoke}, cmd, perr)
-		if err := b.postThread(ctx, m.channel, m.threadTS, rep); err != nil {
+		parsed, lang, perr := b.parse(ctx, m.user, m.text)
+		rep := b.respond(ctx, origin{lang: lang, invoke: m.invoke}, parsed.Command, perr)
+		if _, err := b.postThread(ctx, m.channel, m.threadTS, rep); err != nil {
 			b.log.Error("event reply not delivered", "event_id", env.EventID, "channel", m.channel, "err", err)
 		}
 	})
@@ -103,6 +102,23 @@ func (b *Bot) handleEvent(w http.ResponseWriter, r *http.Request, body []byte) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// parseEnvelope reads an Events API request body.
+func parseEnvelope(body []byte) (envelope, error) {
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return env, fmt.Errorf("events request body is not JSON: %w", err)
+	}
+	switch {
+	case env.Type == "":
+		return env, errors.New("events request has no type")
+	case env.Type == slackevents.URLVerification && env.Challenge == "":
+		return env, errors.New("url_verification without a challenge")
+	case env.Type == slackevents.CallbackEvent && len(env.Event) == 0:
+		return env, errors.New("event_callback without an event")
+	}
+	return env, nil
 }
 
 // mentionOf extracts the question from an app_mention or a direct message,
@@ -129,7 +145,7 @@ func mentionOf(env envelope) (mention, string) {
 			invoke = "<@" + self[0] + ">"
 		}
 		return mention{
-			channel: ev.Channel, threadTS: firstNonEmpty(ev.ThreadTimeStamp, ev.TimeStamp),
+			channel: ev.Channel, threadTS: cmp.Or(ev.ThreadTimeStamp, ev.TimeStamp),
 			user: ev.User, text: plainText(leadingMention.ReplaceAllString(ev.Text, ""), self), invoke: invoke,
 		}, ""
 	case string(slackevents.Message):
@@ -146,20 +162,11 @@ func mentionOf(env envelope) (mention, string) {
 			return mention{}, "message from a bot (possibly this one)"
 		}
 		return mention{
-			channel: ev.Channel, threadTS: firstNonEmpty(ev.ThreadTimeStamp, ev.TimeStamp),
+			channel: ev.Channel, threadTS: cmp.Or(ev.ThreadTimeStamp, ev.TimeStamp),
 			user: ev.User, text: plainText(ev.Text, self),
 		}, ""
 	}
 	return mention{}, "event type " + head.Type
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // leadingMention is the mention that addresses the bot at the start of an
@@ -180,13 +187,13 @@ func plainText(s string, self []string) string {
 			if slices.Contains(self, id) {
 				return ""
 			}
-			return "@" + firstNonEmpty(label, id)
+			return "@" + cmp.Or(label, id)
 		case "#":
-			return "#" + firstNonEmpty(label, id)
+			return "#" + cmp.Or(label, id)
 		case "!":
 			return ""
 		}
-		return firstNonEmpty(label, id)
+		return cmp.Or(label, id)
 	})
 	return strings.Join(strings.Fields(s), " ")
 }

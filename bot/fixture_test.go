@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -256,11 +257,34 @@ func (s *sink) none(t testing.TB, wait time.Duration) {
 	}
 }
 
+// userLocales are the Slack locales users.info reports; other users have
+// none, so their reply language follows their text.
+var userLocales = map[string]string{
+	englishUser: "en-US",
+	koreanUser:  "ko-KR",
+}
+
+// Users with a Slack locale.
+const (
+	englishUser = "U0ENGLISH"
+	koreanUser  = "U0KOREAN"
+)
+
 // startSlackAPI runs slacktest's Web API server with chat.postMessage
 // recorded into s.
 func startSlackAPI(t testing.TB, s *sink) string {
 	t.Helper()
 	srv := slacktest.NewTestServer(func(c slacktest.Customize) {
+		c.Handle("/users.info", func(w http.ResponseWriter, r *http.Request) {
+			_ = r.ParseForm()
+			id := r.Form.Get("user")
+			user := map[string]any{"id": id, "name": strings.ToLower(id)}
+			if loc, ok := userLocales[id]; ok && r.Form.Get("include_locale") == "true" {
+				user["locale"] = loc
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "user": user})
+		})
 		c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
 			if err := r.ParseForm(); err != nil {
 				http.Error(w, err.Error(), http.StatusBadRequest)
@@ -298,7 +322,7 @@ func startSlackAPI(t testing.TB, s *sink) string {
 func startResponseURL(t testing.TB, s *sink) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" {
+		if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); r.Method != http.MethodPost || ct != "application/json" {
 			http.Error(w, "want a JSON POST", http.StatusBadRequest)
 			return
 		}
@@ -432,14 +456,17 @@ func (e *env) raw(path, contentType, body string, h http.Header) (*http.Response
 }
 
 // slashForm is a slash command request body as Slack sends it.
-func (e *env) slashForm(text string) string {
+func (e *env) slashForm(text string) string { return e.slashFormAs("U2147483697", text) }
+
+// slashFormAs is slashForm sent by user.
+func (e *env) slashFormAs(user, text string) string {
 	return url.Values{
 		"token":        {"gIkuvaNzQIHg97ATvDxqgjtO"},
 		"team_id":      {"T0001"},
 		"team_domain":  {"example"},
 		"channel_id":   {"C2147483705"},
 		"channel_name": {"platform"},
-		"user_id":      {"U2147483697"},
+		"user_id":      {user},
 		"user_name":    {"jiyoung"},
 		"command":      {"/k8s"},
 		"text":         {text},

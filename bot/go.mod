@@ -6,7 +6,7 @@ require (
 	connectrpc.com/connect v1.20.0
 	connectrpc.com/otelconnect v0.9.0
 	github.com/kubemedic/kubemedic/proto v0.0.0-00010101000000-000000000000
-	github.com/slack-go/slack v0.17.3
+	github.com/slack-go/slack v0.35.0
 	google.golang.org/protobuf v1.36.12
 )
 

@@ -2,6 +2,8 @@ package bot
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -12,23 +14,9 @@ import (
 // This stage sends no interactive messages yet, so it checks and logs the
 // payload and acknowledges it.
 func (b *Bot) handleInteraction(w http.ResponseWriter, r *http.Request, body []byte) {
-	form, err := url.ParseQuery(string(body))
+	cb, err := parseInteraction(body)
 	if err != nil {
-		http.Error(w, "interactivity body is not a URL-encoded form: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	raw := form.Get("payload")
-	if raw == "" {
-		http.Error(w, "interactivity form has no payload field", http.StatusBadRequest)
-		return
-	}
-	var cb slack.InteractionCallback
-	if err := json.Unmarshal([]byte(raw), &cb); err != nil {
-		http.Error(w, "interactivity payload is not valid JSON: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	if cb.Type == "" {
-		http.Error(w, "interactivity payload has no type", http.StatusBadRequest)
+		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	actions := make([]string, 0, len(cb.ActionCallback.BlockActions))
@@ -37,4 +25,25 @@ func (b *Bot) handleInteraction(w http.ResponseWriter, r *http.Request, body []b
 	}
 	b.log.Info("slack interaction", "type", string(cb.Type), "user", cb.User.ID, "channel", cb.Channel.ID, "actions", actions, "callback_id", cb.CallbackID)
 	w.WriteHeader(http.StatusOK)
+}
+
+// parseInteraction reads an interactivity request body: a form whose
+// payload field holds the JSON interaction.
+func parseInteraction(body []byte) (slack.InteractionCallback, error) {
+	var cb slack.InteractionCallback
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return cb, fmt.Errorf("interactivity body is not a URL-encoded form: %w", err)
+	}
+	raw := form.Get("payload")
+	if raw == "" {
+		return cb, errors.New("interactivity form has no payload field")
+	}
+	if err := json.Unmarshal([]byte(raw), &cb); err != nil {
+		return cb, fmt.Errorf("interactivity payload is not valid JSON: %w", err)
+	}
+	if cb.Type == "" {
+		return cb, errors.New("interactivity payload has no type")
+	}
+	return cb, nil
 }

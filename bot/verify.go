@@ -43,7 +43,7 @@ func verify(secret string, now time.Time, h http.Header, body []byte) error {
 		return fmt.Errorf("%s is not hex", headerSignature)
 	}
 	mac := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(mac, "v0:%d:", sec)
+	mac.Write([]byte("v0:" + ts + ":")) // the header exactly as sent, as Slack signs it
 	mac.Write(body)
 	if !hmac.Equal(got, mac.Sum(nil)) {
 		return errors.New("signature does not match: the request was not signed with this app's signing secret")

@@ -54,7 +54,7 @@ func TestParse(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse(%q) error: %v", tt.text, err)
 			}
-			if !reflect.DeepEqual(got, tt.want) {
+			if !reflect.DeepEqual(got.Command, tt.want) || got.Lang != "" {
 				t.Fatalf("Parse(%q) = %#v, want %#v", tt.text, got, tt.want)
 			}
 		})
@@ -150,8 +150,8 @@ func TestSpecs(t *testing.T) {
 			t.Errorf("example %q of %s: %v", s.Example, s.Name, err)
 			continue
 		}
-		if cmd.Name() != s.Name {
-			t.Errorf("example %q of %s parsed as %s", s.Example, s.Name, cmd.Name())
+		if cmd.Command.Name() != s.Name {
+			t.Errorf("example %q of %s parsed as %s", s.Example, s.Name, cmd.Command.Name())
 		}
 	}
 	if got := (Spec{Name: "scale", Args: "<a> <b>"}).Usage("/k8s"); got != "/k8s scale <a> <b>" {
@@ -175,4 +175,45 @@ func TestDescribe(t *testing.T) {
 			t.Errorf("%s has no Spec", c.Name())
 		}
 	}
+}
+
+func TestParseLangOption(t *testing.T) {
+	tests := []struct {
+		text string
+		want Command
+		lang string
+	}{
+		{"--lang en why is my pod pending", Ask{Question: "why is my pod pending"}, "en"},
+		{"--lang=ko drain worker-1", Drain{Node: "worker-1"}, "ko"},
+		{"drain worker-1 --lang en", Drain{Node: "worker-1"}, "en"},
+		{"scale shop/web 3 —lang=english", Scale{Namespace: "shop", Deployment: "web", Replicas: 3}, "en"},
+		{`--lang en patch-cm shop/cfg msg="a  b"`, PatchConfigMap{Namespace: "shop", ConfigMap: "cfg", Data: []KeyValue{{"msg", "a  b"}}}, "en"},
+		{"파드가 Pending이에요 --lang 영어", Ask{Question: "파드가 Pending이에요"}, "en"},
+		{"--lang en", Help{}, "en"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			got, err := Parse(tt.text)
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", tt.text, err)
+			}
+			if !reflect.DeepEqual(got.Command, tt.want) || got.Lang != tt.lang {
+				t.Fatalf("Parse(%q) = %#v lang %q, want %#v lang %q", tt.text, got.Command, got.Lang, tt.want, tt.lang)
+			}
+		})
+	}
+	t.Run("usage error keeps the language", func(t *testing.T) {
+		_, err := Parse("scale web 3 --lang en")
+		var ue *UsageError
+		if !errors.As(err, &ue) || ue.Lang != "en" || ue.Spec.Name != "scale" {
+			t.Fatalf("err = %#v, want a scale usage error in English", err)
+		}
+	})
+	t.Run("unknown language", func(t *testing.T) {
+		_, err := Parse("--lang ja help")
+		var ue *UsageError
+		if !errors.As(err, &ue) || !strings.Contains(ue.En, `unknown language "ja"`) || !strings.Contains(ue.Ko, "ko 또는 en") {
+			t.Fatalf("err = %v, want an unknown-language usage error", err)
+		}
+	})
 }
