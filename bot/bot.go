@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -36,8 +37,8 @@ import (
 // the caller should log that the Slack app is disabled and carry on.
 var ErrNotConfigured = errors.New("slack signing secret not set (KUBEMEDIC_SLACK_SIGNING_SECRET or bot.signing_secret_file): Slack app disabled")
 
-// Options configures a Bot. SigningSecret, BotToken, Knowledge and Fleet are
-// required; every other field has a default.
+// Options configures a Bot. SigningSecret, BotToken, Knowledge, Fleet,
+// Diagnosis and Remediation are required; every other field has a default.
 type Options struct {
 	// SigningSecret is the Slack app's signing secret. Empty gives
 	// ErrNotConfigured.
@@ -50,6 +51,19 @@ type Options struct {
 	Knowledge kubemedicv1connect.KnowledgeServiceClient
 	// Fleet lists clusters (the gateway's FleetService).
 	Fleet kubemedicv1connect.FleetServiceClient
+	// Diagnosis diagnoses clusters (the gateway's DiagnosisService).
+	Diagnosis kubemedicv1connect.DiagnosisServiceClient
+	// Remediation plans, approves, executes and undoes fixes (the
+	// gateway's RemediationService).
+	Remediation kubemedicv1connect.RemediationServiceClient
+	// Identities maps Slack user IDs to the Kubernetes identity remediation
+	// impersonates for them. Users not in it may ask and diagnose but not
+	// plan, approve, reject or undo. Default: none.
+	Identities map[string]Identity
+	// ChannelClusters maps Slack channel IDs to the cluster commands in
+	// that channel act on when they name none. Default: none (then the
+	// only cluster, when there is exactly one).
+	ChannelClusters map[string]string
 	// Language is the default reply language, "ko" or "en", used when
 	// neither --lang, the user's Slack locale nor the text decides.
 	// Default: "ko".
@@ -78,6 +92,9 @@ const (
 	maxInFlight = 64
 	// jobTimeout bounds one background reply: gateway call plus posting.
 	jobTimeout = 2 * time.Minute
+	// executionTimeout bounds a button click's work, following an
+	// execution (a drain waits for PodDisruptionBudgets) included.
+	executionTimeout = 30 * time.Minute
 	// gatewayTimeout bounds one gateway call.
 	gatewayTimeout = 30 * time.Second
 	// dedupeTTL is how long an event ID is remembered; Slack retries a
@@ -93,16 +110,23 @@ const (
 
 // Bot is a Slack app answering through the kubemedic gateway.
 type Bot struct {
-	secret    string
-	knowledge kubemedicv1connect.KnowledgeServiceClient
-	fleet     kubemedicv1connect.FleetServiceClient
-	lang      string
-	http      *http.Client
-	slack     *slack.Client
-	log       *slog.Logger
-	now       func() time.Time
-	seen      *seenCache
-	locales   localeCache
+	secret      string
+	knowledge   kubemedicv1connect.KnowledgeServiceClient
+	fleet       kubemedicv1connect.FleetServiceClient
+	diagnosis   kubemedicv1connect.DiagnosisServiceClient
+	remediation kubemedicv1connect.RemediationServiceClient
+	identities  map[string]Identity
+	channels    map[string]string
+	plans       *planCache
+	lang        string
+	http        *http.Client
+	slack       *slack.Client
+	log         *slog.Logger
+	now         func() time.Time
+	seen        *seenCache
+	// clicks de-duplicates button clicks and executions.
+	clicks  *seenCache
+	locales localeCache
 
 	// Background replies.
 	jobsCtx    context.Context
@@ -128,6 +152,17 @@ func New(o Options) (*Bot, error) {
 	}
 	if o.Fleet == nil {
 		errs = append(errs, errors.New("fleet client is required"))
+	}
+	if o.Diagnosis == nil {
+		errs = append(errs, errors.New("diagnosis client is required"))
+	}
+	if o.Remediation == nil {
+		errs = append(errs, errors.New("remediation client is required"))
+	}
+	for slackUser, id := range o.Identities {
+		if slackUser == "" || id.User == "" {
+			errs = append(errs, fmt.Errorf("identity of Slack user %q: both the Slack user ID and the Kubernetes user are required", slackUser))
+		}
 	}
 	switch o.Language {
 	case "":
@@ -165,18 +200,24 @@ func New(o Options) (*Bot, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Bot{
-		secret:     o.SigningSecret,
-		knowledge:  o.Knowledge,
-		fleet:      o.Fleet,
-		lang:       o.Language,
-		http:       o.HTTPClient,
-		slack:      slack.New(o.BotToken, slackOpts...),
-		log:        o.Logger,
-		now:        o.Now,
-		seen:       newSeenCache(dedupeTTL, dedupeSize, o.Now),
-		locales:    localeCache{entries: make(map[string]localeEntry)},
-		jobsCtx:    ctx,
-		cancelJobs: cancel,
+		secret:      o.SigningSecret,
+		knowledge:   o.Knowledge,
+		fleet:       o.Fleet,
+		diagnosis:   o.Diagnosis,
+		remediation: o.Remediation,
+		identities:  maps.Clone(o.Identities),
+		channels:    maps.Clone(o.ChannelClusters),
+		plans:       newPlanCache(planCacheSize),
+		lang:        o.Language,
+		http:        o.HTTPClient,
+		slack:       slack.New(o.BotToken, slackOpts...),
+		log:         o.Logger,
+		now:         o.Now,
+		seen:        newSeenCache(dedupeTTL, dedupeSize, o.Now),
+		clicks:      newSeenCache(dedupeTTL, dedupeSize, o.Now),
+		locales:     localeCache{entries: make(map[string]localeEntry)},
+		jobsCtx:     ctx,
+		cancelJobs:  cancel,
 	}, nil
 }
 
@@ -264,6 +305,11 @@ func (b *Bot) drain(grace time.Duration) error {
 // false, without running f, when the bot is shutting down or already busy
 // with maxInFlight replies.
 func (b *Bot) startJob(name string, f func(ctx context.Context)) bool {
+	return b.startJobFor(name, jobTimeout, f)
+}
+
+// startJobFor is startJob with its own time limit.
+func (b *Bot) startJobFor(name string, timeout time.Duration, f func(ctx context.Context)) bool {
 	b.jobsMu.Lock()
 	defer b.jobsMu.Unlock()
 	if b.closed || b.inFlight >= maxInFlight {
@@ -279,7 +325,7 @@ func (b *Bot) startJob(name string, f func(ctx context.Context)) bool {
 			b.jobsMu.Unlock()
 			b.jobs.Done()
 		}()
-		ctx, cancel := context.WithTimeout(b.jobsCtx, jobTimeout)
+		ctx, cancel := context.WithTimeout(b.jobsCtx, timeout)
 		defer cancel()
 		f(ctx)
 	}()

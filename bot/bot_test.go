@@ -22,7 +22,9 @@ import (
 func TestNew(t *testing.T) {
 	k := kubemedicv1connect.NewKnowledgeServiceClient(http.DefaultClient, "http://127.0.0.1:1")
 	f := kubemedicv1connect.NewFleetServiceClient(http.DefaultClient, "http://127.0.0.1:1")
-	valid := bot.Options{SigningSecret: testSecret, BotToken: testToken, Knowledge: k, Fleet: f}
+	d := kubemedicv1connect.NewDiagnosisServiceClient(http.DefaultClient, "http://127.0.0.1:1")
+	r := kubemedicv1connect.NewRemediationServiceClient(http.DefaultClient, "http://127.0.0.1:1")
+	valid := bot.Options{SigningSecret: testSecret, BotToken: testToken, Knowledge: k, Fleet: f, Diagnosis: d, Remediation: r}
 	tests := []struct {
 		name    string
 		edit    func(o *bot.Options)
@@ -35,6 +37,9 @@ func TestNew(t *testing.T) {
 		{"no bot token", func(o *bot.Options) { o.BotToken = "" }, "bot token is required"},
 		{"no knowledge", func(o *bot.Options) { o.Knowledge = nil }, "knowledge client is required"},
 		{"no fleet", func(o *bot.Options) { o.Fleet = nil }, "fleet client is required"},
+		{"no diagnosis", func(o *bot.Options) { o.Diagnosis = nil }, "diagnosis client is required"},
+		{"no remediation", func(o *bot.Options) { o.Remediation = nil }, "remediation client is required"},
+		{"identity without a user", func(o *bot.Options) { o.Identities = map[string]bot.Identity{"U1": {}} }, `identity of Slack user "U1"`},
 		{"bad language", func(o *bot.Options) { o.Language = "ja" }, `language "ja": want ko or en`},
 		{"bad api url", func(o *bot.Options) { o.SlackAPIURL = "slack/api" }, "want an absolute http(s) URL"},
 	}
@@ -278,17 +283,7 @@ func TestSlashImmediate(t *testing.T) {
 		{"patch-cm shop/cfg LOG_LEVEL", []string{"'=' 가 없어요", "key=value"}},
 		{"drain", []string{"*drain* 명령 형식이 잘못됐어요", "노드 이름"}},
 		{"help nope", []string{"명령은 없어요"}},
-		{"drain worker-1", []string{"*drain* 명령은 아직 준비 중", "노드 worker-1 drain (파드 축출)", "`/k8s ask`"}},
-		{"scale shop/web 3", []string{"*scale* 명령은 아직 준비 중", "디플로이먼트 shop/web 를 레플리카 3 개로 조정"}},
-		{`patch-cm shop/web-config LOG_LEVEL=debug GREETING="hello world"`, []string{"컨피그맵 shop/web-config 의 키 LOG_LEVEL, GREETING 변경"}},
-		{"restart shop/web", []string{"rollout restart"}},
-		{"diagnose prod shop", []string{"클러스터 prod 의 네임스페이스 shop 진단"}},
-		{"approve pl-7f3a9c", []string{"계획 승인: pl-7f3a9c"}},
-		{"reject pl-7f3a9c 지금은 안 돼요", []string{"계획 거절: pl-7f3a9c (사유: 지금은 안 돼요)"}},
-		{"undo ex-41d2e0", []string{"실행 되돌리기: ex-41d2e0"}},
-		{"sweep", []string{"전체 클러스터 점검"}},
-		{"cordon worker-1", []string{"cordon"}},
-		{"uncordon worker-1", []string{"uncordon"}},
+		{"sweep", []string{"*sweep* 명령은 아직 준비 중", "전체 클러스터 점검"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -360,8 +355,11 @@ func TestGatewayErrors(t *testing.T) {
 		// A bot whose gateway is down.
 		dead := kubemedicv1connect.NewKnowledgeServiceClient(h2cClient(), "http://127.0.0.1:1", connect.WithGRPC())
 		b, err := bot.New(bot.Options{SigningSecret: testSecret, BotToken: testToken, Knowledge: dead,
-			Fleet: kubemedicv1connect.NewFleetServiceClient(h2cClient(), "http://127.0.0.1:1", connect.WithGRPC()), Now: e.clock.Now,
-			Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+			Fleet:       kubemedicv1connect.NewFleetServiceClient(h2cClient(), "http://127.0.0.1:1", connect.WithGRPC()),
+			Diagnosis:   kubemedicv1connect.NewDiagnosisServiceClient(h2cClient(), "http://127.0.0.1:1", connect.WithGRPC()),
+			Remediation: kubemedicv1connect.NewRemediationServiceClient(h2cClient(), "http://127.0.0.1:1", connect.WithGRPC()),
+			Now:         e.clock.Now,
+			Logger:      slog.New(slog.NewTextHandler(testWriter{t}, nil))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -584,13 +582,17 @@ func TestEventDedupeExpires(t *testing.T) {
 
 func TestInteractivity(t *testing.T) {
 	e := newEnv(t)
-	payload := `{"type":"block_actions","user":{"id":"U2147483697","name":"jiyoung"},"channel":{"id":"C2147483705"},"response_url":"` + e.responseURL + `","trigger_id":"123.456","actions":[{"action_id":"approve","block_id":"plan","type":"button","value":"pl-7f3a9c"}]}`
+	payload := `{"type":"block_actions","user":{"id":"U2147483697","name":"jiyoung"},"channel":{"id":"C2147483705"},"response_url":"` + e.responseURL + `","trigger_id":"123.456","actions":[{"action_id":"plan.reject","block_id":"plan","type":"button","value":"pl-7f3a9c hpl-7f3a9c"}]}`
+	unknown := strings.Replace(payload, "plan.reject", "frobnicate", 1)
+	forged := strings.Replace(payload, "pl-7f3a9c hpl-7f3a9c", "pl-7f3a9c <script>", 1)
 	tests := []struct {
 		name, body string
 		wantStatus int
 		wantBody   string
 	}{
 		{"block actions", url.Values{"payload": {payload}}.Encode(), 200, ""},
+		{"unknown action", url.Values{"payload": {unknown}}.Encode(), 400, `unknown action \"frobnicate\"`},
+		{"value that is not IDs", url.Values{"payload": {forged}}.Encode(), 400, "plan hash"},
 		{"no payload", "foo=bar", 400, "no payload field"},
 		{"payload not JSON", url.Values{"payload": {"{"}}.Encode(), 400, "not valid JSON"},
 		{"payload without type", url.Values{"payload": {"{}"}}.Encode(), 400, "has no type"},
@@ -609,7 +611,9 @@ func TestServeTwice(t *testing.T) {
 	k := kubemedicv1connect.NewKnowledgeServiceClient(http.DefaultClient, "http://127.0.0.1:1")
 	f := kubemedicv1connect.NewFleetServiceClient(http.DefaultClient, "http://127.0.0.1:1")
 	b, err := bot.New(bot.Options{SigningSecret: testSecret, BotToken: testToken, Knowledge: k, Fleet: f,
-		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+		Diagnosis:   kubemedicv1connect.NewDiagnosisServiceClient(http.DefaultClient, "http://127.0.0.1:1"),
+		Remediation: kubemedicv1connect.NewRemediationServiceClient(http.DefaultClient, "http://127.0.0.1:1"),
+		Logger:      slog.New(slog.NewTextHandler(testWriter{t}, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,13 @@ import (
 	"strings"
 
 	"github.com/slack-go/slack"
+
+	"github.com/kubemedic/kubemedic/bot/command"
 )
+
+// maxResponseURLPosts is how many messages Slack accepts on one
+// response_url.
+const maxResponseURLPosts = 5
 
 // slashResponse is the immediate JSON answer to a slash command.
 type slashResponse struct {
@@ -35,7 +41,7 @@ func (b *Bot) handleCommand(w http.ResponseWriter, r *http.Request, body []byte)
 	slash, user, channel, responseURL := req.command, req.user, req.channel, req.responseURL
 	parsed, lang, perr := b.parse(r.Context(), user, req.text)
 	cmd := parsed.Command
-	o := origin{lang: lang, invoke: slash}
+	o := origin{lang: lang, invoke: slash, user: user, at: where{channel: channel}}
 	name := "invalid"
 	if cmd != nil {
 		name = cmd.Name()
@@ -43,17 +49,28 @@ func (b *Bot) handleCommand(w http.ResponseWriter, r *http.Request, body []byte)
 	b.log.Info("slash command", "command", slash, "subcommand", name, "user", user, "channel", channel, "lang", lang, "usage_error", perr != nil)
 
 	if perr != nil || !needsGateway(cmd) {
-		writeSlashResponse(w, b.respond(r.Context(), o, cmd, perr))
+		writeSlashResponse(w, b.respond(r.Context(), o, cmd, perr)[0])
 		return
 	}
 	if err := checkResponseURL(responseURL); err != nil {
 		http.Error(w, "slash command: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	started := b.startJob("slash "+name, func(ctx context.Context) {
-		rep := b.respond(ctx, o, cmd, nil)
-		if err := b.postResponseURL(ctx, responseURL, rep); err != nil {
-			b.log.Error("slash command reply not delivered", "subcommand", name, "user", user, "channel", channel, "err", err)
+	timeout := jobTimeout
+	if _, approving := cmd.(command.Approve); approving { // follows the execution
+		timeout = executionTimeout
+	}
+	started := b.startJobFor("slash "+name, timeout, func(ctx context.Context) {
+		for i, rep := range b.respond(ctx, o, cmd, nil) {
+			var err error
+			if i < maxResponseURLPosts {
+				err = b.postResponseURL(ctx, responseURL, rep)
+			} else { // Slack takes five posts per response_url
+				_, err = b.postThread(ctx, channel, "", rep)
+			}
+			if err != nil {
+				b.log.Error("slash command reply not delivered", "subcommand", name, "user", user, "channel", channel, "err", err)
+			}
 		}
 	})
 	if !started {
@@ -67,7 +84,7 @@ func (b *Bot) handleCommand(w http.ResponseWriter, r *http.Request, body []byte)
 // uses of the form).
 type slashRequest struct {
 	// sslCheck is Slack's certificate check; nothing else is set.
-	sslCheck                                      bool
+	sslCheck                                  bool
 	command, text, user, channel, responseURL string
 }
 

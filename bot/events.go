@@ -87,9 +87,11 @@ func (b *Bot) handleEvent(w http.ResponseWriter, r *http.Request, body []byte) {
 	b.log.Info("slack question", "event_id", env.EventID, "user", m.user, "channel", m.channel, "retry_num", retry)
 	started := b.startJob("event", func(ctx context.Context) {
 		parsed, lang, perr := b.parse(ctx, m.user, m.text)
-		rep := b.respond(ctx, origin{lang: lang, invoke: m.invoke}, parsed.Command, perr)
-		if _, err := b.postThread(ctx, m.channel, m.threadTS, rep); err != nil {
-			b.log.Error("event reply not delivered", "event_id", env.EventID, "channel", m.channel, "err", err)
+		o := origin{lang: lang, invoke: m.invoke, user: m.user, at: where{channel: m.channel, ts: m.threadTS}}
+		for _, rep := range b.respond(ctx, o, parsed.Command, perr) {
+			if _, err := b.postThread(ctx, m.channel, m.threadTS, rep); err != nil {
+				b.log.Error("event reply not delivered", "event_id", env.EventID, "channel", m.channel, "err", err)
+			}
 		}
 	})
 	if !started {

@@ -138,11 +138,21 @@ func h2cClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{Protocols: p}}
 }
 
-func startGateway(t testing.TB, k *knowledgeDouble) (kubemedicv1connect.KnowledgeServiceClient, kubemedicv1connect.FleetServiceClient) {
+// gatewayClients are the bot's clients of the test gateway.
+type gatewayClients struct {
+	knowledge   kubemedicv1connect.KnowledgeServiceClient
+	fleet       kubemedicv1connect.FleetServiceClient
+	diagnosis   kubemedicv1connect.DiagnosisServiceClient
+	remediation kubemedicv1connect.RemediationServiceClient
+}
+
+func startGateway(t testing.TB, k *knowledgeDouble, d *diagnosisStandIn, r *remediationStandIn) gatewayClients {
 	t.Helper()
 	mux := http.NewServeMux()
 	mux.Handle(kubemedicv1connect.NewKnowledgeServiceHandler(k))
 	mux.Handle(kubemedicv1connect.NewFleetServiceHandler(fleetDouble{}))
+	mux.Handle(kubemedicv1connect.NewDiagnosisServiceHandler(d))
+	mux.Handle(kubemedicv1connect.NewRemediationServiceHandler(r))
 	srv := httptest.NewUnstartedServer(mux)
 	p := new(http.Protocols)
 	p.SetHTTP1(true)
@@ -157,17 +167,25 @@ func startGateway(t testing.TB, k *knowledgeDouble) (kubemedicv1connect.Knowledg
 		}
 	}))
 	hc := h2cClient()
-	return kubemedicv1connect.NewKnowledgeServiceClient(hc, srv.URL, connect.WithGRPC(), auth),
-		kubemedicv1connect.NewFleetServiceClient(hc, srv.URL, connect.WithGRPC(), auth)
+	return gatewayClients{
+		knowledge:   kubemedicv1connect.NewKnowledgeServiceClient(hc, srv.URL, connect.WithGRPC(), auth),
+		fleet:       kubemedicv1connect.NewFleetServiceClient(hc, srv.URL, connect.WithGRPC(), auth),
+		diagnosis:   kubemedicv1connect.NewDiagnosisServiceClient(hc, srv.URL, connect.WithGRPC(), auth),
+		remediation: kubemedicv1connect.NewRemediationServiceClient(hc, srv.URL, connect.WithGRPC(), auth),
+	}
 }
 
 // post is one message the bot sent to Slack.
 type post struct {
+	Method   string // chat.postMessage, chat.update or response_url
 	Channel  string
+	TS       string // the message chat.update replaced
 	ThreadTS string
 	Text     string
 	Type     string // response_type for response_url posts
+	Replace  bool   // replace_original for response_url posts
 	Blocks   []map[string]any
+	Invalid  string // why the message breaks Block Kit limits, if it does
 }
 
 // texts returns every text in the blocks, joined by newlines.
@@ -212,9 +230,11 @@ type sink struct {
 	posts   chan post
 	limited atomic.Int32
 	calls   atomic.Int32
+	invalid atomic.Int32 // messages that broke Block Kit limits
+	ts      atomic.Int32 // last message number handed out
 }
 
-func newSink() *sink { return &sink{posts: make(chan post, 16)} }
+func newSink() *sink { return &sink{posts: make(chan post, 64)} }
 
 func (s *sink) rateLimit(w http.ResponseWriter) bool {
 	s.calls.Add(1)
@@ -229,6 +249,14 @@ func (s *sink) rateLimit(w http.ResponseWriter) bool {
 // record queues p for the test, giving up when the request ends so a
 // test that stopped reading cannot wedge the server.
 func (s *sink) record(r *http.Request, p post) bool {
+	blocks, _ := json.Marshal(p.Blocks)
+	if p.Blocks == nil {
+		blocks = nil
+	}
+	if err := bot.ValidateMessage(p.Text, blocks); err != nil {
+		s.invalid.Add(1)
+		p.Invalid = err.Error()
+	}
 	select {
 	case s.posts <- p:
 		return true
@@ -241,6 +269,9 @@ func (s *sink) next(t testing.TB) post {
 	t.Helper()
 	select {
 	case p := <-s.posts:
+		if p.Invalid != "" {
+			t.Errorf("message breaks Block Kit limits: %s", p.Invalid)
+		}
 		return p
 	case <-time.After(10 * time.Second):
 		t.Fatal("no message reached Slack within 10s")
@@ -264,6 +295,15 @@ var userLocales = map[string]string{
 	koreanUser:  "ko-KR",
 }
 
+// Users mapped to Kubernetes identities, one who is not, and the channel
+// whose default cluster is prod.
+const (
+	userA      = "U2147483697" // jiyoung
+	userB      = "U0MINHO"
+	unmapped   = "U0NOBODY"
+	channelOps = "C2147483705"
+)
+
 // Users with a Slack locale.
 const (
 	englishUser = "U0ENGLISH"
@@ -285,36 +325,47 @@ func startSlackAPI(t testing.TB, s *sink) string {
 			w.Header().Set("Content-Type", "application/json")
 			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "user": user})
 		})
-		c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
-			if err := r.ParseForm(); err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			if r.Form.Get("token") != testToken && r.Header.Get("Authorization") != "Bearer "+testToken {
-				_, _ = io.WriteString(w, `{"ok":false,"error":"invalid_auth"}`)
-				return
-			}
-			if s.rateLimit(w) {
-				return
-			}
-			p := post{Channel: r.Form.Get("channel"), ThreadTS: r.Form.Get("thread_ts"), Text: r.Form.Get("text")}
-			if b := r.Form.Get("blocks"); b != "" {
-				if err := json.Unmarshal([]byte(b), &p.Blocks); err != nil {
-					http.Error(w, err.Error(), http.StatusBadRequest)
-					return
-				}
-			}
-			if !s.record(r, p) {
-				http.Error(w, "test sink full", http.StatusServiceUnavailable)
-				return
-			}
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1767225601.000200"}`, p.Channel)
-		})
+		c.Handle("/chat.update", s.webAPI("chat.update"))
+		c.Handle("/chat.postMessage", s.webAPI("chat.postMessage"))
 	})
 	srv.Start()
 	t.Cleanup(srv.Stop)
 	return srv.GetAPIURL()
+}
+
+// webAPI records chat.postMessage and chat.update calls; each new message
+// gets its own ts.
+func (s *sink) webAPI(method string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if r.Form.Get("token") != testToken && r.Header.Get("Authorization") != "Bearer "+testToken {
+			_, _ = io.WriteString(w, `{"ok":false,"error":"invalid_auth"}`)
+			return
+		}
+		if s.rateLimit(w) {
+			return
+		}
+		p := post{Method: method, Channel: r.Form.Get("channel"), TS: r.Form.Get("ts"), ThreadTS: r.Form.Get("thread_ts"), Text: r.Form.Get("text")}
+		if b := r.Form.Get("blocks"); b != "" {
+			if err := json.Unmarshal([]byte(b), &p.Blocks); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+		}
+		if !s.record(r, p) {
+			http.Error(w, "test sink full", http.StatusServiceUnavailable)
+			return
+		}
+		ts := p.TS
+		if ts == "" {
+			ts = fmt.Sprintf("1767225601.%06d", s.ts.Add(1))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, p.Channel, ts)
+	}
 }
 
 // startResponseURL runs an httptest server standing in for Slack's
@@ -330,15 +381,16 @@ func startResponseURL(t testing.TB, s *sink) string {
 			return
 		}
 		var m struct {
-			Text         string           `json:"text"`
-			ResponseType string           `json:"response_type"`
-			Blocks       []map[string]any `json:"blocks"`
+			Text            string           `json:"text"`
+			ResponseType    string           `json:"response_type"`
+			ReplaceOriginal bool             `json:"replace_original"`
+			Blocks          []map[string]any `json:"blocks"`
 		}
 		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		if !s.record(r, post{Text: m.Text, Type: m.ResponseType, Blocks: m.Blocks}) {
+		if !s.record(r, post{Method: "response_url", Text: m.Text, Type: m.ResponseType, Replace: m.ReplaceOriginal, Blocks: m.Blocks}) {
 			http.Error(w, "test sink full", http.StatusServiceUnavailable)
 			return
 		}
@@ -354,6 +406,8 @@ type env struct {
 	url         string // the bot's base URL
 	clock       *clock
 	knowledge   *knowledgeDouble
+	diagnosis   *diagnosisStandIn
+	remediation *remediationStandIn
 	slackAPI    *sink
 	responses   *sink
 	responseURL string
@@ -362,19 +416,27 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	e := &env{t: t, clock: &clock{}, knowledge: &knowledgeDouble{}, slackAPI: newSink(), responses: newSink()}
+	e := &env{t: t, clock: &clock{}, knowledge: &knowledgeDouble{}, diagnosis: &diagnosisStandIn{}, remediation: newRemediationStandIn(),
+		slackAPI: newSink(), responses: newSink()}
 	e.clock.unix.Store(time.Now().Unix())
-	kc, fc := startGateway(t, e.knowledge)
+	gw := startGateway(t, e.knowledge, e.diagnosis, e.remediation)
 	apiURL := startSlackAPI(t, e.slackAPI)
 	e.responseURL = startResponseURL(t, e.responses)
 	b, err := bot.New(bot.Options{
 		SigningSecret: testSecret,
 		BotToken:      testToken,
-		Knowledge:     kc,
-		Fleet:         fc,
-		SlackAPIURL:   apiURL,
-		Logger:        testLogger(t),
-		Now:           e.clock.Now,
+		Knowledge:     gw.knowledge,
+		Fleet:         gw.fleet,
+		Diagnosis:     gw.diagnosis,
+		Remediation:   gw.remediation,
+		Identities: map[string]bot.Identity{
+			userA: {User: "jiyoung@example.com", Groups: []string{"sre"}},
+			userB: {User: "minho@example.com", Groups: []string{"sre"}},
+		},
+		ChannelClusters: map[string]string{channelOps: "prod"},
+		SlackAPIURL:     apiURL,
+		Logger:          testLogger(t),
+		Now:             e.clock.Now,
 	})
 	if err != nil {
 		t.Fatal(err)

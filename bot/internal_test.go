@@ -15,7 +15,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-
 	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 )
 
@@ -171,7 +170,9 @@ func TestBusyEventIsRedelivered(t *testing.T) {
 	k := kubemedicv1connect.NewKnowledgeServiceClient(http.DefaultClient, "http://127.0.0.1:1")
 	f := kubemedicv1connect.NewFleetServiceClient(http.DefaultClient, "http://127.0.0.1:1")
 	b, err := New(Options{SigningSecret: "s3cret", BotToken: "xoxb-1", Knowledge: k, Fleet: f, SlackAPIURL: api.URL,
-		Logger: slog.New(slog.DiscardHandler)})
+		Diagnosis:   kubemedicv1connect.NewDiagnosisServiceClient(http.DefaultClient, "http://127.0.0.1:1"),
+		Remediation: kubemedicv1connect.NewRemediationServiceClient(http.DefaultClient, "http://127.0.0.1:1"),
+		Logger:      slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,12 +41,17 @@ type reply struct {
 	replaceOriginal bool
 }
 
-// origin is who asked and how they call the bot.
+// origin is who asked, where, and how they call the bot.
 type origin struct {
 	// lang is the reply language, "ko" or "en".
 	lang string
 	// invoke is how the user calls the bot: "/k8s" or "<@U123>".
 	invoke string
+	// user is the Slack user ID of the asker.
+	user string
+	// at is where the request came from: the channel, and the thread of a
+	// mention ("" for a slash command).
+	at where
 }
 
 // code renders a command line for the user to type, e.g. `/k8s scale ...`,
@@ -345,4 +350,6 @@ func renderBusy(o origin) reply {
 }
 
 // ackText is the immediate acknowledgement of a slash command.
-func ackText(lang string) string { return language.Pick(lang, "찾는 중… 🔎", "Looking it up… 🔎") }
+func ackText(lang string) string {
+	return language.Pick(lang, "찾는 중… 🔎", "Looking it up… 🔎")
+}

@@ -256,4 +256,3 @@ func (c Sweep) Describe(lang string) string {
 	}
 	return language.Pick(lang, "클러스터 점검: ", "sweep clusters ") + strings.Join(c.Clusters, ", ")
 }
-

@@ -21,9 +21,9 @@ func TestDetect(t *testing.T) {
 
 func TestChoose(t *testing.T) {
 	tests := []struct {
-		name                            string
+		name                             string
 		explicit, locale, text, fallback string
-		want                            string
+		want                             string
 	}{
 		{"explicit beats everything", English, "ko-KR", "파드가 Pending", Korean, English},
 		{"locale beats the text", "", "en-US", "파드가 Pending", Korean, English},

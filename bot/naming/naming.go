@@ -122,12 +122,13 @@ var (
 	PlanID      = IDKind{Ko: "계획 ID", En: "plan ID"}
 	ExecutionID = IDKind{Ko: "실행 ID", En: "execution ID"}
 	Fingerprint = IDKind{Ko: "진단 지문", En: "finding fingerprint"}
+	PlanHash    = IDKind{Ko: "계획 해시", En: "plan hash"}
 )
 
-// MaxIDLength is the longest plan or execution ID accepted.
-const MaxIDLength = 64
+// MaxIDLength is the longest ID accepted (a SHA-256 in hex is 64).
+const MaxIDLength = 128
 
-// ID checks a kubemedic ID: 1 to 64 ASCII letters, digits, '-', '_' or '.'.
+// ID checks a kubemedic ID: 1 to 128 ASCII letters, digits, '-', '_' or '.'.
 func ID(k IDKind, id string) *Error {
 	if id != "" && len(id) <= MaxIDLength && idChars(id) {
 		return nil

@@ -180,14 +180,17 @@ func (s *Server) addBot(cfg *config.Config, gatewayToken string) error {
 		return fmt.Errorf("slack bot token: %w", err)
 	}
 	gw := localgateway.Endpoint{URL: "http://" + s.GatewayAddr, Token: gatewayToken}
-	b, err := bot.New(bot.Options{
+	opts := bot.Options{
 		SigningSecret: secret,
 		BotToken:      botToken,
 		Knowledge:     kubemedicv1connect.NewKnowledgeServiceClient(gw.HTTPClient(), gw.URL, gw.ClientOptions()...),
 		Fleet:         kubemedicv1connect.NewFleetServiceClient(gw.HTTPClient(), gw.URL, gw.ClientOptions()...),
-		Language:      cfg.Bot.Language,
+		Diagnosis:     kubemedicv1connect.NewDiagnosisServiceClient(gw.HTTPClient(), gw.URL, gw.ClientOptions()...),
+		Remediation:   kubemedicv1connect.NewRemediationServiceClient(gw.HTTPClient(), gw.URL, gw.ClientOptions()...),
 		Logger:        s.proc.Logger.With("component", "bot"),
-	})
+	}
+	opts.ApplyConfig(cfg.Bot)
+	b, err := bot.New(opts)
 	if errors.Is(err, bot.ErrNotConfigured) {
 		s.proc.Logger.Info("Slack bot disabled: set KUBEMEDIC_SLACK_SIGNING_SECRET (or bot.signing_secret_file) to enable it")
 		return nil

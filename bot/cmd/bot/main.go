@@ -115,18 +115,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	knowledge, fleet, health, err := dialGateway(gatewayURL, gatewayToken)
+	gw, health, err := dialGateway(gatewayURL, gatewayToken)
 	if err != nil {
 		return err
 	}
-	b, err := bot.New(bot.Options{
+	opts := bot.Options{
 		SigningSecret: signing,
 		BotToken:      botToken,
-		Knowledge:     knowledge,
-		Fleet:         fleet,
-		Language:      cfg.Bot.Language,
+		Knowledge:     gw.knowledge,
+		Fleet:         gw.fleet,
+		Diagnosis:     gw.diagnosis,
+		Remediation:   gw.remediation,
 		Logger:        log,
-	})
+	}
+	opts.ApplyConfig(cfg.Bot)
+	b, err := bot.New(opts)
 	if errors.Is(err, bot.ErrNotConfigured) {
 		log.Error("Slack app disabled: no signing secret", "env", envSigningSecret, "file_setting", "bot.signing_secret_file")
 		return err
@@ -183,10 +186,18 @@ func gatewayBaseURL(cfg *config.Config) (string, error) {
 	return "http://" + net.JoinHostPort(host, port), nil
 }
 
+// gatewayClients are the gateway services the bot calls.
+type gatewayClients struct {
+	knowledge   kubemedicv1connect.KnowledgeServiceClient
+	fleet       kubemedicv1connect.FleetServiceClient
+	diagnosis   kubemedicv1connect.DiagnosisServiceClient
+	remediation kubemedicv1connect.RemediationServiceClient
+}
+
 // dialGateway returns gRPC clients of the gateway that send the bearer
 // token and trace context, and a readiness check that the gateway answers
 // and accepts the token.
-func dialGateway(baseURL, token string) (kubemedicv1connect.KnowledgeServiceClient, kubemedicv1connect.FleetServiceClient, probe.Check, error) {
+func dialGateway(baseURL, token string) (gatewayClients, probe.Check, error) {
 	protocols := new(http.Protocols)
 	if u, _ := url.Parse(baseURL); u.Scheme == "https" {
 		protocols.SetHTTP2(true)
@@ -201,22 +212,26 @@ func dialGateway(baseURL, token string) (kubemedicv1connect.KnowledgeServiceClie
 	}}
 	otel, err := otelconnect.NewInterceptor()
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("tracing interceptor: %w", err)
+		return gatewayClients{}, nil, fmt.Errorf("tracing interceptor: %w", err)
 	}
 	opts := []connect.ClientOption{
 		connect.WithGRPC(),
 		connect.WithInterceptors(otel, bearer.Token(token)),
 	}
-	knowledge := kubemedicv1connect.NewKnowledgeServiceClient(hc, baseURL, opts...)
-	fleet := kubemedicv1connect.NewFleetServiceClient(hc, baseURL, opts...)
+	gw := gatewayClients{
+		knowledge:   kubemedicv1connect.NewKnowledgeServiceClient(hc, baseURL, opts...),
+		fleet:       kubemedicv1connect.NewFleetServiceClient(hc, baseURL, opts...),
+		diagnosis:   kubemedicv1connect.NewDiagnosisServiceClient(hc, baseURL, opts...),
+		remediation: kubemedicv1connect.NewRemediationServiceClient(hc, baseURL, opts...),
+	}
 	check := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
-		_, err := knowledge.ListEntries(ctx, connect.NewRequest(&kubemedicv1.ListEntriesRequest{PageSize: 1}))
+		_, err := gw.knowledge.ListEntries(ctx, connect.NewRequest(&kubemedicv1.ListEntriesRequest{PageSize: 1}))
 		if err != nil {
 			return fmt.Errorf("gateway %s: %w", baseURL, err)
 		}
 		return nil
 	}
-	return knowledge, fleet, check, nil
+	return gw, check, nil
 }
