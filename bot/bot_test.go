@@ -277,7 +277,8 @@ func TestSlashImmediate(t *testing.T) {
 	}{
 		{"", []string{"kubemedic 도움말", "지금 쓸 수 있는 명령", "`/k8s scale &lt;namespace&gt;/&lt;deployment&gt; &lt;replicas&gt;`", "준비 중"}},
 		{"help", []string{"kubemedic 도움말", "`/k8s clusters`"}},
-		{"help scale", []string{"*scale*", "사용법: `/k8s scale &lt;namespace&gt;/&lt;deployment&gt; &lt;replicas&gt;`", "예: `/k8s scale shop/web 3`", "준비 중"}},
+		{"help scale", []string{"*scale*", "사용법: `/k8s scale &lt;namespace&gt;/&lt;deployment&gt; &lt;replicas&gt;`", "예: `/k8s scale shop/web 3`"}},
+		{"help sweep", []string{"*sweep*", "준비 중"}},
 		{"scale web 3", []string{"*scale* 명령 형식이 잘못됐어요", `"web" 에 네임스페이스가 없어요`, "사용법: `/k8s scale &lt;namespace&gt;/&lt;deployment&gt; &lt;replicas&gt;`", "예: `/k8s scale shop/web 3`"}},
 		{"scale shop/web many", []string{`"many" 는 숫자가 아니에요`}},
 		{"patch-cm shop/cfg LOG_LEVEL", []string{"'=' 가 없어요", "key=value"}},
@@ -591,7 +592,7 @@ func TestInteractivity(t *testing.T) {
 		wantBody   string
 	}{
 		{"block actions", url.Values{"payload": {payload}}.Encode(), 200, ""},
-		{"unknown action", url.Values{"payload": {unknown}}.Encode(), 400, `unknown action \"frobnicate\"`},
+		{"unknown action", url.Values{"payload": {unknown}}.Encode(), 400, `unknown action "frobnicate"`},
 		{"value that is not IDs", url.Values{"payload": {forged}}.Encode(), 400, "plan hash"},
 		{"no payload", "foo=bar", 400, "no payload field"},
 		{"payload not JSON", url.Values{"payload": {"{"}}.Encode(), 400, "not valid JSON"},

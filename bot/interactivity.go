@@ -24,6 +24,8 @@ type click struct {
 	user          string
 	msg           where // the message the button is in
 	responseURL   string
+	// key identifies the click for de-duplication.
+	key string
 }
 
 // handleInteraction serves Block Kit interactions. Button clicks are
@@ -57,6 +59,7 @@ func (b *Bot) handleInteraction(w http.ResponseWriter, r *http.Request, body []b
 			return
 		}
 		key := strings.Join([]string{c.user, c.action, c.value, c.msg.ts}, "|")
+		c.key = key
 		if !b.clicks.firstTime(key) {
 			b.log.Info("duplicate button click ignored", "user", c.user, "action", c.action, "value", c.value)
 			continue
@@ -149,6 +152,9 @@ func (b *Bot) onClick(ctx context.Context, c click) {
 			break
 		}
 		r = b.planAndPost(ctx, o, c.user, c.msg, f.GetSuggestedActions()[i])
+	}
+	if !ok { // refused or failed: the same click may be tried again
+		b.clicks.forget(c.key)
 	}
 	if r.text == "" || c.responseURL == "" || checkResponseURL(c.responseURL) != nil {
 		return

@@ -177,14 +177,15 @@ func (b *Bot) execute(ctx context.Context, o origin, user string, plan *kubemedi
 		return
 	}
 	defer stream.Close()
-	last := time.Time{}
+	last, shown := time.Time{}, true
 	for stream.Receive() {
 		exec = stream.Msg().GetExecution()
 		done := exec.GetState() != kubemedicv1.ExecutionState_EXECUTION_STATE_RUNNING
 		if !done && time.Since(last) < progressInterval {
+			shown = false
 			continue
 		}
-		last = time.Now()
+		last, shown = time.Now(), true
 		if err := b.update(ctx, msg, renderExecution(o, plan, exec, "")); err != nil {
 			b.log.Warn("execution progress not shown", "execution", exec.GetId(), "err", err)
 		}
@@ -192,8 +193,9 @@ func (b *Bot) execute(ctx context.Context, o origin, user string, plan *kubemedi
 	if err := stream.Err(); err != nil && !errors.Is(err, io.EOF) {
 		b.log.Warn("execution stream ended", "execution", exec.GetId(), "err", err)
 	}
-	// The final state, in case the last snapshot was skipped.
-	_ = b.update(ctx, msg, renderExecution(o, plan, exec, ""))
+	if !shown { // the last snapshot came too soon after the one before
+		_ = b.update(ctx, msg, renderExecution(o, plan, exec, ""))
+	}
 	b.log.Info("execution finished", "execution", exec.GetId(), "state", exec.GetState().String())
 }
 

@@ -272,7 +272,10 @@ func renderHelp(o origin, topic string) reply {
 			"쿠버네티스 문제를 물어보시면 큐레이션된 런북에서 답을 찾아 드려요. 명령 없이 질문만 써도 돼요 (예: "+o.code("파드가 계속 Pending이에요")+").",
 			"Ask about a Kubernetes problem and I answer from curated runbooks. Plain text is a question (e.g. "+o.code("why is my pod pending")+").")),
 		section(language.Pick(o.lang, "*지금 쓸 수 있는 명령*\n", "*Available now*\n") + strings.Join(now, "\n")),
-		section(language.Pick(o.lang, "*준비 중* (진단·조치는 계획 → 승인 → 실행 순서로 곧 제공돼요)\n", "*Coming soon* (diagnosis and guarded fixes: plan → approve → execute)\n") + strings.Join(later, "\n")),
+		section(language.Pick(o.lang, "*준비 중*\n", "*Coming soon*\n") + strings.Join(later, "\n")),
+		contextLine(language.Pick(o.lang,
+			"조치(cordon, drain, scale, patch-cm, restart)는 계획 → 승인 → 실행 순서로 진행돼요. 답변 언어: `--lang en` / `--lang ko`",
+			"Changes (cordon, drain, scale, patch-cm, restart) go plan → approve → execute. Reply language: `--lang en` / `--lang ko`")),
 		contextLine(language.Pick(o.lang, "명령별 사용법: ", "Usage of one command: ") + o.code("help <command>") + " · English: " + o.code("ask <question in English>")),
 	}
 	return reply{text: language.Pick(o.lang, "kubemedic 도움말", "kubemedic help"), blocks: blocks}
@@ -299,15 +302,26 @@ func renderUsage(o origin, ue *command.UsageError) reply {
 func renderNotAvailable(o origin, cmd command.Command) reply {
 	lines := []string{
 		"🚧 " + language.Pick(o.lang,
-			fmt.Sprintf("*%s* 명령은 아직 준비 중이에요. 계획 → 승인 → 실행 흐름과 함께 곧 제공될 예정이에요.", cmd.Name()),
-			fmt.Sprintf("The *%s* command is not available yet; it is coming with the plan → approve → execute flow.", cmd.Name())),
+			fmt.Sprintf("*%s* 명령은 아직 준비 중이에요.", cmd.Name()),
+			fmt.Sprintf("The *%s* command is not available yet.", cmd.Name())),
 		language.Pick(o.lang, "요청은 이렇게 이해했어요: ", "Understood as: ") + escapeMrkdwn(cmd.Describe(o.lang)),
-		language.Pick(o.lang, "지금 쓸 수 있는 명령: ", "Available now: ") + strings.Join([]string{o.code("ask"), o.code("clusters"), o.code("help")}, ", "),
+		language.Pick(o.lang, "지금 쓸 수 있는 명령: ", "Available now: ") + strings.Join(availableCommands(o), ", "),
 	}
 	return reply{
 		text:   language.Pick(o.lang, "아직 준비 중인 명령이에요: ", "Not available yet: ") + cmd.Name(),
 		blocks: []slack.Block{section(strings.Join(lines, "\n"))},
 	}
+}
+
+// availableCommands lists the commands that work, as the user types them.
+func availableCommands(o origin) []string {
+	var out []string
+	for _, s := range command.Specs {
+		if s.Available {
+			out = append(out, o.code(s.Name))
+		}
+	}
+	return out
 }
 
 // renderGatewayError explains a failed gateway call without internals.
