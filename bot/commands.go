@@ -38,8 +38,21 @@ func (b *Bot) handleCommand(w http.ResponseWriter, r *http.Request, body []byte)
 		w.WriteHeader(http.StatusOK)
 		return
 	}
+	rep, err := b.runSlash(r.Context(), req)
+	if err != nil {
+		http.Error(w, "slash command: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	writeSlashResponse(w, rep)
+}
+
+// runSlash carries out a slash command, over HTTP or Socket Mode alike. It
+// returns the immediate reply; commands that call the gateway are
+// acknowledged and finished in the background, answering on the
+// response_url. An error means the request itself is unusable.
+func (b *Bot) runSlash(ctx context.Context, req slashRequest) (reply, error) {
 	slash, user, channel, responseURL := req.command, req.user, req.channel, req.responseURL
-	parsed, lang, perr := b.parse(r.Context(), user, req.text)
+	parsed, lang, perr := b.parse(ctx, user, req.text)
 	cmd := parsed.Command
 	o := origin{lang: lang, invoke: slash, user: user, at: where{channel: channel}}
 	name := "invalid"
@@ -49,12 +62,10 @@ func (b *Bot) handleCommand(w http.ResponseWriter, r *http.Request, body []byte)
 	b.log.Info("slash command", "command", slash, "subcommand", name, "user", user, "channel", channel, "lang", lang, "usage_error", perr != nil)
 
 	if perr != nil || !needsGateway(cmd) {
-		writeSlashResponse(w, b.respond(r.Context(), o, cmd, perr)[0])
-		return
+		return b.respond(ctx, o, cmd, perr)[0], nil
 	}
 	if err := checkResponseURL(responseURL); err != nil {
-		http.Error(w, "slash command: "+err.Error(), http.StatusBadRequest)
-		return
+		return reply{}, err
 	}
 	timeout := jobTimeout
 	if _, approving := cmd.(command.Approve); approving { // follows the execution
@@ -74,10 +85,9 @@ func (b *Bot) handleCommand(w http.ResponseWriter, r *http.Request, body []byte)
 		}
 	})
 	if !started {
-		writeSlashResponse(w, renderBusy(o))
-		return
+		return renderBusy(o), nil
 	}
-	writeSlashResponse(w, reply{text: ackText(lang)})
+	return reply{text: ackText(lang)}, nil
 }
 
 // slashRequest is a slash command as Slack posts it (the fields the bot
@@ -110,7 +120,8 @@ func parseSlashForm(body []byte) (slashRequest, error) {
 	return req, nil
 }
 
-func writeSlashResponse(w http.ResponseWriter, r reply) {
+// slashResponseOf is the immediate answer to a slash command.
+func slashResponseOf(r reply) slashResponse {
 	resp := slashResponse{ResponseType: slack.ResponseTypeEphemeral, Text: r.text}
 	if r.public {
 		resp.ResponseType = slack.ResponseTypeInChannel
@@ -118,6 +129,10 @@ func writeSlashResponse(w http.ResponseWriter, r reply) {
 	if len(r.blocks) > 0 {
 		resp.Blocks = &slack.Blocks{BlockSet: r.blocks}
 	}
+	return resp
+}
+
+func writeSlashResponse(w http.ResponseWriter, r reply) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_ = json.NewEncoder(w).Encode(resp)
+	_ = json.NewEncoder(w).Encode(slashResponseOf(r))
 }

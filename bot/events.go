@@ -72,17 +72,30 @@ func (b *Bot) handleEvent(w http.ResponseWriter, r *http.Request, body []byte) {
 		return
 	}
 
-	retry := r.Header.Get(headerRetryNum)
-	if env.EventID != "" && !b.seen.firstTime(env.EventID) {
-		b.log.Info("duplicate slack event ignored", "event_id", env.EventID, "retry_num", retry, "retry_reason", r.Header.Get(headerRetryWhy))
-		w.WriteHeader(http.StatusOK)
+	if err := b.runEvent(env, r.Header.Get(headerRetryNum), r.Header.Get(headerRetryWhy)); err != nil {
+		w.Header().Set("Retry-After", "10")
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// errBusy means the bot has too many replies in flight; Slack should
+// deliver the request again later.
+var errBusy = errors.New("busy: too many replies in flight")
+
+// runEvent answers an event_callback envelope, over HTTP or Socket Mode
+// alike. Deliveries of an event ID already seen are dropped. errBusy asks
+// for a redelivery.
+func (b *Bot) runEvent(env envelope, retry, retryReason string) error {
+	if env.EventID != "" && !b.seen.firstTime(env.EventID) {
+		b.log.Info("duplicate slack event ignored", "event_id", env.EventID, "retry_num", retry, "retry_reason", retryReason)
+		return nil
 	}
 	m, why := mentionOf(env)
 	if why != "" {
 		b.log.Debug("slack event not answered", "event_id", env.EventID, "reason", why)
-		w.WriteHeader(http.StatusOK)
-		return
+		return nil
 	}
 	b.log.Info("slack question", "event_id", env.EventID, "user", m.user, "channel", m.channel, "retry_num", retry)
 	started := b.startJob("event", func(ctx context.Context) {
@@ -99,11 +112,9 @@ func (b *Bot) handleEvent(w http.ResponseWriter, r *http.Request, body []byte) {
 		if env.EventID != "" {
 			b.seen.forget(env.EventID)
 		}
-		w.Header().Set("Retry-After", "10")
-		http.Error(w, "busy: too many replies in flight", http.StatusServiceUnavailable)
-		return
+		return errBusy
 	}
-	w.WriteHeader(http.StatusOK)
+	return nil
 }
 
 // parseEnvelope reads an Events API request body.

@@ -43,9 +43,23 @@ func (b *Bot) handleInteraction(w http.ResponseWriter, r *http.Request, body []b
 		actions = append(actions, a.ActionID)
 	}
 	b.log.Info("slack interaction", "type", string(cb.Type), "user", cb.User.ID, "channel", cb.Channel.ID, "actions", actions, "callback_id", cb.CallbackID)
-	if cb.Type != slack.InteractionTypeBlockActions {
+	switch err := b.runInteraction(cb); {
+	case errors.Is(err, errBusy):
+		w.Header().Set("Retry-After", "10")
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+	case err != nil:
+		http.Error(w, err.Error(), http.StatusBadRequest)
+	default:
 		w.WriteHeader(http.StatusOK)
-		return
+	}
+}
+
+// runInteraction starts the work of an interaction's button clicks, over
+// HTTP or Socket Mode alike. A click whose value is not made of IDs is
+// refused; the same click delivered twice runs once.
+func (b *Bot) runInteraction(cb slack.InteractionCallback) error {
+	if cb.Type != slack.InteractionTypeBlockActions {
+		return nil
 	}
 	for _, a := range cb.ActionCallback.BlockActions {
 		c := click{
@@ -55,23 +69,19 @@ func (b *Bot) handleInteraction(w http.ResponseWriter, r *http.Request, body []b
 		}
 		if err := c.check(); err != nil {
 			b.log.Warn("button click refused", "user", c.user, "action", c.action, "reason", err.Error())
-			http.Error(w, "button click refused: "+err.Error(), http.StatusBadRequest)
-			return
+			return fmt.Errorf("button click refused: %w", err)
 		}
-		key := strings.Join([]string{c.user, c.action, c.value, c.msg.ts}, "|")
-		c.key = key
-		if !b.clicks.firstTime(key) {
+		c.key = strings.Join([]string{c.user, c.action, c.value, c.msg.ts}, "|")
+		if !b.clicks.firstTime(c.key) {
 			b.log.Info("duplicate button click ignored", "user", c.user, "action", c.action, "value", c.value)
 			continue
 		}
 		if !b.startJobFor("click "+c.action, executionTimeout, func(ctx context.Context) { b.onClick(ctx, c) }) {
-			b.clicks.forget(key)
-			w.Header().Set("Retry-After", "10")
-			http.Error(w, "busy: too many replies in flight", http.StatusServiceUnavailable)
-			return
+			b.clicks.forget(c.key)
+			return errBusy
 		}
 	}
-	w.WriteHeader(http.StatusOK)
+	return nil
 }
 
 // check validates a click: a known action whose value is made of IDs.
