@@ -43,6 +43,9 @@ type Options struct {
 	// SigningSecret is the Slack app's signing secret. Empty gives
 	// ErrNotConfigured.
 	SigningSecret string
+	// AppToken is the app-level token (xapp-...) ServeSocketMode connects
+	// with. Default: none (HTTP only).
+	AppToken string
 	// BotToken is the bot user OAuth token (xoxb-...) used to post answers
 	// to events with chat.postMessage and to read users' locales
 	// (users.info).
@@ -125,8 +128,11 @@ type Bot struct {
 	now         func() time.Time
 	seen        *seenCache
 	// clicks de-duplicates button clicks and executions.
-	clicks  *seenCache
-	locales localeCache
+	clicks *seenCache
+	// appToken and socket are Socket Mode's token and connection state.
+	appToken string
+	socket   socketState
+	locales  localeCache
 
 	// Background replies.
 	jobsCtx    context.Context
@@ -198,6 +204,9 @@ func New(o Options) (*Bot, error) {
 	if o.SlackAPIURL != "" {
 		slackOpts = append(slackOpts, slack.OptionAPIURL(o.SlackAPIURL))
 	}
+	if o.AppToken != "" {
+		slackOpts = append(slackOpts, slack.OptionAppLevelToken(o.AppToken))
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Bot{
 		secret:      o.SigningSecret,
@@ -215,6 +224,7 @@ func New(o Options) (*Bot, error) {
 		now:         o.Now,
 		seen:        newSeenCache(dedupeTTL, dedupeSize, o.Now),
 		clicks:      newSeenCache(dedupeTTL, dedupeSize, o.Now),
+		appToken:    o.AppToken,
 		locales:     localeCache{entries: make(map[string]localeEntry)},
 		jobsCtx:     ctx,
 		cancelJobs:  cancel,

@@ -34,7 +34,9 @@ import (
 const (
 	testSecret = "8f742231b10e8888abcd99yyyzzz85a5"
 	testToken  = "xoxb-test-token"
-	botUserID  = "U0KUBEMED"
+	// testAppToken is the app-level token Socket Mode connects with.
+	testAppToken = "xapp-1-test-token"
+	botUserID    = "U0KUBEMED"
 )
 
 // clock is a settable time source.
@@ -232,6 +234,8 @@ type sink struct {
 	calls   atomic.Int32
 	invalid atomic.Int32 // messages that broke Block Kit limits
 	ts      atomic.Int32 // last message number handed out
+	// socketURL is what apps.connections.open hands out ("" refuses).
+	socketURL string
 }
 
 func newSink() *sink { return &sink{posts: make(chan post, 64)} }
@@ -325,6 +329,18 @@ func startSlackAPI(t testing.TB, s *sink) string {
 			w.Header().Set("Content-Type", "application/json")
 			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "user": user})
 		})
+		c.Handle("/apps.connections.open", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			if r.Header.Get("Authorization") != "Bearer "+testAppToken {
+				_, _ = io.WriteString(w, `{"ok":false,"error":"invalid_auth"}`)
+				return
+			}
+			if s.socketURL == "" {
+				_, _ = io.WriteString(w, `{"ok":false,"error":"socket_mode_not_enabled"}`)
+				return
+			}
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "url": s.socketURL})
+		})
 		c.Handle("/chat.update", s.webAPI("chat.update"))
 		c.Handle("/chat.postMessage", s.webAPI("chat.postMessage"))
 	})
@@ -412,14 +428,21 @@ type env struct {
 	responses   *sink
 	responseURL string
 	stop        func() error // cancels Serve and returns its error
+	bot         *bot.Bot
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB) *env { return newEnvWith(t, "") }
+
+// newEnvWith starts the bot over Socket Mode, against socketURL (a
+// websocket stand-in for Slack's), when socketURL is set, and over HTTP
+// otherwise.
+func newEnvWith(t testing.TB, socketURL string) *env {
 	t.Helper()
 	e := &env{t: t, clock: &clock{}, knowledge: &knowledgeDouble{}, diagnosis: &diagnosisStandIn{}, remediation: newRemediationStandIn(),
 		slackAPI: newSink(), responses: newSink()}
 	e.clock.unix.Store(time.Now().Unix())
 	gw := startGateway(t, e.knowledge, e.diagnosis, e.remediation)
+	e.slackAPI.socketURL = socketURL
 	apiURL := startSlackAPI(t, e.slackAPI)
 	e.responseURL = startResponseURL(t, e.responses)
 	b, err := bot.New(bot.Options{
@@ -435,9 +458,11 @@ func newEnv(t testing.TB) *env {
 		},
 		ChannelClusters: map[string]string{channelOps: "prod"},
 		SlackAPIURL:     apiURL,
+		AppToken:        testAppToken,
 		Logger:          testLogger(t),
 		Now:             e.clock.Now,
 	})
+	e.bot = b
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -447,7 +472,14 @@ func newEnv(t testing.TB) *env {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- b.Serve(ctx, l) }()
+	go func() {
+		if socketURL != "" {
+			l.Close()
+			done <- b.ServeSocketMode(ctx)
+			return
+		}
+		done <- b.Serve(ctx, l)
+	}()
 	var once sync.Once
 	var serveErr error
 	e.stop = func() error {

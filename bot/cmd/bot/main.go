@@ -46,6 +46,7 @@ const (
 	envSigningSecret = "KUBEMEDIC_SLACK_SIGNING_SECRET"
 	envBotToken      = "KUBEMEDIC_SLACK_BOT_TOKEN"
 	envGatewayToken  = "KUBEMEDIC_GATEWAY_TOKEN"
+	envAppToken      = "KUBEMEDIC_SLACK_APP_TOKEN"
 )
 
 func main() {
@@ -115,6 +116,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	appToken, err := config.ReadSecret(cfg.Bot.AppTokenFile, envAppToken)
+	if err != nil {
+		return fmt.Errorf("slack app-level token: %w", err)
+	}
+	if cfg.Bot.SocketMode && appToken == "" {
+		return fmt.Errorf("bot.socket_mode needs the app-level token: set %s or bot.app_token_file", envAppToken)
+	}
 	gw, health, err := dialGateway(gatewayURL, gatewayToken)
 	if err != nil {
 		return err
@@ -126,6 +134,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		Fleet:         gw.fleet,
 		Diagnosis:     gw.diagnosis,
 		Remediation:   gw.remediation,
+		AppToken:      appToken,
 		Logger:        log,
 	}
 	opts.ApplyConfig(cfg.Bot)
@@ -140,6 +149,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 
 	p := probe.New()
 	p.Add("gateway", health)
+	if cfg.Bot.SocketMode {
+		p.Add("slack-socket-mode", b.SocketModeState)
+	}
 	errc := make(chan error, 2)
 	if cfg.Admin.Addr != "off" {
 		al, err := net.Listen("tcp", cfg.Admin.Addr)
@@ -148,12 +160,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		go func() { errc <- p.Serve(ctx, al, log) }()
 	}
-	l, err := net.Listen("tcp", cfg.Bot.Addr)
-	if err != nil {
-		return fmt.Errorf("slack bot endpoint: %w", err)
+	log.Info("kubemedic slack bot starting", "version", version, "gateway", gatewayURL, "language", cfg.Bot.Language, "socket_mode", cfg.Bot.SocketMode)
+	if cfg.Bot.SocketMode {
+		err = b.ServeSocketMode(ctx)
+	} else {
+		l, lerr := net.Listen("tcp", cfg.Bot.Addr)
+		if lerr != nil {
+			return fmt.Errorf("slack bot endpoint: %w", lerr)
+		}
+		err = b.Serve(ctx, l)
 	}
-	log.Info("kubemedic slack bot starting", "version", version, "gateway", gatewayURL, "language", cfg.Bot.Language)
-	err = b.Serve(ctx, l)
 	stop() // the admin endpoint stops with the bot
 	if cfg.Admin.Addr != "off" {
 		if aerr := <-errc; aerr != nil && err == nil {
