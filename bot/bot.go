@@ -129,6 +129,8 @@ type Bot struct {
 	seen        *seenCache
 	// clicks de-duplicates button clicks and executions.
 	clicks *seenCache
+	// limits are the per-user rate limits.
+	limits userLimits
 	// appToken and socket are Socket Mode's token and connection state.
 	appToken string
 	socket   socketState

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -235,6 +236,26 @@ func TestReplyLanguage(t *testing.T) {
 				t.Errorf("reply labels in the wrong language:\n%s", p.texts())
 			}
 		})
+	}
+}
+
+// TestUserRateLimit: one user's burst is served, the next request is
+// refused with a reason, and other users are not affected.
+func TestUserRateLimit(t *testing.T) {
+	e := newEnv(t)
+	for i := range 10 {
+		if _, r := e.slash("clusters"); !strings.Contains(r.Text, "찾는 중") {
+			t.Fatalf("request %d refused: %s", i+1, r.raw)
+		}
+	}
+	if _, r := e.slash("clusters"); !strings.Contains(r.texts(), "요청이 너무 잦아요") {
+		t.Fatalf("11th request in a burst: %s", r.raw)
+	}
+	if _, r := e.send("/slack/commands", "application/x-www-form-urlencoded", e.slashFormAs(userB, "clusters")); !strings.Contains(r, "찾는 중") {
+		t.Fatalf("another user refused: %s", r)
+	}
+	for range 11 {
+		e.responses.next(t)
 	}
 }
 
@@ -653,10 +674,10 @@ func BenchmarkSlashAck(b *testing.B) {
 					}
 				}
 			}()
-			body := e.slashForm(text)
-			busy := 0
+			busy, i := 0, 0
 			for b.Loop() {
-				resp, got := e.send("/slack/commands", "application/x-www-form-urlencoded", body)
+				i++ // one user per request: the per-user rate limit is not what is measured
+				resp, got := e.send("/slack/commands", "application/x-www-form-urlencoded", e.slashFormAs(fmt.Sprintf("U%09d", i), text))
 				if resp.StatusCode != http.StatusOK {
 					b.Fatalf("status %d: %s", resp.StatusCode, got)
 				}

@@ -64,6 +64,10 @@ func (b *Bot) runSlash(ctx context.Context, req slashRequest) (reply, error) {
 	if perr != nil || !needsGateway(cmd) {
 		return b.respond(ctx, o, cmd, perr)[0], nil
 	}
+	if !b.limits.allow(user) {
+		b.log.Warn("slash command refused: user rate limit", "user", user, "subcommand", name)
+		return renderRateLimited(o), nil
+	}
 	if err := checkResponseURL(responseURL); err != nil {
 		return reply{}, err
 	}

@@ -97,6 +97,10 @@ func (b *Bot) runEvent(env envelope, retry, retryReason string) error {
 		b.log.Debug("slack event not answered", "event_id", env.EventID, "reason", why)
 		return nil
 	}
+	if !b.limits.allow(m.user) {
+		b.log.Warn("slack question dropped: user rate limit", "event_id", env.EventID, "user", m.user)
+		return nil
+	}
 	b.log.Info("slack question", "event_id", env.EventID, "user", m.user, "channel", m.channel, "retry_num", retry)
 	started := b.startJob("event", func(ctx context.Context) {
 		parsed, lang, perr := b.parse(ctx, m.user, m.text)

@@ -7,6 +7,7 @@ require (
 	connectrpc.com/otelconnect v0.9.0
 	github.com/kubemedic/kubemedic/proto v0.0.0-00010101000000-000000000000
 	github.com/slack-go/slack v0.35.0
+	golang.org/x/time v0.16.0
 	google.golang.org/protobuf v1.36.12
 )
 

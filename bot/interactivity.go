@@ -71,6 +71,10 @@ func (b *Bot) runInteraction(cb slack.InteractionCallback) error {
 			b.log.Warn("button click refused", "user", c.user, "action", c.action, "reason", err.Error())
 			return fmt.Errorf("button click refused: %w", err)
 		}
+		if !b.limits.allow(c.user) {
+			b.log.Warn("button click refused: user rate limit", "user", c.user, "action", c.action)
+			return errRateLimited
+		}
 		c.key = strings.Join([]string{c.user, c.action, c.value, c.msg.ts}, "|")
 		if !b.clicks.firstTime(c.key) {
 			b.log.Info("duplicate button click ignored", "user", c.user, "action", c.action, "value", c.value)
@@ -118,6 +122,9 @@ func (c click) check() error {
 	}
 	return fmt.Errorf("unknown action %q", c.action)
 }
+
+// errRateLimited refuses a click from someone clicking too fast.
+var errRateLimited = errors.New("too many clicks: try again in a few seconds (너무 자주 눌렀어요. 몇 초 뒤에 다시 눌러 주세요)")
 
 // asError keeps a nil *naming.Error from becoming a non-nil error.
 func asError(e *naming.Error) error {
