@@ -123,6 +123,7 @@ type Bot struct {
 	plans       *planCache
 	lang        string
 	http        *http.Client
+	webhook     *http.Client // response_url posts, with the 429 retry
 	slack       *slack.Client
 	log         *slog.Logger
 	now         func() time.Time
@@ -199,6 +200,11 @@ func New(o Options) (*Bot, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	transport := o.HTTPClient.Transport
+	if transport == nil {
+		transport = http.DefaultTransport
+	}
+	webhook := &http.Client{Timeout: o.HTTPClient.Timeout, Transport: newWebhookRetry(transport)}
 	slackOpts := []slack.Option{
 		slack.OptionHTTPClient(o.HTTPClient),
 		slack.OptionRetryConfig(slackRetry()), // after OptionHTTPClient: it wraps that client
@@ -221,6 +227,7 @@ func New(o Options) (*Bot, error) {
 		plans:       newPlanCache(planCacheSize),
 		lang:        o.Language,
 		http:        o.HTTPClient,
+		webhook:     webhook,
 		slack:       slack.New(o.BotToken, slackOpts...),
 		log:         o.Logger,
 		now:         o.Now,

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -34,21 +36,61 @@ func (r reply) msgOptions() []slack.MsgOption {
 }
 
 // postResponseURL sends r to a slash command's or an interaction's
-// response_url. It goes through the Slack client, so the same 429 retry
-// applies as to Web API calls.
+// response_url as a slack.WebhookMessage; b.webhook retries a 429 the way
+// the Web API client does.
 func (b *Bot) postResponseURL(ctx context.Context, responseURL string, r reply) error {
-	responseType := slack.ResponseTypeEphemeral
+	msg := &slack.WebhookMessage{Text: r.text, ResponseType: slack.ResponseTypeEphemeral, ReplaceOriginal: r.replaceOriginal}
 	if r.public {
-		responseType = slack.ResponseTypeInChannel
+		msg.ResponseType = slack.ResponseTypeInChannel
 	}
-	opts := append(r.msgOptions(), slack.MsgOptionResponseURL(responseURL, responseType))
-	if r.replaceOriginal {
-		opts = append(opts, slack.MsgOptionReplaceOriginal(responseURL))
+	if len(r.blocks) > 0 {
+		msg.Blocks = &slack.Blocks{BlockSet: r.blocks}
 	}
-	if _, _, err := b.slack.PostMessageContext(ctx, "", opts...); err != nil {
+	if err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, b.webhook, msg); err != nil {
 		return fmt.Errorf("posting to Slack response_url: %w", err)
 	}
 	return nil
+}
+
+// webhookRetry applies slack-go's 429 retry handler to webhook posts:
+// slack.PostWebhook takes an *http.Client, and slack-go's retrying client
+// is not exposed as one, so this transport asks the same handler.
+type webhookRetry struct {
+	next    http.RoundTripper
+	cfg     slack.RetryConfig
+	handler slack.RetryHandler
+}
+
+func newWebhookRetry(next http.RoundTripper) *webhookRetry {
+	cfg := slackRetry()
+	return &webhookRetry{next: next, cfg: cfg, handler: slack.NewRateLimitErrorRetryHandler(cfg)}
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *webhookRetry) RoundTrip(req *http.Request) (*http.Response, error) {
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 && req.GetBody != nil {
+			body, err := req.GetBody()
+			if err != nil {
+				return nil, err
+			}
+			req.Body = body
+		}
+		resp, err := t.next.RoundTrip(req)
+		retry, wait := t.handler.ShouldRetry(&slack.RetryState{Attempt: attempt, MaxRetries: t.cfg.MaxRetries}, req, resp, err)
+		if err != nil || !retry {
+			return resp, err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		timer := time.NewTimer(wait)
+		select {
+		case <-req.Context().Done():
+			timer.Stop()
+			return nil, req.Context().Err()
+		case <-timer.C:
+		}
+	}
 }
 
 // postThread posts r with chat.postMessage, in a thread when threadTS is
