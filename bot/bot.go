@@ -63,6 +63,13 @@ type Options struct {
 	// impersonates for them. Users not in it may ask and diagnose but not
 	// plan, approve, reject or undo. Default: none.
 	Identities map[string]Identity
+	// NotifyChannels maps cluster names to the Slack channel their new and
+	// resolved findings are posted in. Default: none (no notifications).
+	NotifyChannels map[string]string
+	// NotifyGroupWait is how long finding changes are collected before
+	// they are posted; more than five at once become one summary.
+	// Default: 5s.
+	NotifyGroupWait time.Duration
 	// ChannelClusters maps Slack channel IDs to the cluster commands in
 	// that channel act on when they name none. Default: none (then the
 	// only cluster, when there is exactly one).
@@ -122,7 +129,6 @@ type Bot struct {
 	channels    map[string]string
 	plans       *planCache
 	lang        string
-	http        *http.Client
 	webhook     *http.Client // response_url posts, with the 429 retry
 	slack       *slack.Client
 	log         *slog.Logger
@@ -130,6 +136,11 @@ type Bot struct {
 	seen        *seenCache
 	// clicks de-duplicates button clicks and executions.
 	clicks *seenCache
+	// notifyChannels, groupWait and notes drive finding notifications.
+	notifyChannels map[string]string
+	groupWait      time.Duration
+	notes          notifier
+	stopNotify     func() // stops notifications and waits; nil when none
 	// limits are the per-user rate limits.
 	limits userLimits
 	// appToken and socket are Socket Mode's token and connection state.
@@ -200,6 +211,9 @@ func New(o Options) (*Bot, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.NotifyGroupWait <= 0 {
+		o.NotifyGroupWait = 5 * time.Second
+	}
 	transport := o.HTTPClient.Transport
 	if transport == nil {
 		transport = http.DefaultTransport
@@ -217,26 +231,28 @@ func New(o Options) (*Bot, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Bot{
-		secret:      o.SigningSecret,
-		knowledge:   o.Knowledge,
-		fleet:       o.Fleet,
-		diagnosis:   o.Diagnosis,
-		remediation: o.Remediation,
-		identities:  maps.Clone(o.Identities),
-		channels:    maps.Clone(o.ChannelClusters),
-		plans:       newPlanCache(planCacheSize),
-		lang:        o.Language,
-		http:        o.HTTPClient,
-		webhook:     webhook,
-		slack:       slack.New(o.BotToken, slackOpts...),
-		log:         o.Logger,
-		now:         o.Now,
-		seen:        newSeenCache(dedupeTTL, dedupeSize, o.Now),
-		clicks:      newSeenCache(dedupeTTL, dedupeSize, o.Now),
-		appToken:    o.AppToken,
-		locales:     localeCache{entries: make(map[string]localeEntry)},
-		jobsCtx:     ctx,
-		cancelJobs:  cancel,
+		secret:         o.SigningSecret,
+		knowledge:      o.Knowledge,
+		fleet:          o.Fleet,
+		diagnosis:      o.Diagnosis,
+		remediation:    o.Remediation,
+		identities:     maps.Clone(o.Identities),
+		channels:       maps.Clone(o.ChannelClusters),
+		plans:          newPlanCache(planCacheSize),
+		lang:           o.Language,
+		webhook:        webhook,
+		slack:          slack.New(o.BotToken, slackOpts...),
+		log:            o.Logger,
+		now:            o.Now,
+		seen:           newSeenCache(dedupeTTL, dedupeSize, o.Now),
+		clicks:         newSeenCache(dedupeTTL, dedupeSize, o.Now),
+		appToken:       o.AppToken,
+		notifyChannels: maps.Clone(o.NotifyChannels),
+		groupWait:      o.NotifyGroupWait,
+		notes:          notifier{state: map[string]findingState{}},
+		locales:        localeCache{entries: make(map[string]localeEntry)},
+		jobsCtx:        ctx,
+		cancelJobs:     cancel,
 	}, nil
 }
 
@@ -272,6 +288,7 @@ func (b *Bot) Serve(ctx context.Context, l net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
+	b.startNotifications()
 	b.log.Info("slack bot listening", "addr", l.Addr().String())
 
 	var serveErr error
@@ -292,13 +309,34 @@ func (b *Bot) Serve(ctx context.Context, l net.Listener) error {
 	return serveErr
 }
 
+// startNotifications follows finding changes in the background until the
+// bot shuts down.
+func (b *Bot) startNotifications() {
+	if len(b.notifyChannels) == 0 {
+		return
+	}
+	ctx, cancel := context.WithCancel(b.jobsCtx)
+	done := make(chan struct{})
+	b.jobsMu.Lock()
+	b.stopNotify = func() { cancel(); <-done }
+	b.jobsMu.Unlock()
+	go func() {
+		defer close(done)
+		b.runNotifications(ctx)
+	}()
+}
+
 // drain stops accepting background replies and waits up to grace for those
 // running, then cancels them.
 func (b *Bot) drain(grace time.Duration) error {
 	b.jobsMu.Lock()
 	b.closed = true
 	n := b.inFlight
+	stopNotify := b.stopNotify
 	b.jobsMu.Unlock()
+	if stopNotify != nil {
+		stopNotify()
+	}
 	if n > 0 {
 		b.log.Info("waiting for background replies", "count", n)
 	}

@@ -18,6 +18,12 @@ func (o *Options) ApplyConfig(c config.Bot) {
 		o.ChannelClusters = make(map[string]string, len(c.Channels))
 		for _, ch := range c.Channels {
 			o.ChannelClusters[ch.Channel] = ch.Cluster
+			if ch.Notify {
+				if o.NotifyChannels == nil {
+					o.NotifyChannels = map[string]string{}
+				}
+				o.NotifyChannels[ch.Cluster] = ch.Channel
+			}
 		}
 	}
 }

@@ -306,6 +306,8 @@ const (
 	userB      = "U0MINHO"
 	unmapped   = "U0NOBODY"
 	channelOps = "C2147483705"
+	// channelAlerts receives prod's finding notifications.
+	channelAlerts = "C0ALERTS"
 )
 
 // Users with a Slack locale.
@@ -438,7 +440,7 @@ func newEnv(t testing.TB) *env { return newEnvWith(t, "") }
 // otherwise.
 func newEnvWith(t testing.TB, socketURL string) *env {
 	t.Helper()
-	e := &env{t: t, clock: &clock{}, knowledge: &knowledgeDouble{}, diagnosis: &diagnosisStandIn{}, remediation: newRemediationStandIn(),
+	e := &env{t: t, clock: &clock{}, knowledge: &knowledgeDouble{}, diagnosis: newDiagnosisStandIn(), remediation: newRemediationStandIn(),
 		slackAPI: newSink(), responses: newSink()}
 	e.clock.unix.Store(time.Now().Unix())
 	gw := startGateway(t, e.knowledge, e.diagnosis, e.remediation)
@@ -457,6 +459,8 @@ func newEnvWith(t testing.TB, socketURL string) *env {
 			userB: {User: "minho@example.com", Groups: []string{"sre"}},
 		},
 		ChannelClusters: map[string]string{channelOps: "prod"},
+		NotifyChannels:  map[string]string{"prod": channelAlerts},
+		NotifyGroupWait: 200 * time.Millisecond,
 		SlackAPIURL:     apiURL,
 		AppToken:        testAppToken,
 		Logger:          testLogger(t),

@@ -85,6 +85,7 @@ func (b *Bot) ServeSocketMode(ctx context.Context) error {
 	b.serving = true
 	b.jobsMu.Unlock()
 
+	b.startNotifications()
 	wait := socketRestartMin
 	for ctx.Err() == nil {
 		err := b.runSocketOnce(ctx)

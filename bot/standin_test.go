@@ -30,6 +30,26 @@ type diagnosisStandIn struct {
 	kubemedicv1connect.UnimplementedDiagnosisServiceHandler
 	mu       sync.Mutex
 	requests []*kubemedicv1.DiagnoseRequest
+	// watch feeds WatchFindings streams.
+	watch chan *kubemedicv1.WatchFindingsResponse
+}
+
+func newDiagnosisStandIn() *diagnosisStandIn {
+	return &diagnosisStandIn{watch: make(chan *kubemedicv1.WatchFindingsResponse, 64)}
+}
+
+// WatchFindings streams what the test feeds into d.watch.
+func (d *diagnosisStandIn) WatchFindings(ctx context.Context, _ *connect.Request[kubemedicv1.WatchFindingsRequest], stream *connect.ServerStream[kubemedicv1.WatchFindingsResponse]) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev := <-d.watch:
+			if err := stream.Send(ev); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // shopFindings are the findings of namespace "shop" in cluster "prod": a

@@ -165,6 +165,9 @@ type SlackChannel struct {
 	Channel string `json:"channel"`
 	// Cluster is the kubemedic cluster name. Required.
 	Cluster string `json:"cluster"`
+	// Notify posts the cluster's new and resolved findings in this channel
+	// (at most one channel per cluster). Default: false.
+	Notify bool `json:"notify,omitempty"`
 }
 
 // Tracing configures OpenTelemetry tracing.
@@ -428,8 +431,14 @@ func (b *Bot) validateSlackMaps() []error {
 			errs = append(errs, fmt.Errorf("bot.users[%d] (%s): kubernetes_user is required", i, u.SlackUser))
 		}
 	}
-	channels := map[string]bool{}
+	channels, notified := map[string]bool{}, map[string]bool{}
 	for i, ch := range b.Channels {
+		if ch.Notify && ch.Cluster != "" {
+			if notified[ch.Cluster] {
+				errs = append(errs, fmt.Errorf("bot.channels[%d] (%s): cluster %q already notifies another channel", i, ch.Channel, ch.Cluster))
+			}
+			notified[ch.Cluster] = true
+		}
 		switch {
 		case ch.Channel == "":
 			errs = append(errs, fmt.Errorf("bot.channels[%d].channel is required (a Slack channel ID such as C2147483705)", i))
