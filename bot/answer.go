@@ -16,7 +16,7 @@ import (
 // answer has to be sent in the background.
 func needsGateway(cmd command.Command) bool {
 	switch cmd.(type) {
-	case command.Help, command.Sweep:
+	case command.Help:
 		return false
 	}
 	return true
@@ -66,6 +66,10 @@ func (b *Bot) respond(ctx context.Context, o origin, cmd command.Command, parseE
 		return []reply{r}
 	case command.Undo:
 		return []reply{b.undo(ctx, o, o.user, c.ExecutionID, o.at)}
+	case command.Sweep:
+		return []reply{b.sweep(ctx, o, c)}
+	case command.Audit:
+		return []reply{b.audit(ctx, o, c)}
 	}
 	if _, ok := actionOf(cmd, ""); ok {
 		return []reply{b.planCommand(ctx, o, o.user, o.at, cmd)}

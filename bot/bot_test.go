@@ -296,16 +296,15 @@ func TestSlashImmediate(t *testing.T) {
 		text string
 		want []string
 	}{
-		{"", []string{"kubemedic 도움말", "지금 쓸 수 있는 명령", "`/k8s scale &lt;namespace&gt;/&lt;deployment&gt; &lt;replicas&gt;`", "준비 중"}},
+		{"", []string{"kubemedic 도움말", "지금 쓸 수 있는 명령", "`/k8s scale &lt;namespace&gt;/&lt;deployment&gt; &lt;replicas&gt;`", "`/k8s audit [plan-id]`", "계획 → 승인 → 실행"}},
 		{"help", []string{"kubemedic 도움말", "`/k8s clusters`"}},
 		{"help scale", []string{"*scale*", "사용법: `/k8s scale &lt;namespace&gt;/&lt;deployment&gt; &lt;replicas&gt;`", "예: `/k8s scale shop/web 3`"}},
-		{"help sweep", []string{"*sweep*", "준비 중"}},
+		{"help sweep", []string{"*sweep*", "`/k8s sweep [cluster ...]`"}},
 		{"scale web 3", []string{"*scale* 명령 형식이 잘못됐어요", `"web" 에 네임스페이스가 없어요`, "사용법: `/k8s scale &lt;namespace&gt;/&lt;deployment&gt; &lt;replicas&gt;`", "예: `/k8s scale shop/web 3`"}},
 		{"scale shop/web many", []string{`"many" 는 숫자가 아니에요`}},
 		{"patch-cm shop/cfg LOG_LEVEL", []string{"'=' 가 없어요", "key=value"}},
 		{"drain", []string{"*drain* 명령 형식이 잘못됐어요", "노드 이름"}},
 		{"help nope", []string{"명령은 없어요"}},
-		{"sweep", []string{"*sweep* 명령은 아직 준비 중", "전체 클러스터 점검"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {

@@ -340,3 +340,33 @@ func TestApproveCommand(t *testing.T) {
 		t.Errorf("reply %+v", r)
 	}
 }
+
+func TestSweep(t *testing.T) {
+	e := newEnv(t)
+	e.slash("sweep")
+	all := e.responses.next(t).texts()
+	for _, want := range []string{"점검 결과: 새 문제 1건, 해결 1건, 계속 3건", "✅ *prod* — 문제 2건", "❌ *staging* — cluster unreachable", "*Pod shop/web-7c9f-0* (prod)", "*해결됨*", "`sw-42`"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("sweep reply lacks %q:\n%s", want, all)
+		}
+	}
+}
+
+func TestAudit(t *testing.T) {
+	e := newEnv(t)
+	for _, node := range []string{"node-1", "node-2", "node-3"} {
+		e.slash("cordon " + node)
+		e.slackAPI.next(t)
+		e.responses.next(t)
+	}
+	e.slash("audit")
+	all := e.responses.next(t).texts()
+	if !strings.Contains(all, "감사 기록") || strings.Index(all, "planned pl-3") > strings.Index(all, "planned pl-1") || !strings.Contains(all, "📝 계획 · <@"+userA+">") {
+		t.Errorf("audit log (latest first, across pages):\n%s", all)
+	}
+	e.slash("audit pl-2")
+	one := e.responses.next(t).texts()
+	if !strings.Contains(one, "planned pl-2") || strings.Contains(one, "planned pl-1") {
+		t.Errorf("audit of pl-2:\n%s", one)
+	}
+}

@@ -125,6 +125,20 @@ type fleetDouble struct {
 	kubemedicv1connect.UnimplementedFleetServiceHandler
 }
 
+// RunSweep stands in for the fleet sweep (issue 11, not built yet): one
+// progress message per cluster, then the sweep.
+func (fleetDouble) RunSweep(_ context.Context, req *connect.Request[kubemedicv1.RunSweepRequest], stream *connect.ServerStream[kubemedicv1.RunSweepResponse]) error {
+	if err := stream.Send(&kubemedicv1.RunSweepResponse{Event: &kubemedicv1.RunSweepResponse_Progress{Progress: &kubemedicv1.SweepProgress{Cluster: "prod", Done: true, Findings: 2}}}); err != nil {
+		return err
+	}
+	fs := shopFindings()
+	return stream.Send(&kubemedicv1.RunSweepResponse{Event: &kubemedicv1.RunSweepResponse_Sweep{Sweep: &kubemedicv1.Sweep{
+		Id:          "sw-42",
+		Clusters:    []*kubemedicv1.SweepProgress{{Cluster: "prod", Done: true, Findings: 2}, {Cluster: "staging", Done: true, Error: "cluster unreachable: connection refused"}},
+		NewFindings: fs[:1], ResolvedFindings: fs[1:], StillOpenFindings: manyFindings(3),
+	}}})
+}
+
 func (fleetDouble) ListClusters(context.Context, *connect.Request[kubemedicv1.ListClustersRequest]) (*connect.Response[kubemedicv1.ListClustersResponse], error) {
 	return connect.NewResponse(&kubemedicv1.ListClustersResponse{Clusters: []*kubemedicv1.Cluster{
 		{Name: "prod-kr1", Provider: "nks", Reachable: true, Version: "v1.33.4", NodeCount: 12, LastSweepTime: timestamppb.New(time.Unix(1767225600, 0))},

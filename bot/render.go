@@ -3,6 +3,7 @@ package bot
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"connectrpc.com/connect"
@@ -272,11 +273,13 @@ func renderHelp(o origin, topic string) reply {
 			"쿠버네티스 문제를 물어보시면 큐레이션된 런북에서 답을 찾아 드려요. 명령 없이 질문만 써도 돼요 (예: "+o.code("파드가 계속 Pending이에요")+").",
 			"Ask about a Kubernetes problem and I answer from curated runbooks. Plain text is a question (e.g. "+o.code("why is my pod pending")+").")),
 		section(language.Pick(o.lang, "*지금 쓸 수 있는 명령*\n", "*Available now*\n") + strings.Join(now, "\n")),
-		section(language.Pick(o.lang, "*준비 중*\n", "*Coming soon*\n") + strings.Join(later, "\n")),
 		contextLine(language.Pick(o.lang,
 			"조치(cordon, drain, scale, patch-cm, restart)는 계획 → 승인 → 실행 순서로 진행돼요. 답변 언어: `--lang en` / `--lang ko`",
 			"Changes (cordon, drain, scale, patch-cm, restart) go plan → approve → execute. Reply language: `--lang en` / `--lang ko`")),
 		contextLine(language.Pick(o.lang, "명령별 사용법: ", "Usage of one command: ") + o.code("help <command>") + " · English: " + o.code("ask <question in English>")),
+	}
+	if len(later) > 0 {
+		blocks = slices.Insert(blocks, 3, section(language.Pick(o.lang, "*준비 중*\n", "*Coming soon*\n")+strings.Join(later, "\n")))
 	}
 	return reply{text: language.Pick(o.lang, "kubemedic 도움말", "kubemedic help"), blocks: blocks}
 }

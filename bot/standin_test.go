@@ -295,3 +295,29 @@ func (r *remediationStandIn) isCordoned(node string) bool {
 	defer r.mu.Unlock()
 	return r.cordoned[node]
 }
+
+// ListAudit returns the audit records of the stand-in's plans, oldest
+// first, in pages of two to exercise paging.
+func (r *remediationStandIn) ListAudit(_ context.Context, req *connect.Request[kubemedicv1.ListAuditRequest]) (*connect.Response[kubemedicv1.ListAuditResponse], error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var all []*kubemedicv1.AuditRecord
+	for i := 1; i <= len(r.planCalls); i++ {
+		p := r.plans[fmt.Sprintf("pl-%d", i)]
+		if req.Msg.GetPlanId() != "" && req.Msg.GetPlanId() != p.GetId() {
+			continue
+		}
+		all = append(all, &kubemedicv1.AuditRecord{Sequence: uint64(len(all) + 1), Time: p.GetCreatedAt(), Type: kubemedicv1.AuditEventType_AUDIT_EVENT_TYPE_PLANNED,
+			Actor: p.GetRequester(), Cluster: p.GetAction().GetCluster(), PlanId: p.GetId(), Message: "planned " + p.GetId()})
+	}
+	start := 0
+	if t := req.Msg.GetPageToken(); t != "" {
+		fmt.Sscanf(t, "%d", &start)
+	}
+	end := min(len(all), start+2)
+	resp := &kubemedicv1.ListAuditResponse{Records: all[start:end]}
+	if end < len(all) {
+		resp.NextPageToken = fmt.Sprint(end)
+	}
+	return connect.NewResponse(resp), nil
+}

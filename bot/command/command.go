@@ -18,7 +18,7 @@ import (
 
 // Command is one parsed slash command. The concrete types are Ask, Help,
 // Clusters, Diagnose, Cordon, Uncordon, Drain, Scale, PatchConfigMap,
-// Restart, Approve, Reject, Undo and Sweep.
+// Restart, Approve, Reject, Undo, Sweep and Audit.
 type Command interface {
 	// Name is the canonical subcommand name, e.g. "patch-cm".
 	Name() string
@@ -117,6 +117,22 @@ type Undo struct {
 // Sweep diagnoses every cluster, or only the named ones, now.
 type Sweep struct {
 	Clusters []string
+}
+
+// Audit lists the audit log, optionally of one plan.
+type Audit struct {
+	PlanID string
+}
+
+// Name implements Command.
+func (Audit) Name() string { return "audit" }
+
+// Describe implements Command.
+func (c Audit) Describe(lang string) string {
+	if c.PlanID == "" {
+		return language.Pick(lang, "감사 기록", "audit log")
+	}
+	return language.Pick(lang, "계획 감사 기록: ", "audit log of plan ") + c.PlanID
 }
 
 // Name implements Command.

@@ -42,6 +42,8 @@ func TestParse(t *testing.T) {
 		{"reject pl-7f3a9c 점검 시간이 아님", Reject{PlanID: "pl-7f3a9c", Reason: "점검 시간이 아님"}},
 		{"undo ex-41d2e0", Undo{ExecutionID: "ex-41d2e0"}},
 		{"sweep", Sweep{}},
+		{"audit", Audit{}},
+		{"감사 pl-7f3a9c", Audit{PlanID: "pl-7f3a9c"}},
 		{"sweep prod staging prod", Sweep{Clusters: []string{"prod", "staging"}}},
 		// Sentences that start with a subcommand word are questions.
 		{"drain 하면 파드는 어떻게 되나요?", Ask{Question: "drain 하면 파드는 어떻게 되나요?"}},
@@ -105,6 +107,8 @@ func TestParseUsageErrors(t *testing.T) {
 		{"reject", "reject", "plan ID", "계획 ID"},
 		{"undo", "undo", "execution ID", "실행 ID"},
 		{"sweep prod st@ging", "sweep", "cluster name", "클러스터 이름"},
+		{"audit pl/1", "audit", "plan ID", "계획 ID"},
+		{"audit a b", "audit", `"b" is not expected`, "너무 많아요"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text[:min(len(tt.text), 40)], func(t *testing.T) {
@@ -165,6 +169,7 @@ func TestDescribe(t *testing.T) {
 		Cordon{Node: "n"}, Uncordon{Node: "n"}, Drain{Node: "n"}, Scale{Namespace: "a", Deployment: "b", Replicas: 2},
 		PatchConfigMap{Namespace: "a", ConfigMap: "b", Data: []KeyValue{{"k", "v"}}}, Restart{Namespace: "a", Deployment: "b"},
 		Approve{PlanID: "p"}, Reject{PlanID: "p", Reason: "r"}, Undo{ExecutionID: "e"}, Sweep{}, Sweep{Clusters: []string{"c"}},
+		Audit{}, Audit{PlanID: "p"},
 	}
 	for _, c := range cmds {
 		ko, en := c.Describe("ko"), c.Describe("en")

@@ -72,7 +72,9 @@ func init() {
 		{Name: "undo", Args: "<execution-id>", Ko: "실행한 조치를 되돌립니다", En: "reverts an execution", Example: "ex-41d2e0", Available: true,
 			parse: idCommand(naming.ExecutionID, func(id string) Command { return Undo{ExecutionID: id} })},
 		{Name: "sweep", Args: "[cluster ...]", Ko: "전체(또는 지정한) 클러스터를 지금 점검합니다", En: "sweeps every (or the named) cluster now", Example: "prod staging",
-			parse: parseSweep},
+			parse: parseSweep, Available: true},
+		{Name: "audit", Aliases: []string{"감사"}, Args: "[plan-id]", Ko: "조치 감사 기록을 보여 줍니다 (최근 것부터)", En: "shows the remediation audit log (latest first)", Example: "pl-7f3a9c", Available: true,
+			parse: parseAudit},
 	}
 }
 
@@ -270,6 +272,19 @@ func parseReject(s Spec, args []string) (Command, *Problem) {
 		return nil, fromNaming(err)
 	}
 	return Reject{PlanID: args[0], Reason: strings.Join(args[1:], " ")}, nil
+}
+
+func parseAudit(s Spec, args []string) (Command, *Problem) {
+	if p := atMost(s, args, 1); p != nil {
+		return nil, p
+	}
+	if len(args) == 0 {
+		return Audit{}, nil
+	}
+	if err := naming.ID(naming.PlanID, args[0]); err != nil {
+		return nil, fromNaming(err)
+	}
+	return Audit{PlanID: args[0]}, nil
 }
 
 func parseSweep(_ Spec, args []string) (Command, *Problem) {
