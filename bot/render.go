@@ -19,9 +19,6 @@ const (
 	maxHeaderText  = 150
 	maxSectionText = 3000
 	maxBlocks      = 50
-	// maxMarkdownText is the limit of all markdown blocks of one message
-	// together.
-	maxMarkdownText = 12000
 	// bodyExcerpt is how much of a runbook an answer shows: enough for the
 	// symptom, cause and first checks, short enough to read in a channel.
 	bodyExcerpt = 2900
