@@ -153,7 +153,7 @@ func TestSlashAskKorean(t *testing.T) {
 	if got := e.knowledge.protocol[0]; got != connect.ProtocolGRPC {
 		t.Errorf("gateway called over %q, want grpc", got)
 	}
-	if got, want := strings.Join(p.blockTypes(), ","), "context,header,markdown,context,context,divider,section"; got != want {
+	if got, want := strings.Join(p.blockTypes(), ","), "context,header,markdown,context,context,divider,section,actions"; got != want {
 		t.Errorf("block types %s, want %s", got, want)
 	}
 	header := p.Blocks[1]["text"].(map[string]any)["text"].(string)
@@ -181,6 +181,14 @@ func TestSlashAskKorean(t *testing.T) {
 	}
 	if p.Text != "📘 파드가 Pending 상태일 때 (리소스 부족)" {
 		t.Errorf("fallback text %q", p.Text)
+	}
+	yes := p.button(t, "answer.helpful")
+	if no := p.button(t, "answer.unhelpful"); yes.Value != "k8s-pod-pending-insufficient-resources" || no.Value != yes.Value {
+		t.Errorf("feedback buttons carry %q / %q, want the runbook ID", yes.Value, no.Value)
+	}
+	e.click(userB, yes, channelOps, "1767225601.000009", "1767225602.000009")
+	if r := e.responses.next(t); r.Type != "ephemeral" || !strings.Contains(r.Text, "의견 고마워요") {
+		t.Errorf("feedback answer %+v", r)
 	}
 }
 

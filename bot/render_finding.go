@@ -27,6 +27,9 @@ const (
 	actionApprove = "plan.approve" // value: planValue
 	actionReject  = "plan.reject"  // value: planValue
 	actionUndo    = "exec.undo"    // value: execution ID
+	// The answer feedback buttons; value: runbook entry ID.
+	actionHelpful   = "answer.helpful"
+	actionUnhelpful = "answer.unhelpful"
 )
 
 func severityBadge(lang string, s kubemedicv1.Severity) string {

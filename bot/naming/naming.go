@@ -123,6 +123,7 @@ var (
 	ExecutionID = IDKind{Ko: "실행 ID", En: "execution ID"}
 	Fingerprint = IDKind{Ko: "진단 지문", En: "finding fingerprint"}
 	PlanHash    = IDKind{Ko: "계획 해시", En: "plan hash"}
+	EntryID     = IDKind{Ko: "런북 ID", En: "runbook ID"}
 )
 
 // MaxIDLength is the longest ID accepted (a SHA-256 in hex is 64).
