@@ -156,3 +156,27 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// FuzzClick checks button clicks: whatever the action and value, check
+// must not panic, and an accepted click carries only valid IDs.
+func FuzzClick(f *testing.F) {
+	for _, s := range [][2]string{
+		{actionApprove, "pl-1 hpl-10123abcd"}, {actionReject, "pl-1 h"}, {actionUndo, "ex-pl-1"},
+		{actionFix + ".0", "prod fp-pending-web-0 0"}, {actionFix + ".9", "prod fp 99"}, {actionHelpful, "k8s-pod-pending"},
+		{"frobnicate", ""}, {actionApprove, "pl-1 <script>"}, {actionUndo, ""},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, action, value string) {
+		c := click{action: action, value: value, user: "U1"}
+		if err := c.check(); err != nil {
+			checkRejection(t, err)
+			return
+		}
+		for _, field := range strings.Fields(value) {
+			if len(field) > 128 || strings.ContainsAny(field, "<>&|\"'`") {
+				t.Fatalf("accepted %s value %q with a field that is not an ID", action, value)
+			}
+		}
+	})
+}

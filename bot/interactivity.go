@@ -118,11 +118,11 @@ func (c click) check() error {
 			return err
 		}
 		if i, err := strconv.Atoi(fields[2]); err != nil || i < 0 || i >= maxFixButtons {
-			return fmt.Errorf("fix index %q out of range", fields[2])
+			return fmt.Errorf("fix index %s out of range", naming.Quote(fields[2]))
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown action %q", c.action)
+	return fmt.Errorf("unknown action %s", naming.Quote(c.action))
 }
 
 // errRateLimited refuses a click from someone clicking too fast.

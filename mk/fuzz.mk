@@ -15,6 +15,7 @@ FUZZ_TARGETS += bot:FuzzSlashCommandForm
 FUZZ_TARGETS += bot:FuzzInteractionPayload
 FUZZ_TARGETS += bot:FuzzEventEnvelope
 FUZZ_TARGETS += bot:FuzzVerify
+FUZZ_TARGETS += bot:FuzzClick
 
 .PHONY: fuzz
 

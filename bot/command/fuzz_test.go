@@ -25,6 +25,9 @@ func FuzzParse(f *testing.F) {
 			if ue.Ko == "" || ue.En == "" || ue.Spec.Name == "" {
 				t.Fatalf("Parse(%q): usage error lacks text: %#v", text, ue)
 			}
+			if len(ue.Ko) > 4096 || len(ue.En) > 4096 {
+				t.Fatalf("Parse: usage error of %d/%d bytes echoes too much input", len(ue.Ko), len(ue.En))
+			}
 			return
 		}
 		if p.Lang != "" && p.Lang != "ko" && p.Lang != "en" {

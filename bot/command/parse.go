@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kubemedic/kubemedic/bot/language"
+	"github.com/kubemedic/kubemedic/bot/naming"
 )
 
 // MaxQuestionLength is the longest question, in characters, the knowledge
@@ -147,8 +148,8 @@ func cutLangOption(text string) (rest, lang string, err error) {
 	lang, known := language.Parse(value)
 	if !known {
 		return "", "", &UsageError{Spec: langSpec,
-			Ko: fmt.Sprintf("언어 %q 는 모르는 언어예요: ko 또는 en 을 써 주세요.", value),
-			En: fmt.Sprintf("unknown language %q: use ko or en.", value)}
+			Ko: fmt.Sprintf("언어 %s 는 모르는 언어예요: ko 또는 en 을 써 주세요.", naming.Quote(value)),
+			En: fmt.Sprintf("unknown language %s: use ko or en.", naming.Quote(value))}
 	}
 	return text, lang, nil
 }
@@ -220,8 +221,8 @@ func replicas(s string) (int32, *Problem) {
 		return 0, problem(fmt.Sprintf("레플리카 수 %s 는 너무 커요.", s), fmt.Sprintf("replica count %s is too large.", s))
 	case err != nil:
 		return 0, problem(
-			fmt.Sprintf("레플리카 수 %q 는 숫자가 아니에요. 0 이상의 정수를 써 주세요.", s),
-			fmt.Sprintf("replica count %q is not a number: use a whole number 0 or more.", s))
+			fmt.Sprintf("레플리카 수 %s 는 숫자가 아니에요. 0 이상의 정수를 써 주세요.", naming.Quote(s)),
+			fmt.Sprintf("replica count %s is not a number: use a whole number 0 or more.", naming.Quote(s)))
 	case n < 0:
 		return 0, problem(
 			fmt.Sprintf("레플리카 수는 음수일 수 없어요 (%d).", n),

@@ -120,12 +120,12 @@ func atMost(s Spec, args []string, max int) *Problem {
 	extra := strings.Join(args[max:], " ")
 	if max == 0 {
 		return problem(
-			fmt.Sprintf("%s 에는 인자가 없어요 (받은 값: %q).", s.Name, extra),
-			fmt.Sprintf("%s takes no arguments (got %q).", s.Name, extra))
+			fmt.Sprintf("%s 에는 인자가 없어요 (받은 값: %s).", s.Name, naming.Quote(extra)),
+			fmt.Sprintf("%s takes no arguments (got %s).", s.Name, naming.Quote(extra)))
 	}
 	return problem(
-		fmt.Sprintf("인자가 너무 많아요: %q 는 필요 없어요.", extra),
-		fmt.Sprintf("too many arguments: %q is not expected.", extra))
+		fmt.Sprintf("인자가 너무 많아요: %s 는 필요 없어요.", naming.Quote(extra)),
+		fmt.Sprintf("too many arguments: %s is not expected.", naming.Quote(extra)))
 }
 
 // exactlyOne returns the single argument, named what in messages.
@@ -150,8 +150,8 @@ func parseHelp(s Spec, args []string) (Command, *Problem) {
 	if !ok {
 		names := strings.Join(Names(), ", ")
 		return nil, problem(
-			fmt.Sprintf("%q 라는 명령은 없어요. 명령: %s", args[0], names),
-			fmt.Sprintf("there is no command %q; commands: %s", args[0], names))
+			fmt.Sprintf("%s 라는 명령은 없어요. 명령: %s", naming.Quote(args[0]), names),
+			fmt.Sprintf("there is no command %s; commands: %s", naming.Quote(args[0]), names))
 	}
 	return Help{Topic: topic.Name}, nil
 }
@@ -250,14 +250,14 @@ func parsePatchConfigMap(s Spec, args []string) (Command, *Problem) {
 		k, v, ok := strings.Cut(a, "=")
 		if !ok {
 			return nil, problem(
-				fmt.Sprintf("%q 에 '=' 가 없어요. key=value 형식으로 써 주세요 (값에 공백이 있으면 key=\"a b\").", a),
-				fmt.Sprintf("%q has no '=': write key=value (quote values with spaces: key=\"a b\").", a))
+				fmt.Sprintf("%s 에 '=' 가 없어요. key=value 형식으로 써 주세요 (값에 공백이 있으면 key=\"a b\").", naming.Quote(a)),
+				fmt.Sprintf("%s has no '=': write key=value (quote values with spaces: key=\"a b\").", naming.Quote(a)))
 		}
 		if err := naming.ConfigMapKey(k); err != nil {
 			return nil, fromNaming(err)
 		}
 		if slices.ContainsFunc(p.Data, func(kv KeyValue) bool { return kv.Key == k }) {
-			return nil, problem(fmt.Sprintf("키 %q 가 두 번 나왔어요.", k), fmt.Sprintf("key %q is given twice.", k))
+			return nil, problem(fmt.Sprintf("키 %s 가 두 번 나왔어요.", naming.Quote(k)), fmt.Sprintf("key %s is given twice.", naming.Quote(k)))
 		}
 		p.Data = append(p.Data, KeyValue{Key: k, Value: v})
 	}

@@ -10,8 +10,19 @@ package naming
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
+
+// Quote quotes s for a message, shortened to 64 characters: an error must
+// stay readable whatever was typed.
+func Quote(s string) string {
+	if utf8.RuneCountInString(s) > 64 {
+		s = string([]rune(s)[:63]) + "…"
+	}
+	return strconv.Quote(s)
+}
 
 // Error is one invalid name, explained in Korean and English.
 type Error struct {
@@ -50,21 +61,21 @@ func Object(k Kind, s string) *Error {
 		return &Error{Ko: k.Ko + "이(가) 비어 있어요.", En: "the " + k.En + " is empty."}
 	case len(s) > max:
 		return &Error{
-			Ko: fmt.Sprintf("%s %q 가 너무 길어요 (최대 %d자).", k.Ko, s, max),
-			En: fmt.Sprintf("%s %q is too long (at most %d characters).", k.En, s, max),
+			Ko: fmt.Sprintf("%s %s 가 너무 길어요 (최대 %d자).", k.Ko, Quote(s), max),
+			En: fmt.Sprintf("%s %s is too long (at most %d characters).", k.En, Quote(s), max),
 		}
 	case dns1123(s, k.Label):
 		return nil
 	case dns1123(strings.ToLower(s), k.Label):
 		lower := strings.ToLower(s)
 		return &Error{
-			Ko: fmt.Sprintf("%s %q 에 대문자가 있어요. 쿠버네티스 이름은 소문자예요: %q 인가요?", k.Ko, s, lower),
-			En: fmt.Sprintf("%s %q has upper-case letters; Kubernetes names are lower-case: did you mean %q?", k.En, s, lower),
+			Ko: fmt.Sprintf("%s %s 에 대문자가 있어요. 쿠버네티스 이름은 소문자예요: %s 인가요?", k.Ko, Quote(s), Quote(lower)),
+			En: fmt.Sprintf("%s %s has upper-case letters; Kubernetes names are lower-case: did you mean %s?", k.En, Quote(s), Quote(lower)),
 		}
 	}
 	return &Error{
-		Ko: fmt.Sprintf("%s %q 는 쓸 수 없는 이름이에요: %s.", k.Ko, s, formKo),
-		En: fmt.Sprintf("%s %q is not a valid name: use %s.", k.En, s, form),
+		Ko: fmt.Sprintf("%s %s 는 쓸 수 없는 이름이에요: %s.", k.Ko, Quote(s), formKo),
+		En: fmt.Sprintf("%s %s is not a valid name: use %s.", k.En, Quote(s), form),
 	}
 }
 
@@ -95,14 +106,14 @@ func Ref(k Kind, s, example string) (namespace, name string, err *Error) {
 	namespace, name, ok := strings.Cut(s, "/")
 	if !ok {
 		return "", "", &Error{
-			Ko: fmt.Sprintf("%q 에 네임스페이스가 없어요. <namespace>/<name> 형식으로 써 주세요 (예: %s).", s, example),
-			En: fmt.Sprintf("%q has no namespace: write <namespace>/<name> (e.g. %s).", s, example),
+			Ko: fmt.Sprintf("%s 에 네임스페이스가 없어요. <namespace>/<name> 형식으로 써 주세요 (예: %s).", Quote(s), example),
+			En: fmt.Sprintf("%s has no namespace: write <namespace>/<name> (e.g. %s).", Quote(s), example),
 		}
 	}
 	if strings.Contains(name, "/") {
 		return "", "", &Error{
-			Ko: fmt.Sprintf("%q 에 '/' 가 두 번 이상 있어요. <namespace>/<name> 형식으로 써 주세요.", s),
-			En: fmt.Sprintf("%q has more than one '/': write <namespace>/<name>.", s),
+			Ko: fmt.Sprintf("%s 에 '/' 가 두 번 이상 있어요. <namespace>/<name> 형식으로 써 주세요.", Quote(s)),
+			En: fmt.Sprintf("%s has more than one '/': write <namespace>/<name>.", Quote(s)),
 		}
 	}
 	if err := Object(Namespace, namespace); err != nil {
@@ -135,8 +146,8 @@ func ID(k IDKind, id string) *Error {
 		return nil
 	}
 	return &Error{
-		Ko: fmt.Sprintf("%s %q 는 올바르지 않아요: 영문자, 숫자, '-', '_', '.' 로 된 %d자 이내여야 해요 (kubemedic 메시지에 나온 ID를 그대로 쓰세요).", k.Ko, id, MaxIDLength),
-		En: fmt.Sprintf("%s %q is malformed: IDs are up to %d letters, digits, '-', '_' or '.' (copy it from the kubemedic message).", k.En, id, MaxIDLength),
+		Ko: fmt.Sprintf("%s %s 는 올바르지 않아요: 영문자, 숫자, '-', '_', '.' 로 된 %d자 이내여야 해요 (kubemedic 메시지에 나온 ID를 그대로 쓰세요).", k.Ko, Quote(id), MaxIDLength),
+		En: fmt.Sprintf("%s %s is malformed: IDs are up to %d letters, digits, '-', '_' or '.' (copy it from the kubemedic message).", k.En, Quote(id), MaxIDLength),
 	}
 }
 
@@ -147,8 +158,8 @@ func Cluster(name string) *Error {
 		return nil
 	}
 	return &Error{
-		Ko: fmt.Sprintf("클러스터 이름 %q 는 올바르지 않아요 (영문자, 숫자, '-', '_', '.'; 목록은 clusters 명령으로 확인).", name),
-		En: fmt.Sprintf("cluster name %q is malformed (letters, digits, '-', '_', '.'; see the clusters command).", name),
+		Ko: fmt.Sprintf("클러스터 이름 %s 는 올바르지 않아요 (영문자, 숫자, '-', '_', '.'; 목록은 clusters 명령으로 확인).", Quote(name)),
+		En: fmt.Sprintf("cluster name %s is malformed (letters, digits, '-', '_', '.'; see the clusters command).", Quote(name)),
 	}
 }
 
@@ -162,8 +173,8 @@ func ConfigMapKey(k string) *Error {
 		return nil
 	}
 	return &Error{
-		Ko: fmt.Sprintf("키 %q 는 쓸 수 없어요: 영문자, 숫자, '-', '_', '.' 만 쓸 수 있어요 (최대 253자).", k),
-		En: fmt.Sprintf("key %q is not a valid ConfigMap key: use letters, digits, '-', '_' and '.' (at most 253).", k),
+		Ko: fmt.Sprintf("키 %s 는 쓸 수 없어요: 영문자, 숫자, '-', '_', '.' 만 쓸 수 있어요 (최대 253자).", Quote(k)),
+		En: fmt.Sprintf("key %s is not a valid ConfigMap key: use letters, digits, '-', '_' and '.' (at most 253).", Quote(k)),
 	}
 }
 
