@@ -370,3 +370,21 @@ func TestAudit(t *testing.T) {
 		t.Errorf("audit of pl-2:\n%s", one)
 	}
 }
+
+// TestLongDiffUploaded: a diff too long for the plan message is shown in
+// part and uploaded whole as a file in the plan's thread.
+func TestLongDiffUploaded(t *testing.T) {
+	e := newEnv(t)
+	e.slash("patch-cm shop/web-config LOG_LEVEL=debug")
+	plan := e.slackAPI.next(t)
+	if !strings.Contains(plan.texts(), "전체는 스레드에 파일로 올렸어요") || strings.Contains(plan.texts(), "+  LOG_LEVEL: debug") {
+		t.Errorf("plan message should show the diff's beginning only:\n%s", plan.texts())
+	}
+	file := e.slackAPI.next(t)
+	if file.Method != "files.upload" || file.Channel != channelOps || file.ThreadTS != "1767225601.000001" {
+		t.Fatalf("upload %s to %s thread %q", file.Method, file.Channel, file.ThreadTS)
+	}
+	if !strings.Contains(file.Text, "+  LOG_LEVEL: debug") || !strings.Contains(file.Text, "line-299") {
+		t.Errorf("uploaded diff is not whole (%d bytes)", len(file.Text))
+	}
+}

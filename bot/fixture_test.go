@@ -248,6 +248,8 @@ type sink struct {
 	calls   atomic.Int32
 	invalid atomic.Int32 // messages that broke Block Kit limits
 	ts      atomic.Int32 // last message number handed out
+	// upload is the content of the last file uploaded.
+	upload atomic.Value
 	// socketURL is what apps.connections.open hands out ("" refuses).
 	socketURL string
 }
@@ -356,6 +358,33 @@ func startSlackAPI(t testing.TB, s *sink) string {
 				return
 			}
 			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "url": s.socketURL})
+		})
+		// files.upload v2: get an upload URL (on this server), upload,
+		// complete; the completed upload is recorded as one post.
+		c.Handle("/files.getUploadURLExternal", func(w http.ResponseWriter, r *http.Request) {
+			_ = r.ParseForm()
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "file_id": "F0DIFF", "upload_url": "http://" + r.Host + "/upload/F0DIFF?name=" + url.QueryEscape(r.Form.Get("filename"))})
+		})
+		c.Handle("/upload/F0DIFF", func(w http.ResponseWriter, r *http.Request) {
+			f, _, err := r.FormFile("file")
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			b, _ := io.ReadAll(f)
+			s.upload.Store(string(b))
+			_, _ = io.WriteString(w, "OK")
+		})
+		c.Handle("/files.completeUploadExternal", func(w http.ResponseWriter, r *http.Request) {
+			_ = r.ParseForm()
+			content, _ := s.upload.Load().(string)
+			if !s.record(r, post{Method: "files.upload", Channel: r.Form.Get("channel_id"), ThreadTS: r.Form.Get("thread_ts"), Text: content}) {
+				http.Error(w, "test sink full", http.StatusServiceUnavailable)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"ok":true,"files":[{"id":"F0DIFF","title":"diff"}]}`)
 		})
 		c.Handle("/chat.update", s.webAPI("chat.update"))
 		c.Handle("/chat.postMessage", s.webAPI("chat.postMessage"))

@@ -1,10 +1,12 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -87,6 +89,7 @@ func (b *Bot) planAndPost(ctx context.Context, o origin, user string, at where, 
 		return renderPlan(o, plan, "") // the requester still sees it
 	}
 	b.plans.putPlan(planMessage{plan: plan, channel: at.channel, ts: ts, lang: o.lang})
+	b.uploadLongDiff(ctx, o, plan, where{at.channel, cmp.Or(at.ts, ts)})
 	b.log.Info("plan posted", "plan", plan.GetId(), "state", plan.GetState().String(), "user", user, "channel", at.channel)
 	return reply{text: language.Pick(o.lang, "계획을 채널에 올렸어요: ", "Plan posted in the channel: ") + "`" + plan.GetId() + "`"}
 }
@@ -237,7 +240,29 @@ func (b *Bot) undo(ctx context.Context, o origin, user, executionID string, at w
 		return renderPlan(o, plan, "")
 	}
 	b.plans.putPlan(planMessage{plan: plan, channel: at.channel, ts: ts, lang: o.lang})
+	b.uploadLongDiff(ctx, o, plan, where{at.channel, cmp.Or(at.ts, ts)})
 	return reply{text: language.Pick(o.lang, "되돌리기 계획을 올렸어요: ", "Undo plan posted: ") + "`" + plan.GetId() + "`"}
+}
+
+// uploadLongDiff uploads a plan's whole diff as a file in the plan's
+// thread when the message could show only its beginning.
+func (b *Bot) uploadLongDiff(ctx context.Context, o origin, plan *kubemedicv1.Plan, thread where) {
+	diff := strings.TrimSpace(plan.GetDiff())
+	if !diffTooLong(diff) {
+		return
+	}
+	_, err := b.slack.UploadFileContext(ctx, slack.UploadFileParameters{
+		Filename:        plan.GetId() + ".diff",
+		FileSize:        len(diff),
+		Content:         diff,
+		Title:           language.Pick(o.lang, "전체 diff: ", "Full diff: ") + actionTarget(o.lang, plan),
+		SnippetType:     "diff",
+		Channel:         thread.channel,
+		ThreadTimestamp: thread.ts,
+	})
+	if err != nil {
+		b.log.Warn("full diff not uploaded", "plan", plan.GetId(), "err", err)
+	}
 }
 
 // renderRefused explains a refusal from the gateway, with its reason.

@@ -109,7 +109,7 @@ func renderPlan(o origin, p *kubemedicv1.Plan, note string) reply {
 		diff, cut := excerpt("```\n"+d+"\n```", maxDiffText)
 		blocks = append(blocks, section(escapeMrkdwn(diff)))
 		if cut {
-			blocks = append(blocks, contextLine(language.Pick(lang, "diff가 길어 앞부분만 보여요.", "The diff is long; this is its beginning.")))
+			blocks = append(blocks, contextLine(language.Pick(lang, "diff가 길어 앞부분만 보여요. 전체는 스레드에 파일로 올렸어요.", "The diff is long; this is its beginning. The whole diff is a file in the thread.")))
 		}
 	}
 	if p.GetState() == kubemedicv1.PlanState_PLAN_STATE_PENDING_APPROVAL {
@@ -131,6 +131,12 @@ func renderPlan(o origin, p *kubemedicv1.Plan, note string) reply {
 		blocks = append(blocks, slack.NewActionBlock("plan", approve, reject))
 	}
 	return reply{text: title, blocks: blocks, public: true}
+}
+
+// diffTooLong reports whether a diff does not fit a plan message.
+func diffTooLong(diff string) bool {
+	_, cut := excerpt("```\n"+diff+"\n```", maxDiffText)
+	return cut
 }
 
 func execState(lang string, s kubemedicv1.ExecutionState) string {

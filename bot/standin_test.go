@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -162,6 +163,17 @@ func (r *remediationStandIn) newPlan(a *kubemedicv1.Action, requester *kubemedic
 	if d := a.GetDrain(); d != nil {
 		risk, pods = kubemedicv1.Risk_RISK_HIGH, 4
 		diff = "--- a/nodes/" + d.GetNode() + "\n+++ b/nodes/" + d.GetNode() + "\n@@ spec @@\n-  unschedulable: false\n+  unschedulable: true\n"
+	}
+	if c := a.GetPatchConfigMap(); c != nil {
+		var b strings.Builder
+		fmt.Fprintf(&b, "--- a/configmaps/%s/%s\n+++ b/configmaps/%s/%s\n@@ data @@\n", c.GetNamespace(), c.GetName(), c.GetNamespace(), c.GetName())
+		for i := range 300 {
+			fmt.Fprintf(&b, " line-%03d: unchanged setting value\n", i)
+		}
+		for k, v := range c.GetSet() {
+			fmt.Fprintf(&b, "-  %s: info\n+  %s: %s\n", k, k, v)
+		}
+		diff = b.String()
 	}
 	if u := a.GetUncordon(); u != nil {
 		diff = "--- a/nodes/" + u.GetNode() + "\n+++ b/nodes/" + u.GetNode() + "\n@@ spec @@\n-  unschedulable: true\n+  unschedulable: false\n"
