@@ -35,7 +35,7 @@ func (b *Bot) respond(ctx context.Context, o origin, cmd command.Command, parseE
 		return []reply{renderGatewayError(o, parseErr)}
 	}
 	if isWrite(cmd) {
-		if _, err := b.identity(o.user, ""); err != nil {
+		if _, err := b.identity(ctx, o.user); err != nil {
 			return []reply{renderUnmapped(o, o.user)}
 		}
 	}

@@ -63,6 +63,11 @@ type Options struct {
 	// impersonates for them. Users not in it may ask and diagnose but not
 	// plan, approve, reject or undo. Default: none.
 	Identities map[string]Identity
+	// IdentitiesByEmail maps e-mail addresses (lower case) to Kubernetes
+	// identities, for users not in Identities: the address is the one
+	// Slack has for the user (users.info; needs the users:read.email
+	// scope), cached for an hour. Default: none.
+	IdentitiesByEmail map[string]Identity
 	// NotifyChannels maps cluster names to the Slack channel their new and
 	// resolved findings are posted in. Default: none (no notifications).
 	NotifyChannels map[string]string
@@ -136,6 +141,8 @@ type Bot struct {
 	seen        *seenCache
 	// clicks de-duplicates button clicks and executions.
 	clicks *seenCache
+	// byEmail maps lower-case e-mail addresses to identities.
+	byEmail map[string]Identity
 	// notifyChannels, groupWait and notes drive finding notifications.
 	notifyChannels map[string]string
 	groupWait      time.Duration
@@ -183,6 +190,13 @@ func New(o Options) (*Bot, error) {
 		if slackUser == "" || id.User == "" {
 			errs = append(errs, fmt.Errorf("identity of Slack user %q: both the Slack user ID and the Kubernetes user are required", slackUser))
 		}
+	}
+	byEmail := make(map[string]Identity, len(o.IdentitiesByEmail))
+	for email, id := range o.IdentitiesByEmail {
+		if !strings.Contains(email, "@") || id.User == "" {
+			errs = append(errs, fmt.Errorf("identity of e-mail %q: an address and a Kubernetes user are required", email))
+		}
+		byEmail[strings.ToLower(email)] = id
 	}
 	switch o.Language {
 	case "":
@@ -247,6 +261,7 @@ func New(o Options) (*Bot, error) {
 		seen:           newSeenCache(dedupeTTL, dedupeSize, o.Now),
 		clicks:         newSeenCache(dedupeTTL, dedupeSize, o.Now),
 		appToken:       o.AppToken,
+		byEmail:        byEmail,
 		notifyChannels: maps.Clone(o.NotifyChannels),
 		groupWait:      o.NotifyGroupWait,
 		notes:          notifier{state: map[string]findingState{}},

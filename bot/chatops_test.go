@@ -388,3 +388,15 @@ func TestLongDiffUploaded(t *testing.T) {
 		t.Errorf("uploaded diff is not whole (%d bytes)", len(file.Text))
 	}
 }
+
+// TestIdentityByEmail maps a Slack user through the e-mail address
+// users.info reports.
+func TestIdentityByEmail(t *testing.T) {
+	e := newEnv(t)
+	e.send("/slack/commands", "application/x-www-form-urlencoded", e.slashFormAs(emailUser, "cordon node-5"))
+	e.slackAPI.next(t)
+	e.responses.next(t)
+	if req := e.remediation.planCalls; len(req) != 1 || req[0].GetRequester().GetKubernetesUser() != "haneul@example.com" || req[0].GetRequester().GetSlackUserId() != emailUser {
+		t.Fatalf("plan requests %v", req)
+	}
+}

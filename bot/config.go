@@ -9,9 +9,20 @@ func (o *Options) ApplyConfig(c config.Bot) {
 	o.Language = c.Language
 	o.SlackAPIURL = c.SlackAPIURL
 	if len(c.Users) > 0 {
-		o.Identities = make(map[string]Identity, len(c.Users))
 		for _, u := range c.Users {
-			o.Identities[u.SlackUser] = Identity{User: u.KubernetesUser, Groups: append([]string(nil), u.KubernetesGroups...)}
+			id := Identity{User: u.KubernetesUser, Groups: append([]string(nil), u.KubernetesGroups...)}
+			if u.SlackUser != "" {
+				if o.Identities == nil {
+					o.Identities = map[string]Identity{}
+				}
+				o.Identities[u.SlackUser] = id
+			}
+			if u.Email != "" {
+				if o.IdentitiesByEmail == nil {
+					o.IdentitiesByEmail = map[string]Identity{}
+				}
+				o.IdentitiesByEmail[u.Email] = id
+			}
 		}
 	}
 	if len(c.Channels) > 0 {

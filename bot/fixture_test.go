@@ -321,6 +321,7 @@ const (
 	userA      = "U2147483697" // jiyoung
 	userB      = "U0MINHO"
 	unmapped   = "U0NOBODY"
+	emailUser  = "U0HANEUL" // mapped by the e-mail address Slack has for them
 	channelOps = "C2147483705"
 	// channelAlerts receives prod's finding notifications.
 	channelAlerts = "C0ALERTS"
@@ -343,6 +344,9 @@ func startSlackAPI(t testing.TB, s *sink) string {
 			user := map[string]any{"id": id, "name": strings.ToLower(id)}
 			if loc, ok := userLocales[id]; ok && r.Form.Get("include_locale") == "true" {
 				user["locale"] = loc
+			}
+			if id == emailUser {
+				user["profile"] = map[string]any{"email": "haneul@example.com"}
 			}
 			w.Header().Set("Content-Type", "application/json")
 			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "user": user})
@@ -501,13 +505,14 @@ func newEnvWith(t testing.TB, socketURL string) *env {
 			userA: {User: "jiyoung@example.com", Groups: []string{"sre"}},
 			userB: {User: "minho@example.com", Groups: []string{"sre"}},
 		},
-		ChannelClusters: map[string]string{channelOps: "prod"},
-		NotifyChannels:  map[string]string{"prod": channelAlerts},
-		NotifyGroupWait: 200 * time.Millisecond,
-		SlackAPIURL:     apiURL,
-		AppToken:        testAppToken,
-		Logger:          testLogger(t),
-		Now:             e.clock.Now,
+		IdentitiesByEmail: map[string]bot.Identity{"Haneul@Example.com": {User: "haneul@example.com", Groups: []string{"sre"}}},
+		ChannelClusters:   map[string]string{channelOps: "prod"},
+		NotifyChannels:    map[string]string{"prod": channelAlerts},
+		NotifyGroupWait:   200 * time.Millisecond,
+		SlackAPIURL:       apiURL,
+		AppToken:          testAppToken,
+		Logger:            testLogger(t),
+		Now:               e.clock.Now,
 	})
 	e.bot = b
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"connectrpc.com/connect"
 	"github.com/slack-go/slack"
@@ -26,17 +27,26 @@ type Identity struct {
 // errUnmapped is why an unmapped Slack user may not change a cluster.
 var errUnmapped = errors.New("slack user has no Kubernetes identity in bot.users")
 
-// identity returns the proto identity of a Slack user, or errUnmapped.
-func (b *Bot) identity(slackUser, displayName string) (*kubemedicv1.Identity, error) {
+// identity returns the proto identity of a Slack user, or errUnmapped:
+// by Slack user ID first, then by the e-mail address Slack has for the
+// user (users.info, cached with the locale).
+func (b *Bot) identity(ctx context.Context, slackUser string) (*kubemedicv1.Identity, error) {
+	if slackUser == "" {
+		return nil, errUnmapped
+	}
 	id, ok := b.identities[slackUser]
-	if !ok || slackUser == "" {
+	if !ok && len(b.byEmail) > 0 {
+		if email := b.userInfo(ctx, slackUser).email; email != "" {
+			id, ok = b.byEmail[strings.ToLower(email)]
+		}
+	}
+	if !ok {
 		return nil, errUnmapped
 	}
 	return &kubemedicv1.Identity{
 		KubernetesUser:   id.User,
 		KubernetesGroups: append([]string(nil), id.Groups...),
 		SlackUserId:      slackUser,
-		DisplayName:      displayName,
 	}, nil
 }
 

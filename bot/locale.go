@@ -20,40 +20,47 @@ const (
 	maxLocales = 10000
 )
 
-// localeCache remembers Slack users' locales (users.info include_locale).
+// localeCache remembers what users.info says of Slack users: their locale
+// (include_locale) and e-mail address.
 type localeCache struct {
 	mu      sync.Mutex
 	entries map[string]localeEntry
 }
 
 type localeEntry struct {
-	locale string
-	until  time.Time
+	locale, email string
+	until         time.Time
 }
 
 // userLocale returns the Slack locale of user ("ko-KR", "en-US"), or ""
-// when Slack does not say or cannot be asked in time. Failures are cached
-// too, briefly, so a broken users.info does not slow every reply.
+// when Slack does not say or cannot be asked in time.
 func (b *Bot) userLocale(ctx context.Context, user string) string {
+	return b.userInfo(ctx, user).locale
+}
+
+// userInfo returns what users.info says of user, cached for localeTTL.
+// Failures are cached too, briefly, so a broken users.info does not slow
+// every reply.
+func (b *Bot) userInfo(ctx context.Context, user string) localeEntry {
 	if user == "" {
-		return ""
+		return localeEntry{}
 	}
 	now := b.now()
 	b.locales.mu.Lock()
 	e, ok := b.locales.entries[user]
 	b.locales.mu.Unlock()
 	if ok && now.Before(e.until) {
-		return e.locale
+		return e
 	}
 	ctx, cancel := context.WithTimeout(ctx, localeLookupTimeout)
 	defer cancel()
 	e = localeEntry{until: now.Add(localeTTL)}
 	u, err := b.slack.GetUserInfoContext(ctx, user)
 	if err != nil {
-		b.log.Debug("slack user locale unknown", "user", user, "err", err)
+		b.log.Debug("slack user info unknown", "user", user, "err", err)
 		e.until = now.Add(time.Minute)
 	} else {
-		e.locale = u.Locale
+		e.locale, e.email = u.Locale, u.Profile.Email
 	}
 	b.locales.mu.Lock()
 	if len(b.locales.entries) >= maxLocales {
@@ -61,7 +68,7 @@ func (b *Bot) userLocale(ctx context.Context, user string) string {
 	}
 	b.locales.entries[user] = e
 	b.locales.mu.Unlock()
-	return e.locale
+	return e
 }
 
 // parse parses command text from user and picks the reply language:

@@ -71,7 +71,7 @@ type where struct {
 
 // planAndPost asks for a plan of action on behalf of user and posts it.
 func (b *Bot) planAndPost(ctx context.Context, o origin, user string, at where, action *kubemedicv1.Action) reply {
-	requester, err := b.identity(user, "")
+	requester, err := b.identity(ctx, user)
 	if err != nil {
 		return renderUnmapped(o, user)
 	}
@@ -115,7 +115,7 @@ func (b *Bot) planCommand(ctx context.Context, o origin, user string, at where, 
 // reply for the user only when something needs saying to them alone
 // (refusals); ok reports success.
 func (b *Bot) approve(ctx context.Context, o origin, user, planID, hash string, msg where) (reply, bool) {
-	approver, err := b.identity(user, "")
+	approver, err := b.identity(ctx, user)
 	if err != nil {
 		return renderUnmapped(o, user), false
 	}
@@ -160,7 +160,7 @@ func (b *Bot) update(ctx context.Context, msg where, r reply) error {
 // execute runs an approved plan and shows its progress in the plan's
 // message, updated in place, ending with the result and an Undo button.
 func (b *Bot) execute(ctx context.Context, o origin, user string, plan *kubemedicv1.Plan, msg where) {
-	executor, _ := b.identity(user, "")
+	executor, _ := b.identity(ctx, user)
 	gctx, cancel := context.WithTimeout(ctx, gatewayTimeout)
 	resp, err := b.remediation.Execute(gctx, connect.NewRequest(&kubemedicv1.ExecuteRequest{PlanId: plan.GetId(), Executor: executor}))
 	cancel()
@@ -204,7 +204,7 @@ func (b *Bot) execute(ctx context.Context, o origin, user string, plan *kubemedi
 
 // reject closes a plan and updates its message.
 func (b *Bot) reject(ctx context.Context, o origin, user, planID, reason string, msg where) (reply, bool) {
-	rejector, err := b.identity(user, "")
+	rejector, err := b.identity(ctx, user)
 	if err != nil {
 		return renderUnmapped(o, user), false
 	}
@@ -224,7 +224,7 @@ func (b *Bot) reject(ctx context.Context, o origin, user, planID, reason string,
 
 // undo plans the reverse of an execution and posts the plan.
 func (b *Bot) undo(ctx context.Context, o origin, user, executionID string, at where) reply {
-	requester, err := b.identity(user, "")
+	requester, err := b.identity(ctx, user)
 	if err != nil {
 		return renderUnmapped(o, user)
 	}

@@ -149,10 +149,16 @@ type Bot struct {
 	Channels []SlackChannel `json:"channels,omitempty"`
 }
 
-// SlackUser maps one Slack user to a Kubernetes identity.
+// SlackUser maps one Slack user to a Kubernetes identity, by Slack user
+// ID or by the e-mail address Slack has for the user.
 type SlackUser struct {
-	// SlackUser is the Slack user ID, e.g. U024BE7LH. Required, unique.
-	SlackUser string `json:"slack_user"`
+	// SlackUser is the Slack user ID, e.g. U024BE7LH. Required unless
+	// Email is set; unique.
+	SlackUser string `json:"slack_user,omitempty"`
+	// Email is the user's e-mail address in Slack (the bot looks it up
+	// with users.info; needs the users:read.email scope). Required unless
+	// SlackUser is set.
+	Email string `json:"email,omitempty"`
 	// KubernetesUser is the user name to impersonate. Required.
 	KubernetesUser string `json:"kubernetes_user"`
 	// KubernetesGroups are the groups to impersonate. Default: none.
@@ -421,14 +427,15 @@ func (b *Bot) validateSlackMaps() []error {
 	users := map[string]bool{}
 	for i, u := range b.Users {
 		switch {
+		case u.SlackUser == "" && u.Email == "":
+			errs = append(errs, fmt.Errorf("bot.users[%d]: set slack_user (a Slack user ID such as U024BE7LH) or email", i))
 		case u.SlackUser == "":
-			errs = append(errs, fmt.Errorf("bot.users[%d].slack_user is required (a Slack user ID such as U024BE7LH)", i))
 		case users[u.SlackUser]:
 			errs = append(errs, fmt.Errorf("bot.users[%d].slack_user %q is mapped twice", i, u.SlackUser))
 		}
 		users[u.SlackUser] = true
 		if u.KubernetesUser == "" {
-			errs = append(errs, fmt.Errorf("bot.users[%d] (%s): kubernetes_user is required", i, u.SlackUser))
+			errs = append(errs, fmt.Errorf("bot.users[%d] (%s): kubernetes_user is required", i, u.SlackUser+u.Email))
 		}
 	}
 	channels, notified := map[string]bool{}, map[string]bool{}
