@@ -400,3 +400,17 @@ func TestIdentityByEmail(t *testing.T) {
 		t.Fatalf("plan requests %v", req)
 	}
 }
+
+// TestMentionPlansInThread: a change asked for in a mention is planned in
+// the mention's thread.
+func TestMentionPlansInThread(t *testing.T) {
+	e := newEnv(t)
+	e.send("/slack/events", "application/json", mentionEvent("Ev0DRAIN", "<@"+botUserID+"> drain node-7 --lang en", "1767225000.000050"))
+	plan := e.slackAPI.next(t)
+	if plan.Channel != channelOps || plan.ThreadTS != "1767225000.000050" || !strings.Contains(plan.texts(), "Plan: drain node node-7 (prod)") {
+		t.Fatalf("plan in %s thread %q: %s", plan.Channel, plan.ThreadTS, plan.texts())
+	}
+	if ack := e.slackAPI.next(t); ack.ThreadTS != "1767225000.000050" || !strings.Contains(ack.Text, "Plan posted") {
+		t.Errorf("mention answer %+v", ack)
+	}
+}

@@ -487,6 +487,22 @@ func TestSlackSlashCommandEndToEnd(t *testing.T) {
 		t.Fatal("no answer posted to response_url")
 	}
 
+	// An English question is answered in English, from the real knowledge
+	// base.
+	form.Set("text", "why is my pod stuck in Pending")
+	body = form.Encode()
+	if resp := send(""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("signed English question: status %d", resp.StatusCode)
+	}
+	select {
+	case p := <-posted:
+		if !strings.Contains(p, "*Source*") || strings.Contains(p, "*출처*") {
+			t.Errorf("English question not answered in English: %.500s", p)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no answer to the English question")
+	}
+
 	// diagnose goes through the same gateway. The diagnosis service is
 	// being built (issue 8); until it answers, the bot must say so plainly
 	// rather than fail. Either answer proves the bot, its gateway token and
