@@ -183,3 +183,13 @@ func mustUnescape(t *testing.T, s string) string {
 	}
 	return u
 }
+
+// TestSocketModeStateWhenSlackIsUnreachable: /readyz reports why Socket
+// Mode is down while the client keeps trying.
+func TestSocketModeStateWhenSlackIsUnreachable(t *testing.T) {
+	e := newEnvWith(t, "ws://127.0.0.1:1/link")
+	waitFor(t, "a connection error in the state", func() bool {
+		err := e.bot.SocketModeState()
+		return err != nil && strings.Contains(err.Error(), "disconnected since") && strings.Contains(err.Error(), "connection refused")
+	})
+}
