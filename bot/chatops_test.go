@@ -414,3 +414,13 @@ func TestMentionPlansInThread(t *testing.T) {
 		t.Errorf("mention answer %+v", ack)
 	}
 }
+
+// TestDiagnoseNamespaceFlag is the acceptance's "/k8s diagnose -n shop":
+// the channel's cluster, one namespace.
+func TestDiagnoseNamespaceFlag(t *testing.T) {
+	e := newEnv(t)
+	e.slash("diagnose -n shop")
+	if all := e.responses.next(t).texts(); !strings.Contains(all, "prod 진단 결과: 문제 2건") || !strings.Contains(all, "*Pod shop/web-7c9f-0*") {
+		t.Errorf("reply %s", all)
+	}
+}

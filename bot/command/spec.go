@@ -51,7 +51,7 @@ func init() {
 			parse: func(s Spec, args []string) (Command, *Problem) { return Clusters{}, atMost(s, args, 0) }},
 		{Name: "help", Aliases: []string{"도움말", "?"}, Args: "[command]", Ko: "도움말", En: "shows this help", Example: "scale", Available: true,
 			parse: parseHelp},
-		{Name: "diagnose", Aliases: []string{"진단"}, Args: "[cluster] [namespace]", Ko: "클러스터(또는 네임스페이스)를 진단합니다", En: "diagnoses a cluster or one namespace", Example: "prod shop", Available: true,
+		{Name: "diagnose", Aliases: []string{"진단"}, Args: "[cluster] [namespace] | [-c cluster] [-n namespace]", Ko: "클러스터(또는 네임스페이스)를 진단합니다", En: "diagnoses a cluster or one namespace", Example: "prod shop", Available: true,
 			parse: parseDiagnose},
 		{Name: "cordon", Args: "<node>", Ko: "노드에 새 파드가 스케줄되지 않게 합니다", En: "marks a node unschedulable", Example: "worker-1", Available: true,
 			parse: nodeCommand(func(n string) Command { return Cordon{Node: n} })},
@@ -156,22 +156,56 @@ func parseHelp(s Spec, args []string) (Command, *Problem) {
 	return Help{Topic: topic.Name}, nil
 }
 
+// parseDiagnose reads "[cluster] [namespace]", kubectl-style flags
+// (-n/--namespace, -c/--cluster) or a mix.
 func parseDiagnose(s Spec, args []string) (Command, *Problem) {
-	if p := atMost(s, args, 2); p != nil {
-		return nil, p
-	}
 	var d Diagnose
-	if len(args) > 0 {
-		if err := naming.Cluster(args[0]); err != nil {
-			return nil, fromNaming(err)
+	var positional []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, value, hasValue := strings.Cut(a, "=")
+		switch name {
+		case "-n", "--namespace", "-c", "--cluster":
+			if !hasValue {
+				if i+1 >= len(args) {
+					return nil, problem(fmt.Sprintf("%s 뒤에 값이 없어요.", a), fmt.Sprintf("%s needs a value.", a))
+				}
+				i++
+				value = args[i]
+			}
+			if name == "-n" || name == "--namespace" {
+				d.Namespace = value
+			} else {
+				d.Cluster = value
+			}
+		default:
+			if strings.HasPrefix(a, "-") {
+				return nil, problem(
+					fmt.Sprintf("옵션 %s 는 없어요. -n <namespace>, -c <cluster> 를 쓸 수 있어요.", naming.Quote(a)),
+					fmt.Sprintf("unknown option %s: use -n <namespace> or -c <cluster>.", naming.Quote(a)))
+			}
+			positional = append(positional, a)
 		}
-		d.Cluster = args[0]
 	}
-	if len(args) > 1 {
-		if err := naming.Object(naming.Namespace, args[1]); err != nil {
+	if len(positional) > 0 && d.Cluster == "" {
+		d.Cluster, positional = positional[0], positional[1:]
+	}
+	if len(positional) > 0 && d.Namespace == "" {
+		d.Namespace, positional = positional[0], positional[1:]
+	}
+	if len(positional) > 0 {
+		extra := naming.Quote(strings.Join(positional, " "))
+		return nil, problem(fmt.Sprintf("인자가 너무 많아요: %s 는 필요 없어요.", extra), fmt.Sprintf("too many arguments: %s is not expected.", extra))
+	}
+	if d.Cluster != "" {
+		if err := naming.Cluster(d.Cluster); err != nil {
 			return nil, fromNaming(err)
 		}
-		d.Namespace = args[1]
+	}
+	if d.Namespace != "" {
+		if err := naming.Object(naming.Namespace, d.Namespace); err != nil {
+			return nil, fromNaming(err)
+		}
 	}
 	return d, nil
 }
