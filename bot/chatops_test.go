@@ -424,3 +424,34 @@ func TestDiagnoseNamespaceFlag(t *testing.T) {
 		t.Errorf("reply %s", all)
 	}
 }
+
+// TestForgedClickRefused: an Approve click with a forged signature or a
+// five-minute-old timestamp is refused with 401 and approves nothing.
+func TestForgedClickRefused(t *testing.T) {
+	e := newEnv(t)
+	e.slash("drain node-1")
+	plan := e.slackAPI.next(t)
+	e.responses.next(t)
+	body := e.clickPayload(userB, plan.button(t, "plan.approve"), channelOps, "1767225601.000001", "1767225603.000001")
+	now := e.clock.Now().Unix()
+	fresh, stale := fmt.Sprint(now), fmt.Sprint(now-5*60-1)
+	for name, h := range map[string]http.Header{
+		"forged": {"X-Slack-Request-Timestamp": {fresh}, "X-Slack-Signature": {sign("not-the-secret", fresh, body)}},
+		"stale":  {"X-Slack-Request-Timestamp": {stale}, "X-Slack-Signature": {sign(testSecret, stale, body)}},
+	} {
+		if resp, got := e.raw("/slack/interactivity", "application/x-www-form-urlencoded", body, h); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s click: status %d %s, want 401", name, resp.StatusCode, got)
+		}
+	}
+	e.slackAPI.none(t, 300*time.Millisecond)
+	e.responses.none(t, 0)
+	if executed, calls := e.remediation.counts("pl-1"); executed != 0 || calls != 0 {
+		t.Errorf("refused clicks executed the plan (%d, %d calls)", executed, calls)
+	}
+	e.remediation.mu.Lock()
+	approvals := len(e.remediation.plans["pl-1"].GetApprovals())
+	e.remediation.mu.Unlock()
+	if approvals != 0 {
+		t.Errorf("refused clicks recorded %d approvals", approvals)
+	}
+}
