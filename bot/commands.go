@@ -11,6 +11,8 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/kubemedic/kubemedic/bot/naming"
+
 	"github.com/kubemedic/kubemedic/bot/command"
 )
 
@@ -119,7 +121,7 @@ func parseSlashForm(body []byte) (slashRequest, error) {
 		return slashRequest{}, errors.New("slash command form has no command field")
 	}
 	if !strings.HasPrefix(req.command, "/") {
-		return slashRequest{}, fmt.Errorf("slash command form: command %q does not start with '/'", req.command)
+		return slashRequest{}, fmt.Errorf("slash command form: command %s does not start with '/'", naming.Quote(req.command))
 	}
 	return req, nil
 }

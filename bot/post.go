@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/kubemedic/kubemedic/bot/naming"
 )
 
 // slackRetry is how the Slack client retries: slack-go's own handler for
@@ -115,7 +117,7 @@ func checkResponseURL(s string) error {
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("response_url %q is not an absolute URL", s)
+		return fmt.Errorf("response_url %s is not an absolute URL", naming.Quote(s))
 	}
 	switch u.Scheme {
 	case "https":
@@ -125,5 +127,5 @@ func checkResponseURL(s string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("response_url %q must be https", s)
+	return fmt.Errorf("response_url %s must be https", naming.Quote(s))
 }
