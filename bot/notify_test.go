@@ -41,7 +41,7 @@ func TestNotifications(t *testing.T) {
 	if b := first.button(t, "finding.fix.0"); b.Value != "prod fp-pending-web-0 0" {
 		t.Errorf("fix button %+v", b)
 	}
-	e.slackAPI.none(t, 400*time.Millisecond) // the repeat, the update and staging (no channel) say nothing
+	e.slackAPI.none(t, 700*time.Millisecond) // the repeat, the update and staging (no channel) say nothing
 
 	e.diagnosis.watch <- change(resolved, shop[0])
 	e.diagnosis.watch <- change(resolved, shop[0])
@@ -49,7 +49,7 @@ func TestNotifications(t *testing.T) {
 	if res.ThreadTS != "1767225601.000001" || !strings.Contains(res.texts(), "✅ 해결됨: *Pod shop/web-7c9f-0*") {
 		t.Errorf("resolution in thread %q: %s", res.ThreadTS, res.texts())
 	}
-	e.slackAPI.none(t, 400*time.Millisecond)
+	e.slackAPI.none(t, 700*time.Millisecond)
 
 	for _, f := range manyFindings(12) {
 		e.diagnosis.watch <- change(opened, f)
@@ -60,5 +60,5 @@ func TestNotifications(t *testing.T) {
 			t.Errorf("burst summary lacks %q:\n%s", want, sum.texts())
 		}
 	}
-	e.slackAPI.none(t, 400*time.Millisecond)
+	e.slackAPI.none(t, 700*time.Millisecond)
 }
