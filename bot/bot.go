@@ -8,8 +8,9 @@
 // that calls the gateway is acknowledged at once and finished in the
 // background: a slash command's answer goes to its response_url, an event's
 // answer is posted in the asker's thread with chat.postMessage. Replies are
-// Block Kit messages in the asker's language (Korean unless the question is
-// English); Slack's 429 Retry-After is honoured when posting.
+// Block Kit messages in the asker's language (see package language: --lang,
+// then the Slack locale, then the text, then Korean); slack-go's retry
+// honours Slack's 429 Retry-After on every post.
 //
 // The bot never talks to a cluster itself; it only calls the gateway.
 package bot
@@ -19,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -35,21 +37,51 @@ import (
 // the caller should log that the Slack app is disabled and carry on.
 var ErrNotConfigured = errors.New("slack signing secret not set (KUBEMEDIC_SLACK_SIGNING_SECRET or bot.signing_secret_file): Slack app disabled")
 
-// Options configures a Bot. SigningSecret, BotToken, Knowledge and Fleet are
-// required; every other field has a default.
+// Options configures a Bot. SigningSecret, BotToken, Knowledge, Fleet,
+// Diagnosis and Remediation are required; every other field has a default.
 type Options struct {
 	// SigningSecret is the Slack app's signing secret. Empty gives
 	// ErrNotConfigured.
 	SigningSecret string
+	// AppToken is the app-level token (xapp-...) ServeSocketMode connects
+	// with. Default: none (HTTP only).
+	AppToken string
 	// BotToken is the bot user OAuth token (xoxb-...) used to post answers
-	// to events with chat.postMessage.
+	// to events with chat.postMessage and to read users' locales
+	// (users.info).
 	BotToken string
 	// Knowledge answers questions (the gateway's KnowledgeService).
 	Knowledge kubemedicv1connect.KnowledgeServiceClient
 	// Fleet lists clusters (the gateway's FleetService).
 	Fleet kubemedicv1connect.FleetServiceClient
-	// Language is the default reply language, "ko" or "en". Default: "ko".
-	// Questions written in English are answered in English regardless.
+	// Diagnosis diagnoses clusters (the gateway's DiagnosisService).
+	Diagnosis kubemedicv1connect.DiagnosisServiceClient
+	// Remediation plans, approves, executes and undoes fixes (the
+	// gateway's RemediationService).
+	Remediation kubemedicv1connect.RemediationServiceClient
+	// Identities maps Slack user IDs to the Kubernetes identity remediation
+	// impersonates for them. Users not in it may ask and diagnose but not
+	// plan, approve, reject or undo. Default: none.
+	Identities map[string]Identity
+	// IdentitiesByEmail maps e-mail addresses (lower case) to Kubernetes
+	// identities, for users not in Identities: the address is the one
+	// Slack has for the user (users.info; needs the users:read.email
+	// scope), cached for an hour. Default: none.
+	IdentitiesByEmail map[string]Identity
+	// NotifyChannels maps cluster names to the Slack channel their new and
+	// resolved findings are posted in. Default: none (no notifications).
+	NotifyChannels map[string]string
+	// NotifyGroupWait is how long finding changes are collected before
+	// they are posted; more than five at once become one summary.
+	// Default: 5s.
+	NotifyGroupWait time.Duration
+	// ChannelClusters maps Slack channel IDs to the cluster commands in
+	// that channel act on when they name none. Default: none (then the
+	// only cluster, when there is exactly one).
+	ChannelClusters map[string]string
+	// Language is the default reply language, "ko" or "en", used when
+	// neither --lang, the user's Slack locale nor the text decides.
+	// Default: "ko".
 	Language string
 	// SlackAPIURL is the Slack Web API base URL. Default: slack-go's
 	// (Slack's public API). Tests point it at a slacktest server.
@@ -75,6 +107,9 @@ const (
 	maxInFlight = 64
 	// jobTimeout bounds one background reply: gateway call plus posting.
 	jobTimeout = 2 * time.Minute
+	// executionTimeout bounds a button click's work, following an
+	// execution (a drain waits for PodDisruptionBudgets) included.
+	executionTimeout = 30 * time.Minute
 	// gatewayTimeout bounds one gateway call.
 	gatewayTimeout = 30 * time.Second
 	// dedupeTTL is how long an event ID is remembered; Slack retries a
@@ -90,15 +125,35 @@ const (
 
 // Bot is a Slack app answering through the kubemedic gateway.
 type Bot struct {
-	secret    string
-	knowledge kubemedicv1connect.KnowledgeServiceClient
-	fleet     kubemedicv1connect.FleetServiceClient
-	lang      string
-	http      *http.Client
-	slack     *slack.Client
-	log       *slog.Logger
-	now       func() time.Time
-	seen      *seenCache
+	secret      string
+	knowledge   kubemedicv1connect.KnowledgeServiceClient
+	fleet       kubemedicv1connect.FleetServiceClient
+	diagnosis   kubemedicv1connect.DiagnosisServiceClient
+	remediation kubemedicv1connect.RemediationServiceClient
+	identities  map[string]Identity
+	channels    map[string]string
+	plans       *planCache
+	lang        string
+	webhook     *http.Client // response_url posts, with the 429 retry
+	slack       *slack.Client
+	log         *slog.Logger
+	now         func() time.Time
+	seen        *seenCache
+	// clicks de-duplicates button clicks and executions.
+	clicks *seenCache
+	// byEmail maps lower-case e-mail addresses to identities.
+	byEmail map[string]Identity
+	// notifyChannels, groupWait and notes drive finding notifications.
+	notifyChannels map[string]string
+	groupWait      time.Duration
+	notes          notifier
+	stopNotify     func() // stops notifications and waits; nil when none
+	// limits are the per-user rate limits.
+	limits userLimits
+	// appToken and socket are Socket Mode's token and connection state.
+	appToken string
+	socket   socketState
+	locales  localeCache
 
 	// Background replies.
 	jobsCtx    context.Context
@@ -124,6 +179,24 @@ func New(o Options) (*Bot, error) {
 	}
 	if o.Fleet == nil {
 		errs = append(errs, errors.New("fleet client is required"))
+	}
+	if o.Diagnosis == nil {
+		errs = append(errs, errors.New("diagnosis client is required"))
+	}
+	if o.Remediation == nil {
+		errs = append(errs, errors.New("remediation client is required"))
+	}
+	for slackUser, id := range o.Identities {
+		if slackUser == "" || id.User == "" {
+			errs = append(errs, fmt.Errorf("identity of Slack user %q: both the Slack user ID and the Kubernetes user are required", slackUser))
+		}
+	}
+	byEmail := make(map[string]Identity, len(o.IdentitiesByEmail))
+	for email, id := range o.IdentitiesByEmail {
+		if !strings.Contains(email, "@") || id.User == "" {
+			errs = append(errs, fmt.Errorf("identity of e-mail %q: an address and a Kubernetes user are required", email))
+		}
+		byEmail[strings.ToLower(email)] = id
 	}
 	switch o.Language {
 	case "":
@@ -152,23 +225,49 @@ func New(o Options) (*Bot, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	slackOpts := []slack.Option{slack.OptionHTTPClient(o.HTTPClient)}
+	if o.NotifyGroupWait <= 0 {
+		o.NotifyGroupWait = 5 * time.Second
+	}
+	transport := o.HTTPClient.Transport
+	if transport == nil {
+		transport = http.DefaultTransport
+	}
+	webhook := &http.Client{Timeout: o.HTTPClient.Timeout, Transport: newWebhookRetry(transport)}
+	slackOpts := []slack.Option{
+		slack.OptionHTTPClient(o.HTTPClient),
+		slack.OptionRetryConfig(slackRetry()), // after OptionHTTPClient: it wraps that client
+	}
 	if o.SlackAPIURL != "" {
 		slackOpts = append(slackOpts, slack.OptionAPIURL(o.SlackAPIURL))
 	}
+	if o.AppToken != "" {
+		slackOpts = append(slackOpts, slack.OptionAppLevelToken(o.AppToken))
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Bot{
-		secret:     o.SigningSecret,
-		knowledge:  o.Knowledge,
-		fleet:      o.Fleet,
-		lang:       o.Language,
-		http:       o.HTTPClient,
-		slack:      slack.New(o.BotToken, slackOpts...),
-		log:        o.Logger,
-		now:        o.Now,
-		seen:       newSeenCache(dedupeTTL, dedupeSize, o.Now),
-		jobsCtx:    ctx,
-		cancelJobs: cancel,
+		secret:         o.SigningSecret,
+		knowledge:      o.Knowledge,
+		fleet:          o.Fleet,
+		diagnosis:      o.Diagnosis,
+		remediation:    o.Remediation,
+		identities:     maps.Clone(o.Identities),
+		channels:       maps.Clone(o.ChannelClusters),
+		plans:          newPlanCache(planCacheSize),
+		lang:           o.Language,
+		webhook:        webhook,
+		slack:          slack.New(o.BotToken, slackOpts...),
+		log:            o.Logger,
+		now:            o.Now,
+		seen:           newSeenCache(dedupeTTL, dedupeSize, o.Now),
+		clicks:         newSeenCache(dedupeTTL, dedupeSize, o.Now),
+		appToken:       o.AppToken,
+		byEmail:        byEmail,
+		notifyChannels: maps.Clone(o.NotifyChannels),
+		groupWait:      o.NotifyGroupWait,
+		notes:          notifier{state: map[string]findingState{}},
+		locales:        localeCache{entries: make(map[string]localeEntry)},
+		jobsCtx:        ctx,
+		cancelJobs:     cancel,
 	}, nil
 }
 
@@ -204,6 +303,7 @@ func (b *Bot) Serve(ctx context.Context, l net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
+	b.startNotifications()
 	b.log.Info("slack bot listening", "addr", l.Addr().String())
 
 	var serveErr error
@@ -224,13 +324,34 @@ func (b *Bot) Serve(ctx context.Context, l net.Listener) error {
 	return serveErr
 }
 
+// startNotifications follows finding changes in the background until the
+// bot shuts down.
+func (b *Bot) startNotifications() {
+	if len(b.notifyChannels) == 0 {
+		return
+	}
+	ctx, cancel := context.WithCancel(b.jobsCtx)
+	done := make(chan struct{})
+	b.jobsMu.Lock()
+	b.stopNotify = func() { cancel(); <-done }
+	b.jobsMu.Unlock()
+	go func() {
+		defer close(done)
+		b.runNotifications(ctx)
+	}()
+}
+
 // drain stops accepting background replies and waits up to grace for those
 // running, then cancels them.
 func (b *Bot) drain(grace time.Duration) error {
 	b.jobsMu.Lock()
 	b.closed = true
 	n := b.inFlight
+	stopNotify := b.stopNotify
 	b.jobsMu.Unlock()
+	if stopNotify != nil {
+		stopNotify()
+	}
 	if n > 0 {
 		b.log.Info("waiting for background replies", "count", n)
 	}
@@ -256,6 +377,11 @@ func (b *Bot) drain(grace time.Duration) error {
 // false, without running f, when the bot is shutting down or already busy
 // with maxInFlight replies.
 func (b *Bot) startJob(name string, f func(ctx context.Context)) bool {
+	return b.startJobFor(name, jobTimeout, f)
+}
+
+// startJobFor is startJob with its own time limit.
+func (b *Bot) startJobFor(name string, timeout time.Duration, f func(ctx context.Context)) bool {
 	b.jobsMu.Lock()
 	defer b.jobsMu.Unlock()
 	if b.closed || b.inFlight >= maxInFlight {
@@ -271,7 +397,7 @@ func (b *Bot) startJob(name string, f func(ctx context.Context)) bool {
 			b.jobsMu.Unlock()
 			b.jobs.Done()
 		}()
-		ctx, cancel := context.WithTimeout(b.jobsCtx, jobTimeout)
+		ctx, cancel := context.WithTimeout(b.jobsCtx, timeout)
 		defer cancel()
 		f(ctx)
 	}()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -22,7 +23,9 @@ import (
 func TestNew(t *testing.T) {
 	k := kubemedicv1connect.NewKnowledgeServiceClient(http.DefaultClient, "http://127.0.0.1:1")
 	f := kubemedicv1connect.NewFleetServiceClient(http.DefaultClient, "http://127.0.0.1:1")
-	valid := bot.Options{SigningSecret: testSecret, BotToken: testToken, Knowledge: k, Fleet: f}
+	d := kubemedicv1connect.NewDiagnosisServiceClient(http.DefaultClient, "http://127.0.0.1:1")
+	r := kubemedicv1connect.NewRemediationServiceClient(http.DefaultClient, "http://127.0.0.1:1")
+	valid := bot.Options{SigningSecret: testSecret, BotToken: testToken, Knowledge: k, Fleet: f, Diagnosis: d, Remediation: r}
 	tests := []struct {
 		name    string
 		edit    func(o *bot.Options)
@@ -35,6 +38,9 @@ func TestNew(t *testing.T) {
 		{"no bot token", func(o *bot.Options) { o.BotToken = "" }, "bot token is required"},
 		{"no knowledge", func(o *bot.Options) { o.Knowledge = nil }, "knowledge client is required"},
 		{"no fleet", func(o *bot.Options) { o.Fleet = nil }, "fleet client is required"},
+		{"no diagnosis", func(o *bot.Options) { o.Diagnosis = nil }, "diagnosis client is required"},
+		{"no remediation", func(o *bot.Options) { o.Remediation = nil }, "remediation client is required"},
+		{"identity without a user", func(o *bot.Options) { o.Identities = map[string]bot.Identity{"U1": {}} }, `identity of Slack user "U1"`},
 		{"bad language", func(o *bot.Options) { o.Language = "ja" }, `language "ja": want ko or en`},
 		{"bad api url", func(o *bot.Options) { o.SlackAPIURL = "slack/api" }, "want an absolute http(s) URL"},
 	}
@@ -147,21 +153,22 @@ func TestSlashAskKorean(t *testing.T) {
 	if got := e.knowledge.protocol[0]; got != connect.ProtocolGRPC {
 		t.Errorf("gateway called over %q, want grpc", got)
 	}
-	if got, want := strings.Join(p.blockTypes(), ","), "context,header,section,context,context,divider,section"; got != want {
+	if got, want := strings.Join(p.blockTypes(), ","), "context,header,markdown,context,context,divider,section,actions"; got != want {
 		t.Errorf("block types %s, want %s", got, want)
 	}
 	header := p.Blocks[1]["text"].(map[string]any)["text"].(string)
 	if header != "📘 파드가 Pending 상태일 때 (리소스 부족)" {
 		t.Errorf("header %q", header)
 	}
-	body := p.Blocks[2]["text"].(map[string]any)["text"].(string)
-	if n := len([]rune(body)); n > 3000 {
-		t.Errorf("body section has %d characters, Slack allows 3000", n)
+	// The runbook goes to Slack as Markdown, rendered by the markdown block.
+	body, _ := p.Blocks[2]["text"].(string)
+	if n := len([]rune(body)); n == 0 || n > 2900 {
+		t.Errorf("markdown block has %d characters, want 1..2900 (an excerpt)", n)
 	}
 	if strings.Count(body, "```")%2 != 0 {
 		t.Errorf("body excerpt leaves a code fence open:\n%s", body)
 	}
-	for _, want := range []string{"*증상*", "*스케줄러*", "kubectl describe pod &lt;pod&gt; -n &lt;ns&gt;", "<https://kubernetes.io/docs/concepts/scheduling-eviction/|쿠버네티스 문서>", "…"} {
+	for _, want := range []string{"## 증상", "**스케줄러**", "kubectl describe pod <pod> -n <ns>", "[쿠버네티스 문서](https://kubernetes.io/docs/concepts/scheduling-eviction/)", "…"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("body excerpt lacks %q:\n%s", want, body)
 		}
@@ -174,6 +181,14 @@ func TestSlashAskKorean(t *testing.T) {
 	}
 	if p.Text != "📘 파드가 Pending 상태일 때 (리소스 부족)" {
 		t.Errorf("fallback text %q", p.Text)
+	}
+	yes := p.button(t, "answer.helpful")
+	if no := p.button(t, "answer.unhelpful"); yes.Value != "k8s-pod-pending-insufficient-resources" || no.Value != yes.Value {
+		t.Errorf("feedback buttons carry %q / %q, want the runbook ID", yes.Value, no.Value)
+	}
+	e.click(userB, yes, channelOps, "1767225601.000009", "1767225602.000009")
+	if r := e.responses.next(t); r.Type != "ephemeral" || !strings.Contains(r.Text, "의견 고마워요") {
+		t.Errorf("feedback answer %+v", r)
 	}
 }
 
@@ -193,6 +208,73 @@ func TestSlashAskEnglish(t *testing.T) {
 	}
 	if strings.Contains(all, "출처") {
 		t.Errorf("English answer has Korean labels:\n%s", all)
+	}
+}
+
+// TestReplyLanguage checks the precedence: --lang, then the Slack locale
+// (users.info), then the question's own language.
+func TestReplyLanguage(t *testing.T) {
+	tests := []struct {
+		name, user, text string
+		want             kubemedicv1.Language
+	}{
+		{"korean text, no locale", "U2147483697", "파드가 계속 Pending이에요", kubemedicv1.Language_LANGUAGE_KOREAN},
+		{"english locale beats korean text", englishUser, "파드가 계속 Pending이에요", kubemedicv1.Language_LANGUAGE_ENGLISH},
+		{"korean locale beats english text", koreanUser, "why is my pod Pending", kubemedicv1.Language_LANGUAGE_KOREAN},
+		{"--lang beats the locale", englishUser, "--lang ko why is my pod Pending", kubemedicv1.Language_LANGUAGE_KOREAN},
+		{"--lang at the end", koreanUser, "pod Pending again --lang=en", kubemedicv1.Language_LANGUAGE_ENGLISH},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			resp, _ := e.send("/slack/commands", "application/x-www-form-urlencoded", e.slashFormAs(tt.user, tt.text))
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			p := e.responses.next(t)
+			reqs := e.knowledge.requests()
+			if len(reqs) != 1 || reqs[0].GetLanguage() != tt.want {
+				t.Fatalf("gateway got %v, want language %v", reqs, tt.want)
+			}
+			if strings.Contains(reqs[0].GetQuestion(), "--lang") {
+				t.Errorf("question %q still carries the option", reqs[0].GetQuestion())
+			}
+			english := strings.Contains(p.texts(), "*Source*")
+			if english != (tt.want == kubemedicv1.Language_LANGUAGE_ENGLISH) {
+				t.Errorf("reply labels in the wrong language:\n%s", p.texts())
+			}
+		})
+	}
+}
+
+// TestUserRateLimit: one user's burst is served, the next request is
+// refused with a reason, and other users are not affected.
+func TestUserRateLimit(t *testing.T) {
+	e := newEnv(t)
+	for i := range 10 {
+		if _, r := e.slash("clusters"); !strings.Contains(r.Text, "찾는 중") {
+			t.Fatalf("request %d refused: %s", i+1, r.raw)
+		}
+	}
+	// One token comes back every 3 s: on a slow machine the 11th may still
+	// pass, but not five more in a row.
+	accepted, refused := 10, false
+	for range 5 {
+		_, r := e.slash("clusters")
+		if strings.Contains(r.texts(), "요청이 너무 잦아요") {
+			refused = true
+			break
+		}
+		accepted++
+	}
+	if !refused {
+		t.Fatal("15 requests in a burst were all served")
+	}
+	if _, r := e.send("/slack/commands", "application/x-www-form-urlencoded", e.slashFormAs(userB, "clusters")); !strings.Contains(r, "찾는 중") {
+		t.Fatalf("another user refused: %s", r)
+	}
+	for range accepted + 1 {
+		e.responses.next(t)
 	}
 }
 
@@ -233,25 +315,15 @@ func TestSlashImmediate(t *testing.T) {
 		text string
 		want []string
 	}{
-		{"", []string{"kubemedic 도움말", "지금 쓸 수 있는 명령", "`/k8s scale &lt;namespace&gt;/&lt;deployment&gt; &lt;replicas&gt;`", "준비 중"}},
+		{"", []string{"kubemedic 도움말", "지금 쓸 수 있는 명령", "`/k8s scale &lt;namespace&gt;/&lt;deployment&gt; &lt;replicas&gt;`", "`/k8s audit [plan-id]`", "계획 → 승인 → 실행"}},
 		{"help", []string{"kubemedic 도움말", "`/k8s clusters`"}},
-		{"help scale", []string{"*scale*", "사용법: `/k8s scale &lt;namespace&gt;/&lt;deployment&gt; &lt;replicas&gt;`", "예: `/k8s scale shop/web 3`", "준비 중"}},
+		{"help scale", []string{"*scale*", "사용법: `/k8s scale &lt;namespace&gt;/&lt;deployment&gt; &lt;replicas&gt;`", "예: `/k8s scale shop/web 3`"}},
+		{"help sweep", []string{"*sweep*", "`/k8s sweep [cluster ...]`"}},
 		{"scale web 3", []string{"*scale* 명령 형식이 잘못됐어요", `"web" 에 네임스페이스가 없어요`, "사용법: `/k8s scale &lt;namespace&gt;/&lt;deployment&gt; &lt;replicas&gt;`", "예: `/k8s scale shop/web 3`"}},
 		{"scale shop/web many", []string{`"many" 는 숫자가 아니에요`}},
 		{"patch-cm shop/cfg LOG_LEVEL", []string{"'=' 가 없어요", "key=value"}},
 		{"drain", []string{"*drain* 명령 형식이 잘못됐어요", "노드 이름"}},
 		{"help nope", []string{"명령은 없어요"}},
-		{"drain worker-1", []string{"*drain* 명령은 아직 준비 중", "노드 worker-1 drain (파드 축출)", "`/k8s ask`"}},
-		{"scale shop/web 3", []string{"*scale* 명령은 아직 준비 중", "디플로이먼트 shop/web 를 레플리카 3 개로 조정"}},
-		{`patch-cm shop/web-config LOG_LEVEL=debug GREETING="hello world"`, []string{"컨피그맵 shop/web-config 의 키 LOG_LEVEL, GREETING 변경"}},
-		{"restart shop/web", []string{"rollout restart"}},
-		{"diagnose prod shop", []string{"클러스터 prod 의 네임스페이스 shop 진단"}},
-		{"approve pl-7f3a9c", []string{"계획 승인: pl-7f3a9c"}},
-		{"reject pl-7f3a9c 지금은 안 돼요", []string{"계획 거절: pl-7f3a9c (사유: 지금은 안 돼요)"}},
-		{"undo ex-41d2e0", []string{"실행 되돌리기: ex-41d2e0"}},
-		{"sweep", []string{"전체 클러스터 점검"}},
-		{"cordon worker-1", []string{"cordon"}},
-		{"uncordon worker-1", []string{"uncordon"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
@@ -323,8 +395,11 @@ func TestGatewayErrors(t *testing.T) {
 		// A bot whose gateway is down.
 		dead := kubemedicv1connect.NewKnowledgeServiceClient(h2cClient(), "http://127.0.0.1:1", connect.WithGRPC())
 		b, err := bot.New(bot.Options{SigningSecret: testSecret, BotToken: testToken, Knowledge: dead,
-			Fleet: kubemedicv1connect.NewFleetServiceClient(h2cClient(), "http://127.0.0.1:1", connect.WithGRPC()), Now: e.clock.Now,
-			Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+			Fleet:       kubemedicv1connect.NewFleetServiceClient(h2cClient(), "http://127.0.0.1:1", connect.WithGRPC()),
+			Diagnosis:   kubemedicv1connect.NewDiagnosisServiceClient(h2cClient(), "http://127.0.0.1:1", connect.WithGRPC()),
+			Remediation: kubemedicv1connect.NewRemediationServiceClient(h2cClient(), "http://127.0.0.1:1", connect.WithGRPC()),
+			Now:         e.clock.Now,
+			Logger:      slog.New(slog.NewTextHandler(testWriter{t}, nil))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -547,13 +622,17 @@ func TestEventDedupeExpires(t *testing.T) {
 
 func TestInteractivity(t *testing.T) {
 	e := newEnv(t)
-	payload := `{"type":"block_actions","user":{"id":"U2147483697","name":"jiyoung"},"channel":{"id":"C2147483705"},"response_url":"` + e.responseURL + `","trigger_id":"123.456","actions":[{"action_id":"approve","block_id":"plan","type":"button","value":"pl-7f3a9c"}]}`
+	payload := `{"type":"block_actions","user":{"id":"U2147483697","name":"jiyoung"},"channel":{"id":"C2147483705"},"response_url":"` + e.responseURL + `","trigger_id":"123.456","actions":[{"action_id":"plan.reject","block_id":"plan","type":"button","value":"pl-7f3a9c hpl-7f3a9c"}]}`
+	unknown := strings.Replace(payload, "plan.reject", "frobnicate", 1)
+	forged := strings.Replace(payload, "pl-7f3a9c hpl-7f3a9c", "pl-7f3a9c <script>", 1)
 	tests := []struct {
 		name, body string
 		wantStatus int
 		wantBody   string
 	}{
 		{"block actions", url.Values{"payload": {payload}}.Encode(), 200, ""},
+		{"unknown action", url.Values{"payload": {unknown}}.Encode(), 400, `unknown action "frobnicate"`},
+		{"value that is not IDs", url.Values{"payload": {forged}}.Encode(), 400, "plan hash"},
 		{"no payload", "foo=bar", 400, "no payload field"},
 		{"payload not JSON", url.Values{"payload": {"{"}}.Encode(), 400, "not valid JSON"},
 		{"payload without type", url.Values{"payload": {"{}"}}.Encode(), 400, "has no type"},
@@ -572,7 +651,9 @@ func TestServeTwice(t *testing.T) {
 	k := kubemedicv1connect.NewKnowledgeServiceClient(http.DefaultClient, "http://127.0.0.1:1")
 	f := kubemedicv1connect.NewFleetServiceClient(http.DefaultClient, "http://127.0.0.1:1")
 	b, err := bot.New(bot.Options{SigningSecret: testSecret, BotToken: testToken, Knowledge: k, Fleet: f,
-		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+		Diagnosis:   kubemedicv1connect.NewDiagnosisServiceClient(http.DefaultClient, "http://127.0.0.1:1"),
+		Remediation: kubemedicv1connect.NewRemediationServiceClient(http.DefaultClient, "http://127.0.0.1:1"),
+		Logger:      slog.New(slog.NewTextHandler(testWriter{t}, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -611,10 +692,10 @@ func BenchmarkSlashAck(b *testing.B) {
 					}
 				}
 			}()
-			body := e.slashForm(text)
-			busy := 0
+			busy, i := 0, 0
 			for b.Loop() {
-				resp, got := e.send("/slack/commands", "application/x-www-form-urlencoded", body)
+				i++ // one user per request: the per-user rate limit is not what is measured
+				resp, got := e.send("/slack/commands", "application/x-www-form-urlencoded", e.slashFormAs(fmt.Sprintf("U%09d", i), text))
 				if resp.StatusCode != http.StatusOK {
 					b.Fatalf("status %d: %s", resp.StatusCode, got)
 				}

@@ -1,8 +1,11 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -28,7 +31,7 @@ type envelope struct {
 func (e envelope) selfIDs() []string {
 	var ids []string
 	for _, a := range e.Authorizations {
-		if a.IsBot && a.UserID != "" {
+		if a.IsBot && a.UserID != "" && !slices.Contains(ids, a.UserID) {
 			ids = append(ids, a.UserID)
 		}
 	}
@@ -48,17 +51,13 @@ type mention struct {
 // re-delivers an event it thinks was not acknowledged; deliveries of an
 // event ID already seen are acknowledged and dropped.
 func (b *Bot) handleEvent(w http.ResponseWriter, r *http.Request, body []byte) {
-	var env envelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		http.Error(w, "events request body is not JSON: "+err.Error(), http.StatusBadRequest)
+	env, err := parseEnvelope(body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	switch env.Type {
 	case slackevents.URLVerification:
-		if env.Challenge == "" {
-			http.Error(w, "url_verification without a challenge", http.StatusBadRequest)
-			return
-		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]string{"challenge": env.Challenge})
 		return
@@ -73,24 +72,43 @@ func (b *Bot) handleEvent(w http.ResponseWriter, r *http.Request, body []byte) {
 		return
 	}
 
-	retry := r.Header.Get(headerRetryNum)
-	if env.EventID != "" && !b.seen.firstTime(env.EventID) {
-		b.log.Info("duplicate slack event ignored", "event_id", env.EventID, "retry_num", retry, "retry_reason", r.Header.Get(headerRetryWhy))
-		w.WriteHeader(http.StatusOK)
+	if err := b.runEvent(env, r.Header.Get(headerRetryNum), r.Header.Get(headerRetryWhy)); err != nil {
+		w.Header().Set("Retry-After", "10")
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// errBusy means the bot has too many replies in flight; Slack should
+// deliver the request again later.
+var errBusy = errors.New("busy: too many replies in flight")
+
+// runEvent answers an event_callback envelope, over HTTP or Socket Mode
+// alike. Deliveries of an event ID already seen are dropped. errBusy asks
+// for a redelivery.
+func (b *Bot) runEvent(env envelope, retry, retryReason string) error {
+	if env.EventID != "" && !b.seen.firstTime(env.EventID) {
+		b.log.Info("duplicate slack event ignored", "event_id", env.EventID, "retry_num", retry, "retry_reason", retryReason)
+		return nil
 	}
 	m, why := mentionOf(env)
 	if why != "" {
 		b.log.Debug("slack event not answered", "event_id", env.EventID, "reason", why)
-		w.WriteHeader(http.StatusOK)
-		return
+		return nil
+	}
+	if !b.limits.allow(m.user) {
+		b.log.Warn("slack question dropped: user rate limit", "event_id", env.EventID, "user", m.user)
+		return nil
 	}
 	b.log.Info("slack question", "event_id", env.EventID, "user", m.user, "channel", m.channel, "retry_num", retry)
 	started := b.startJob("event", func(ctx context.Context) {
-		cmd, lang, perr := b.parse(m.text)
-		rep := b.respond(ctx, origin{lang: lang, invoke: m.invoke}, cmd, perr)
-		if err := b.postThread(ctx, m.channel, m.threadTS, rep); err != nil {
-			b.log.Error("event reply not delivered", "event_id", env.EventID, "channel", m.channel, "err", err)
+		parsed, lang, perr := b.parse(ctx, m.user, m.text)
+		o := origin{lang: lang, invoke: m.invoke, user: m.user, at: where{channel: m.channel, ts: m.threadTS}}
+		for _, rep := range b.respond(ctx, o, parsed.Command, perr) {
+			if _, err := b.postThread(ctx, m.channel, m.threadTS, rep); err != nil {
+				b.log.Error("event reply not delivered", "event_id", env.EventID, "channel", m.channel, "err", err)
+			}
 		}
 	})
 	if !started {
@@ -98,11 +116,26 @@ func (b *Bot) handleEvent(w http.ResponseWriter, r *http.Request, body []byte) {
 		if env.EventID != "" {
 			b.seen.forget(env.EventID)
 		}
-		w.Header().Set("Retry-After", "10")
-		http.Error(w, "busy: too many replies in flight", http.StatusServiceUnavailable)
-		return
+		return errBusy
 	}
-	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// parseEnvelope reads an Events API request body.
+func parseEnvelope(body []byte) (envelope, error) {
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return env, fmt.Errorf("events request body is not JSON: %w", err)
+	}
+	switch {
+	case env.Type == "":
+		return env, errors.New("events request has no type")
+	case env.Type == slackevents.URLVerification && env.Challenge == "":
+		return env, errors.New("url_verification without a challenge")
+	case env.Type == slackevents.CallbackEvent && len(env.Event) == 0:
+		return env, errors.New("event_callback without an event")
+	}
+	return env, nil
 }
 
 // mentionOf extracts the question from an app_mention or a direct message,
@@ -129,7 +162,7 @@ func mentionOf(env envelope) (mention, string) {
 			invoke = "<@" + self[0] + ">"
 		}
 		return mention{
-			channel: ev.Channel, threadTS: firstNonEmpty(ev.ThreadTimeStamp, ev.TimeStamp),
+			channel: ev.Channel, threadTS: cmp.Or(ev.ThreadTimeStamp, ev.TimeStamp),
 			user: ev.User, text: plainText(leadingMention.ReplaceAllString(ev.Text, ""), self), invoke: invoke,
 		}, ""
 	case string(slackevents.Message):
@@ -146,20 +179,11 @@ func mentionOf(env envelope) (mention, string) {
 			return mention{}, "message from a bot (possibly this one)"
 		}
 		return mention{
-			channel: ev.Channel, threadTS: firstNonEmpty(ev.ThreadTimeStamp, ev.TimeStamp),
+			channel: ev.Channel, threadTS: cmp.Or(ev.ThreadTimeStamp, ev.TimeStamp),
 			user: ev.User, text: plainText(ev.Text, self),
 		}, ""
 	}
 	return mention{}, "event type " + head.Type
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // leadingMention is the mention that addresses the bot at the start of an
@@ -180,13 +204,13 @@ func plainText(s string, self []string) string {
 			if slices.Contains(self, id) {
 				return ""
 			}
-			return "@" + firstNonEmpty(label, id)
+			return "@" + cmp.Or(label, id)
 		case "#":
-			return "#" + firstNonEmpty(label, id)
+			return "#" + cmp.Or(label, id)
 		case "!":
 			return ""
 		}
-		return firstNonEmpty(label, id)
+		return cmp.Or(label, id)
 	})
 	return strings.Join(strings.Fields(s), " ")
 }

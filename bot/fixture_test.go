@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -33,7 +34,9 @@ import (
 const (
 	testSecret = "8f742231b10e8888abcd99yyyzzz85a5"
 	testToken  = "xoxb-test-token"
-	botUserID  = "U0KUBEMED"
+	// testAppToken is the app-level token Socket Mode connects with.
+	testAppToken = "xapp-1-test-token"
+	botUserID    = "U0KUBEMED"
 )
 
 // clock is a settable time source.
@@ -122,6 +125,20 @@ type fleetDouble struct {
 	kubemedicv1connect.UnimplementedFleetServiceHandler
 }
 
+// RunSweep stands in for the fleet sweep (issue 11, not built yet): one
+// progress message per cluster, then the sweep.
+func (fleetDouble) RunSweep(_ context.Context, req *connect.Request[kubemedicv1.RunSweepRequest], stream *connect.ServerStream[kubemedicv1.RunSweepResponse]) error {
+	if err := stream.Send(&kubemedicv1.RunSweepResponse{Event: &kubemedicv1.RunSweepResponse_Progress{Progress: &kubemedicv1.SweepProgress{Cluster: "prod", Done: true, Findings: 2}}}); err != nil {
+		return err
+	}
+	fs := shopFindings()
+	return stream.Send(&kubemedicv1.RunSweepResponse{Event: &kubemedicv1.RunSweepResponse_Sweep{Sweep: &kubemedicv1.Sweep{
+		Id:          "sw-42",
+		Clusters:    []*kubemedicv1.SweepProgress{{Cluster: "prod", Done: true, Findings: 2}, {Cluster: "staging", Done: true, Error: "cluster unreachable: connection refused"}},
+		NewFindings: fs[:1], ResolvedFindings: fs[1:], StillOpenFindings: manyFindings(3),
+	}}})
+}
+
 func (fleetDouble) ListClusters(context.Context, *connect.Request[kubemedicv1.ListClustersRequest]) (*connect.Response[kubemedicv1.ListClustersResponse], error) {
 	return connect.NewResponse(&kubemedicv1.ListClustersResponse{Clusters: []*kubemedicv1.Cluster{
 		{Name: "prod-kr1", Provider: "nks", Reachable: true, Version: "v1.33.4", NodeCount: 12, LastSweepTime: timestamppb.New(time.Unix(1767225600, 0))},
@@ -137,11 +154,21 @@ func h2cClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{Protocols: p}}
 }
 
-func startGateway(t testing.TB, k *knowledgeDouble) (kubemedicv1connect.KnowledgeServiceClient, kubemedicv1connect.FleetServiceClient) {
+// gatewayClients are the bot's clients of the test gateway.
+type gatewayClients struct {
+	knowledge   kubemedicv1connect.KnowledgeServiceClient
+	fleet       kubemedicv1connect.FleetServiceClient
+	diagnosis   kubemedicv1connect.DiagnosisServiceClient
+	remediation kubemedicv1connect.RemediationServiceClient
+}
+
+func startGateway(t testing.TB, k *knowledgeDouble, d *diagnosisStandIn, r *remediationStandIn) gatewayClients {
 	t.Helper()
 	mux := http.NewServeMux()
 	mux.Handle(kubemedicv1connect.NewKnowledgeServiceHandler(k))
 	mux.Handle(kubemedicv1connect.NewFleetServiceHandler(fleetDouble{}))
+	mux.Handle(kubemedicv1connect.NewDiagnosisServiceHandler(d))
+	mux.Handle(kubemedicv1connect.NewRemediationServiceHandler(r))
 	srv := httptest.NewUnstartedServer(mux)
 	p := new(http.Protocols)
 	p.SetHTTP1(true)
@@ -156,17 +183,25 @@ func startGateway(t testing.TB, k *knowledgeDouble) (kubemedicv1connect.Knowledg
 		}
 	}))
 	hc := h2cClient()
-	return kubemedicv1connect.NewKnowledgeServiceClient(hc, srv.URL, connect.WithGRPC(), auth),
-		kubemedicv1connect.NewFleetServiceClient(hc, srv.URL, connect.WithGRPC(), auth)
+	return gatewayClients{
+		knowledge:   kubemedicv1connect.NewKnowledgeServiceClient(hc, srv.URL, connect.WithGRPC(), auth),
+		fleet:       kubemedicv1connect.NewFleetServiceClient(hc, srv.URL, connect.WithGRPC(), auth),
+		diagnosis:   kubemedicv1connect.NewDiagnosisServiceClient(hc, srv.URL, connect.WithGRPC(), auth),
+		remediation: kubemedicv1connect.NewRemediationServiceClient(hc, srv.URL, connect.WithGRPC(), auth),
+	}
 }
 
 // post is one message the bot sent to Slack.
 type post struct {
+	Method   string // chat.postMessage, chat.update or response_url
 	Channel  string
+	TS       string // the message chat.update replaced
 	ThreadTS string
 	Text     string
 	Type     string // response_type for response_url posts
+	Replace  bool   // replace_original for response_url posts
 	Blocks   []map[string]any
+	Invalid  string // why the message breaks Block Kit limits, if it does
 }
 
 // texts returns every text in the blocks, joined by newlines.
@@ -211,9 +246,15 @@ type sink struct {
 	posts   chan post
 	limited atomic.Int32
 	calls   atomic.Int32
+	invalid atomic.Int32 // messages that broke Block Kit limits
+	ts      atomic.Int32 // last message number handed out
+	// upload is the content of the last file uploaded.
+	upload atomic.Value
+	// socketURL is what apps.connections.open hands out ("" refuses).
+	socketURL string
 }
 
-func newSink() *sink { return &sink{posts: make(chan post, 16)} }
+func newSink() *sink { return &sink{posts: make(chan post, 64)} }
 
 func (s *sink) rateLimit(w http.ResponseWriter) bool {
 	s.calls.Add(1)
@@ -228,6 +269,14 @@ func (s *sink) rateLimit(w http.ResponseWriter) bool {
 // record queues p for the test, giving up when the request ends so a
 // test that stopped reading cannot wedge the server.
 func (s *sink) record(r *http.Request, p post) bool {
+	blocks, _ := json.Marshal(p.Blocks)
+	if p.Blocks == nil {
+		blocks = nil
+	}
+	if err := bot.ValidateMessage(p.Text, blocks); err != nil {
+		s.invalid.Add(1)
+		p.Invalid = err.Error()
+	}
 	select {
 	case s.posts <- p:
 		return true
@@ -240,6 +289,9 @@ func (s *sink) next(t testing.TB) post {
 	t.Helper()
 	select {
 	case p := <-s.posts:
+		if p.Invalid != "" {
+			t.Errorf("message breaks Block Kit limits: %s", p.Invalid)
+		}
 		return p
 	case <-time.After(10 * time.Second):
 		t.Fatal("no message reached Slack within 10s")
@@ -256,41 +308,129 @@ func (s *sink) none(t testing.TB, wait time.Duration) {
 	}
 }
 
+// userLocales are the Slack locales users.info reports; other users have
+// none, so their reply language follows their text.
+var userLocales = map[string]string{
+	englishUser: "en-US",
+	koreanUser:  "ko-KR",
+}
+
+// Users mapped to Kubernetes identities, one who is not, and the channel
+// whose default cluster is prod.
+const (
+	userA      = "U2147483697" // jiyoung
+	userB      = "U0MINHO"
+	unmapped   = "U0NOBODY"
+	emailUser  = "U0HANEUL" // mapped by the e-mail address Slack has for them
+	channelOps = "C2147483705"
+	// channelAlerts receives prod's finding notifications.
+	channelAlerts = "C0ALERTS"
+)
+
+// Users with a Slack locale.
+const (
+	englishUser = "U0ENGLISH"
+	koreanUser  = "U0KOREAN"
+)
+
 // startSlackAPI runs slacktest's Web API server with chat.postMessage
 // recorded into s.
 func startSlackAPI(t testing.TB, s *sink) string {
 	t.Helper()
 	srv := slacktest.NewTestServer(func(c slacktest.Customize) {
-		c.Handle("/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
-			if err := r.ParseForm(); err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
+		c.Handle("/users.info", func(w http.ResponseWriter, r *http.Request) {
+			_ = r.ParseForm()
+			id := r.Form.Get("user")
+			user := map[string]any{"id": id, "name": strings.ToLower(id)}
+			if loc, ok := userLocales[id]; ok && r.Form.Get("include_locale") == "true" {
+				user["locale"] = loc
 			}
-			if r.Form.Get("token") != testToken && r.Header.Get("Authorization") != "Bearer "+testToken {
+			if id == emailUser {
+				user["profile"] = map[string]any{"email": "haneul@example.com"}
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "user": user})
+		})
+		c.Handle("/apps.connections.open", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			if r.Header.Get("Authorization") != "Bearer "+testAppToken {
 				_, _ = io.WriteString(w, `{"ok":false,"error":"invalid_auth"}`)
 				return
 			}
-			if s.rateLimit(w) {
+			if s.socketURL == "" {
+				_, _ = io.WriteString(w, `{"ok":false,"error":"socket_mode_not_enabled"}`)
 				return
 			}
-			p := post{Channel: r.Form.Get("channel"), ThreadTS: r.Form.Get("thread_ts"), Text: r.Form.Get("text")}
-			if b := r.Form.Get("blocks"); b != "" {
-				if err := json.Unmarshal([]byte(b), &p.Blocks); err != nil {
-					http.Error(w, err.Error(), http.StatusBadRequest)
-					return
-				}
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "url": s.socketURL})
+		})
+		// files.upload v2: get an upload URL (on this server), upload,
+		// complete; the completed upload is recorded as one post.
+		c.Handle("/files.getUploadURLExternal", func(w http.ResponseWriter, r *http.Request) {
+			_ = r.ParseForm()
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "file_id": "F0DIFF", "upload_url": "http://" + r.Host + "/upload/F0DIFF?name=" + url.QueryEscape(r.Form.Get("filename"))})
+		})
+		c.Handle("/upload/F0DIFF", func(w http.ResponseWriter, r *http.Request) {
+			f, _, err := r.FormFile("file")
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
 			}
-			if !s.record(r, p) {
+			b, _ := io.ReadAll(f)
+			s.upload.Store(string(b))
+			_, _ = io.WriteString(w, "OK")
+		})
+		c.Handle("/files.completeUploadExternal", func(w http.ResponseWriter, r *http.Request) {
+			_ = r.ParseForm()
+			content, _ := s.upload.Load().(string)
+			if !s.record(r, post{Method: "files.upload", Channel: r.Form.Get("channel_id"), ThreadTS: r.Form.Get("thread_ts"), Text: content}) {
 				http.Error(w, "test sink full", http.StatusServiceUnavailable)
 				return
 			}
 			w.Header().Set("Content-Type", "application/json")
-			_, _ = fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1767225601.000200"}`, p.Channel)
+			_, _ = io.WriteString(w, `{"ok":true,"files":[{"id":"F0DIFF","title":"diff"}]}`)
 		})
+		c.Handle("/chat.update", s.webAPI("chat.update"))
+		c.Handle("/chat.postMessage", s.webAPI("chat.postMessage"))
 	})
 	srv.Start()
 	t.Cleanup(srv.Stop)
 	return srv.GetAPIURL()
+}
+
+// webAPI records chat.postMessage and chat.update calls; each new message
+// gets its own ts.
+func (s *sink) webAPI(method string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if r.Form.Get("token") != testToken && r.Header.Get("Authorization") != "Bearer "+testToken {
+			_, _ = io.WriteString(w, `{"ok":false,"error":"invalid_auth"}`)
+			return
+		}
+		if s.rateLimit(w) {
+			return
+		}
+		p := post{Method: method, Channel: r.Form.Get("channel"), TS: r.Form.Get("ts"), ThreadTS: r.Form.Get("thread_ts"), Text: r.Form.Get("text")}
+		if b := r.Form.Get("blocks"); b != "" {
+			if err := json.Unmarshal([]byte(b), &p.Blocks); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+		}
+		if !s.record(r, p) {
+			http.Error(w, "test sink full", http.StatusServiceUnavailable)
+			return
+		}
+		ts := p.TS
+		if ts == "" {
+			ts = fmt.Sprintf("1767225601.%06d", s.ts.Add(1))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, p.Channel, ts)
+	}
 }
 
 // startResponseURL runs an httptest server standing in for Slack's
@@ -298,7 +438,7 @@ func startSlackAPI(t testing.TB, s *sink) string {
 func startResponseURL(t testing.TB, s *sink) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" {
+		if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); r.Method != http.MethodPost || ct != "application/json" {
 			http.Error(w, "want a JSON POST", http.StatusBadRequest)
 			return
 		}
@@ -306,15 +446,16 @@ func startResponseURL(t testing.TB, s *sink) string {
 			return
 		}
 		var m struct {
-			Text         string           `json:"text"`
-			ResponseType string           `json:"response_type"`
-			Blocks       []map[string]any `json:"blocks"`
+			Text            string           `json:"text"`
+			ResponseType    string           `json:"response_type"`
+			ReplaceOriginal bool             `json:"replace_original"`
+			Blocks          []map[string]any `json:"blocks"`
 		}
 		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		if !s.record(r, post{Text: m.Text, Type: m.ResponseType, Blocks: m.Blocks}) {
+		if !s.record(r, post{Method: "response_url", Text: m.Text, Type: m.ResponseType, Replace: m.ReplaceOriginal, Blocks: m.Blocks}) {
 			http.Error(w, "test sink full", http.StatusServiceUnavailable)
 			return
 		}
@@ -330,28 +471,50 @@ type env struct {
 	url         string // the bot's base URL
 	clock       *clock
 	knowledge   *knowledgeDouble
+	diagnosis   *diagnosisStandIn
+	remediation *remediationStandIn
 	slackAPI    *sink
 	responses   *sink
 	responseURL string
 	stop        func() error // cancels Serve and returns its error
+	bot         *bot.Bot
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB) *env { return newEnvWith(t, "") }
+
+// newEnvWith starts the bot over Socket Mode, against socketURL (a
+// websocket stand-in for Slack's), when socketURL is set, and over HTTP
+// otherwise.
+func newEnvWith(t testing.TB, socketURL string) *env {
 	t.Helper()
-	e := &env{t: t, clock: &clock{}, knowledge: &knowledgeDouble{}, slackAPI: newSink(), responses: newSink()}
+	e := &env{t: t, clock: &clock{}, knowledge: &knowledgeDouble{}, diagnosis: newDiagnosisStandIn(), remediation: newRemediationStandIn(),
+		slackAPI: newSink(), responses: newSink()}
 	e.clock.unix.Store(time.Now().Unix())
-	kc, fc := startGateway(t, e.knowledge)
+	gw := startGateway(t, e.knowledge, e.diagnosis, e.remediation)
+	e.slackAPI.socketURL = socketURL
 	apiURL := startSlackAPI(t, e.slackAPI)
 	e.responseURL = startResponseURL(t, e.responses)
 	b, err := bot.New(bot.Options{
 		SigningSecret: testSecret,
 		BotToken:      testToken,
-		Knowledge:     kc,
-		Fleet:         fc,
-		SlackAPIURL:   apiURL,
-		Logger:        testLogger(t),
-		Now:           e.clock.Now,
+		Knowledge:     gw.knowledge,
+		Fleet:         gw.fleet,
+		Diagnosis:     gw.diagnosis,
+		Remediation:   gw.remediation,
+		Identities: map[string]bot.Identity{
+			userA: {User: "jiyoung@example.com", Groups: []string{"sre"}},
+			userB: {User: "minho@example.com", Groups: []string{"sre"}},
+		},
+		IdentitiesByEmail: map[string]bot.Identity{"Haneul@Example.com": {User: "haneul@example.com", Groups: []string{"sre"}}},
+		ChannelClusters:   map[string]string{channelOps: "prod"},
+		NotifyChannels:    map[string]string{"prod": channelAlerts},
+		NotifyGroupWait:   200 * time.Millisecond,
+		SlackAPIURL:       apiURL,
+		AppToken:          testAppToken,
+		Logger:            testLogger(t),
+		Now:               e.clock.Now,
 	})
+	e.bot = b
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,7 +524,14 @@ func newEnv(t testing.TB) *env {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- b.Serve(ctx, l) }()
+	go func() {
+		if socketURL != "" {
+			l.Close()
+			done <- b.ServeSocketMode(ctx)
+			return
+		}
+		done <- b.Serve(ctx, l)
+	}()
 	var once sync.Once
 	var serveErr error
 	e.stop = func() error {
@@ -432,14 +602,17 @@ func (e *env) raw(path, contentType, body string, h http.Header) (*http.Response
 }
 
 // slashForm is a slash command request body as Slack sends it.
-func (e *env) slashForm(text string) string {
+func (e *env) slashForm(text string) string { return e.slashFormAs("U2147483697", text) }
+
+// slashFormAs is slashForm sent by user.
+func (e *env) slashFormAs(user, text string) string {
 	return url.Values{
 		"token":        {"gIkuvaNzQIHg97ATvDxqgjtO"},
 		"team_id":      {"T0001"},
 		"team_domain":  {"example"},
 		"channel_id":   {"C2147483705"},
 		"channel_name": {"platform"},
-		"user_id":      {"U2147483697"},
+		"user_id":      {user},
 		"user_name":    {"jiyoung"},
 		"command":      {"/k8s"},
 		"text":         {text},

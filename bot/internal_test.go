@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,28 +15,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/slack-go/slack"
-
 	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 )
-
-func TestMrkdwn(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"## 증상", "*증상*"},
-		{"### **원인** ###", "*원인*"},
-		{"**굵게** 그리고 __이것도__", "*굵게* 그리고 *이것도*"},
-		{"- 첫째\n  * 둘째", "• 첫째\n  • 둘째"},
-		{"[문서](https://example.com/a?b=1&c=2)", "<https://example.com/a?b=1&amp;c=2|문서>"},
-		{"`**not bold**` but **bold**", "`**not bold**` but *bold*"},
-		{"a < b && c > d", "a &lt; b &amp;&amp; c &gt; d"},
-		{"```\n## not a heading\n**x** <y>\n```\n## heading", "```\n## not a heading\n**x** &lt;y&gt;\n```\n*heading*"},
-	}
-	for _, tt := range tests {
-		if got := mrkdwn(tt.in); got != tt.want {
-			t.Errorf("mrkdwn(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
 
 func TestExcerpt(t *testing.T) {
 	code := "```\n" + strings.Repeat("kubectl get pods -A\n", 50) + "```"
@@ -136,26 +115,6 @@ func TestSeenCacheBounded(t *testing.T) {
 	}
 }
 
-func TestQuestionLanguage(t *testing.T) {
-	tests := []struct{ q, fallback, want string }{
-		{"파드가 Pending이에요", "en", "ko"},
-		{"why is my pod pending", "ko", "en"},
-		{"CrashLoopBackOff", "ko", "ko"},
-		{"CrashLoopBackOff", "en", "en"},
-		{"OOMKilled 떠요", "en", "ko"},
-		{"pod OOMKilled", "ko", "en"},
-		{"???", "ko", "ko"},
-	}
-	for _, tt := range tests {
-		if got := questionLanguage(tt.q, tt.fallback); got != tt.want {
-			t.Errorf("questionLanguage(%q, %q) = %q, want %q", tt.q, tt.fallback, got, tt.want)
-		}
-	}
-	if commandLanguage("scale web 3", "ko") != "ko" || commandLanguage("scale web 3", "en") != "en" || commandLanguage("reject p1 안 돼요", "en") != "ko" {
-		t.Error("commandLanguage")
-	}
-}
-
 func TestPlainText(t *testing.T) {
 	self := []string{"UBOT"}
 	tests := []struct{ in, want string }{
@@ -196,34 +155,14 @@ func TestCheckResponseURL(t *testing.T) {
 	}
 }
 
-func TestRetryAfter(t *testing.T) {
-	tests := []struct {
-		err     error
-		wait    time.Duration
-		limited bool
-	}{
-		{nil, 0, false},
-		{errors.New("channel_not_found"), 0, false},
-		{&slack.RateLimitedError{RetryAfter: 3 * time.Second}, 3 * time.Second, true},
-		{fmt.Errorf("wrapped: %w", &slack.RateLimitedError{}), time.Second, true},
-		{slack.StatusCodeError{Code: http.StatusTooManyRequests}, time.Second, true},
-		{slack.StatusCodeError{Code: http.StatusInternalServerError}, 0, false},
-	}
-	for _, tt := range tests {
-		wait, limited := retryAfter(tt.err)
-		if wait != tt.wait || limited != tt.limited {
-			t.Errorf("retryAfter(%v) = %v, %v; want %v, %v", tt.err, wait, limited, tt.wait, tt.limited)
-		}
-	}
-}
-
-// TestBusyEventIsRedelivered fills the background reply slots: an event
-// that cannot be started is refused with 503 and forgotten, so Slack's
-// redelivery is answered once there is room.
 func TestBusyEventIsRedelivered(t *testing.T) {
 	posted := make(chan string, 4)
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
+		if r.URL.Path != "/chat.postMessage" { // users.info: no locale
+			_, _ = io.WriteString(w, `{"ok":true,"user":{"id":"U1"}}`)
+			return
+		}
 		posted <- r.Form.Get("channel")
 		_, _ = io.WriteString(w, `{"ok":true,"channel":"D1","ts":"1.2"}`)
 	}))
@@ -231,7 +170,9 @@ func TestBusyEventIsRedelivered(t *testing.T) {
 	k := kubemedicv1connect.NewKnowledgeServiceClient(http.DefaultClient, "http://127.0.0.1:1")
 	f := kubemedicv1connect.NewFleetServiceClient(http.DefaultClient, "http://127.0.0.1:1")
 	b, err := New(Options{SigningSecret: "s3cret", BotToken: "xoxb-1", Knowledge: k, Fleet: f, SlackAPIURL: api.URL,
-		Logger: slog.New(slog.DiscardHandler)})
+		Diagnosis:   kubemedicv1connect.NewDiagnosisServiceClient(http.DefaultClient, "http://127.0.0.1:1"),
+		Remediation: kubemedicv1connect.NewRemediationServiceClient(http.DefaultClient, "http://127.0.0.1:1"),
+		Logger:      slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,100 +4,109 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/kubemedic/kubemedic/bot/naming"
 )
 
-const (
-	// maxPostAttempts bounds the tries of one post when Slack rate-limits.
-	maxPostAttempts = 4
-	// maxRetryAfter is the longest Retry-After the bot waits for; longer
-	// ones fail the post.
-	maxRetryAfter = time.Minute
-)
+// slackRetry is how the Slack client retries: slack-go's own handler for
+// 429 Too Many Requests, waiting the Retry-After Slack asks for (1 s when it
+// names none), at most three times. Other failures are not retried: a
+// message that may have arrived must not be posted twice.
+func slackRetry() slack.RetryConfig {
+	cfg := slack.DefaultRetryConfig()
+	cfg.MaxRetries = 3
+	cfg.RetryAfterDuration = time.Second
+	cfg.RetryAfterJitter = 250 * time.Millisecond
+	cfg.Handlers = slack.DefaultRetryHandlers(cfg)
+	return cfg
+}
 
-// postResponseURL sends r to a slash command's response_url.
-func (b *Bot) postResponseURL(ctx context.Context, responseURL string, r reply) error {
-	msg := &slack.WebhookMessage{
-		Text:         r.text,
-		ResponseType: slack.ResponseTypeEphemeral,
+// msgOptions are the chat options that carry r.
+func (r reply) msgOptions() []slack.MsgOption {
+	opts := []slack.MsgOption{slack.MsgOptionText(r.text, false), slack.MsgOptionDisableLinkUnfurl()}
+	if len(r.blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(r.blocks...))
 	}
+	return opts
+}
+
+// postResponseURL sends r to a slash command's or an interaction's
+// response_url as a slack.WebhookMessage; b.webhook retries a 429 the way
+// the Web API client does.
+func (b *Bot) postResponseURL(ctx context.Context, responseURL string, r reply) error {
+	msg := &slack.WebhookMessage{Text: r.text, ResponseType: slack.ResponseTypeEphemeral, ReplaceOriginal: r.replaceOriginal}
 	if r.public {
 		msg.ResponseType = slack.ResponseTypeInChannel
 	}
 	if len(r.blocks) > 0 {
 		msg.Blocks = &slack.Blocks{BlockSet: r.blocks}
 	}
-	return b.withRetry(ctx, "response_url", func(ctx context.Context) error {
-		return slack.PostWebhookCustomHTTPContext(ctx, responseURL, b.http, msg)
-	})
+	if err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, b.webhook, msg); err != nil {
+		return fmt.Errorf("posting to Slack response_url: %w", err)
+	}
+	return nil
 }
 
-// postThread posts r in a thread with chat.postMessage.
-func (b *Bot) postThread(ctx context.Context, channel, threadTS string, r reply) error {
-	opts := []slack.MsgOption{
-		slack.MsgOptionText(r.text, false),
-		slack.MsgOptionDisableLinkUnfurl(),
+// webhookRetry applies slack-go's 429 retry handler to webhook posts:
+// slack.PostWebhook takes an *http.Client, and slack-go's retrying client
+// is not exposed as one, so this transport asks the same handler.
+type webhookRetry struct {
+	next    http.RoundTripper
+	cfg     slack.RetryConfig
+	handler slack.RetryHandler
+}
+
+func newWebhookRetry(next http.RoundTripper) *webhookRetry {
+	cfg := slackRetry()
+	return &webhookRetry{next: next, cfg: cfg, handler: slack.NewRateLimitErrorRetryHandler(cfg)}
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *webhookRetry) RoundTrip(req *http.Request) (*http.Response, error) {
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 && req.GetBody != nil {
+			body, err := req.GetBody()
+			if err != nil {
+				return nil, err
+			}
+			req.Body = body
+		}
+		resp, err := t.next.RoundTrip(req)
+		retry, wait := t.handler.ShouldRetry(&slack.RetryState{Attempt: attempt, MaxRetries: t.cfg.MaxRetries}, req, resp, err)
+		if err != nil || !retry {
+			return resp, err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		timer := time.NewTimer(wait)
+		select {
+		case <-req.Context().Done():
+			timer.Stop()
+			return nil, req.Context().Err()
+		case <-timer.C:
+		}
 	}
-	if len(r.blocks) > 0 {
-		opts = append(opts, slack.MsgOptionBlocks(r.blocks...))
-	}
+}
+
+// postThread posts r with chat.postMessage, in a thread when threadTS is
+// set, and returns the new message's timestamp.
+func (b *Bot) postThread(ctx context.Context, channel, threadTS string, r reply) (string, error) {
+	opts := r.msgOptions()
 	if threadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(threadTS))
 	}
-	return b.withRetry(ctx, "chat.postMessage", func(ctx context.Context) error {
-		_, _, err := b.slack.PostMessageContext(ctx, channel, opts...)
-		return err
-	})
-}
-
-// withRetry runs post, retrying after the delay Slack asks for when it
-// answers 429 Too Many Requests.
-func (b *Bot) withRetry(ctx context.Context, what string, post func(context.Context) error) error {
-	for attempt := 1; ; attempt++ {
-		err := post(ctx)
-		wait, limited := retryAfter(err)
-		if !limited {
-			if err != nil {
-				return fmt.Errorf("posting to Slack %s: %w", what, err)
-			}
-			return nil
-		}
-		if attempt >= maxPostAttempts {
-			return fmt.Errorf("posting to Slack %s: still rate-limited after %d attempts: %w", what, attempt, err)
-		}
-		if wait > maxRetryAfter {
-			return fmt.Errorf("posting to Slack %s: rate-limited for %s, longer than the %s the bot waits: %w", what, wait, maxRetryAfter, err)
-		}
-		b.log.Warn("slack rate limit, retrying", "api", what, "retry_after", wait, "attempt", attempt)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("posting to Slack %s: gave up waiting out a rate limit: %w", what, ctx.Err())
-		case <-t.C:
-		}
+	_, ts, err := b.slack.PostMessageContext(ctx, channel, opts...)
+	if err != nil {
+		return "", fmt.Errorf("posting to Slack chat.postMessage: %w", err)
 	}
-}
-
-// retryAfter reports whether err is Slack's 429 and how long to wait.
-func retryAfter(err error) (time.Duration, bool) {
-	var rl *slack.RateLimitedError
-	if errors.As(err, &rl) {
-		if rl.RetryAfter <= 0 {
-			return time.Second, true
-		}
-		return rl.RetryAfter, true
-	}
-	var sc slack.StatusCodeError
-	if errors.As(err, &sc) && sc.Code == http.StatusTooManyRequests {
-		return time.Second, true // 429 without a Retry-After header
-	}
-	return 0, false
+	return ts, nil
 }
 
 // checkResponseURL accepts https URLs, and http ones on loopback (tests,
@@ -108,7 +117,7 @@ func checkResponseURL(s string) error {
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("response_url %q is not an absolute URL", s)
+		return fmt.Errorf("response_url %s is not an absolute URL", naming.Quote(s))
 	}
 	switch u.Scheme {
 	case "https":
@@ -118,5 +127,5 @@ func checkResponseURL(s string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("response_url %q must be https", s)
+	return fmt.Errorf("response_url %s must be https", naming.Quote(s))
 }

@@ -3,12 +3,14 @@ package bot
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"connectrpc.com/connect"
 	"github.com/slack-go/slack"
 
 	"github.com/kubemedic/kubemedic/bot/command"
+	"github.com/kubemedic/kubemedic/bot/language"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 )
 
@@ -17,7 +19,8 @@ const (
 	maxHeaderText  = 150
 	maxSectionText = 3000
 	maxBlocks      = 50
-	// bodyExcerpt leaves room in a section for the excerpt marker.
+	// bodyExcerpt is how much of a runbook an answer shows: enough for the
+	// symptom, cause and first checks, short enough to read in a channel.
 	bodyExcerpt = 2900
 	// maxRunnerUps is how many other answers are offered.
 	maxRunnerUps = 3
@@ -31,14 +34,22 @@ type reply struct {
 	// public sends a slash command reply to the whole channel
 	// (in_channel) instead of only the asker (ephemeral).
 	public bool
+	// replaceOriginal replaces the message a button was clicked in, when
+	// the reply goes to an interaction's response_url.
+	replaceOriginal bool
 }
 
-// origin is who asked and how they call the bot.
+// origin is who asked, where, and how they call the bot.
 type origin struct {
 	// lang is the reply language, "ko" or "en".
 	lang string
 	// invoke is how the user calls the bot: "/k8s" or "<@U123>".
 	invoke string
+	// user is the Slack user ID of the asker.
+	user string
+	// at is where the request came from: the channel, and the thread of a
+	// mention ("" for a slash command).
+	at where
 }
 
 // code renders a command line for the user to type, e.g. `/k8s scale ...`,
@@ -87,40 +98,51 @@ func renderAnswer(o origin, question string, resp *kubemedicv1.AskResponse) repl
 		return renderNoAnswer(o, question, answers)
 	}
 	top := answers[0]
-	body, truncated := excerpt(mrkdwn(top.GetBody()), bodyExcerpt)
+	// The runbook is Markdown: Slack's markdown block renders it (headings,
+	// lists, links, code fences) as written.
+	body, truncated := excerpt(top.GetBody(), bodyExcerpt)
 	blocks := []slack.Block{
 		contextLine("❓ " + escapeMrkdwn(clip(question, 300))),
 		header("📘 " + top.GetTitle()),
-		section(body),
+		slack.NewMarkdownBlock("", body),
 	}
 	meta := []string{
-		tr(o.lang, "*출처*: ", "*Source*: ") + escapeMrkdwn(orDash(top.GetSource())),
-		tr(o.lang, "*신뢰도*: ", "*Confidence*: ") + percent(top.GetConfidence()),
+		language.Pick(o.lang, "*출처*: ", "*Source*: ") + escapeMrkdwn(orDash(top.GetSource())),
+		language.Pick(o.lang, "*신뢰도*: ", "*Confidence*: ") + percent(top.GetConfidence()),
 		"ID: `" + top.GetEntryId() + "`",
 	}
 	if p := top.GetProvider(); p != "" && p != "generic" {
-		meta = append(meta, tr(o.lang, "*대상*: ", "*Provider*: ")+strings.ToUpper(p))
+		meta = append(meta, language.Pick(o.lang, "*대상*: ", "*Provider*: ")+strings.ToUpper(p))
 	}
 	blocks = append(blocks, contextLine(meta...))
 	if truncated {
-		blocks = append(blocks, contextLine(tr(o.lang,
+		blocks = append(blocks, contextLine(language.Pick(o.lang,
 			"본문이 길어 앞부분만 보여 드렸어요.",
 			"The runbook is long; this is its beginning.")))
 	}
 	if len(answers) > 1 {
-		lines := []string{tr(o.lang, "*더 보기 — 다른 답변*", "*Other answers*")}
+		lines := []string{language.Pick(o.lang, "*더 보기 — 다른 답변*", "*Other answers*")}
 		for _, a := range answers[1:min(len(answers), 1+maxRunnerUps)] {
 			lines = append(lines, answerLine(a))
 		}
 		blocks = append(blocks, slack.NewDividerBlock(), section(strings.Join(lines, "\n")))
 	}
+	blocks = append(blocks, feedbackBlock(o, top.GetEntryId()))
 	return reply{text: "📘 " + escapeMrkdwn(top.GetTitle()), blocks: blocks, public: true}
+}
+
+// feedbackBlock asks whether an answer helped; the buttons carry the
+// runbook ID only.
+func feedbackBlock(o origin, entryID string) slack.Block {
+	yes := slack.NewButtonBlockElement(actionHelpful, entryID, slack.NewTextBlockObject(slack.PlainTextType, language.Pick(o.lang, "👍 도움이 됐어요", "👍 Helpful"), true, false))
+	no := slack.NewButtonBlockElement(actionUnhelpful, entryID, slack.NewTextBlockObject(slack.PlainTextType, language.Pick(o.lang, "👎 아니요", "👎 Not really"), true, false))
+	return slack.NewActionBlock("feedback", yes, no)
 }
 
 // renderNoAnswer politely says the knowledge base has no confident answer,
 // offers weak candidates and what the bot can do.
 func renderNoAnswer(o origin, question string, weak []*kubemedicv1.Answer) reply {
-	intro := tr(o.lang,
+	intro := language.Pick(o.lang,
 		"🤔 죄송해요, 이 질문에는 자신 있게 드릴 답을 찾지 못했어요.\n"+
 			"조금 다르게 물어봐 주시겠어요? 에러 메시지(예: `ImagePullBackOff`)나 리소스 종류(파드, 노드, 인그레스 …)를 넣으면 더 잘 찾아요.",
 		"🤔 Sorry, I don't know this one well enough to answer.\n"+
@@ -130,23 +152,23 @@ func renderNoAnswer(o origin, question string, weak []*kubemedicv1.Answer) reply
 		section(intro),
 	}
 	if len(weak) > 0 {
-		lines := []string{tr(o.lang, "*혹시 이 내용일까요?* (확신이 낮아요)", "*Could it be one of these?* (low confidence)")}
+		lines := []string{language.Pick(o.lang, "*혹시 이 내용일까요?* (확신이 낮아요)", "*Could it be one of these?* (low confidence)")}
 		for _, a := range weak[:min(len(weak), maxRunnerUps)] {
 			lines = append(lines, answerLine(a))
 		}
 		blocks = append(blocks, section(strings.Join(lines, "\n")))
 	}
 	blocks = append(blocks, section(capabilities(o)))
-	return reply{text: tr(o.lang, "답을 찾지 못했어요", "No answer found"), blocks: blocks}
+	return reply{text: language.Pick(o.lang, "답을 찾지 못했어요", "No answer found"), blocks: blocks}
 }
 
 // capabilities lists what works now.
 func capabilities(o origin) string {
 	return strings.Join([]string{
-		tr(o.lang, "*제가 할 수 있는 일*", "*What I can do*"),
-		"• " + o.code(tr(o.lang, "<질문>", "<question>")) + " — " + tr(o.lang, "쿠버네티스 문제를 런북으로 답해 드려요", "answers Kubernetes troubleshooting questions from runbooks"),
-		"• " + o.code("clusters") + " — " + tr(o.lang, "관리 중인 클러스터 목록", "lists the clusters kubemedic watches"),
-		"• " + o.code("help") + " — " + tr(o.lang, "전체 명령과 사용법", "every command and its usage"),
+		language.Pick(o.lang, "*제가 할 수 있는 일*", "*What I can do*"),
+		"• " + o.code(language.Pick(o.lang, "<질문>", "<question>")) + " — " + language.Pick(o.lang, "쿠버네티스 문제를 런북으로 답해 드려요", "answers Kubernetes troubleshooting questions from runbooks"),
+		"• " + o.code("clusters") + " — " + language.Pick(o.lang, "관리 중인 클러스터 목록", "lists the clusters kubemedic watches"),
+		"• " + o.code("help") + " — " + language.Pick(o.lang, "전체 명령과 사용법", "every command and its usage"),
 	}, "\n")
 }
 
@@ -160,13 +182,13 @@ func orDash(s string) string {
 // renderClusters lists clusters, several per section block.
 func renderClusters(o origin, clusters []*kubemedicv1.Cluster) reply {
 	if len(clusters) == 0 {
-		return reply{text: tr(o.lang, "설정된 클러스터가 없어요", "No clusters configured"), blocks: []slack.Block{
-			section(tr(o.lang,
+		return reply{text: language.Pick(o.lang, "설정된 클러스터가 없어요", "No clusters configured"), blocks: []slack.Block{
+			section(language.Pick(o.lang,
 				"설정된 클러스터가 없어요. kubemedic 설정 파일의 `clusters` (또는 `kubeconfig`)에 클러스터를 추가해 주세요.",
 				"No clusters are configured. Add them under `clusters` (or `kubeconfig`) in the kubemedic config file.")),
 		}}
 	}
-	title := tr(o.lang, fmt.Sprintf("☸️ 클러스터 %d개", len(clusters)), fmt.Sprintf("☸️ %d clusters", len(clusters)))
+	title := language.Pick(o.lang, fmt.Sprintf("☸️ 클러스터 %d개", len(clusters)), fmt.Sprintf("☸️ %d clusters", len(clusters)))
 	blocks := []slack.Block{header(title)}
 	var chunk []string
 	size := 0
@@ -191,7 +213,7 @@ func renderClusters(o origin, clusters []*kubemedicv1.Cluster) reply {
 	}
 	flush()
 	if shown < len(clusters) {
-		blocks = append(blocks, contextLine(tr(o.lang,
+		blocks = append(blocks, contextLine(language.Pick(o.lang,
 			fmt.Sprintf("%d개 클러스터는 메시지 길이 제한으로 생략했어요.", len(clusters)-shown),
 			fmt.Sprintf("%d more clusters left out (Slack message size limit).", len(clusters)-shown))))
 	}
@@ -201,22 +223,22 @@ func renderClusters(o origin, clusters []*kubemedicv1.Cluster) reply {
 func clusterLine(o origin, c *kubemedicv1.Cluster) string {
 	parts := []string{}
 	if c.GetReachable() {
-		parts = append(parts, tr(o.lang, "✅ 연결됨", "✅ reachable"))
+		parts = append(parts, language.Pick(o.lang, "✅ 연결됨", "✅ reachable"))
 	} else {
-		parts = append(parts, tr(o.lang, "⚠️ 연결 안 됨", "⚠️ unreachable"))
+		parts = append(parts, language.Pick(o.lang, "⚠️ 연결 안 됨", "⚠️ unreachable"))
 	}
 	if v := c.GetVersion(); v != "" {
 		parts = append(parts, escapeMrkdwn(v))
 	}
 	if c.GetReachable() || c.GetNodeCount() > 0 {
-		parts = append(parts, tr(o.lang, fmt.Sprintf("노드 %d", c.GetNodeCount()), fmt.Sprintf("%d nodes", c.GetNodeCount())))
+		parts = append(parts, language.Pick(o.lang, fmt.Sprintf("노드 %d", c.GetNodeCount()), fmt.Sprintf("%d nodes", c.GetNodeCount())))
 	}
 	if ts := c.GetLastSweepTime(); ts != nil && ts.IsValid() {
 		t := ts.AsTime()
-		parts = append(parts, tr(o.lang, "마지막 점검 ", "last sweep ")+
+		parts = append(parts, language.Pick(o.lang, "마지막 점검 ", "last sweep ")+
 			fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), t.UTC().Format("2006-01-02 15:04 UTC")))
 	} else {
-		parts = append(parts, tr(o.lang, "점검 기록 없음", "never swept"))
+		parts = append(parts, language.Pick(o.lang, "점검 기록 없음", "never swept"))
 	}
 	provider := c.GetProvider()
 	if provider == "" {
@@ -230,21 +252,21 @@ func renderHelp(o origin, topic string) reply {
 	if topic != "" {
 		if spec, ok := command.Lookup(topic); ok {
 			lines := []string{
-				"*" + spec.Name + "* — " + tr(o.lang, spec.Ko, spec.En),
-				tr(o.lang, "사용법: ", "Usage: ") + o.code(spec.Usage("")),
+				"*" + spec.Name + "* — " + language.Pick(o.lang, spec.Ko, spec.En),
+				language.Pick(o.lang, "사용법: ", "Usage: ") + o.code(spec.Usage("")),
 			}
 			if spec.Example != "" {
-				lines = append(lines, tr(o.lang, "예: ", "Example: ")+o.code(spec.Name+" "+spec.Example))
+				lines = append(lines, language.Pick(o.lang, "예: ", "Example: ")+o.code(spec.Name+" "+spec.Example))
 			}
 			if !spec.Available {
-				lines = append(lines, tr(o.lang, "🚧 아직 준비 중인 명령이에요.", "🚧 Not available yet."))
+				lines = append(lines, language.Pick(o.lang, "🚧 아직 준비 중인 명령이에요.", "🚧 Not available yet."))
 			}
 			return reply{text: escapeMrkdwn(spec.Usage(o.invoke)), blocks: []slack.Block{section(strings.Join(lines, "\n"))}}
 		}
 	}
 	var now, later []string
 	for _, s := range command.Specs {
-		line := "• " + o.code(s.Usage("")) + " — " + tr(o.lang, s.Ko, s.En)
+		line := "• " + o.code(s.Usage("")) + " — " + language.Pick(o.lang, s.Ko, s.En)
 		if s.Available {
 			now = append(now, line)
 		} else {
@@ -252,47 +274,63 @@ func renderHelp(o origin, topic string) reply {
 		}
 	}
 	blocks := []slack.Block{
-		header(tr(o.lang, "kubemedic 도움말", "kubemedic help")),
-		section(tr(o.lang,
+		header(language.Pick(o.lang, "kubemedic 도움말", "kubemedic help")),
+		section(language.Pick(o.lang,
 			"쿠버네티스 문제를 물어보시면 큐레이션된 런북에서 답을 찾아 드려요. 명령 없이 질문만 써도 돼요 (예: "+o.code("파드가 계속 Pending이에요")+").",
 			"Ask about a Kubernetes problem and I answer from curated runbooks. Plain text is a question (e.g. "+o.code("why is my pod pending")+").")),
-		section(tr(o.lang, "*지금 쓸 수 있는 명령*\n", "*Available now*\n") + strings.Join(now, "\n")),
-		section(tr(o.lang, "*준비 중* (진단·조치는 계획 → 승인 → 실행 순서로 곧 제공돼요)\n", "*Coming soon* (diagnosis and guarded fixes: plan → approve → execute)\n") + strings.Join(later, "\n")),
-		contextLine(tr(o.lang, "명령별 사용법: ", "Usage of one command: ") + o.code("help <command>") + " · English: " + o.code("ask <question in English>")),
+		section(language.Pick(o.lang, "*지금 쓸 수 있는 명령*\n", "*Available now*\n") + strings.Join(now, "\n")),
+		contextLine(language.Pick(o.lang,
+			"조치(cordon, drain, scale, patch-cm, restart)는 계획 → 승인 → 실행 순서로 진행돼요. 답변 언어: `--lang en` / `--lang ko`",
+			"Changes (cordon, drain, scale, patch-cm, restart) go plan → approve → execute. Reply language: `--lang en` / `--lang ko`")),
+		contextLine(language.Pick(o.lang, "명령별 사용법: ", "Usage of one command: ") + o.code("help <command>") + " · English: " + o.code("ask <question in English>")),
 	}
-	return reply{text: tr(o.lang, "kubemedic 도움말", "kubemedic help"), blocks: blocks}
+	if len(later) > 0 {
+		blocks = slices.Insert(blocks, 3, section(language.Pick(o.lang, "*준비 중*\n", "*Coming soon*\n")+strings.Join(later, "\n")))
+	}
+	return reply{text: language.Pick(o.lang, "kubemedic 도움말", "kubemedic help"), blocks: blocks}
 }
 
 // renderUsage explains a malformed command.
 func renderUsage(o origin, ue *command.UsageError) reply {
 	spec := ue.Spec
-	problem := tr(o.lang, ue.Ko, ue.En)
+	problem := language.Pick(o.lang, ue.Ko, ue.En)
 	lines := []string{
-		"⚠️ " + tr(o.lang, fmt.Sprintf("*%s* 명령 형식이 잘못됐어요: ", spec.Name), fmt.Sprintf("Malformed *%s* command: ", spec.Name)) + escapeMrkdwn(problem),
-		tr(o.lang, "사용법: ", "Usage: ") + o.code(spec.Usage("")),
+		"⚠️ " + language.Pick(o.lang, fmt.Sprintf("*%s* 명령 형식이 잘못됐어요: ", spec.Name), fmt.Sprintf("Malformed *%s* command: ", spec.Name)) + escapeMrkdwn(problem),
+		language.Pick(o.lang, "사용법: ", "Usage: ") + o.code(spec.Usage("")),
 	}
 	if spec.Example != "" {
-		lines = append(lines, tr(o.lang, "예: ", "Example: ")+o.code(spec.Name+" "+spec.Example))
+		lines = append(lines, language.Pick(o.lang, "예: ", "Example: ")+o.code(spec.Name+" "+spec.Example))
 	}
 	return reply{
-		text:   tr(o.lang, "명령 형식 오류: ", "Malformed command: ") + escapeMrkdwn(problem),
-		blocks: []slack.Block{section(strings.Join(lines, "\n")), contextLine(tr(o.lang, spec.Ko, spec.En))},
+		text:   language.Pick(o.lang, "명령 형식 오류: ", "Malformed command: ") + escapeMrkdwn(problem),
+		blocks: []slack.Block{section(strings.Join(lines, "\n")), contextLine(language.Pick(o.lang, spec.Ko, spec.En))},
 	}
 }
 
 // renderNotAvailable answers a valid command this stage cannot run yet.
 func renderNotAvailable(o origin, cmd command.Command) reply {
 	lines := []string{
-		"🚧 " + tr(o.lang,
-			fmt.Sprintf("*%s* 명령은 아직 준비 중이에요. 계획 → 승인 → 실행 흐름과 함께 곧 제공될 예정이에요.", cmd.Name()),
-			fmt.Sprintf("The *%s* command is not available yet; it is coming with the plan → approve → execute flow.", cmd.Name())),
-		tr(o.lang, "요청은 이렇게 이해했어요: ", "Understood as: ") + escapeMrkdwn(cmd.Describe(o.lang)),
-		tr(o.lang, "지금 쓸 수 있는 명령: ", "Available now: ") + strings.Join([]string{o.code("ask"), o.code("clusters"), o.code("help")}, ", "),
+		"🚧 " + language.Pick(o.lang,
+			fmt.Sprintf("*%s* 명령은 아직 준비 중이에요.", cmd.Name()),
+			fmt.Sprintf("The *%s* command is not available yet.", cmd.Name())),
+		language.Pick(o.lang, "요청은 이렇게 이해했어요: ", "Understood as: ") + escapeMrkdwn(cmd.Describe(o.lang)),
+		language.Pick(o.lang, "지금 쓸 수 있는 명령: ", "Available now: ") + strings.Join(availableCommands(o), ", "),
 	}
 	return reply{
-		text:   tr(o.lang, "아직 준비 중인 명령이에요: ", "Not available yet: ") + cmd.Name(),
+		text:   language.Pick(o.lang, "아직 준비 중인 명령이에요: ", "Not available yet: ") + cmd.Name(),
 		blocks: []slack.Block{section(strings.Join(lines, "\n"))},
 	}
+}
+
+// availableCommands lists the commands that work, as the user types them.
+func availableCommands(o origin) []string {
+	var out []string
+	for _, s := range command.Specs {
+		if s.Available {
+			out = append(out, o.code(s.Name))
+		}
+	}
+	return out
 }
 
 // renderGatewayError explains a failed gateway call without internals.
@@ -300,11 +338,11 @@ func renderGatewayError(o origin, err error) reply {
 	var msg string
 	switch connect.CodeOf(err) {
 	case connect.CodeUnavailable, connect.CodeDeadlineExceeded, connect.CodeCanceled:
-		msg = tr(o.lang,
+		msg = language.Pick(o.lang,
 			"kubemedic 게이트웨이에 연결하지 못했어요. 잠시 후 다시 시도해 주세요. 계속되면 관리자에게 게이트웨이 상태를 확인해 달라고 해 주세요.",
 			"I could not reach the kubemedic gateway. Please try again shortly; if it keeps failing, ask an admin to check the gateway.")
 	case connect.CodeUnauthenticated, connect.CodePermissionDenied:
-		msg = tr(o.lang,
+		msg = language.Pick(o.lang,
 			"게이트웨이가 봇의 토큰을 거부했어요. 관리자에게 봇의 게이트웨이 토큰(KUBEMEDIC_GATEWAY_TOKEN) 설정을 확인해 달라고 해 주세요.",
 			"The gateway refused the bot's token. Ask an admin to check the bot's gateway token (KUBEMEDIC_GATEWAY_TOKEN).")
 	case connect.CodeInvalidArgument, connect.CodeFailedPrecondition, connect.CodeNotFound:
@@ -313,13 +351,13 @@ func renderGatewayError(o origin, err error) reply {
 		if errors.As(err, &ce) {
 			detail = ce.Message()
 		}
-		msg = tr(o.lang, "요청을 처리할 수 없어요: ", "The request could not be handled: ") + escapeMrkdwn(detail)
+		msg = language.Pick(o.lang, "요청을 처리할 수 없어요: ", "The request could not be handled: ") + escapeMrkdwn(detail)
 	case connect.CodeUnimplemented:
-		msg = tr(o.lang,
+		msg = language.Pick(o.lang,
 			"게이트웨이가 아직 이 기능을 제공하지 않아요.",
 			"The gateway does not offer this yet.")
 	default:
-		msg = tr(o.lang,
+		msg = language.Pick(o.lang,
 			fmt.Sprintf("요청 처리 중 오류가 났어요 (%s). 잠시 후 다시 시도해 주세요.", connect.CodeOf(err)),
 			fmt.Sprintf("Something went wrong (%s). Please try again shortly.", connect.CodeOf(err)))
 	}
@@ -328,11 +366,13 @@ func renderGatewayError(o origin, err error) reply {
 
 // renderBusy says the bot has too much in flight.
 func renderBusy(o origin) reply {
-	msg := tr(o.lang,
+	msg := language.Pick(o.lang,
 		"지금 요청이 많아서 처리하지 못했어요. 잠시 후 다시 시도해 주세요.",
 		"I am handling too many requests right now. Please try again in a moment.")
 	return reply{text: msg, blocks: []slack.Block{section("⏳ " + msg)}}
 }
 
 // ackText is the immediate acknowledgement of a slash command.
-func ackText(lang string) string { return tr(lang, "찾는 중… 🔎", "Looking it up… 🔎") }
+func ackText(lang string) string {
+	return language.Pick(lang, "찾는 중… 🔎", "Looking it up… 🔎")
+}

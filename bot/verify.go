@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kubemedic/kubemedic/bot/naming"
 )
 
 // Slack's request signing headers.
@@ -29,7 +31,7 @@ func verify(secret string, now time.Time, h http.Header, body []byte) error {
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
-		return fmt.Errorf("%s %q is not a Unix time in seconds", headerTimestamp, ts)
+		return fmt.Errorf("%s %s is not a Unix time in seconds", headerTimestamp, naming.Quote(ts))
 	}
 	if skew := now.Sub(time.Unix(sec, 0)); skew > maxClockSkew || skew < -maxClockSkew {
 		return fmt.Errorf("%s is %s away from now (more than %s): refusing a possible replay; check this host's clock", headerTimestamp, skew.Round(time.Second), maxClockSkew)
@@ -43,7 +45,7 @@ func verify(secret string, now time.Time, h http.Header, body []byte) error {
 		return fmt.Errorf("%s is not hex", headerSignature)
 	}
 	mac := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(mac, "v0:%d:", sec)
+	mac.Write([]byte("v0:" + ts + ":")) // the header exactly as sent, as Slack signs it
 	mac.Write(body)
 	if !hmac.Equal(got, mac.Sum(nil)) {
 		return errors.New("signature does not match: the request was not signed with this app's signing secret")

@@ -26,6 +26,9 @@ func TestParse(t *testing.T) {
 		{"diagnose", Diagnose{}},
 		{"diagnose prod", Diagnose{Cluster: "prod"}},
 		{"diagnose prod-kr1 shop", Diagnose{Cluster: "prod-kr1", Namespace: "shop"}},
+		{"diagnose -n shop", Diagnose{Namespace: "shop"}},
+		{"diagnose --namespace=shop -c prod", Diagnose{Cluster: "prod", Namespace: "shop"}},
+		{"diagnose prod -n shop", Diagnose{Cluster: "prod", Namespace: "shop"}},
 		{"cordon worker-1", Cordon{Node: "worker-1"}},
 		{"uncordon ip-10-0-1-23.ap-northeast-2.compute.internal", Uncordon{Node: "ip-10-0-1-23.ap-northeast-2.compute.internal"}},
 		{"drain worker-1", Drain{Node: "worker-1"}},
@@ -42,6 +45,8 @@ func TestParse(t *testing.T) {
 		{"reject pl-7f3a9c 점검 시간이 아님", Reject{PlanID: "pl-7f3a9c", Reason: "점검 시간이 아님"}},
 		{"undo ex-41d2e0", Undo{ExecutionID: "ex-41d2e0"}},
 		{"sweep", Sweep{}},
+		{"audit", Audit{}},
+		{"감사 pl-7f3a9c", Audit{PlanID: "pl-7f3a9c"}},
 		{"sweep prod staging prod", Sweep{Clusters: []string{"prod", "staging"}}},
 		// Sentences that start with a subcommand word are questions.
 		{"drain 하면 파드는 어떻게 되나요?", Ask{Question: "drain 하면 파드는 어떻게 되나요?"}},
@@ -54,7 +59,7 @@ func TestParse(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse(%q) error: %v", tt.text, err)
 			}
-			if !reflect.DeepEqual(got, tt.want) {
+			if !reflect.DeepEqual(got.Command, tt.want) || got.Lang != "" {
 				t.Fatalf("Parse(%q) = %#v, want %#v", tt.text, got, tt.want)
 			}
 		})
@@ -75,6 +80,9 @@ func TestParseUsageErrors(t *testing.T) {
 		{"diagnose prod shop extra", "diagnose", `"extra" is not expected`, "너무 많아요"},
 		{"diagnose prod Shop", "diagnose", `did you mean "shop"`, "대문자"},
 		{"diagnose pr@d", "diagnose", "cluster name", "클러스터 이름"},
+		{"diagnose -n", "diagnose", "-n needs a value", "값이 없어요"},
+		{"diagnose --all", "diagnose", `unknown option "--all"`, "옵션"},
+		{"diagnose -n shop a b", "diagnose", `"b" is not expected`, "너무 많아요"},
 		{"cordon", "cordon", "name the node name", "노드 이름"},
 		{"cordon a b", "cordon", `"b" is not expected`, "너무 많아요"},
 		{"drain Worker-1", "drain", `did you mean "worker-1"`, "소문자"},
@@ -105,6 +113,8 @@ func TestParseUsageErrors(t *testing.T) {
 		{"reject", "reject", "plan ID", "계획 ID"},
 		{"undo", "undo", "execution ID", "실행 ID"},
 		{"sweep prod st@ging", "sweep", "cluster name", "클러스터 이름"},
+		{"audit pl/1", "audit", "plan ID", "계획 ID"},
+		{"audit a b", "audit", `"b" is not expected`, "너무 많아요"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text[:min(len(tt.text), 40)], func(t *testing.T) {
@@ -150,8 +160,8 @@ func TestSpecs(t *testing.T) {
 			t.Errorf("example %q of %s: %v", s.Example, s.Name, err)
 			continue
 		}
-		if cmd.Name() != s.Name {
-			t.Errorf("example %q of %s parsed as %s", s.Example, s.Name, cmd.Name())
+		if cmd.Command.Name() != s.Name {
+			t.Errorf("example %q of %s parsed as %s", s.Example, s.Name, cmd.Command.Name())
 		}
 	}
 	if got := (Spec{Name: "scale", Args: "<a> <b>"}).Usage("/k8s"); got != "/k8s scale <a> <b>" {
@@ -165,6 +175,7 @@ func TestDescribe(t *testing.T) {
 		Cordon{Node: "n"}, Uncordon{Node: "n"}, Drain{Node: "n"}, Scale{Namespace: "a", Deployment: "b", Replicas: 2},
 		PatchConfigMap{Namespace: "a", ConfigMap: "b", Data: []KeyValue{{"k", "v"}}}, Restart{Namespace: "a", Deployment: "b"},
 		Approve{PlanID: "p"}, Reject{PlanID: "p", Reason: "r"}, Undo{ExecutionID: "e"}, Sweep{}, Sweep{Clusters: []string{"c"}},
+		Audit{}, Audit{PlanID: "p"},
 	}
 	for _, c := range cmds {
 		ko, en := c.Describe("ko"), c.Describe("en")
@@ -175,4 +186,45 @@ func TestDescribe(t *testing.T) {
 			t.Errorf("%s has no Spec", c.Name())
 		}
 	}
+}
+
+func TestParseLangOption(t *testing.T) {
+	tests := []struct {
+		text string
+		want Command
+		lang string
+	}{
+		{"--lang en why is my pod pending", Ask{Question: "why is my pod pending"}, "en"},
+		{"--lang=ko drain worker-1", Drain{Node: "worker-1"}, "ko"},
+		{"drain worker-1 --lang en", Drain{Node: "worker-1"}, "en"},
+		{"scale shop/web 3 —lang=english", Scale{Namespace: "shop", Deployment: "web", Replicas: 3}, "en"},
+		{`--lang en patch-cm shop/cfg msg="a  b"`, PatchConfigMap{Namespace: "shop", ConfigMap: "cfg", Data: []KeyValue{{"msg", "a  b"}}}, "en"},
+		{"파드가 Pending이에요 --lang 영어", Ask{Question: "파드가 Pending이에요"}, "en"},
+		{"--lang en", Help{}, "en"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			got, err := Parse(tt.text)
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", tt.text, err)
+			}
+			if !reflect.DeepEqual(got.Command, tt.want) || got.Lang != tt.lang {
+				t.Fatalf("Parse(%q) = %#v lang %q, want %#v lang %q", tt.text, got.Command, got.Lang, tt.want, tt.lang)
+			}
+		})
+	}
+	t.Run("usage error keeps the language", func(t *testing.T) {
+		_, err := Parse("scale web 3 --lang en")
+		var ue *UsageError
+		if !errors.As(err, &ue) || ue.Lang != "en" || ue.Spec.Name != "scale" {
+			t.Fatalf("err = %#v, want a scale usage error in English", err)
+		}
+	})
+	t.Run("unknown language", func(t *testing.T) {
+		_, err := Parse("--lang ja help")
+		var ue *UsageError
+		if !errors.As(err, &ue) || !strings.Contains(ue.En, `unknown language "ja"`) || !strings.Contains(ue.Ko, "ko 또는 en") {
+			t.Fatalf("err = %v, want an unknown-language usage error", err)
+		}
+	})
 }

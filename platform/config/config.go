@@ -130,6 +130,51 @@ type Bot struct {
 	GatewayTokenFile string `json:"gateway_token_file,omitempty"`
 	// Language is the default reply language: ko or en. Default: ko.
 	Language string `json:"language,omitempty"`
+	// SlackAPIURL is the Slack Web API base URL. Env:
+	// KUBEMEDIC_SLACK_API_URL. Default: Slack's own (a local stand-in in
+	// tests).
+	SlackAPIURL string `json:"slack_api_url,omitempty"`
+	// SocketMode connects to Slack over Socket Mode (a websocket the bot
+	// opens) instead of waiting for HTTP requests, for workspaces that
+	// cannot reach the bot. Needs the app-level token. Default: false.
+	SocketMode bool `json:"socket_mode,omitempty"`
+	// AppTokenFile holds the Slack app-level token (xapp-...) Socket Mode
+	// connects with. Env: KUBEMEDIC_SLACK_APP_TOKEN.
+	AppTokenFile string `json:"app_token_file,omitempty"`
+	// Users maps Slack users to the Kubernetes identity kubemedic
+	// impersonates for them. Unmapped users can ask and diagnose but not
+	// plan or approve changes. Default: none.
+	Users []SlackUser `json:"users,omitempty"`
+	// Channels sets the default cluster of Slack channels (used when a
+	// command names none). Default: none.
+	Channels []SlackChannel `json:"channels,omitempty"`
+}
+
+// SlackUser maps one Slack user to a Kubernetes identity, by Slack user
+// ID or by the e-mail address Slack has for the user.
+type SlackUser struct {
+	// SlackUser is the Slack user ID, e.g. U024BE7LH. Required unless
+	// Email is set; unique.
+	SlackUser string `json:"slack_user,omitempty"`
+	// Email is the user's e-mail address in Slack (the bot looks it up
+	// with users.info; needs the users:read.email scope). Required unless
+	// SlackUser is set.
+	Email string `json:"email,omitempty"`
+	// KubernetesUser is the user name to impersonate. Required.
+	KubernetesUser string `json:"kubernetes_user"`
+	// KubernetesGroups are the groups to impersonate. Default: none.
+	KubernetesGroups []string `json:"kubernetes_groups,omitempty"`
+}
+
+// SlackChannel sets a Slack channel's default cluster.
+type SlackChannel struct {
+	// Channel is the Slack channel ID, e.g. C2147483705. Required, unique.
+	Channel string `json:"channel"`
+	// Cluster is the kubemedic cluster name. Required.
+	Cluster string `json:"cluster"`
+	// Notify posts the cluster's new and resolved findings in this channel
+	// (at most one channel per cluster). Default: false.
+	Notify bool `json:"notify,omitempty"`
 }
 
 // Tracing configures OpenTelemetry tracing.
@@ -248,6 +293,7 @@ var EnvVars = []struct {
 	{"KUBEMEDIC_BOT_ADDR", "bot.addr", func(c *Config, v string) error { c.Bot.Addr = v; return nil }},
 	{"KUBEMEDIC_BOT_GATEWAY_URL", "bot.gateway_url", func(c *Config, v string) error { c.Bot.GatewayURL = v; return nil }},
 	{"KUBEMEDIC_BOT_LANGUAGE", "bot.language", func(c *Config, v string) error { c.Bot.Language = v; return nil }},
+	{"KUBEMEDIC_SLACK_API_URL", "bot.slack_api_url", func(c *Config, v string) error { c.Bot.SlackAPIURL = v; return nil }},
 	{"KUBEMEDIC_TRACING_EXPORTER", "tracing.exporter", func(c *Config, v string) error { c.Tracing.Exporter = v; return nil }},
 	{"KUBEMEDIC_TRACING_ENDPOINT", "tracing.endpoint", func(c *Config, v string) error { c.Tracing.Endpoint = v; return nil }},
 	{"KUBEMEDIC_KB_DIRS", "knowledge.dirs (separated by the OS list separator)", func(c *Config, v string) error {
@@ -401,6 +447,7 @@ func (c *Config) Validate() error {
 	if al := c.Knowledge.AskLog; al.MaxAge.Duration < 0 || al.MaxBytes < 0 || al.MaxMsgs < 0 {
 		errs = append(errs, fmt.Errorf("knowledge.ask_log: max_age %s, max_bytes %d, max_msgs %d: none may be negative", al.MaxAge, al.MaxBytes, al.MaxMsgs))
 	}
+	errs = append(errs, c.Bot.validateSlackMaps()...)
 	seen := map[string]bool{}
 	for i, cl := range c.Clusters {
 		switch {
@@ -428,6 +475,45 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateSlackMaps checks bot.users and bot.channels.
+func (b *Bot) validateSlackMaps() []error {
+	var errs []error
+	users := map[string]bool{}
+	for i, u := range b.Users {
+		switch {
+		case u.SlackUser == "" && u.Email == "":
+			errs = append(errs, fmt.Errorf("bot.users[%d]: set slack_user (a Slack user ID such as U024BE7LH) or email", i))
+		case u.SlackUser == "":
+		case users[u.SlackUser]:
+			errs = append(errs, fmt.Errorf("bot.users[%d].slack_user %q is mapped twice", i, u.SlackUser))
+		}
+		users[u.SlackUser] = true
+		if u.KubernetesUser == "" {
+			errs = append(errs, fmt.Errorf("bot.users[%d] (%s): kubernetes_user is required", i, u.SlackUser+u.Email))
+		}
+	}
+	channels, notified := map[string]bool{}, map[string]bool{}
+	for i, ch := range b.Channels {
+		if ch.Notify && ch.Cluster != "" {
+			if notified[ch.Cluster] {
+				errs = append(errs, fmt.Errorf("bot.channels[%d] (%s): cluster %q already notifies another channel", i, ch.Channel, ch.Cluster))
+			}
+			notified[ch.Cluster] = true
+		}
+		switch {
+		case ch.Channel == "":
+			errs = append(errs, fmt.Errorf("bot.channels[%d].channel is required (a Slack channel ID such as C2147483705)", i))
+		case channels[ch.Channel]:
+			errs = append(errs, fmt.Errorf("bot.channels[%d].channel %q is listed twice", i, ch.Channel))
+		}
+		channels[ch.Channel] = true
+		if ch.Cluster == "" {
+			errs = append(errs, fmt.Errorf("bot.channels[%d] (%s): cluster is required", i, ch.Channel))
+		}
+	}
+	return errs
 }
 
 // LocalGatewayDir is where a running gateway records its address and the

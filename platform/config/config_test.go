@@ -157,3 +157,29 @@ func TestReadSecret(t *testing.T) {
 		t.Error("empty secret file accepted")
 	}
 }
+
+func TestBotSlackMaps(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "k.yaml")
+	good := "bot:\n  users:\n  - slack_user: U1\n    kubernetes_user: alice@example.com\n    kubernetes_groups: [sre]\n  channels:\n  - channel: C1\n    cluster: prod\n"
+	if err := os.WriteFile(path, []byte(good), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadWithEnv(path, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Bot.Users) != 1 || c.Bot.Users[0].KubernetesGroups[0] != "sre" || c.Bot.Channels[0].Cluster != "prod" {
+		t.Fatalf("bot maps = %+v %+v", c.Bot.Users, c.Bot.Channels)
+	}
+	bad := "bot:\n  users:\n  - slack_user: U1\n  - slack_user: U1\n    kubernetes_user: b\n  channels:\n  - cluster: prod\n"
+	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadWithEnv(path, func(string) (string, bool) { return "", false })
+	for _, want := range []string{"bot.users[0] (U1): kubernetes_user is required", `bot.users[1].slack_user "U1" is mapped twice`, "bot.channels[0].channel is required"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not contain %q", err, want)
+		}
+	}
+}

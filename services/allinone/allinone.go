@@ -183,21 +183,37 @@ func (s *Server) addBot(cfg *config.Config, gatewayToken string) error {
 	if err != nil {
 		return fmt.Errorf("slack bot token: %w", err)
 	}
+	appToken, err := config.ReadSecret(cfg.Bot.AppTokenFile, "KUBEMEDIC_SLACK_APP_TOKEN")
+	if err != nil {
+		return fmt.Errorf("slack app-level token: %w", err)
+	}
+	if cfg.Bot.SocketMode && appToken == "" {
+		return errors.New("bot.socket_mode needs the app-level token: set KUBEMEDIC_SLACK_APP_TOKEN or bot.app_token_file")
+	}
 	gw := localgateway.Endpoint{URL: "http://" + s.GatewayAddr, Token: gatewayToken}
-	b, err := bot.New(bot.Options{
+	opts := bot.Options{
 		SigningSecret: secret,
 		BotToken:      botToken,
 		Knowledge:     kubemedicv1connect.NewKnowledgeServiceClient(gw.HTTPClient(), gw.URL, gw.ClientOptions()...),
 		Fleet:         kubemedicv1connect.NewFleetServiceClient(gw.HTTPClient(), gw.URL, gw.ClientOptions()...),
-		Language:      cfg.Bot.Language,
+		Diagnosis:     kubemedicv1connect.NewDiagnosisServiceClient(gw.HTTPClient(), gw.URL, gw.ClientOptions()...),
+		Remediation:   kubemedicv1connect.NewRemediationServiceClient(gw.HTTPClient(), gw.URL, gw.ClientOptions()...),
+		AppToken:      appToken,
 		Logger:        s.proc.Logger.With("component", "bot"),
-	})
+	}
+	opts.ApplyConfig(cfg.Bot)
+	b, err := bot.New(opts)
 	if errors.Is(err, bot.ErrNotConfigured) {
 		s.proc.Logger.Info("Slack bot disabled: set KUBEMEDIC_SLACK_SIGNING_SECRET (or bot.signing_secret_file) to enable it")
 		return nil
 	}
 	if err != nil {
 		return err
+	}
+	if cfg.Bot.SocketMode {
+		s.proc.Probe.Add("slack-socket-mode", b.SocketModeState)
+		s.proc.Add(launch.Component{Name: "bot", Run: b.ServeSocketMode})
+		return nil
 	}
 	l, err := launch.Listen("bot.addr / KUBEMEDIC_BOT_ADDR", cfg.Bot.Addr)
 	if err != nil {

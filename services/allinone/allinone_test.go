@@ -443,6 +443,14 @@ func TestSlackSlashCommandEndToEnd(t *testing.T) {
 	}))
 	defer sink.Close()
 
+	// A local stand-in for the Slack Web API: users.info (no locale) and
+	// chat.postMessage; nothing may reach the real Slack.
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"ok":true,"user":{"id":"U024BE7LH"},"channel":"C1234","ts":"1.2"}`)
+	}))
+	defer api.Close()
+	t.Setenv("KUBEMEDIC_SLACK_API_URL", api.URL+"/")
 	t.Setenv("KUBEMEDIC_SLACK_SIGNING_SECRET", secret) // secrets come from the environment, not the config
 	t.Setenv("KUBEMEDIC_SLACK_BOT_TOKEN", "xoxb-test-only")
 	s, _ := server(t, "KUBEMEDIC_BOT_ADDR", "127.0.0.1:0")
@@ -455,6 +463,7 @@ func TestSlackSlashCommandEndToEnd(t *testing.T) {
 	}
 	body := form.Encode()
 	send := func(signature string) *http.Response {
+		t.Helper()
 		ts := strconv.FormatInt(time.Now().Unix(), 10)
 		if signature == "" {
 			mac := hmac.New(sha256.New, []byte(secret))
@@ -496,5 +505,40 @@ func TestSlackSlashCommandEndToEnd(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("no answer posted to response_url")
+	}
+
+	// An English question is answered in English, from the real knowledge
+	// base.
+	form.Set("text", "why is my pod stuck in Pending")
+	body = form.Encode()
+	if resp := send(""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("signed English question: status %d", resp.StatusCode)
+	}
+	select {
+	case p := <-posted:
+		if !strings.Contains(p, "*Source*") || strings.Contains(p, "*출처*") {
+			t.Errorf("English question not answered in English: %.500s", p)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no answer to the English question")
+	}
+
+	// diagnose goes through the same gateway. The diagnosis service is
+	// being built (issue 8); until it answers, the bot must say so plainly
+	// rather than fail. Either answer proves the bot, its gateway token and
+	// the gateway's routing work together.
+	form.Set("text", "diagnose prod shop")
+	body = form.Encode()
+	if resp := send(""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("signed diagnose: status %d", resp.StatusCode)
+	}
+	select {
+	case p := <-posted:
+		t.Logf("diagnose answer: %.300s", p)
+		if !strings.Contains(p, "진단 결과") && !strings.Contains(p, "게이트웨이가 아직 이 기능을 제공하지 않아요") && !strings.Contains(p, "not configured") {
+			t.Errorf("diagnose answer is neither findings nor a clear not-available notice: %s", p)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no diagnose answer posted to response_url")
 	}
 }

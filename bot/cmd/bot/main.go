@@ -46,6 +46,7 @@ const (
 	envSigningSecret = "KUBEMEDIC_SLACK_SIGNING_SECRET"
 	envBotToken      = "KUBEMEDIC_SLACK_BOT_TOKEN"
 	envGatewayToken  = "KUBEMEDIC_GATEWAY_TOKEN"
+	envAppToken      = "KUBEMEDIC_SLACK_APP_TOKEN"
 )
 
 func main() {
@@ -115,18 +116,29 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	knowledge, fleet, health, err := dialGateway(gatewayURL, gatewayToken)
+	appToken, err := config.ReadSecret(cfg.Bot.AppTokenFile, envAppToken)
+	if err != nil {
+		return fmt.Errorf("slack app-level token: %w", err)
+	}
+	if cfg.Bot.SocketMode && appToken == "" {
+		return fmt.Errorf("bot.socket_mode needs the app-level token: set %s or bot.app_token_file", envAppToken)
+	}
+	gw, health, err := dialGateway(gatewayURL, gatewayToken)
 	if err != nil {
 		return err
 	}
-	b, err := bot.New(bot.Options{
+	opts := bot.Options{
 		SigningSecret: signing,
 		BotToken:      botToken,
-		Knowledge:     knowledge,
-		Fleet:         fleet,
-		Language:      cfg.Bot.Language,
+		Knowledge:     gw.knowledge,
+		Fleet:         gw.fleet,
+		Diagnosis:     gw.diagnosis,
+		Remediation:   gw.remediation,
+		AppToken:      appToken,
 		Logger:        log,
-	})
+	}
+	opts.ApplyConfig(cfg.Bot)
+	b, err := bot.New(opts)
 	if errors.Is(err, bot.ErrNotConfigured) {
 		log.Error("Slack app disabled: no signing secret", "env", envSigningSecret, "file_setting", "bot.signing_secret_file")
 		return err
@@ -137,6 +149,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 
 	p := probe.New()
 	p.Add("gateway", health)
+	if cfg.Bot.SocketMode {
+		p.Add("slack-socket-mode", b.SocketModeState)
+	}
 	errc := make(chan error, 2)
 	if cfg.Admin.Addr != "off" {
 		al, err := net.Listen("tcp", cfg.Admin.Addr)
@@ -145,12 +160,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		go func() { errc <- p.Serve(ctx, al, log) }()
 	}
-	l, err := net.Listen("tcp", cfg.Bot.Addr)
-	if err != nil {
-		return fmt.Errorf("slack bot endpoint: %w", err)
+	log.Info("kubemedic slack bot starting", "version", version, "gateway", gatewayURL, "language", cfg.Bot.Language, "socket_mode", cfg.Bot.SocketMode)
+	if cfg.Bot.SocketMode {
+		err = b.ServeSocketMode(ctx)
+	} else {
+		l, lerr := net.Listen("tcp", cfg.Bot.Addr)
+		if lerr != nil {
+			return fmt.Errorf("slack bot endpoint: %w", lerr)
+		}
+		err = b.Serve(ctx, l)
 	}
-	log.Info("kubemedic slack bot starting", "version", version, "gateway", gatewayURL, "language", cfg.Bot.Language)
-	err = b.Serve(ctx, l)
 	stop() // the admin endpoint stops with the bot
 	if cfg.Admin.Addr != "off" {
 		if aerr := <-errc; aerr != nil && err == nil {
@@ -183,10 +202,18 @@ func gatewayBaseURL(cfg *config.Config) (string, error) {
 	return "http://" + net.JoinHostPort(host, port), nil
 }
 
+// gatewayClients are the gateway services the bot calls.
+type gatewayClients struct {
+	knowledge   kubemedicv1connect.KnowledgeServiceClient
+	fleet       kubemedicv1connect.FleetServiceClient
+	diagnosis   kubemedicv1connect.DiagnosisServiceClient
+	remediation kubemedicv1connect.RemediationServiceClient
+}
+
 // dialGateway returns gRPC clients of the gateway that send the bearer
 // token and trace context, and a readiness check that the gateway answers
 // and accepts the token.
-func dialGateway(baseURL, token string) (kubemedicv1connect.KnowledgeServiceClient, kubemedicv1connect.FleetServiceClient, probe.Check, error) {
+func dialGateway(baseURL, token string) (gatewayClients, probe.Check, error) {
 	protocols := new(http.Protocols)
 	if u, _ := url.Parse(baseURL); u.Scheme == "https" {
 		protocols.SetHTTP2(true)
@@ -201,22 +228,26 @@ func dialGateway(baseURL, token string) (kubemedicv1connect.KnowledgeServiceClie
 	}}
 	otel, err := otelconnect.NewInterceptor()
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("tracing interceptor: %w", err)
+		return gatewayClients{}, nil, fmt.Errorf("tracing interceptor: %w", err)
 	}
 	opts := []connect.ClientOption{
 		connect.WithGRPC(),
 		connect.WithInterceptors(otel, bearer.Token(token)),
 	}
-	knowledge := kubemedicv1connect.NewKnowledgeServiceClient(hc, baseURL, opts...)
-	fleet := kubemedicv1connect.NewFleetServiceClient(hc, baseURL, opts...)
+	gw := gatewayClients{
+		knowledge:   kubemedicv1connect.NewKnowledgeServiceClient(hc, baseURL, opts...),
+		fleet:       kubemedicv1connect.NewFleetServiceClient(hc, baseURL, opts...),
+		diagnosis:   kubemedicv1connect.NewDiagnosisServiceClient(hc, baseURL, opts...),
+		remediation: kubemedicv1connect.NewRemediationServiceClient(hc, baseURL, opts...),
+	}
 	check := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
-		_, err := knowledge.ListEntries(ctx, connect.NewRequest(&kubemedicv1.ListEntriesRequest{PageSize: 1}))
+		_, err := gw.knowledge.ListEntries(ctx, connect.NewRequest(&kubemedicv1.ListEntriesRequest{PageSize: 1}))
 		if err != nil {
 			return fmt.Errorf("gateway %s: %w", baseURL, err)
 		}
 		return nil
 	}
-	return knowledge, fleet, check, nil
+	return gw, check, nil
 }

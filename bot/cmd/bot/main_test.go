@@ -76,14 +76,14 @@ func TestDialGateway(t *testing.T) {
 	srv.Start()
 	defer srv.Close()
 
-	_, _, ready, err := dialGateway(srv.URL, "good-token-0123456789")
+	_, ready, err := dialGateway(srv.URL, "good-token-0123456789")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := ready(); err != nil {
 		t.Fatalf("readiness with a good token: %v", err)
 	}
-	_, _, ready, err = dialGateway(srv.URL, "bad-token")
+	_, ready, err = dialGateway(srv.URL, "bad-token")
 	if err != nil {
 		t.Fatal(err)
 	}
