@@ -15,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/kubemedic/kubemedic/bot"
 	"github.com/kubemedic/kubemedic/gateway"
 	"github.com/kubemedic/kubemedic/platform/config"
@@ -107,14 +109,12 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := an.Serve(conn); err != nil {
-		return nil, err
-	}
-	if _, err := col.Serve(conn); err != nil {
-		return nil, err
-	}
-	if _, err := rem.Serve(conn); err != nil {
-		return nil, err
+	for _, serve := range []func(*natsrpc.Conn, prometheus.Registerer) (*natsrpc.Server, error){an.Serve, col.Serve, rem.Serve} {
+		srv, err := serve(conn, p.Probe.Registry())
+		if err != nil {
+			return nil, err
+		}
+		p.OnClose(func() { _ = srv.Stop(context.Background()) })
 	}
 
 	creds, err := gateway.CredentialsFromConfig(cfg.Gateway.Tokens)

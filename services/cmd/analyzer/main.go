@@ -46,8 +46,10 @@ func run(configFile string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := an.Serve(conn); err != nil {
+	srv, err := an.Serve(conn, p.Probe.Registry())
+	if err != nil {
 		return err
 	}
+	p.OnClose(func() { _ = srv.Stop(context.Background()) })
 	return p.Run(ctx)
 }

@@ -38,8 +38,10 @@ func run(configFile string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := svc.Serve(conn); err != nil {
+	srv, err := svc.Serve(conn, p.Probe.Registry())
+	if err != nil {
 		return err
 	}
+	p.OnClose(func() { _ = srv.Stop(context.Background()) })
 	return p.Run(ctx)
 }
