@@ -25,6 +25,7 @@ import (
 	"connectrpc.com/connect"
 	"connectrpc.com/grpcreflect"
 	"connectrpc.com/otelconnect"
+	"connectrpc.com/validate"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
@@ -77,7 +78,7 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("gateway: tracing interceptor: %w", err)
 	}
 	opts := []connect.HandlerOption{
-		connect.WithInterceptors(otelInterceptor),
+		connect.WithInterceptors(otelInterceptor, validate.NewInterceptor()),
 		connect.WithReadMaxBytes(4 << 20),
 	}
 	routes, err := forwarders(o.Bus, opts...)

@@ -366,7 +366,9 @@ func TestRegistrationMistakes(t *testing.T) {
 		{"stream as unary", func() *natsrpc.Service {
 			s := natsrpc.NewService(diagnosisDesc, natsrpc.ServiceOptions{})
 			natsrpc.HandleUnary(s, kubemedicv1connect.DiagnosisServiceDiagnoseProcedure,
-				func(context.Context, *kubemedicv1.DiagnoseRequest) (*kubemedicv1.DiagnoseResponse, error) { return nil, nil })
+				func(context.Context, *kubemedicv1.DiagnoseRequest) (*kubemedicv1.DiagnoseResponse, error) {
+					return nil, nil
+				})
 			return s
 		}, "register it with HandleServerStream"},
 		{"unary as stream", func() *natsrpc.Service {

@@ -272,7 +272,9 @@ func TestStreamTooMany(t *testing.T) {
 	serve(t, server, natsrpc.ServerConfig{}, svc)
 	c := natsrpc.NewClient(client, 2*time.Second)
 	done := make(chan error, 1)
-	go func() { done <- collect(context.Background(), c, func(*kubemedicv1.DiagnoseResponse) error { return nil }) }()
+	go func() {
+		done <- collect(context.Background(), c, func(*kubemedicv1.DiagnoseResponse) error { return nil })
+	}()
 	<-opened
 	err := collect(context.Background(), c, func(*kubemedicv1.DiagnoseResponse) error { return nil })
 	if connect.CodeOf(err) != connect.CodeResourceExhausted {

@@ -202,10 +202,32 @@ func TestGatewayErrors(t *testing.T) {
 	if status.Code(err) != codes.NotFound {
 		t.Errorf("GetEntry unknown id: %v", err)
 	}
-	// Remediation is not part of this release: a clear Unimplemented, not a hang.
+	// The proto's rules are checked before anything is forwarded.
 	_, err = kubemedicv1.NewRemediationServiceClient(conn).Plan(withToken(ctx, s.Token), &kubemedicv1.PlanRequest{})
+	if status.Code(err) != codes.InvalidArgument || !strings.Contains(status.Convert(err).Message(), "action") {
+		t.Errorf("Plan without action: %v, want InvalidArgument naming action", err)
+	}
+	_, err = client.Ask(withToken(ctx, s.Token), &kubemedicv1.AskRequest{})
+	if msg := status.Convert(err).Message(); !strings.Contains(msg, "질문이 비어 있습니다") || !strings.Contains(msg, "question is empty") {
+		t.Errorf("empty question message %q should be Korean first, English too", msg)
+	}
+	// Methods not built yet answer a clear Unimplemented, unary and
+	// streaming alike, not a hang or a retryable Unavailable.
+	plan := &kubemedicv1.PlanRequest{Action: &kubemedicv1.Action{Cluster: "dev", Kind: &kubemedicv1.Action_Cordon{Cordon: &kubemedicv1.CordonAction{Node: "worker-1"}}}}
+	_, err = kubemedicv1.NewRemediationServiceClient(conn).Plan(withToken(ctx, s.Token), plan)
 	if status.Code(err) != codes.Unimplemented {
 		t.Errorf("Plan: %v, want Unimplemented", err)
+	}
+	_, err = kubemedicv1.NewFleetServiceClient(conn).ListSweeps(withToken(ctx, s.Token), &kubemedicv1.ListSweepsRequest{})
+	if status.Code(err) != codes.Unimplemented {
+		t.Errorf("ListSweeps: %v, want Unimplemented", err)
+	}
+	stream, err := kubemedicv1.NewDiagnosisServiceClient(conn).Diagnose(withToken(ctx, s.Token), &kubemedicv1.DiagnoseRequest{})
+	if err == nil {
+		_, err = stream.Recv()
+	}
+	if status.Code(err) != codes.Unimplemented || !strings.Contains(status.Convert(err).Message(), "아직 지원하지 않는") {
+		t.Errorf("Diagnose: %v, want Unimplemented", err)
 	}
 }
 
