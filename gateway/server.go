@@ -27,6 +27,8 @@ import (
 	"connectrpc.com/otelconnect"
 	"connectrpc.com/validate"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/kubemedic/kubemedic/platform/httpserve"
 )
 
 // Options configures a Server.
@@ -119,19 +121,9 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
 	s.log.Info("gateway listening", "addr", l.Addr().String())
-	select {
-	case err := <-errc:
+	if err := httpserve.Serve(ctx, l, srv, 10*time.Second); err != nil {
 		return fmt.Errorf("gateway: %w", err)
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		_ = srv.Close()
-		return fmt.Errorf("gateway shutdown: %w", err)
 	}
 	return nil
 }

@@ -15,8 +15,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/kubemedic/kubemedic/bot"
 	"github.com/kubemedic/kubemedic/gateway"
 	"github.com/kubemedic/kubemedic/platform/config"
@@ -109,12 +107,8 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 	if err != nil {
 		return nil, err
 	}
-	for _, serve := range []func(*natsrpc.Conn, prometheus.Registerer) (*natsrpc.Server, error){an.Serve, col.Serve, rem.Serve} {
-		srv, err := serve(conn, p.Probe.Registry())
-		if err != nil {
-			return nil, err
-		}
-		p.OnClose(func() { _ = srv.Stop(context.Background()) })
+	if err := p.ServeRPC(an, col, rem); err != nil {
+		return nil, err
 	}
 
 	creds, err := gateway.CredentialsFromConfig(cfg.Gateway.Tokens)
