@@ -184,8 +184,8 @@ func (srv *Server) addService(s *Service) error {
 func (srv *Server) Info() micro.Info { return srv.micro.Info() }
 
 // Stop stops taking requests, cancels open streams (their callers get
-// CodeUnavailable and may retry elsewhere) and waits until every running
-// handler returned or ctx ends.
+// CodeUnavailable and may retry elsewhere), lets unary calls in flight
+// finish, and waits until every running handler returned or ctx ends.
 func (srv *Server) Stop(ctx context.Context) error {
 	srv.mu.Lock()
 	if srv.stopped {
@@ -227,9 +227,9 @@ func (srv *Server) unimplementedHandler(procedure string, st *endpointStats) mic
 	})
 }
 
-// handlerContext is the context a handler runs in: the caller's trace, the
-// caller's deadline capped by limit (0: no cap), cancelled when the server
-// stops.
+// handlerContext is the context a handler runs in: the caller's trace and
+// the caller's deadline capped by limit (0: no cap). Streams (limit 0) are
+// also cancelled when the server stops; unary calls may finish.
 func (srv *Server) handlerContext(h nats.Header, subject string, kind trace.SpanKind, limit time.Duration) (context.Context, trace.Span, context.CancelFunc) {
 	ctx := otel.GetTextMapPropagator().Extract(context.Background(), propagation.HeaderCarrier(h))
 	ctx, span := otel.Tracer(tracerName).Start(ctx, subject, trace.WithSpanKind(kind),
@@ -241,8 +241,11 @@ func (srv *Server) handlerContext(h nats.Header, subject string, kind trace.Span
 		}
 	}
 	ctx, cancelCause := context.WithCancelCause(ctx)
-	stopAfter := context.AfterFunc(srv.base, func() { cancelCause(context.Cause(srv.base)) })
-	cancel := func() { stopAfter(); cancelCause(nil) }
+	cancel := func() { cancelCause(nil) }
+	if limit == 0 {
+		stopAfter := context.AfterFunc(srv.base, func() { cancelCause(context.Cause(srv.base)) })
+		cancel = func() { stopAfter(); cancelCause(nil) }
+	}
 	if timeout > 0 {
 		var cancelTimeout context.CancelFunc
 		ctx, cancelTimeout = context.WithTimeout(ctx, timeout)

@@ -285,3 +285,36 @@ func TestStreamTooMany(t *testing.T) {
 		t.Errorf("first stream: %v", err)
 	}
 }
+
+// TestStopLetsUnaryCallsFinish checks that a stopping server answers the
+// unary calls it already took.
+func TestStopLetsUnaryCallsFinish(t *testing.T) {
+	ns := startNATS(t)
+	server, client := connectTo(t, ns.URL()), connectTo(t, ns.URL())
+	svc := natsrpc.NewService(knowledgeDesc, natsrpc.ServiceOptions{})
+	arrived := make(chan struct{})
+	natsrpc.HandleUnary(svc, askProcedure, func(ctx context.Context, _ *kubemedicv1.AskRequest) (*kubemedicv1.AskResponse, error) {
+		close(arrived)
+		time.Sleep(200 * time.Millisecond)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return &kubemedicv1.AskResponse{NoAnswer: true}, nil
+	})
+	srv, err := natsrpc.Serve(server.Conn, natsrpc.ServerConfig{Name: "x", Version: "0.0.1", Logger: quiet}, svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	resp := &kubemedicv1.AskResponse{}
+	go func() {
+		errc <- natsrpc.NewClient(client, 5*time.Second).Call(context.Background(), askProcedure, &kubemedicv1.AskRequest{Question: "q"}, resp)
+	}()
+	<-arrived
+	if err := srv.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; err != nil || !resp.GetNoAnswer() {
+		t.Fatalf("call in flight during Stop: %v %v", resp, err)
+	}
+}
