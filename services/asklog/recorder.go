@@ -89,7 +89,7 @@ func (r *Recorder) RecordAsk(ctx context.Context, cluster string, res knowledge.
 	rec := Record{
 		ID:         nuid.Next(),
 		Time:       time.Now().UTC(),
-		Question:   truncate(res.Question, knowledge.MaxQuestionBytes),
+		Question:   truncate(res.Question, knowledge.MaxQuestionLength),
 		Language:   res.Language,
 		Cluster:    cluster,
 		Source:     c.Source,
@@ -188,12 +188,10 @@ func (r *Recorder) Close(ctx context.Context) error {
 }
 
 // truncate cuts s to at most n bytes at a rune boundary.
+// truncate keeps at most n characters of s.
 func truncate(s string, n int) string {
-	if len(s) <= n {
+	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
+	return string([]rune(s)[:n])
 }

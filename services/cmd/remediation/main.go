@@ -4,42 +4,17 @@ package main
 
 import (
 	"context"
-	"flag"
-	"os"
 
-	"github.com/kubemedic/kubemedic/platform/config"
 	"github.com/kubemedic/kubemedic/platform/launch"
 	"github.com/kubemedic/kubemedic/services/remediation"
 )
 
 func main() {
-	configFile := flag.String("config", "", "YAML config file (KUBEMEDIC_* environment variables override it)")
-	flag.Parse()
-	if err := run(*configFile); err != nil {
-		launch.Fatal("remediation", err)
-	}
-}
-
-func run(configFile string) error {
-	cfg, err := config.Load(configFile)
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	p, err := launch.New(ctx, "remediation", cfg, os.Stderr)
-	if err != nil {
-		return err
-	}
-	svc, err := remediation.New(p.Logger)
-	if err != nil {
-		return err
-	}
-	conn, err := p.ConnectNATS(cfg.NATS.URL)
-	if err != nil {
-		return err
-	}
-	if _, err := svc.Serve(conn); err != nil {
-		return err
-	}
-	return p.Run(ctx)
+	launch.Main("remediation", func(_ context.Context, p *launch.Process) error {
+		svc, err := remediation.New(p.Logger)
+		if err != nil {
+			return err
+		}
+		return p.ServeRPC(svc)
+	})
 }
