@@ -89,12 +89,9 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 		return nil, err
 	}
 
-	kb, err := knowledge.Open(ctx, knowledge.Options{ExtraDirs: cfg.Knowledge.Dirs, Logger: p.Logger})
+	kb, err := analyzer.OpenKnowledge(ctx, p)
 	if err != nil {
-		return nil, fmt.Errorf("loading knowledge base: %w", err)
-	}
-	for _, prob := range kb.Problems() {
-		p.Logger.Warn("knowledge file skipped", "problem", prob.Error())
+		return nil, err
 	}
 	s.Knowledge = kb
 
@@ -157,12 +154,6 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 	if err := s.addBot(cfg, botToken); err != nil {
 		return nil, err
 	}
-	p.Probe.Add("knowledge", func() error {
-		if kb.Len() == 0 {
-			return errors.New("knowledge base is empty")
-		}
-		return nil
-	})
 	return s, nil
 }
 

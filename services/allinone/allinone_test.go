@@ -620,3 +620,46 @@ func TestEveryProcedureHasOneOwner(t *testing.T) {
 		t.Errorf("ListClusters served by %v, want the collector", got)
 	}
 }
+
+// TestTeamDocumentsLoadAndReloadWhileServing drops a team's wiki page (plain
+// Markdown, no runbook front matter) into a knowledge directory of a running
+// server: it is imported section by section and answered through the
+// gateway without a restart.
+func TestTeamDocumentsLoadAndReloadWhileServing(t *testing.T) {
+	dir := t.TempDir()
+	first := "# 팀 위키\n\n## 사내 레지스트리 이미지 pull 실패\n\n### 증상\n`unauthorized: authentication required` 로 pull 이 거부됩니다.\n\n" +
+		"### 해결 방법\nharbor robot 계정 토큰을 재발급하고 regcred 시크릿을 다시 만드세요.\n"
+	if err := os.WriteFile(filepath.Join(dir, "wiki.md"), []byte(first), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := server(t, "KUBEMEDIC_KB_DIRS", dir)
+	client := kubemedicv1.NewKnowledgeServiceClient(dial(t, s.GatewayAddr))
+	ask := func(q string) *kubemedicv1.AskResponse {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(withToken(context.Background(), s.Token), 10*time.Second)
+		defer cancel()
+		resp, err := client.Ask(ctx, &kubemedicv1.AskRequest{Question: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	if resp := ask("사내 레지스트리에서 이미지 pull 이 unauthorized 로 실패해요"); resp.GetNoAnswer() || resp.GetAnswers()[0].GetEntryId() != "faq-wiki-001" {
+		t.Fatalf("team document not answered from: %v", resp)
+	}
+	second := first + "\n## 야간 배치 노드풀 사용하기\n\n야간 배치 잡은 `pool=batch` 노드풀에서만 돌리고 `dedicated=batch:NoSchedule` 테인트를 견디도록 toleration 을 넣습니다.\n"
+	if err := os.WriteFile(filepath.Join(dir, "wiki.md"), []byte(second), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp := ask("야간 배치 노드풀에 잡 올리려면 뭘 넣어야 해요")
+		if !resp.GetNoAnswer() && resp.GetAnswers()[0].GetEntryId() == "faq-wiki-002" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the edited document was not reloaded within 15s: %v", resp)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
