@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,9 @@ type Config struct {
 	// Knowledge configures the knowledge base.
 	Knowledge Knowledge `json:"knowledge,omitempty"`
 }
+
+// clusterName is what a cluster name may look like: a DNS label.
+var clusterName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
 // Cluster is one watched cluster.
 type Cluster struct {
@@ -455,6 +459,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("clusters[%d].name is required", i))
 		case seen[cl.Name]:
 			errs = append(errs, fmt.Errorf("clusters[%d].name %q is used twice", i, cl.Name))
+		case !clusterName.MatchString(cl.Name):
+			// The name is a NATS subject token and part of KV keys.
+			errs = append(errs, fmt.Errorf("clusters[%d].name %q: use lower-case letters, digits and '-' (at most 63, e.g. prod-seoul)", i, cl.Name))
 		}
 		seen[cl.Name] = true
 		if cl.Kubeconfig == "" {

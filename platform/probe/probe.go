@@ -1,6 +1,7 @@
 // Package probe serves a process's liveness (/healthz), readiness (/readyz)
 // and metrics (/metrics) endpoints. Readiness is the conjunction of named
-// checks that components register; /readyz?verbose lists each one.
+// checks that components register; /readyz?verbose lists each one, with the
+// detail a check gives (e.g. a cluster's sync state).
 package probe
 
 import (
@@ -24,10 +25,14 @@ import (
 // Check reports nil when its component is ready.
 type Check func() error
 
+// Status is a Check that also describes its component's state in a few
+// words, shown by /readyz?verbose next to the check's name.
+type Status func() (detail string, err error)
+
 // Probe holds the readiness checks of one process.
 type Probe struct {
 	mu       sync.RWMutex
-	checks   map[string]Check
+	checks   map[string]Status
 	registry *prometheus.Registry
 }
 
@@ -35,7 +40,7 @@ type Probe struct {
 func New() *Probe {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return &Probe{checks: map[string]Check{}, registry: reg}
+	return &Probe{checks: map[string]Status{}, registry: reg}
 }
 
 // Registry is where components register their metrics.
@@ -43,22 +48,36 @@ func (p *Probe) Registry() *prometheus.Registry { return p.registry }
 
 // Add registers a named readiness check, replacing one of the same name.
 func (p *Probe) Add(name string, c Check) {
+	p.AddStatus(name, func() (string, error) { return "", c() })
+}
+
+// AddStatus registers a named readiness check with a detail, replacing one of
+// the same name.
+func (p *Probe) AddStatus(name string, s Status) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.checks[name] = c
+	p.checks[name] = s
 }
 
 // Ready runs every check and returns the failures by name.
 func (p *Probe) Ready() map[string]error {
+	failed, _ := p.run()
+	return failed
+}
+
+// run runs every check and returns the failures and the details by name.
+func (p *Probe) run() (failed map[string]error, details map[string]string) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	failed := map[string]error{}
+	failed, details = map[string]error{}, map[string]string{}
 	for name, c := range p.checks {
-		if err := c(); err != nil {
+		d, err := c()
+		if err != nil {
 			failed[name] = err
 		}
+		details[name] = d
 	}
-	return failed
+	return failed, details
 }
 
 // Handler serves /healthz, /readyz and /metrics.
@@ -68,7 +87,7 @@ func (p *Probe) Handler() http.Handler {
 		_, _ = fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		failed := p.Ready()
+		failed, details := p.run()
 		p.mu.RLock()
 		names := make([]string, 0, len(p.checks))
 		for n := range p.checks {
@@ -80,6 +99,8 @@ func (p *Probe) Handler() http.Handler {
 		for _, n := range names {
 			if err, bad := failed[n]; bad {
 				fmt.Fprintf(&b, "[-] %s: %v\n", n, err)
+			} else if d := details[n]; d != "" {
+				fmt.Fprintf(&b, "[+] %s: %s\n", n, d)
 			} else {
 				fmt.Fprintf(&b, "[+] %s ok\n", n)
 			}

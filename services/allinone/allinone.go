@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 
@@ -26,7 +27,6 @@ import (
 	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 	"github.com/kubemedic/kubemedic/services/analyzer"
 	"github.com/kubemedic/kubemedic/services/asklog"
-	"github.com/kubemedic/kubemedic/services/collector"
 	"github.com/kubemedic/kubemedic/services/knowledge"
 	"github.com/kubemedic/kubemedic/services/remediation"
 )
@@ -50,6 +50,9 @@ type Server struct {
 	Knowledge *knowledge.Base
 	// AskLog records asked questions; nil when knowledge.ask_log is off.
 	AskLog *asklog.Recorder
+	// Diagnosis serves DiagnosisService (also over NATS, through the
+	// gateway); tests in the same process may call it directly.
+	Diagnosis *analyzer.DiagnosisService
 }
 
 // New starts NATS and every service and opens the gateway listener. Calls
@@ -95,12 +98,16 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 	}
 	s.Knowledge = kb
 
-	an, err := analyzer.New(analyzer.Options{Knowledge: kb, Clusters: cfg.Clusters, Timeout: cfg.NATS.RequestTimeout.Duration, Logger: p.Logger.With("component", "analyzer"),
-		AskLog: s.startAskLog(ctx, cfg, conn)})
+	live, err := analyzer.StartLive(ctx, conn.Conn, cfg.Clusters, p.Logger)
 	if err != nil {
 		return nil, err
 	}
-	col, err := collector.New(collector.Options{Clusters: cfg.Clusters, Logger: p.Logger.With("component", "collector")})
+	p.OnClose(live.Close)
+	col := live.Collector
+	col.AddReadiness(p.Probe)
+	s.Diagnosis = live.Diagnosis
+	an, err := analyzer.New(analyzer.Options{Knowledge: kb, Clusters: cfg.Clusters, Diagnosis: live.Diagnosis, Timeout: cfg.NATS.RequestTimeout.Duration, Logger: p.Logger.With("component", "analyzer"),
+		AskLog: s.startAskLog(ctx, cfg, conn)})
 	if err != nil {
 		return nil, err
 	}
@@ -212,6 +219,10 @@ func (s *Server) addBot(cfg *config.Config, gatewayToken string) error {
 // Run serves until ctx ends or SIGTERM/SIGINT arrives, then shuts down
 // gracefully.
 func (s *Server) Run(ctx context.Context) error { return s.proc.Run(ctx) }
+
+// AdminHandler serves the process's /healthz, /readyz and /metrics, as the
+// admin listener does.
+func (s *Server) AdminHandler() http.Handler { return s.proc.Probe.Handler() }
 
 // localAdminUser is the Kubernetes user the local admin token acts as: the
 // operating-system user running the server.

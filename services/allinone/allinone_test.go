@@ -248,8 +248,10 @@ func TestGatewayErrors(t *testing.T) {
 	if err == nil {
 		_, err = stream.Recv()
 	}
-	if status.Code(err) != codes.Unimplemented || !strings.Contains(status.Convert(err).Message(), "아직 지원하지 않는") {
-		t.Errorf("Diagnose: %v, want Unimplemented", err)
+	// Diagnose works end to end through the gateway's stream; with no
+	// cluster configured it says so.
+	if status.Code(err) != codes.FailedPrecondition || !strings.Contains(status.Convert(err).Message(), "클러스터가 없습니다") {
+		t.Errorf("Diagnose without clusters: %v, want FailedPrecondition naming the missing cluster config", err)
 	}
 }
 
@@ -441,6 +443,11 @@ func TestBrokenKnowledgeFileDoesNotStopTheServer(t *testing.T) {
 	probs := s.Knowledge.Problems()
 	if len(probs) != 1 || !strings.Contains(probs[0].Error(), "acme-broken.md:") {
 		t.Fatalf("problems = %v, want one naming acme-broken.md:<line>", probs)
+	}
+	rec := httptest.NewRecorder()
+	s.AdminHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz?verbose", nil))
+	if body := rec.Body.String(); rec.Code != 200 || !strings.Contains(body, "[+] knowledge") || !strings.Contains(body, "1 problem(s): "+probs[0].Error()) {
+		t.Errorf("/readyz?verbose does not show the broken file (status %d):\n%s", rec.Code, body)
 	}
 	client := kubemedicv1.NewKnowledgeServiceClient(dial(t, s.GatewayAddr))
 	ctx, cancel := context.WithTimeout(withToken(context.Background(), s.Token), 10*time.Second)

@@ -1,7 +1,11 @@
 // Package analyzer is the kubemedic service that answers questions from the
-// knowledge base and (in later releases) turns collected cluster state into
-// findings. It serves its API over NATS (see platform/natsrpc); run several
-// replicas and they share the work through a queue group.
+// knowledge base and turns the collector's live cluster state into findings.
+// It serves KnowledgeService and DiagnosisService over NATS (see
+// platform/natsrpc). Ask grounds a question in the live cluster when it names
+// an existing object (its open findings travel with the runbook answer).
+// DiagnosisService keeps each watched cluster's findings current from the
+// collector's change feed (see DiagnosisService) and serves them from the
+// findings ledger.
 package analyzer
 
 import (
@@ -29,6 +33,9 @@ type Options struct {
 	Knowledge *knowledge.Base
 	// Clusters are the configured clusters, for provider-aware answers.
 	Clusters []config.Cluster
+	// Diagnosis serves DiagnosisService and grounds Ask in live clusters;
+	// nil means neither (knowledge only).
+	Diagnosis *DiagnosisService
 	// Timeout bounds one request. Default 10s.
 	Timeout time.Duration
 	// Logger is required.
@@ -64,14 +71,20 @@ func New(o Options) (*Analyzer, error) {
 	for _, c := range o.Clusters {
 		providers[c.Name] = c.Provider
 	}
-	return &Analyzer{opts: o, kn: &knowledgeService{kb: o.Knowledge, providers: providers, asks: o.AskLog}}, nil
+	kn := &knowledgeService{kb: o.Knowledge, providers: providers, asks: o.AskLog}
+	if o.Diagnosis != nil {
+		kn.ground = o.Diagnosis.Ground
+	}
+	return &Analyzer{opts: o, kn: kn}, nil
 }
+
+// Diagnosis is the DiagnosisService, or nil when not configured.
+func (a *Analyzer) Diagnosis() *DiagnosisService { return a.opts.Diagnosis }
 
 // Services are the API services the analyzer owns: KnowledgeService,
 // DiagnosisService and FleetService (except ListClusters, which the
-// collector serves). Methods without a handler answer Unimplemented; the
-// diagnosis and sweep handlers are registered here as they are built
-// (natsrpc.HandleUnary / HandleServerStream on diagnosis and fleet).
+// collector serves). DiagnosisService is served when Options.Diagnosis is
+// set; methods without a handler (the sweeps, for now) answer Unimplemented.
 func (a *Analyzer) Services() []*natsrpc.Service {
 	opts := natsrpc.ServiceOptions{Timeout: a.opts.Timeout}
 	kn := natsrpc.NewService(kubemedicv1.File_kubemedic_v1_knowledge_proto.Services().ByName("KnowledgeService"), opts)
@@ -80,6 +93,11 @@ func (a *Analyzer) Services() []*natsrpc.Service {
 	natsrpc.HandleUnary(kn, kubemedicv1connect.KnowledgeServiceListEntriesProcedure, a.kn.listEntries)
 
 	diagnosis := natsrpc.NewService(kubemedicv1.File_kubemedic_v1_diagnosis_proto.Services().ByName("DiagnosisService"), opts)
+	if d := a.opts.Diagnosis; d != nil {
+		natsrpc.HandleServerStream(diagnosis, kubemedicv1connect.DiagnosisServiceDiagnoseProcedure, d.Diagnose)
+		natsrpc.HandleUnary(diagnosis, kubemedicv1connect.DiagnosisServiceListFindingsProcedure, d.ListFindings)
+		natsrpc.HandleServerStream(diagnosis, kubemedicv1connect.DiagnosisServiceWatchFindingsProcedure, d.WatchFindings)
+	}
 
 	fleetOpts := opts
 	fleetOpts.ServedElsewhere = []string{kubemedicv1connect.FleetServiceListClustersProcedure}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"connectrpc.com/connect"
 
@@ -18,6 +19,9 @@ type knowledgeService struct {
 	kb        *knowledge.Base
 	providers map[string]string // cluster name -> provider
 	asks      AskRecorder       // nil: not recorded
+	// ground finds the live objects a question names and their findings;
+	// nil when no cluster is watched.
+	ground func(ctx context.Context, cluster, question string) ([]*kubemedicv1.ObjectRef, []*kubemedicv1.Finding)
 }
 
 func (s *knowledgeService) ask(ctx context.Context, req *kubemedicv1.AskRequest) (*kubemedicv1.AskResponse, error) {
@@ -39,11 +43,23 @@ func (s *knowledgeService) ask(ctx context.Context, req *kubemedicv1.AskRequest)
 			opts.Provider = p
 		}
 	}
-	res := s.kb.Ask(ctx, req.GetQuestion(), opts)
-	if s.asks != nil {
-		s.asks.RecordAsk(ctx, req.GetCluster(), res)
+	var objects []*kubemedicv1.ObjectRef
+	var found []*kubemedicv1.Finding
+	question := req.GetQuestion()
+	if s.ground != nil {
+		objects, found = s.ground(ctx, req.GetCluster(), question)
+		// An object's name says which object, not what is wrong with it:
+		// leave it out of retrieval ("web-1 파드가 왜 Pending" is a question
+		// about Pending pods).
+		question = withoutNames(question, objects)
 	}
-	out := &kubemedicv1.AskResponse{NoAnswer: res.NoAnswer, Language: languageOf(res.Language)}
+	res := s.kb.Ask(ctx, question, opts)
+	if s.asks != nil {
+		logged := res
+		logged.Question = req.GetQuestion() // the words the user typed
+		s.asks.RecordAsk(ctx, req.GetCluster(), logged)
+	}
+	out := &kubemedicv1.AskResponse{NoAnswer: res.NoAnswer, Language: languageOf(res.Language), Objects: objects, Findings: found}
 	for _, a := range res.Answers {
 		ans := &kubemedicv1.Answer{
 			EntryId:    a.ID,
@@ -61,6 +77,32 @@ func (s *knowledgeService) ask(ctx context.Context, req *kubemedicv1.AskRequest)
 		out.Answers = append(out.Answers, ans)
 	}
 	return out, nil
+}
+
+// withoutNames removes the names of objects from a question (matched as the
+// ground step matched them: case-insensitive, whole tokens).
+func withoutNames(question string, objects []*kubemedicv1.ObjectRef) string {
+	if len(objects) == 0 {
+		return question
+	}
+	names := map[string]bool{}
+	for _, o := range objects {
+		names[o.GetName()] = true
+	}
+	lower := strings.ToLower(question)
+	var b strings.Builder
+	last := 0
+	for _, loc := range nameToken.FindAllStringIndex(lower, -1) {
+		if names[lower[loc[0]:loc[1]]] {
+			b.WriteString(question[last:loc[0]])
+			last = loc[1]
+		}
+	}
+	b.WriteString(question[last:])
+	if q := strings.TrimSpace(b.String()); q != "" {
+		return q
+	}
+	return question
 }
 
 func languageOf(code string) kubemedicv1.Language {

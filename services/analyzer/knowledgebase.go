@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/kubemedic/kubemedic/platform/launch"
 	"github.com/kubemedic/kubemedic/services/knowledge"
@@ -29,11 +31,11 @@ func OpenKnowledge(ctx context.Context, p *launch.Process) (*knowledge.Base, err
 	if err != nil {
 		return nil, fmt.Errorf("loading knowledge base: %w", err)
 	}
-	p.Probe.Add("knowledge", func() error {
+	p.Probe.AddStatus("knowledge", func() (string, error) {
 		if kb.Len() == 0 {
-			return errors.New("knowledge base is empty")
+			return "", errors.New("knowledge base is empty")
 		}
-		return nil
+		return knowledgeStatus(kb), nil
 	})
 	if len(dirs) == 0 {
 		return kb, nil
@@ -60,4 +62,25 @@ func OpenKnowledge(ctx context.Context, p *launch.Process) (*knowledge.Base, err
 		}
 	}})
 	return kb, nil
+}
+
+// knowledgeStatus is the knowledge line of /readyz?verbose: the entry count
+// and the load problems as file:line: reason, so a broken team document is
+// visible without reading logs.
+func knowledgeStatus(kb *knowledge.Base) string {
+	probs := kb.Problems()
+	detail := fmt.Sprintf("%d entries, loaded %s", kb.Len(), kb.LoadedAt().UTC().Format(time.RFC3339))
+	if len(probs) == 0 {
+		return detail
+	}
+	const show = 5
+	var lines []string
+	for i, p := range probs {
+		if i == show {
+			lines = append(lines, fmt.Sprintf("… %d more (kubemedic kb list)", len(probs)-show))
+			break
+		}
+		lines = append(lines, p.Error())
+	}
+	return fmt.Sprintf("%s; %d problem(s): %s", detail, len(probs), strings.Join(lines, "; "))
 }

@@ -1,8 +1,15 @@
-// Package collector is the kubemedic service that connects to the watched
-// clusters. It owns one Kubernetes client per configured cluster and serves
-// FleetService.ListClusters (reachability, version and node count of each
-// cluster). Informer-based state collection arrives with the diagnosis
-// features.
+// Package collector is kubemedic's connection to the watched clusters. For
+// every configured cluster it owns a Kubernetes client and a Live view: one
+// shared informer per kind the diagnosis rules read, started lazily by the
+// first diagnosis, slimmed before caching, relisting after API server
+// restarts and watch expiry. Every change the informers see after their
+// initial listing goes to a Sink as a compact notice (kind, namespace, name,
+// uid, resourceVersion); the changefeed package publishes those on NATS so
+// analyzers re-evaluate only what changed.
+//
+// The collector serves FleetService.ListClusters (reachability, version,
+// node count and the live view's sync state of each cluster) and reports the
+// same sync state as readiness details (/readyz?verbose).
 package collector
 
 import (
@@ -11,19 +18,26 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kubemedic/kubemedic/platform/config"
 	"github.com/kubemedic/kubemedic/platform/launch"
 	"github.com/kubemedic/kubemedic/platform/natsrpc"
+	"github.com/kubemedic/kubemedic/platform/probe"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
+	"github.com/kubemedic/kubemedic/services/snapshotstore"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // ServiceName is the NATS micro service name.
@@ -35,6 +49,11 @@ type Options struct {
 	Clusters []config.Cluster
 	// ProbeTimeout bounds contacting one cluster. Default 5s.
 	ProbeTimeout time.Duration
+	// QPS and Burst limit each cluster's informer client. Default 20 and 40.
+	QPS   float32
+	Burst int
+	// Changes receives change notices from every cluster; nil means none.
+	Changes Sink
 	// Logger is required.
 	Logger *slog.Logger
 }
@@ -42,13 +61,14 @@ type Options struct {
 // Collector is the collector service.
 type Collector struct {
 	opts     Options
-	clusters []cluster
+	clusters []connection
 }
 
-type cluster struct {
+type connection struct {
 	cfg    config.Cluster
 	server string
 	client kubernetes.Interface
+	live   *Live
 	err    error // why no client could be built
 }
 
@@ -64,7 +84,7 @@ func New(o Options) (*Collector, error) {
 	}
 	c := &Collector{opts: o}
 	for _, cc := range o.Clusters {
-		cl := cluster{cfg: cc}
+		cl := connection{cfg: cc}
 		rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: cc.Kubeconfig}
 		overrides := &clientcmd.ConfigOverrides{CurrentContext: cc.Context}
 		rc, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides).ClientConfig()
@@ -72,9 +92,13 @@ func New(o Options) (*Collector, error) {
 			cl.err = fmt.Errorf("loading kubeconfig %s: %w", cc.Kubeconfig, err)
 			o.Logger.Warn("cluster unusable", "cluster", cc.Name, "error", cl.err)
 		} else {
-			rc.Timeout = o.ProbeTimeout
 			cl.server = rc.Host
-			cl.client, cl.err = kubernetes.NewForConfig(rc)
+			cl.live, cl.err = NewLive(LiveOptions{Cluster: cc.Name, Config: rc, QPS: o.QPS, Burst: o.Burst, Sink: o.Changes, Logger: o.Logger})
+			if cl.err == nil {
+				probe := rest.CopyConfig(rc)
+				probe.Timeout = o.ProbeTimeout
+				cl.client, cl.err = kubernetes.NewForConfig(probe)
+			}
 		}
 		c.clusters = append(c.clusters, cl)
 	}
@@ -117,12 +141,13 @@ func (c *Collector) listClusters(ctx context.Context, _ *kubemedicv1.ListCluster
 }
 
 // describe contacts one cluster; failures make it unreachable, not an error.
-func (c *Collector) describe(ctx context.Context, cl *cluster) *kubemedicv1.Cluster {
+func (c *Collector) describe(ctx context.Context, cl *connection) *kubemedicv1.Cluster {
 	m := &kubemedicv1.Cluster{
 		Name:     cl.cfg.Name,
 		Provider: cl.cfg.Provider,
 		Server:   cl.server,
 		Labels:   cl.cfg.Labels,
+		Watch:    cl.watchStatus(),
 	}
 	if cl.client == nil {
 		return m
@@ -147,4 +172,98 @@ func (c *Collector) describe(ctx context.Context, cl *cluster) *kubemedicv1.Clus
 		m.NodeCount = int32(n)
 	}
 	return m
+}
+
+func (cl *connection) watchStatus() *kubemedicv1.WatchStatus {
+	if cl.live == nil {
+		msg := "no client"
+		if cl.err != nil {
+			msg = cl.err.Error()
+		}
+		return &kubemedicv1.WatchStatus{State: kubemedicv1.WatchState_WATCH_STATE_UNAVAILABLE, Message: msg}
+	}
+	return cl.live.Status()
+}
+
+// ErrUnknownCluster is returned by Live for a name not in the configuration.
+var ErrUnknownCluster = errors.New("unknown cluster")
+
+// Live returns the live view of the named cluster; an empty name means the
+// default cluster (the first configured one). It fails with
+// ErrUnknownCluster, or with the reason no client could be built.
+func (c *Collector) Live(name string) (*Live, error) {
+	if name == "" {
+		name = c.Default()
+	}
+	for i := range c.clusters {
+		cl := &c.clusters[i]
+		if cl.cfg.Name != name {
+			continue
+		}
+		if cl.live == nil {
+			return nil, fmt.Errorf("클러스터 %s에 연결할 수 없습니다 (cluster %s is unusable): %w", name, name, cl.err)
+		}
+		return cl.live, nil
+	}
+	return nil, fmt.Errorf("알 수 없는 클러스터 %q입니다; `kubemedic clusters`로 목록을 보세요 (%w %q)", name, ErrUnknownCluster, name)
+}
+
+// Default is the default cluster's name: the first configured cluster, or ""
+// when none is configured.
+func (c *Collector) Default() string {
+	if len(c.opts.Clusters) == 0 {
+		return ""
+	}
+	return c.opts.Clusters[0].Name
+}
+
+// Names are the configured cluster names in name order.
+func (c *Collector) Names() []string {
+	out := make([]string, len(c.clusters))
+	for i, cl := range c.clusters {
+		out[i] = cl.cfg.Name
+	}
+	return out
+}
+
+// AddReadiness adds one readiness detail per cluster ("cluster/<name>") to p.
+// A cluster never makes the process unready (one broken cluster must not take
+// the others' service down); its line says how far its live view is.
+func (c *Collector) AddReadiness(p *probe.Probe) {
+	for i := range c.clusters {
+		cl := &c.clusters[i]
+		p.AddStatus("cluster/"+cl.cfg.Name, func() (string, error) {
+			s := cl.watchStatus()
+			return strings.ToLower(strings.TrimPrefix(s.GetState().String(), "WATCH_STATE_")) + ": " + s.GetMessage(), nil
+		})
+	}
+}
+
+// Close stops every cluster's informers.
+func (c *Collector) Close() {
+	for _, cl := range c.clusters {
+		if cl.live != nil {
+			cl.live.Stop()
+		}
+	}
+}
+
+func timestampOf(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
+
+// PutSnapshot waits for the named cluster's live view ("" = default) and
+// stores a copy of it in the snapshot object store, for a remote analyzer's
+// initial sync or a client that wants the whole state (see snapshotstore).
+func (c *Collector) PutSnapshot(ctx context.Context, store jetstream.ObjectStore, name string) (*jetstream.ObjectInfo, error) {
+	l, err := c.Live(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.WaitSynced(ctx); err != nil {
+		return nil, err
+	}
+	objs, err := l.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	return snapshotstore.Put(ctx, store, l.cluster, objs)
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -497,6 +498,47 @@ func (c *Cluster) Stop() error {
 		}
 	})
 	return c.stopErr
+}
+
+// RestartAPIServer stops the kube-apiserver (SIGTERM as a rolling upgrade
+// would, SIGKILL after 5 s: its graceful drain of long requests would take
+// over half a minute), keeps it down for down, starts it again with the same flags and port
+// and waits until it is ready. Clients with open watches see them break and
+// must relist; etcd keeps the data. Other components keep running and
+// reconnect on their own.
+func (c *Cluster) RestartAPIServer(ctx context.Context, down time.Duration) error {
+	i := slices.IndexFunc(c.procs, func(p *process) bool { return p.Name == "kube-apiserver" })
+	if i < 0 {
+		return errors.New("restart kube-apiserver: not running in this cluster")
+	}
+	old := c.procs[i]
+	if old.cmd == nil {
+		return errors.New("restart kube-apiserver: the cluster was not started by this process")
+	}
+	if err := old.stop(5 * time.Second); err != nil {
+		return fmt.Errorf("restart kube-apiserver: stop: %w", err)
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(down):
+	}
+	p, err := startProcess(c.Dir, old.Name, old.Bin, old.args, old.detached)
+	if err != nil {
+		return fmt.Errorf("restart kube-apiserver: %w", err)
+	}
+	c.procs[i] = p
+	if err := c.saveState(old.detached); err != nil {
+		return err
+	}
+	admin, err := c.clientset(c.AdminKubeconfig)
+	if err != nil {
+		return err
+	}
+	return c.waitFor(ctx, "kube-apiserver after restart", func(ctx context.Context) (bool, error) {
+		body, err := admin.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		return err == nil && strings.TrimSpace(string(body)) == "ok", nil
+	})
 }
 
 // Memory reports the resident memory of each component in bytes.

@@ -21,9 +21,11 @@ type process struct {
 	Bin  string `json:"bin"`
 	Log  string `json:"log"`
 
-	cmd  *exec.Cmd     // nil for a process found through a state file
-	done chan struct{} // closed when cmd.Wait returns; nil when cmd is nil
-	err  error         // cmd.Wait's result, valid after done is closed
+	args     []string      // the command line, for a restart
+	detached bool          // started in its own session
+	cmd      *exec.Cmd     // nil for a process found through a state file
+	done     chan struct{} // closed when cmd.Wait returns; nil when cmd is nil
+	err      error         // cmd.Wait's result, valid after done is closed
 }
 
 // startProcess starts bin with args, logging stdout and stderr to
@@ -52,7 +54,7 @@ func startProcess(dir, name, bin string, args []string, detached bool) (*process
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s (%s): %w", name, bin, err)
 	}
-	p := &process{Name: name, PID: cmd.Process.Pid, Bin: bin, Log: logPath, cmd: cmd, done: make(chan struct{})}
+	p := &process{Name: name, PID: cmd.Process.Pid, Bin: bin, Log: logPath, args: args, detached: detached, cmd: cmd, done: make(chan struct{})}
 	go func() {
 		p.err = cmd.Wait()
 		close(p.done)

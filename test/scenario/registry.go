@@ -3,6 +3,7 @@ package scenario
 import (
 	"context"
 	"fmt"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -74,7 +75,7 @@ var registry = []Scenario{
 		},
 	},
 	{
-		Name: "crashloop-oomkilled", Code: "CrashLoopBackOff/OOMKilled",
+		Name: "crashloop-oomkilled", Code: "OOMKilled",
 		Summary:  "Pod memory-leak is OOMKilled (exit 137) over its 128Mi limit and restarts in CrashLoopBackOff.",
 		Fixtures: []string{"crashloop-oomkilled.yaml"},
 		apply: func(ctx context.Context, t *Target) error {
@@ -164,6 +165,14 @@ var registry = []Scenario{
 			p, err = t.updatePodStatus(ctx, p.Name, func(p *corev1.Pod) {
 				p.Status.Phase = corev1.PodRunning
 				p.Status.Conditions = podConditions(p, true, false, "containers with unready status: [api]")
+				// Unready for five minutes already: past any grace period
+				// a diagnosis gives a pod that is still starting.
+				since := metav1.NewTime(now.Add(-5 * time.Minute))
+				for i := range p.Status.Conditions {
+					if c := &p.Status.Conditions[i]; c.Type == corev1.PodReady || c.Type == corev1.ContainersReady {
+						c.LastTransitionTime = since
+					}
+				}
 				p.Status.HostIP = "127.0.0.1"
 				ip := fakePodIP()
 				p.Status.PodIP = ip
@@ -331,7 +340,7 @@ var registry = []Scenario{
 		},
 	},
 	{
-		Name: "nks-ncloud-config", Code: "NKSConfigInvalid/LBSubnet",
+		Name: "nks-ncloud-config", Code: "LoadBalancerPending/LBSubnetInvalid",
 		Summary:  "NKS: kube-system/ncloud-config has an empty lbSubnetNo, so LoadBalancer Service nks-web gets no address.",
 		Fixtures: []string{"nks-ncloud-config.yaml"},
 		apply: func(ctx context.Context, t *Target) error {
@@ -346,7 +355,7 @@ var registry = []Scenario{
 		},
 	},
 	{
-		Name: "tke-eklet-subnet", Code: "NodeNetworkUnavailable/EKLetHasInsufficientSubnetIP",
+		Name: "tke-eklet-subnet", Code: "EKLetHasInsufficientSubnetIP",
 		Summary:  "TKE Serverless: super node eklet-<ns> has no subnet IPs left (NetworkUnavailable, EKLetHasInsufficientSubnetIP).",
 		Fixtures: []string{"tke-eklet-subnet.yaml"},
 		apply: func(ctx context.Context, t *Target) error {
@@ -367,7 +376,7 @@ var registry = []Scenario{
 		},
 	},
 	{
-		Name: "healthy", Code: "",
+		Name: "healthy", Code: "", Quiet: true,
 		Summary:  "Deployment frontend (3 replicas) behind Service frontend with a PDB allowing one disruption; nothing is wrong.",
 		Fixtures: []string{"healthy.yaml"},
 		apply: func(ctx context.Context, t *Target) error {

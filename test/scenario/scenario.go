@@ -60,6 +60,8 @@ type Scenario struct {
 	Summary string
 	// Fixtures are the testdata files applied first, in order.
 	Fixtures []string
+	// Quiet marks a healthy twin: Code is empty and no finding is expected.
+	Quiet bool
 
 	apply func(ctx context.Context, t *Target) error
 }

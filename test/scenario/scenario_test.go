@@ -260,6 +260,9 @@ func TestScenarios(t *testing.T) {
 		},
 	}
 
+	for name, c := range diagnosisChecks {
+		checks[name] = c
+	}
 	for _, s := range scenario.All() {
 		t.Run(s.Name, func(t *testing.T) {
 			check, ok := checks[s.Name]

@@ -23,6 +23,73 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// WatchState is the state of kubemedic's live view of one cluster.
+type WatchState int32
+
+const (
+	// WATCH_STATE_UNSPECIFIED is not used by the server.
+	WatchState_WATCH_STATE_UNSPECIFIED WatchState = 0
+	// WATCH_STATE_IDLE means not watching yet: watching starts with the first
+	// diagnosis of the cluster.
+	WatchState_WATCH_STATE_IDLE WatchState = 1
+	// WATCH_STATE_SYNCING means the initial listing is in progress.
+	WatchState_WATCH_STATE_SYNCING WatchState = 2
+	// WATCH_STATE_SYNCED means every watched kind is listed and being watched.
+	WatchState_WATCH_STATE_SYNCED WatchState = 3
+	// WATCH_STATE_DEGRADED means watches are failing (e.g. the API server is
+	// restarting); the informers keep retrying and relist when it is back.
+	WatchState_WATCH_STATE_DEGRADED WatchState = 4
+	// WATCH_STATE_UNAVAILABLE means no client could be built (see message).
+	WatchState_WATCH_STATE_UNAVAILABLE WatchState = 5
+)
+
+// Enum value maps for WatchState.
+var (
+	WatchState_name = map[int32]string{
+		0: "WATCH_STATE_UNSPECIFIED",
+		1: "WATCH_STATE_IDLE",
+		2: "WATCH_STATE_SYNCING",
+		3: "WATCH_STATE_SYNCED",
+		4: "WATCH_STATE_DEGRADED",
+		5: "WATCH_STATE_UNAVAILABLE",
+	}
+	WatchState_value = map[string]int32{
+		"WATCH_STATE_UNSPECIFIED": 0,
+		"WATCH_STATE_IDLE":        1,
+		"WATCH_STATE_SYNCING":     2,
+		"WATCH_STATE_SYNCED":      3,
+		"WATCH_STATE_DEGRADED":    4,
+		"WATCH_STATE_UNAVAILABLE": 5,
+	}
+)
+
+func (x WatchState) Enum() *WatchState {
+	p := new(WatchState)
+	*p = x
+	return p
+}
+
+func (x WatchState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WatchState) Descriptor() protoreflect.EnumDescriptor {
+	return file_kubemedic_v1_fleet_proto_enumTypes[0].Descriptor()
+}
+
+func (WatchState) Type() protoreflect.EnumType {
+	return &file_kubemedic_v1_fleet_proto_enumTypes[0]
+}
+
+func (x WatchState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WatchState.Descriptor instead.
+func (WatchState) EnumDescriptor() ([]byte, []int) {
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{0}
+}
+
 // SweepState is where a sweep is.
 type SweepState int32
 
@@ -68,11 +135,11 @@ func (x SweepState) String() string {
 }
 
 func (SweepState) Descriptor() protoreflect.EnumDescriptor {
-	return file_kubemedic_v1_fleet_proto_enumTypes[0].Descriptor()
+	return file_kubemedic_v1_fleet_proto_enumTypes[1].Descriptor()
 }
 
 func (SweepState) Type() protoreflect.EnumType {
-	return &file_kubemedic_v1_fleet_proto_enumTypes[0]
+	return &file_kubemedic_v1_fleet_proto_enumTypes[1]
 }
 
 func (x SweepState) Number() protoreflect.EnumNumber {
@@ -81,7 +148,7 @@ func (x SweepState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use SweepState.Descriptor instead.
 func (SweepState) EnumDescriptor() ([]byte, []int) {
-	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{0}
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{1}
 }
 
 // Cluster is one Kubernetes cluster kubemedic watches.
@@ -102,7 +169,9 @@ type Cluster struct {
 	// last_sweep_time is when the cluster was last swept.
 	LastSweepTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=last_sweep_time,json=lastSweepTime,proto3" json:"last_sweep_time,omitempty"`
 	// labels are free-form labels from the configuration (team, env...).
-	Labels        map[string]string `protobuf:"bytes,8,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Labels map[string]string `protobuf:"bytes,8,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// watch tells how far kubemedic's live view (informers) of the cluster is.
+	Watch         *WatchStatus `protobuf:"bytes,9,opt,name=watch,proto3" json:"watch,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -193,6 +262,104 @@ func (x *Cluster) GetLabels() map[string]string {
 	return nil
 }
 
+func (x *Cluster) GetWatch() *WatchStatus {
+	if x != nil {
+		return x.Watch
+	}
+	return nil
+}
+
+// WatchStatus reports the live view of one cluster.
+type WatchStatus struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// state is where the live view is.
+	State WatchState `protobuf:"varint,1,opt,name=state,proto3,enum=kubemedic.v1.WatchState" json:"state,omitempty"`
+	// message explains the state, e.g. the last watch error.
+	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// objects is the number of objects held in the live view.
+	Objects int64 `protobuf:"varint,3,opt,name=objects,proto3" json:"objects,omitempty"`
+	// synced_kinds and total_kinds count the kinds listed so far.
+	SyncedKinds int32 `protobuf:"varint,4,opt,name=synced_kinds,json=syncedKinds,proto3" json:"synced_kinds,omitempty"`
+	// total_kinds is the number of watched kinds.
+	TotalKinds int32 `protobuf:"varint,5,opt,name=total_kinds,json=totalKinds,proto3" json:"total_kinds,omitempty"`
+	// synced_at is when the initial listing finished.
+	SyncedAt      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=synced_at,json=syncedAt,proto3" json:"synced_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchStatus) Reset() {
+	*x = WatchStatus{}
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchStatus) ProtoMessage() {}
+
+func (x *WatchStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchStatus.ProtoReflect.Descriptor instead.
+func (*WatchStatus) Descriptor() ([]byte, []int) {
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *WatchStatus) GetState() WatchState {
+	if x != nil {
+		return x.State
+	}
+	return WatchState_WATCH_STATE_UNSPECIFIED
+}
+
+func (x *WatchStatus) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *WatchStatus) GetObjects() int64 {
+	if x != nil {
+		return x.Objects
+	}
+	return 0
+}
+
+func (x *WatchStatus) GetSyncedKinds() int32 {
+	if x != nil {
+		return x.SyncedKinds
+	}
+	return 0
+}
+
+func (x *WatchStatus) GetTotalKinds() int32 {
+	if x != nil {
+		return x.TotalKinds
+	}
+	return 0
+}
+
+func (x *WatchStatus) GetSyncedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SyncedAt
+	}
+	return nil
+}
+
 // ListClustersRequest lists clusters.
 type ListClustersRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -202,7 +369,7 @@ type ListClustersRequest struct {
 
 func (x *ListClustersRequest) Reset() {
 	*x = ListClustersRequest{}
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[1]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -214,7 +381,7 @@ func (x *ListClustersRequest) String() string {
 func (*ListClustersRequest) ProtoMessage() {}
 
 func (x *ListClustersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[1]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -227,7 +394,7 @@ func (x *ListClustersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListClustersRequest.ProtoReflect.Descriptor instead.
 func (*ListClustersRequest) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{1}
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{2}
 }
 
 // ListClustersResponse holds every configured cluster.
@@ -241,7 +408,7 @@ type ListClustersResponse struct {
 
 func (x *ListClustersResponse) Reset() {
 	*x = ListClustersResponse{}
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[2]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -253,7 +420,7 @@ func (x *ListClustersResponse) String() string {
 func (*ListClustersResponse) ProtoMessage() {}
 
 func (x *ListClustersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[2]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -266,7 +433,7 @@ func (x *ListClustersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListClustersResponse.ProtoReflect.Descriptor instead.
 func (*ListClustersResponse) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{2}
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ListClustersResponse) GetClusters() []*Cluster {
@@ -289,7 +456,7 @@ type RunSweepRequest struct {
 
 func (x *RunSweepRequest) Reset() {
 	*x = RunSweepRequest{}
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[3]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -301,7 +468,7 @@ func (x *RunSweepRequest) String() string {
 func (*RunSweepRequest) ProtoMessage() {}
 
 func (x *RunSweepRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[3]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -314,7 +481,7 @@ func (x *RunSweepRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunSweepRequest.ProtoReflect.Descriptor instead.
 func (*RunSweepRequest) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{3}
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *RunSweepRequest) GetClusters() []string {
@@ -348,7 +515,7 @@ type SweepProgress struct {
 
 func (x *SweepProgress) Reset() {
 	*x = SweepProgress{}
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[4]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -360,7 +527,7 @@ func (x *SweepProgress) String() string {
 func (*SweepProgress) ProtoMessage() {}
 
 func (x *SweepProgress) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[4]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -373,7 +540,7 @@ func (x *SweepProgress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SweepProgress.ProtoReflect.Descriptor instead.
 func (*SweepProgress) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{4}
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *SweepProgress) GetCluster() string {
@@ -421,7 +588,7 @@ type RunSweepResponse struct {
 
 func (x *RunSweepResponse) Reset() {
 	*x = RunSweepResponse{}
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[5]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -433,7 +600,7 @@ func (x *RunSweepResponse) String() string {
 func (*RunSweepResponse) ProtoMessage() {}
 
 func (x *RunSweepResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[5]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -446,7 +613,7 @@ func (x *RunSweepResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunSweepResponse.ProtoReflect.Descriptor instead.
 func (*RunSweepResponse) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{5}
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RunSweepResponse) GetEvent() isRunSweepResponse_Event {
@@ -520,7 +687,7 @@ type Sweep struct {
 
 func (x *Sweep) Reset() {
 	*x = Sweep{}
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[6]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -532,7 +699,7 @@ func (x *Sweep) String() string {
 func (*Sweep) ProtoMessage() {}
 
 func (x *Sweep) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[6]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -545,7 +712,7 @@ func (x *Sweep) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sweep.ProtoReflect.Descriptor instead.
 func (*Sweep) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{6}
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Sweep) GetId() string {
@@ -624,7 +791,7 @@ type ListSweepsRequest struct {
 
 func (x *ListSweepsRequest) Reset() {
 	*x = ListSweepsRequest{}
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[7]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -636,7 +803,7 @@ func (x *ListSweepsRequest) String() string {
 func (*ListSweepsRequest) ProtoMessage() {}
 
 func (x *ListSweepsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[7]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -649,7 +816,7 @@ func (x *ListSweepsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSweepsRequest.ProtoReflect.Descriptor instead.
 func (*ListSweepsRequest) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{7}
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListSweepsRequest) GetPageSize() int32 {
@@ -679,7 +846,7 @@ type ListSweepsResponse struct {
 
 func (x *ListSweepsResponse) Reset() {
 	*x = ListSweepsResponse{}
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[8]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -691,7 +858,7 @@ func (x *ListSweepsResponse) String() string {
 func (*ListSweepsResponse) ProtoMessage() {}
 
 func (x *ListSweepsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[8]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -704,7 +871,7 @@ func (x *ListSweepsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSweepsResponse.ProtoReflect.Descriptor instead.
 func (*ListSweepsResponse) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{8}
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListSweepsResponse) GetSweeps() []*Sweep {
@@ -732,7 +899,7 @@ type GetSweepRequest struct {
 
 func (x *GetSweepRequest) Reset() {
 	*x = GetSweepRequest{}
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[9]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -744,7 +911,7 @@ func (x *GetSweepRequest) String() string {
 func (*GetSweepRequest) ProtoMessage() {}
 
 func (x *GetSweepRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[9]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -757,7 +924,7 @@ func (x *GetSweepRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSweepRequest.ProtoReflect.Descriptor instead.
 func (*GetSweepRequest) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{9}
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetSweepRequest) GetId() string {
@@ -778,7 +945,7 @@ type GetSweepResponse struct {
 
 func (x *GetSweepResponse) Reset() {
 	*x = GetSweepResponse{}
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[10]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -790,7 +957,7 @@ func (x *GetSweepResponse) String() string {
 func (*GetSweepResponse) ProtoMessage() {}
 
 func (x *GetSweepResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[10]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -803,7 +970,7 @@ func (x *GetSweepResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSweepResponse.ProtoReflect.Descriptor instead.
 func (*GetSweepResponse) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{10}
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetSweepResponse) GetSweep() *Sweep {
@@ -817,7 +984,7 @@ var File_kubemedic_v1_fleet_proto protoreflect.FileDescriptor
 
 const file_kubemedic_v1_fleet_proto_rawDesc = "" +
 	"\n" +
-	"\x18kubemedic/v1/fleet.proto\x12\fkubemedic.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1akubemedic/v1/finding.proto\"\xe2\x02\n" +
+	"\x18kubemedic/v1/fleet.proto\x12\fkubemedic.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1akubemedic/v1/finding.proto\"\x93\x03\n" +
 	"\aCluster\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
 	"\bprovider\x18\x02 \x01(\tR\bprovider\x12\x16\n" +
@@ -827,10 +994,19 @@ const file_kubemedic_v1_fleet_proto_rawDesc = "" +
 	"\n" +
 	"node_count\x18\x06 \x01(\x05R\tnodeCount\x12B\n" +
 	"\x0flast_sweep_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\rlastSweepTime\x129\n" +
-	"\x06labels\x18\b \x03(\v2!.kubemedic.v1.Cluster.LabelsEntryR\x06labels\x1a9\n" +
+	"\x06labels\x18\b \x03(\v2!.kubemedic.v1.Cluster.LabelsEntryR\x06labels\x12/\n" +
+	"\x05watch\x18\t \x01(\v2\x19.kubemedic.v1.WatchStatusR\x05watch\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x15\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xee\x01\n" +
+	"\vWatchStatus\x12.\n" +
+	"\x05state\x18\x01 \x01(\x0e2\x18.kubemedic.v1.WatchStateR\x05state\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12\x18\n" +
+	"\aobjects\x18\x03 \x01(\x03R\aobjects\x12!\n" +
+	"\fsynced_kinds\x18\x04 \x01(\x05R\vsyncedKinds\x12\x1f\n" +
+	"\vtotal_kinds\x18\x05 \x01(\x05R\n" +
+	"totalKinds\x127\n" +
+	"\tsynced_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\bsyncedAt\"\x15\n" +
 	"\x13ListClustersRequest\"I\n" +
 	"\x14ListClustersResponse\x121\n" +
 	"\bclusters\x18\x01 \x03(\v2\x15.kubemedic.v1.ClusterR\bclusters\"h\n" +
@@ -868,7 +1044,15 @@ const file_kubemedic_v1_fleet_proto_rawDesc = "" +
 	"\x0fGetSweepRequest\x12\x17\n" +
 	"\x02id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x02id\"=\n" +
 	"\x10GetSweepResponse\x12)\n" +
-	"\x05sweep\x18\x01 \x01(\v2\x13.kubemedic.v1.SweepR\x05sweep*\x8e\x01\n" +
+	"\x05sweep\x18\x01 \x01(\v2\x13.kubemedic.v1.SweepR\x05sweep*\xa7\x01\n" +
+	"\n" +
+	"WatchState\x12\x1b\n" +
+	"\x17WATCH_STATE_UNSPECIFIED\x10\x00\x12\x14\n" +
+	"\x10WATCH_STATE_IDLE\x10\x01\x12\x17\n" +
+	"\x13WATCH_STATE_SYNCING\x10\x02\x12\x16\n" +
+	"\x12WATCH_STATE_SYNCED\x10\x03\x12\x18\n" +
+	"\x14WATCH_STATE_DEGRADED\x10\x04\x12\x1b\n" +
+	"\x17WATCH_STATE_UNAVAILABLE\x10\x05*\x8e\x01\n" +
 	"\n" +
 	"SweepState\x12\x1b\n" +
 	"\x17SWEEP_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
@@ -897,55 +1081,60 @@ func file_kubemedic_v1_fleet_proto_rawDescGZIP() []byte {
 	return file_kubemedic_v1_fleet_proto_rawDescData
 }
 
-var file_kubemedic_v1_fleet_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_kubemedic_v1_fleet_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_kubemedic_v1_fleet_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_kubemedic_v1_fleet_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_kubemedic_v1_fleet_proto_goTypes = []any{
-	(SweepState)(0),               // 0: kubemedic.v1.SweepState
-	(*Cluster)(nil),               // 1: kubemedic.v1.Cluster
-	(*ListClustersRequest)(nil),   // 2: kubemedic.v1.ListClustersRequest
-	(*ListClustersResponse)(nil),  // 3: kubemedic.v1.ListClustersResponse
-	(*RunSweepRequest)(nil),       // 4: kubemedic.v1.RunSweepRequest
-	(*SweepProgress)(nil),         // 5: kubemedic.v1.SweepProgress
-	(*RunSweepResponse)(nil),      // 6: kubemedic.v1.RunSweepResponse
-	(*Sweep)(nil),                 // 7: kubemedic.v1.Sweep
-	(*ListSweepsRequest)(nil),     // 8: kubemedic.v1.ListSweepsRequest
-	(*ListSweepsResponse)(nil),    // 9: kubemedic.v1.ListSweepsResponse
-	(*GetSweepRequest)(nil),       // 10: kubemedic.v1.GetSweepRequest
-	(*GetSweepResponse)(nil),      // 11: kubemedic.v1.GetSweepResponse
-	nil,                           // 12: kubemedic.v1.Cluster.LabelsEntry
-	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
-	(Severity)(0),                 // 14: kubemedic.v1.Severity
-	(*Finding)(nil),               // 15: kubemedic.v1.Finding
+	(WatchState)(0),               // 0: kubemedic.v1.WatchState
+	(SweepState)(0),               // 1: kubemedic.v1.SweepState
+	(*Cluster)(nil),               // 2: kubemedic.v1.Cluster
+	(*WatchStatus)(nil),           // 3: kubemedic.v1.WatchStatus
+	(*ListClustersRequest)(nil),   // 4: kubemedic.v1.ListClustersRequest
+	(*ListClustersResponse)(nil),  // 5: kubemedic.v1.ListClustersResponse
+	(*RunSweepRequest)(nil),       // 6: kubemedic.v1.RunSweepRequest
+	(*SweepProgress)(nil),         // 7: kubemedic.v1.SweepProgress
+	(*RunSweepResponse)(nil),      // 8: kubemedic.v1.RunSweepResponse
+	(*Sweep)(nil),                 // 9: kubemedic.v1.Sweep
+	(*ListSweepsRequest)(nil),     // 10: kubemedic.v1.ListSweepsRequest
+	(*ListSweepsResponse)(nil),    // 11: kubemedic.v1.ListSweepsResponse
+	(*GetSweepRequest)(nil),       // 12: kubemedic.v1.GetSweepRequest
+	(*GetSweepResponse)(nil),      // 13: kubemedic.v1.GetSweepResponse
+	nil,                           // 14: kubemedic.v1.Cluster.LabelsEntry
+	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
+	(Severity)(0),                 // 16: kubemedic.v1.Severity
+	(*Finding)(nil),               // 17: kubemedic.v1.Finding
 }
 var file_kubemedic_v1_fleet_proto_depIdxs = []int32{
-	13, // 0: kubemedic.v1.Cluster.last_sweep_time:type_name -> google.protobuf.Timestamp
-	12, // 1: kubemedic.v1.Cluster.labels:type_name -> kubemedic.v1.Cluster.LabelsEntry
-	1,  // 2: kubemedic.v1.ListClustersResponse.clusters:type_name -> kubemedic.v1.Cluster
-	14, // 3: kubemedic.v1.RunSweepRequest.min_severity:type_name -> kubemedic.v1.Severity
-	5,  // 4: kubemedic.v1.RunSweepResponse.progress:type_name -> kubemedic.v1.SweepProgress
-	7,  // 5: kubemedic.v1.RunSweepResponse.sweep:type_name -> kubemedic.v1.Sweep
-	0,  // 6: kubemedic.v1.Sweep.state:type_name -> kubemedic.v1.SweepState
-	13, // 7: kubemedic.v1.Sweep.started_at:type_name -> google.protobuf.Timestamp
-	13, // 8: kubemedic.v1.Sweep.finished_at:type_name -> google.protobuf.Timestamp
-	5,  // 9: kubemedic.v1.Sweep.clusters:type_name -> kubemedic.v1.SweepProgress
-	15, // 10: kubemedic.v1.Sweep.new_findings:type_name -> kubemedic.v1.Finding
-	15, // 11: kubemedic.v1.Sweep.resolved_findings:type_name -> kubemedic.v1.Finding
-	15, // 12: kubemedic.v1.Sweep.still_open_findings:type_name -> kubemedic.v1.Finding
-	7,  // 13: kubemedic.v1.ListSweepsResponse.sweeps:type_name -> kubemedic.v1.Sweep
-	7,  // 14: kubemedic.v1.GetSweepResponse.sweep:type_name -> kubemedic.v1.Sweep
-	2,  // 15: kubemedic.v1.FleetService.ListClusters:input_type -> kubemedic.v1.ListClustersRequest
-	4,  // 16: kubemedic.v1.FleetService.RunSweep:input_type -> kubemedic.v1.RunSweepRequest
-	8,  // 17: kubemedic.v1.FleetService.ListSweeps:input_type -> kubemedic.v1.ListSweepsRequest
-	10, // 18: kubemedic.v1.FleetService.GetSweep:input_type -> kubemedic.v1.GetSweepRequest
-	3,  // 19: kubemedic.v1.FleetService.ListClusters:output_type -> kubemedic.v1.ListClustersResponse
-	6,  // 20: kubemedic.v1.FleetService.RunSweep:output_type -> kubemedic.v1.RunSweepResponse
-	9,  // 21: kubemedic.v1.FleetService.ListSweeps:output_type -> kubemedic.v1.ListSweepsResponse
-	11, // 22: kubemedic.v1.FleetService.GetSweep:output_type -> kubemedic.v1.GetSweepResponse
-	19, // [19:23] is the sub-list for method output_type
-	15, // [15:19] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	15, // 0: kubemedic.v1.Cluster.last_sweep_time:type_name -> google.protobuf.Timestamp
+	14, // 1: kubemedic.v1.Cluster.labels:type_name -> kubemedic.v1.Cluster.LabelsEntry
+	3,  // 2: kubemedic.v1.Cluster.watch:type_name -> kubemedic.v1.WatchStatus
+	0,  // 3: kubemedic.v1.WatchStatus.state:type_name -> kubemedic.v1.WatchState
+	15, // 4: kubemedic.v1.WatchStatus.synced_at:type_name -> google.protobuf.Timestamp
+	2,  // 5: kubemedic.v1.ListClustersResponse.clusters:type_name -> kubemedic.v1.Cluster
+	16, // 6: kubemedic.v1.RunSweepRequest.min_severity:type_name -> kubemedic.v1.Severity
+	7,  // 7: kubemedic.v1.RunSweepResponse.progress:type_name -> kubemedic.v1.SweepProgress
+	9,  // 8: kubemedic.v1.RunSweepResponse.sweep:type_name -> kubemedic.v1.Sweep
+	1,  // 9: kubemedic.v1.Sweep.state:type_name -> kubemedic.v1.SweepState
+	15, // 10: kubemedic.v1.Sweep.started_at:type_name -> google.protobuf.Timestamp
+	15, // 11: kubemedic.v1.Sweep.finished_at:type_name -> google.protobuf.Timestamp
+	7,  // 12: kubemedic.v1.Sweep.clusters:type_name -> kubemedic.v1.SweepProgress
+	17, // 13: kubemedic.v1.Sweep.new_findings:type_name -> kubemedic.v1.Finding
+	17, // 14: kubemedic.v1.Sweep.resolved_findings:type_name -> kubemedic.v1.Finding
+	17, // 15: kubemedic.v1.Sweep.still_open_findings:type_name -> kubemedic.v1.Finding
+	9,  // 16: kubemedic.v1.ListSweepsResponse.sweeps:type_name -> kubemedic.v1.Sweep
+	9,  // 17: kubemedic.v1.GetSweepResponse.sweep:type_name -> kubemedic.v1.Sweep
+	4,  // 18: kubemedic.v1.FleetService.ListClusters:input_type -> kubemedic.v1.ListClustersRequest
+	6,  // 19: kubemedic.v1.FleetService.RunSweep:input_type -> kubemedic.v1.RunSweepRequest
+	10, // 20: kubemedic.v1.FleetService.ListSweeps:input_type -> kubemedic.v1.ListSweepsRequest
+	12, // 21: kubemedic.v1.FleetService.GetSweep:input_type -> kubemedic.v1.GetSweepRequest
+	5,  // 22: kubemedic.v1.FleetService.ListClusters:output_type -> kubemedic.v1.ListClustersResponse
+	8,  // 23: kubemedic.v1.FleetService.RunSweep:output_type -> kubemedic.v1.RunSweepResponse
+	11, // 24: kubemedic.v1.FleetService.ListSweeps:output_type -> kubemedic.v1.ListSweepsResponse
+	13, // 25: kubemedic.v1.FleetService.GetSweep:output_type -> kubemedic.v1.GetSweepResponse
+	22, // [22:26] is the sub-list for method output_type
+	18, // [18:22] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_kubemedic_v1_fleet_proto_init() }
@@ -954,7 +1143,7 @@ func file_kubemedic_v1_fleet_proto_init() {
 		return
 	}
 	file_kubemedic_v1_finding_proto_init()
-	file_kubemedic_v1_fleet_proto_msgTypes[5].OneofWrappers = []any{
+	file_kubemedic_v1_fleet_proto_msgTypes[6].OneofWrappers = []any{
 		(*RunSweepResponse_Progress)(nil),
 		(*RunSweepResponse_Sweep)(nil),
 	}
@@ -963,8 +1152,8 @@ func file_kubemedic_v1_fleet_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kubemedic_v1_fleet_proto_rawDesc), len(file_kubemedic_v1_fleet_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   12,
+			NumEnums:      2,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -107,7 +107,14 @@ type AskResponse struct {
 	// answers are the best-matching runbooks, best first.
 	Answers []*Answer `protobuf:"bytes,2,rep,name=answers,proto3" json:"answers,omitempty"`
 	// language is the language the reply was written for (detected or asked).
-	Language      Language `protobuf:"varint,3,opt,name=language,proto3,enum=kubemedic.v1.Language" json:"language,omitempty"`
+	Language Language `protobuf:"varint,3,opt,name=language,proto3,enum=kubemedic.v1.Language" json:"language,omitempty"`
+	// objects are the objects the question names that exist in the cluster
+	// (the asked cluster, or the default one), e.g. Pod web-1 for
+	// "web-1 파드가 왜 Pending이죠?". Empty when the question names none.
+	Objects []*ObjectRef `protobuf:"bytes,4,rep,name=objects,proto3" json:"objects,omitempty"`
+	// findings are the open findings of those objects and of their owners
+	// (a Pending pod's Deployment), most severe first.
+	Findings      []*Finding `protobuf:"bytes,5,rep,name=findings,proto3" json:"findings,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -161,6 +168,20 @@ func (x *AskResponse) GetLanguage() Language {
 		return x.Language
 	}
 	return Language_LANGUAGE_UNSPECIFIED
+}
+
+func (x *AskResponse) GetObjects() []*ObjectRef {
+	if x != nil {
+		return x.Objects
+	}
+	return nil
+}
+
+func (x *AskResponse) GetFindings() []*Finding {
+	if x != nil {
+		return x.Findings
+	}
+	return nil
 }
 
 // Answer is one runbook offered as an answer.
@@ -659,7 +680,7 @@ var File_kubemedic_v1_knowledge_proto protoreflect.FileDescriptor
 
 const file_kubemedic_v1_knowledge_proto_rawDesc = "" +
 	"\n" +
-	"\x1ckubemedic/v1/knowledge.proto\x12\fkubemedic.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19kubemedic/v1/common.proto\"\x9f\x04\n" +
+	"\x1ckubemedic/v1/knowledge.proto\x12\fkubemedic.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19kubemedic/v1/common.proto\x1a\x1akubemedic/v1/finding.proto\"\x9f\x04\n" +
 	"\n" +
 	"AskRequest\x12\xa5\x03\n" +
 	"\bquestion\x18\x01 \x01(\tB\x88\x03\xbaH\x84\x03\xba\x01\x8f\x01\n" +
@@ -667,11 +688,13 @@ const file_kubemedic_v1_knowledge_proto_rawDesc = "" +
 	"\x10question.max_len\x12\xc4\x01질문은 2000자 이하로 줄여 주세요: 오류 메시지와 시도한 내용만 적어 주세요 (question is longer than 2000 characters: shorten it to the error message and what you tried)\x1a\x12size(this) <= 2000R\bquestion\x122\n" +
 	"\blanguage\x18\x02 \x01(\x0e2\x16.kubemedic.v1.LanguageR\blanguage\x12\x18\n" +
 	"\acluster\x18\x03 \x01(\tR\acluster\x12\x1b\n" +
-	"\x03top\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x14(\x00R\x03top\"\x8e\x01\n" +
+	"\x03top\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x14(\x00R\x03top\"\xf4\x01\n" +
 	"\vAskResponse\x12\x1b\n" +
 	"\tno_answer\x18\x01 \x01(\bR\bnoAnswer\x12.\n" +
 	"\aanswers\x18\x02 \x03(\v2\x14.kubemedic.v1.AnswerR\aanswers\x122\n" +
-	"\blanguage\x18\x03 \x01(\x0e2\x16.kubemedic.v1.LanguageR\blanguage\"\xf6\x01\n" +
+	"\blanguage\x18\x03 \x01(\x0e2\x16.kubemedic.v1.LanguageR\blanguage\x121\n" +
+	"\aobjects\x18\x04 \x03(\v2\x17.kubemedic.v1.ObjectRefR\aobjects\x121\n" +
+	"\bfindings\x18\x05 \x03(\v2\x15.kubemedic.v1.FindingR\bfindings\"\xf6\x01\n" +
 	"\x06Answer\x12\x19\n" +
 	"\bentry_id\x18\x01 \x01(\tR\aentryId\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x12\n" +
@@ -742,24 +765,28 @@ var file_kubemedic_v1_knowledge_proto_goTypes = []any{
 	(*ListEntriesRequest)(nil),  // 6: kubemedic.v1.ListEntriesRequest
 	(*ListEntriesResponse)(nil), // 7: kubemedic.v1.ListEntriesResponse
 	(Language)(0),               // 8: kubemedic.v1.Language
+	(*ObjectRef)(nil),           // 9: kubemedic.v1.ObjectRef
+	(*Finding)(nil),             // 10: kubemedic.v1.Finding
 }
 var file_kubemedic_v1_knowledge_proto_depIdxs = []int32{
-	8, // 0: kubemedic.v1.AskRequest.language:type_name -> kubemedic.v1.Language
-	2, // 1: kubemedic.v1.AskResponse.answers:type_name -> kubemedic.v1.Answer
-	8, // 2: kubemedic.v1.AskResponse.language:type_name -> kubemedic.v1.Language
-	3, // 3: kubemedic.v1.GetEntryResponse.entry:type_name -> kubemedic.v1.Entry
-	3, // 4: kubemedic.v1.ListEntriesResponse.entries:type_name -> kubemedic.v1.Entry
-	0, // 5: kubemedic.v1.KnowledgeService.Ask:input_type -> kubemedic.v1.AskRequest
-	4, // 6: kubemedic.v1.KnowledgeService.GetEntry:input_type -> kubemedic.v1.GetEntryRequest
-	6, // 7: kubemedic.v1.KnowledgeService.ListEntries:input_type -> kubemedic.v1.ListEntriesRequest
-	1, // 8: kubemedic.v1.KnowledgeService.Ask:output_type -> kubemedic.v1.AskResponse
-	5, // 9: kubemedic.v1.KnowledgeService.GetEntry:output_type -> kubemedic.v1.GetEntryResponse
-	7, // 10: kubemedic.v1.KnowledgeService.ListEntries:output_type -> kubemedic.v1.ListEntriesResponse
-	8, // [8:11] is the sub-list for method output_type
-	5, // [5:8] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	8,  // 0: kubemedic.v1.AskRequest.language:type_name -> kubemedic.v1.Language
+	2,  // 1: kubemedic.v1.AskResponse.answers:type_name -> kubemedic.v1.Answer
+	8,  // 2: kubemedic.v1.AskResponse.language:type_name -> kubemedic.v1.Language
+	9,  // 3: kubemedic.v1.AskResponse.objects:type_name -> kubemedic.v1.ObjectRef
+	10, // 4: kubemedic.v1.AskResponse.findings:type_name -> kubemedic.v1.Finding
+	3,  // 5: kubemedic.v1.GetEntryResponse.entry:type_name -> kubemedic.v1.Entry
+	3,  // 6: kubemedic.v1.ListEntriesResponse.entries:type_name -> kubemedic.v1.Entry
+	0,  // 7: kubemedic.v1.KnowledgeService.Ask:input_type -> kubemedic.v1.AskRequest
+	4,  // 8: kubemedic.v1.KnowledgeService.GetEntry:input_type -> kubemedic.v1.GetEntryRequest
+	6,  // 9: kubemedic.v1.KnowledgeService.ListEntries:input_type -> kubemedic.v1.ListEntriesRequest
+	1,  // 10: kubemedic.v1.KnowledgeService.Ask:output_type -> kubemedic.v1.AskResponse
+	5,  // 11: kubemedic.v1.KnowledgeService.GetEntry:output_type -> kubemedic.v1.GetEntryResponse
+	7,  // 12: kubemedic.v1.KnowledgeService.ListEntries:output_type -> kubemedic.v1.ListEntriesResponse
+	10, // [10:13] is the sub-list for method output_type
+	7,  // [7:10] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_kubemedic_v1_knowledge_proto_init() }
@@ -768,6 +795,7 @@ func file_kubemedic_v1_knowledge_proto_init() {
 		return
 	}
 	file_kubemedic_v1_common_proto_init()
+	file_kubemedic_v1_finding_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

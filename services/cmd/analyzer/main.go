@@ -15,7 +15,21 @@ func main() {
 		if err != nil {
 			return err
 		}
-		an, err := analyzer.New(analyzer.Options{Knowledge: kb, Clusters: p.Config.Clusters, Timeout: p.Config.NATS.RequestTimeout.Duration, Logger: p.Logger})
+		conn, err := p.ConnectNATS(p.Config.NATS.URL)
+		if err != nil {
+			return err
+		}
+		// The analyzer reads clusters through its own informers; they
+		// publish change notices too, so a notice never arrives before this
+		// process's cache holds the change (the collector's own notices only
+		// add re-evaluations).
+		live, err := analyzer.StartLive(ctx, conn.Conn, p.Config.Clusters, p.Logger)
+		if err != nil {
+			return err
+		}
+		p.OnClose(live.Close)
+		live.Collector.AddReadiness(p.Probe)
+		an, err := analyzer.New(analyzer.Options{Knowledge: kb, Clusters: p.Config.Clusters, Diagnosis: live.Diagnosis, Timeout: p.Config.NATS.RequestTimeout.Duration, Logger: p.Logger})
 		if err != nil {
 			return err
 		}

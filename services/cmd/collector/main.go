@@ -1,20 +1,39 @@
 // Command collector runs the kubemedic collector service (cluster
-// connections) against an external NATS server (KUBEMEDIC_NATS_URL).
+// connections, informers and their change feed) against an external NATS
+// server (KUBEMEDIC_NATS_URL).
 package main
 
 import (
 	"context"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/kubemedic/kubemedic/platform/launch"
+	"github.com/kubemedic/kubemedic/services/changefeed"
 	"github.com/kubemedic/kubemedic/services/collector"
 )
 
 func main() {
-	launch.Main("collector", func(_ context.Context, p *launch.Process) error {
-		col, err := collector.New(collector.Options{Clusters: p.Config.Clusters, Logger: p.Logger})
+	launch.Main("collector", func(ctx context.Context, p *launch.Process) error {
+		conn, err := p.ConnectNATS(p.Config.NATS.URL)
 		if err != nil {
 			return err
 		}
+		js, err := jetstream.New(conn.Conn)
+		if err != nil {
+			return err
+		}
+		pub, err := changefeed.NewPublisher(ctx, changefeed.PublisherOptions{JetStream: js, Logger: p.Logger})
+		if err != nil {
+			return err
+		}
+		p.OnClose(pub.Close)
+		col, err := collector.New(collector.Options{Clusters: p.Config.Clusters, Changes: pub, Logger: p.Logger})
+		if err != nil {
+			return err
+		}
+		p.OnClose(col.Close)
+		col.AddReadiness(p.Probe)
 		return p.ServeRPC(col)
 	})
 }

@@ -129,6 +129,23 @@ func newClustersCommand() *cobra.Command {
 	return cmd
 }
 
+// watchState names a live view's state for the table (Korean first).
+func watchState(s kubemedicv1.WatchState) string {
+	switch s {
+	case kubemedicv1.WatchState_WATCH_STATE_IDLE:
+		return "대기(idle)"
+	case kubemedicv1.WatchState_WATCH_STATE_SYNCING:
+		return "동기화 중(syncing)"
+	case kubemedicv1.WatchState_WATCH_STATE_SYNCED:
+		return "동기화됨(synced)"
+	case kubemedicv1.WatchState_WATCH_STATE_DEGRADED:
+		return "재시도 중(degraded)"
+	case kubemedicv1.WatchState_WATCH_STATE_UNAVAILABLE:
+		return "사용 불가(unavailable)"
+	}
+	return "-"
+}
+
 func printClusters(w io.Writer, resp *kubemedicv1.ListClustersResponse, asJSON bool) error {
 	if asJSON {
 		b, err := protojson.Marshal(resp)
@@ -147,9 +164,10 @@ func printClusters(w io.Writer, resp *kubemedicv1.ListClustersResponse, asJSON b
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tPROVIDER\tREACHABLE\tVERSION\tNODES\tSERVER")
+	fmt.Fprintln(tw, "NAME\tPROVIDER\tREACHABLE\tVERSION\tNODES\tWATCH\tOBJECTS\tSERVER")
 	for _, c := range resp.GetClusters() {
-		fmt.Fprintf(tw, "%s\t%s\t%t\t%s\t%d\t%s\n", c.GetName(), c.GetProvider(), c.GetReachable(), c.GetVersion(), c.GetNodeCount(), c.GetServer())
+		fmt.Fprintf(tw, "%s\t%s\t%t\t%s\t%d\t%s\t%d\t%s\n", c.GetName(), c.GetProvider(), c.GetReachable(), c.GetVersion(), c.GetNodeCount(),
+			watchState(c.GetWatch().GetState()), c.GetWatch().GetObjects(), c.GetServer())
 	}
 	return tw.Flush()
 }

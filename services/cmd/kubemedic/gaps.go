@@ -191,7 +191,7 @@ func printGaps(w io.Writer, rep *asklog.Report, since string) error {
 		rows = append(rows, []string{strconv.Itoa(i + 1), strconv.Itoa(g.Count), strings.Join(why, ", "), strings.Join(g.Languages, ","),
 			g.LastSeen.Local().Format("2006-01-02 15:04"), strings.Join(answers, " "), g.Representative})
 	}
-	writeTable(w, rows)
+	writeGapsTable(w, rows)
 	first := true
 	for i, g := range rep.Groups {
 		if len(g.Examples) == 0 {
@@ -208,7 +208,7 @@ func printGaps(w io.Writer, rep *asklog.Report, since string) error {
 
 // writeTable aligns columns by display width: Hangul takes two terminal
 // cells, which text/tabwriter does not know.
-func writeTable(w io.Writer, rows [][]string) {
+func writeGapsTable(w io.Writer, rows [][]string) {
 	widths := map[int]int{}
 	for _, r := range rows {
 		for i, c := range r {

@@ -2,6 +2,7 @@
 //
 //	kubemedic serve      run every service in one process (embedded NATS)
 //	kubemedic ask        answer a question from the knowledge base, offline
+//	kubemedic diagnose   diagnose a cluster or a snapshot, offline
 //	kubemedic kb         import, list and evaluate knowledge-base entries; list gaps
 //	kubemedic status     health of the local (or --server) gateway
 //	kubemedic clusters   clusters the server watches
@@ -9,6 +10,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/signal"
 	"syscall"
@@ -22,6 +24,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := newRootCommand().ExecuteContext(ctx); err != nil {
+		if ec, ok := errors.AsType[*exitCodeError](err); ok {
+			os.Exit(ec.code)
+		}
 		os.Exit(1)
 	}
 }
@@ -41,6 +46,7 @@ and runs guarded fixes. Run "kubemedic serve" for the all-in-one server.`,
 	root.AddCommand(
 		newServeCommand(),
 		newAskCommand(),
+		newDiagnoseCommand(),
 		newKBCommand(),
 		newStatusCommand(),
 		newClustersCommand(),
