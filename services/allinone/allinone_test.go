@@ -554,10 +554,10 @@ func TestSlackSlashCommandEndToEnd(t *testing.T) {
 		t.Fatal("no answer to the English question")
 	}
 
-	// diagnose goes through the same gateway. The diagnosis service is
-	// being built (issue 8); until it answers, the bot must say so plainly
-	// rather than fail. Either answer proves the bot, its gateway token and
-	// the gateway's routing work together.
+	// diagnose goes through the same gateway to the diagnosis service. This
+	// server watches no cluster, so asking for "prod" must come back as a
+	// clear, specific error naming the cluster (findings on a real cluster
+	// are tested in services/e2e/live).
 	form.Set("text", "diagnose prod shop")
 	body = form.Encode()
 	if resp := send(""); resp.StatusCode != http.StatusOK {
@@ -566,8 +566,8 @@ func TestSlackSlashCommandEndToEnd(t *testing.T) {
 	select {
 	case p := <-posted:
 		t.Logf("diagnose answer: %.300s", p)
-		if !strings.Contains(p, "진단 결과") && !strings.Contains(p, "게이트웨이가 아직 이 기능을 제공하지 않아요") && !strings.Contains(p, "not configured") {
-			t.Errorf("diagnose answer is neither findings nor a clear not-available notice: %s", p)
+		if !strings.Contains(p, `알 수 없는 클러스터 \"prod\"`) || !strings.Contains(p, `unknown cluster \"prod\"`) {
+			t.Errorf("diagnose of an unknown cluster is not refused by name: %s", p)
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("no diagnose answer posted to response_url")
