@@ -13,6 +13,14 @@
 // when both sides know it, uid — never by name alone, so an event about
 // Service "web" is not attributed to Deployment "web".
 //
+// An informer-backed State maps each list method to a lister (List with
+// labels.Everything(), or the namespace lister when namespace is set), each
+// get to the lister's Get (NotFound → nil), Events to an indexer with
+// EventIndexFunc registered under EventIndex, EndpointSlices to a lister
+// filtered by the kubernetes.io/service-name label, Secret to a metadata-only
+// informer, and Collected to "an informer for this kind was started and has
+// synced".
+//
 // Secrets are metadata only (rules check existence, never read values).
 // ConfigMaps may carry data only for the provider ConfigMaps rules read (see
 // ProviderConfigMaps); elsewhere an implementation may blank values but must
