@@ -39,6 +39,9 @@ type Config struct {
 	Tracing  Tracing   `json:"tracing,omitempty"`
 	// Knowledge configures the knowledge base.
 	Knowledge Knowledge `json:"knowledge,omitempty"`
+	// Remediation configures guarded remediation: who may plan and approve
+	// which actions, what is protected and the blast-radius limits.
+	Remediation Remediation `json:"remediation,omitempty"`
 }
 
 // Cluster is one watched cluster.
@@ -229,6 +232,17 @@ var EnvVars = []struct {
 	{"KUBEMEDIC_BOT_LANGUAGE", "bot.language", func(c *Config, v string) error { c.Bot.Language = v; return nil }},
 	{"KUBEMEDIC_TRACING_EXPORTER", "tracing.exporter", func(c *Config, v string) error { c.Tracing.Exporter = v; return nil }},
 	{"KUBEMEDIC_TRACING_ENDPOINT", "tracing.endpoint", func(c *Config, v string) error { c.Tracing.Endpoint = v; return nil }},
+	{"KUBEMEDIC_REMEDIATION_PAUSED", "remediation.paused (true or false)", func(c *Config, v string) error {
+		switch strings.ToLower(v) {
+		case "true", "1", "yes":
+			c.Remediation.Paused = true
+		case "false", "0", "no":
+			c.Remediation.Paused = false
+		default:
+			return fmt.Errorf("want true or false, got %q", v)
+		}
+		return nil
+	}},
 	{"KUBEMEDIC_KB_DIRS", "knowledge.dirs (separated by the OS list separator)", func(c *Config, v string) error {
 		c.Knowledge.Dirs = filepath.SplitList(v)
 		return nil
@@ -287,6 +301,7 @@ func (c *Config) setDefaults() error {
 	if c.Bot.Language == "" {
 		c.Bot.Language = "ko"
 	}
+	c.Remediation.setDefaults()
 	if c.Tracing.Exporter == "" {
 		c.Tracing.Exporter = "none"
 	}
@@ -363,6 +378,7 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("clusters[%d] (%s): provider %q: want generic, tke, aks or nks", i, cl.Name, cl.Provider))
 		}
 	}
+	errs = append(errs, c.Remediation.validate()...)
 	for i, t := range c.Gateway.Tokens {
 		if t.Name == "" {
 			errs = append(errs, fmt.Errorf("gateway.tokens[%d].name is required", i))
