@@ -15,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/kubemedic/kubemedic/bot"
 	"github.com/kubemedic/kubemedic/gateway"
 	"github.com/kubemedic/kubemedic/platform/config"
@@ -103,10 +105,24 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 	if err != nil {
 		return nil, err
 	}
-	rem, err := remediation.New(p.Logger.With("component", "remediation"))
+	remClusters, err := remediation.ClustersFromConfig(cfg.Clusters)
 	if err != nil {
 		return nil, err
 	}
+	js, err := jetstream.New(conn.Conn)
+	if err != nil {
+		return nil, fmt.Errorf("remediation: JetStream: %w", err)
+	}
+	rem, err := remediation.New(ctx, remediation.Options{
+		Clusters:  remClusters,
+		JetStream: js,
+		Config:    cfg.Remediation,
+		Logger:    p.Logger.With("component", "remediation"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.OnClose(rem.Close)
 	if _, err := an.Serve(conn); err != nil {
 		return nil, err
 	}

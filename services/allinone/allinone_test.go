@@ -202,10 +202,11 @@ func TestGatewayErrors(t *testing.T) {
 	if status.Code(err) != codes.NotFound {
 		t.Errorf("GetEntry unknown id: %v", err)
 	}
-	// Remediation is not part of this release: a clear Unimplemented, not a hang.
+	// Remediation through the gateway and NATS: a malformed action is a
+	// clear InvalidArgument naming the field, not a hang.
 	_, err = kubemedicv1.NewRemediationServiceClient(conn).Plan(withToken(ctx, s.Token), &kubemedicv1.PlanRequest{})
-	if status.Code(err) != codes.Unimplemented {
-		t.Errorf("Plan: %v, want Unimplemented", err)
+	if status.Code(err) != codes.InvalidArgument || !strings.Contains(status.Convert(err).Message(), "action.cluster") {
+		t.Errorf("Plan: %v, want InvalidArgument naming action.cluster", err)
 	}
 }
 

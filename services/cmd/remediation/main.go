@@ -7,6 +7,8 @@ import (
 	"flag"
 	"os"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/kubemedic/kubemedic/platform/config"
 	"github.com/kubemedic/kubemedic/platform/launch"
 	"github.com/kubemedic/kubemedic/services/remediation"
@@ -30,14 +32,23 @@ func run(configFile string) error {
 	if err != nil {
 		return err
 	}
-	svc, err := remediation.New(p.Logger)
-	if err != nil {
-		return err
-	}
 	conn, err := p.ConnectNATS(cfg.NATS.URL)
 	if err != nil {
 		return err
 	}
+	clusters, err := remediation.ClustersFromConfig(cfg.Clusters)
+	if err != nil {
+		return err
+	}
+	js, err := jetstream.New(conn.Conn)
+	if err != nil {
+		return err
+	}
+	svc, err := remediation.New(ctx, remediation.Options{Clusters: clusters, JetStream: js, Config: cfg.Remediation, Logger: p.Logger})
+	if err != nil {
+		return err
+	}
+	p.OnClose(svc.Close)
 	if _, err := svc.Serve(conn); err != nil {
 		return err
 	}

@@ -29,8 +29,10 @@ type Verdict struct {
 }
 
 // Allow and Refuse build verdicts.
-func Allow(guard, ko, en string) Verdict  { return Verdict{Guard: guard, Allowed: true, Ko: ko, En: en} }
-func Refuse(guard, ko, en string) Verdict { return Verdict{Guard: guard, Allowed: false, Ko: ko, En: en} }
+func Allow(guard, ko, en string) Verdict { return Verdict{Guard: guard, Allowed: true, Ko: ko, En: en} }
+func Refuse(guard, ko, en string) Verdict {
+	return Verdict{Guard: guard, Allowed: false, Ko: ko, En: en}
+}
 
 // Refused returns the refusals among vs.
 func Refused(vs []Verdict) []Verdict {
