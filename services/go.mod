@@ -86,6 +86,7 @@ require (
 	github.com/kubemedic/kubemedic/gateway v0.0.0-00010101000000-000000000000
 	github.com/kubemedic/kubemedic/platform v0.0.0-00010101000000-000000000000
 	github.com/kubemedic/kubemedic/proto v0.0.0-00010101000000-000000000000
+	github.com/kubemedic/kubemedic/test v0.0.0-00010101000000-000000000000
 	github.com/nats-io/nats.go v1.55.0
 	github.com/nats-io/nkeys v0.4.17 // indirect
 	github.com/nats-io/nuid v1.0.1 // indirect
@@ -115,3 +116,5 @@ replace (
 )
 
 replace github.com/kubemedic/kubemedic/platform => ../platform
+
+replace github.com/kubemedic/kubemedic/test => ../test

@@ -112,7 +112,7 @@ func (s *Service) Execute(ctx context.Context, req *kubemedicv1.ExecuteRequest) 
 		return nil, toConnect(err, "execute")
 	}
 	t := act.Target()
-	if id, _, err := s.store.Cooldown(ctx, targetLock(cluster, t)); err == nil && id != "" {
+	if id, _, err := s.store.Cooldown(ctx, targetLock(cluster, t)); err == nil && id != "" && p.GetUndoOf() == "" {
 		return nil, errorf(connect.CodeFailedPrecondition, "%s은(는) 실행 %s 이후 쿨다운 중입니다", "%s is cooling down after execution %s", t, id)
 	}
 

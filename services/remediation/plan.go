@@ -155,7 +155,7 @@ func (s *Service) plan(ctx context.Context, a *kubemedicv1.Action, requester *ku
 	}
 	verdicts := []guard.Verdict{guard.Allow("subject-access-review",
 		requester.GetKubernetesUser()+"에게 필요한 쿠버네티스 권한이 있습니다", requester.GetKubernetesUser()+" holds the Kubernetes permissions the action needs")}
-	verdicts = append(verdicts, s.stateGuards(ctx, c.name, act)...)
+	verdicts = append(verdicts, s.stateGuards(ctx, c.name, act, undoOf != "")...)
 	if ko, en := s.policy.Protected(t); ko != "" {
 		verdicts = append(verdicts, guard.Refuse("protected", ko, en))
 	} else {
@@ -199,8 +199,9 @@ func (s *Service) plan(ctx context.Context, a *kubemedicv1.Action, requester *ku
 }
 
 // stateGuards are the guards backed by shared state: the pause switch, one
-// drain per cluster, target locks and cooldowns.
-func (s *Service) stateGuards(ctx context.Context, cluster string, act action.Action) []guard.Verdict {
+// drain per cluster, target locks and cooldowns. An undo is exempt from the
+// cooldown: reversing a change right away is what undo is for.
+func (s *Service) stateGuards(ctx context.Context, cluster string, act action.Action, undo bool) []guard.Verdict {
 	var out []guard.Verdict
 	if reason := s.paused(ctx); reason != "" {
 		out = append(out, guard.Refuse("pause", "조치가 일시 중지되어 있습니다 ("+reason+")", "remediation is paused ("+reason+")"))
@@ -222,7 +223,7 @@ func (s *Service) stateGuards(ctx context.Context, cluster string, act action.Ac
 	if h, err := s.store.Holder(ctx, targetLock(cluster, t)); err == nil && h != nil {
 		out = append(out, guard.Refuse("target-lock", t.String()+"에 다른 실행이 진행 중입니다: "+h.ExecutionID, "another execution works on "+t.String()+": "+h.ExecutionID))
 	}
-	if id, at, err := s.store.Cooldown(ctx, targetLock(cluster, t)); err == nil && id != "" {
+	if id, at, err := s.store.Cooldown(ctx, targetLock(cluster, t)); err == nil && id != "" && !undo {
 		until := at.Add(s.o.Config.Limits.Cooldown.Duration).UTC().Format(time.RFC3339)
 		out = append(out, guard.Refuse("cooldown",
 			fmt.Sprintf("%s은(는) 실행 %s 이후 쿨다운 중입니다 (%s까지)", t, id, until),

@@ -53,12 +53,14 @@ func (c *Cordon) Plan(ctx context.Context, env Env) (*Planned, error) {
 		verdicts = append(verdicts, guard.Refuse("node-state", c.Node+"은(는) 이미 격리되어 있습니다", c.Node+" is already cordoned"))
 	}
 	p := &Planned{Target: nodeRef(n), ResourceVersion: n.ResourceVersion, Verdicts: verdicts, DryRunOK: true}
-	after, err := env.Writer.CoreV1().Nodes().Update(ctx, cordoned(n, env.Actor, time.Now()), metav1.UpdateOptions{DryRun: dryRunAll, FieldManager: fieldManager})
+	before, after, err := dryRunNode(ctx, env, c.Node, func(x *corev1.Node) *corev1.Node { return cordoned(x, env.Actor, time.Now()) })
+	if before == nil {
+		return nil, fmt.Errorf("reading node %s: %w", c.Node, err)
+	}
 	if err != nil {
 		p.DryRunOK, p.DryRunMessage = false, dryRunNote(err)
-		after = cordoned(n, env.Actor, time.Now())
 	}
-	p.Diff = unifiedDiff("node/"+c.Node, n, after)
+	p.Diff = unifiedDiff("node/"+c.Node, hideVersion(before), hideVersion(after))
 	pods, err := podsOn(ctx, env, c.Node)
 	if err != nil {
 		return nil, err

@@ -215,15 +215,16 @@ func (d *Drain) Plan(ctx context.Context, env Env) (*Planned, error) {
 	skipped := len(all) - len(pods)
 
 	// Dry-run: the cordon and every eviction, as the person.
-	after := cordoned(n, env.Actor, time.Now())
+	before, after := n, n
 	if !n.Spec.Unschedulable {
-		if got, err := env.Writer.CoreV1().Nodes().Update(ctx, after, metav1.UpdateOptions{DryRun: dryRunAll, FieldManager: fieldManager}); err != nil {
-			p.DryRunOK, p.DryRunMessage = false, dryRunNote(err)
-		} else {
-			after = got
+		var derr error
+		before, after, derr = dryRunNode(ctx, env, d.Node, func(x *corev1.Node) *corev1.Node { return cordoned(x, env.Actor, time.Now()) })
+		if before == nil {
+			return nil, fmt.Errorf("reading node %s: %w", d.Node, derr)
 		}
-	} else {
-		after = n
+		if derr != nil {
+			p.DryRunOK, p.DryRunMessage = false, dryRunNote(derr)
+		}
 	}
 	dry := d.helper(ctx, env.Writer, d.timeout(env), cmdutil.DryRunServer, io.Discard, nil, nil)
 	var blockedNow []string
@@ -251,7 +252,7 @@ func (d *Drain) Plan(ctx context.Context, env Env) (*Planned, error) {
 	}
 
 	var diff strings.Builder
-	diff.WriteString(unifiedDiff("node/"+d.Node, n, after))
+	diff.WriteString(unifiedDiff("node/"+d.Node, hideVersion(before), hideVersion(after)))
 	fmt.Fprintf(&diff, "# pods to evict (%d):\n", len(pods))
 	for _, pod := range pods {
 		fmt.Fprintf(&diff, "#   %s/%s\n", pod.Namespace, pod.Name)

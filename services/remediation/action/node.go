@@ -77,6 +77,25 @@ func updateNode(ctx context.Context, env Env, name string, check func(*corev1.No
 	return out, err
 }
 
+// dryRunNode runs change(node) as a server-side dry-run as the person,
+// re-reading the node when a heartbeat changed it in between. It returns the
+// node as read and as it would be after the change.
+func dryRunNode(ctx context.Context, env Env, name string, change func(*corev1.Node) *corev1.Node) (before, after *corev1.Node, err error) {
+	err = retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+		n, err := env.Reader.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		before = n
+		after, err = env.Writer.CoreV1().Nodes().Update(ctx, change(n), metav1.UpdateOptions{DryRun: dryRunAll, FieldManager: fieldManager})
+		return err
+	})
+	if err != nil && before != nil {
+		after = change(before)
+	}
+	return before, after, err
+}
+
 // fieldManager names kubemedic in managedFields.
 const fieldManager = "kubemedic"
 
@@ -103,4 +122,12 @@ func sameNode(plan nodeState, n *corev1.Node) error {
 		return stale("노드 %s이(가) 계획 이후 다시 만들어졌습니다 (UID %s → %s).", "node %s was re-created since the plan (UID %s → %s)", n.Name, plan.UID, n.UID)
 	}
 	return nil
+}
+
+// hideVersion drops the resourceVersion, which heartbeats and dry-runs
+// change, so node diffs show only the change itself.
+func hideVersion(n *corev1.Node) *corev1.Node {
+	c := n.DeepCopy()
+	c.ResourceVersion = ""
+	return c
 }

@@ -63,12 +63,14 @@ func (u *Uncordon) Plan(ctx context.Context, env Env) (*Planned, error) {
 			u.Node+" was cordoned by kubemedic for "+n.Annotations[CordonedByAnnotation]))
 	}
 	p := &Planned{Target: nodeRef(n), ResourceVersion: n.ResourceVersion, Verdicts: verdicts, DryRunOK: true}
-	after, err := env.Writer.CoreV1().Nodes().Update(ctx, uncordoned(n), metav1.UpdateOptions{DryRun: dryRunAll, FieldManager: fieldManager})
+	before, after, err := dryRunNode(ctx, env, u.Node, uncordoned)
+	if before == nil {
+		return nil, fmt.Errorf("reading node %s: %w", u.Node, err)
+	}
 	if err != nil {
 		p.DryRunOK, p.DryRunMessage = false, dryRunNote(err)
-		after = uncordoned(n)
 	}
-	p.Diff = unifiedDiff("node/"+u.Node, n, after)
+	p.Diff = unifiedDiff("node/"+u.Node, hideVersion(before), hideVersion(after))
 	p.SummaryKo = "노드 " + u.Node + "에 다시 파드가 배치될 수 있습니다"
 	p.SummaryEn = "pods can be scheduled to " + u.Node + " again"
 	if p.State, err = encodeState(stateOf(n)); err != nil {
