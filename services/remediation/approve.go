@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -34,8 +35,10 @@ func errExpired(p *kubemedicv1.Plan) error {
 }
 
 func errState(p *kubemedicv1.Plan, verb string) error {
-	state := p.GetState().String()
-	return errorf(connect.CodeFailedPrecondition, "계획 %s은(는) %s 상태라 %s할 수 없습니다", "plan %s is %s and cannot be %s", p.GetId(), state, verb)
+	ko := map[string]string{"approved": "승인", "rejected": "거부", "executed": "실행"}[verb]
+	state := strings.TrimPrefix(p.GetState().String(), "PLAN_STATE_")
+	return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("계획 %s은(는) %s 상태라 %s할 수 없습니다 (plan %s is %s and cannot be %s)",
+		p.GetId(), state, ko, p.GetId(), state, verb))
 }
 
 // Approve implements RemediationService.Approve. Approving twice as the

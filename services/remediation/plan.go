@@ -114,7 +114,13 @@ func (s *Service) plan(ctx context.Context, a *kubemedicv1.Action, requester *ku
 		s.record(ctx, kubemedicv1.AuditEventType_AUDIT_EVENT_TYPE_DENIED, requester, c.name, "", "", a, err.Error())
 		return nil, connect.NewError(connect.CodePermissionDenied, err)
 	}
-	// RBAC first: a person who may not make the change gets told which
+	// Protected objects are refused before anything is read.
+	if ko, en := s.policy.Protected(t); ko != "" {
+		err := fmt.Errorf("%s (%s)", ko, en)
+		s.record(ctx, kubemedicv1.AuditEventType_AUDIT_EVENT_TYPE_DENIED, requester, c.name, "", "", a, err.Error())
+		return nil, connect.NewError(connect.CodePermissionDenied, err)
+	}
+	// RBAC next: a person who may not make the change gets told which
 	// permission is missing, before anything else runs.
 	if err := access.Check(ctx, c.client, requester, act.Permissions()); err != nil {
 		s.record(ctx, kubemedicv1.AuditEventType_AUDIT_EVENT_TYPE_DENIED, requester, c.name, "", "", a, err.Error())
@@ -156,11 +162,7 @@ func (s *Service) plan(ctx context.Context, a *kubemedicv1.Action, requester *ku
 	verdicts := []guard.Verdict{guard.Allow("subject-access-review",
 		requester.GetKubernetesUser()+"에게 필요한 쿠버네티스 권한이 있습니다", requester.GetKubernetesUser()+" holds the Kubernetes permissions the action needs")}
 	verdicts = append(verdicts, s.stateGuards(ctx, c.name, act, undoOf != "")...)
-	if ko, en := s.policy.Protected(t); ko != "" {
-		verdicts = append(verdicts, guard.Refuse("protected", ko, en))
-	} else {
-		verdicts = append(verdicts, guard.Allow("protected", t.String()+"은(는) 보호 대상이 아닙니다", t.String()+" is not protected"))
-	}
+	verdicts = append(verdicts, guard.Allow("protected", t.String()+"은(는) 보호 대상이 아닙니다", t.String()+" is not protected"))
 	verdicts = append(verdicts, planned.Verdicts...)
 	if !planned.DryRunOK {
 		verdicts = append(verdicts, guard.Refuse("dry-run", "서버 측 dry-run이 실패했습니다: "+planned.DryRunMessage, "the server-side dry-run failed: "+planned.DryRunMessage))

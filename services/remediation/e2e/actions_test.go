@@ -144,7 +144,9 @@ func TestScaleUndoStaleAndZero(t *testing.T) {
 		t.Fatalf("replicas %d after undo, want 2", got)
 	}
 
-	// Stale: someone scales by hand after the plan.
+	// Stale: someone scales by hand after the plan (once the cooldown
+	// after the undo has passed).
+	waitCooldown(t, h, scaleAction(ns, "web", 3))
 	stale := h.plan(t, alice, scaleAction(ns, "web", 3))
 	h.approve(t, alice, stale)
 	d, _ := h.env.Client.AppsV1().Deployments(ns).Get(ctx, "web", metav1.GetOptions{})
@@ -166,6 +168,7 @@ func TestScaleUndoStaleAndZero(t *testing.T) {
 	}
 
 	// Scale to 0 is high risk: the requester cannot approve it.
+	waitCooldown(t, h, scaleAction(ns, "web", 0))
 	zero := h.plan(t, alice, scaleAction(ns, "web", 0))
 	if zero.GetRisk() != kubemedicv1.Risk_RISK_HIGH {
 		t.Fatalf("scale to 0 risk %v", zero.GetRisk())
@@ -239,6 +242,7 @@ func TestPatchConfigMapUndoAndStale(t *testing.T) {
 	}
 
 	// Stale: the ConfigMap changes after the plan.
+	waitCooldown(t, h, patchAction(ns, "ncloud-config", map[string]string{"lbSubnetNo": "111"}))
 	stale := h.plan(t, alice, patchAction(ns, "ncloud-config", map[string]string{"lbSubnetNo": "111"}))
 	h.approve(t, bob, stale)
 	cur, _ := h.env.Client.CoreV1().ConfigMaps(ns).Get(ctx, "ncloud-config", metav1.GetOptions{})
@@ -255,9 +259,14 @@ func TestPatchConfigMapUndoAndStale(t *testing.T) {
 	}
 
 	// kube-system is protected; an explicitly allowed object is not.
-	protected := h.plan(t, bob, patchAction("kube-system", "coredns", map[string]string{"x": "y"}))
-	if protected.GetState() != kubemedicv1.PlanState_PLAN_STATE_REFUSED || guardOf(protected, "protected").GetAllowed() {
-		t.Fatalf("kube-system ConfigMap: %v %v", protected.GetState(), protected.GetGuards())
+	a := patchAction("kube-system", "coredns", map[string]string{"x": "y"})
+	a.Cluster = clusterName
+	_, err = h.svc.Plan(ctx, &kubemedicv1.PlanRequest{Action: a, Requester: bob})
+	if code(t, err) != connect.CodePermissionDenied || !strings.Contains(err.Error(), "kube-system") || !strings.Contains(err.Error(), "보호") {
+		t.Fatalf("kube-system ConfigMap: %v", err)
+	}
+	if types := h.auditTypes(t, ""); count(types, kubemedicv1.AuditEventType_AUDIT_EVENT_TYPE_DENIED) == 0 {
+		t.Errorf("the refusal was not audited: %v", types)
 	}
 }
 

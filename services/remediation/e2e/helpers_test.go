@@ -357,3 +357,17 @@ func eventReasons(t *testing.T, env *clustertest.Env, ns, kind, name string) []s
 	}
 	return out
 }
+
+// waitCooldown waits until planning a is no longer refused by the target's
+// cooldown, and checks that it was refused by nothing else meanwhile.
+func waitCooldown(t *testing.T, h *harness, a *kubemedicv1.Action) {
+	t.Helper()
+	waitFor(t, "the cooldown to pass", func(ctx context.Context) (bool, error) {
+		p := h.plan(t, bob, a)
+		g := guardOf(p, "cooldown")
+		if p.GetState() == kubemedicv1.PlanState_PLAN_STATE_REFUSED && g == nil {
+			t.Fatalf("plan refused by another guard: %v", p.GetGuards())
+		}
+		return g == nil, nil
+	})
+}
