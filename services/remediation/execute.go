@@ -317,22 +317,53 @@ func (s *Service) run(execID, planID string, c *cluster, act action.Action, env 
 	s.finish(execID, planID, c, act, executor, a, outcome, err)
 }
 
-// finish records the result, frees the locks and starts the cooldown.
+// finish records the result (audit first, so a caller that sees the
+// execution end also finds its audit record), frees the locks and starts
+// the cooldown.
 func (s *Service) finish(execID, planID string, c *cluster, act action.Action, executor *kubemedicv1.Identity, a *kubemedicv1.Action, outcome *action.Outcome, runErr error) {
 	ctx := context.WithoutCancel(s.ctx)
+	state := kubemedicv1.ExecutionState_EXECUTION_STATE_SUCCEEDED
+	errMsg := ""
 	var stale *action.StaleError
-	rec, err := store.UpdateExecution(ctx, s.store, execID, func(r *executionRecord) error {
+	if runErr != nil {
+		state = kubemedicv1.ExecutionState_EXECUTION_STATE_FAILED
+		var ce *connect.Error
+		if errors.As(toConnect(runErr, act.Type()), &ce) {
+			errMsg = ce.Message()
+		}
+	}
+	msg := fmt.Sprintf("execution %s %s", execID, state)
+	typ := "Normal"
+	if errMsg != "" {
+		msg += ": " + errMsg
+		typ = "Warning"
+	}
+	s.record(ctx, kubemedicv1.AuditEventType_AUDIT_EVENT_TYPE_EXECUTION_FINISHED, executor, c.name, planID, execID, a, msg)
+	t := act.Target()
+	ref := &kubemedicv1.ObjectRef{Cluster: c.name, ApiVersion: apiVersionOf(t.Kind), Kind: t.Kind, Namespace: t.Namespace, Name: t.Name}
+	s.event(ctx, c, ref, typ, "KubemedicExecuted", fmt.Sprintf("kubemedic %s for %s: %s", act.Type(), policy.Describe(executor), msg))
+
+	// Cooldown before unlocking, so no new plan slips in between.
+	if runErr == nil || outcome != nil {
+		if err := s.store.StartCooldown(ctx, targetLock(c.name, t), execID); err != nil {
+			s.log.Warn("cooldown not recorded", "execution", execID, "error", err)
+		}
+	}
+	if cur, err := store.GetExecution[executionRecord](ctx, s.store, execID); err == nil {
+		for _, l := range cur.Locks {
+			if err := s.store.Unlock(ctx, l, execID); err != nil {
+				s.log.Warn("lock not released; its TTL will free it", "lock", l, "error", err)
+			}
+		}
+	}
+	_, err := store.UpdateExecution(ctx, s.store, execID, func(r *executionRecord) error {
 		e, err := r.decode()
 		if err != nil {
 			return err
 		}
 		e.FinishedAt = timestamppb.New(s.o.Now())
-		e.State = kubemedicv1.ExecutionState_EXECUTION_STATE_SUCCEEDED
-		if runErr != nil {
-			e.State = kubemedicv1.ExecutionState_EXECUTION_STATE_FAILED
-			e.Error = toConnect(runErr, act.Type()).(*connect.Error).Message()
-			r.Stale = errors.As(runErr, &stale)
-		}
+		e.State, e.Error = state, errMsg
+		r.Stale = errors.As(runErr, &stale)
 		if outcome != nil && outcome.Undo != nil {
 			b, err := proto.Marshal(outcome.Undo)
 			if err != nil {
@@ -345,32 +376,7 @@ func (s *Service) finish(execID, planID string, c *cluster, act action.Action, e
 	})
 	if err != nil {
 		s.log.Error("execution result not stored", "execution", execID, "error", err)
-		return
 	}
-	for _, l := range rec.Locks {
-		if err := s.store.Unlock(ctx, l, execID); err != nil {
-			s.log.Warn("lock not released; its TTL will free it", "lock", l, "error", err)
-		}
-	}
-	e, _ := rec.decode()
-	if runErr == nil || outcome != nil {
-		if err := s.store.StartCooldown(ctx, targetLock(c.name, act.Target()), execID); err != nil {
-			s.log.Warn("cooldown not recorded", "execution", execID, "error", err)
-		}
-	}
-	msg := fmt.Sprintf("execution %s %s", execID, e.GetState())
-	typ := "Normal"
-	if e.GetError() != "" {
-		msg += ": " + e.GetError()
-		typ = "Warning"
-	}
-	s.record(ctx, kubemedicv1.AuditEventType_AUDIT_EVENT_TYPE_EXECUTION_FINISHED, executor, c.name, planID, execID, a, msg)
-	ref := &kubemedicv1.ObjectRef{Cluster: c.name}
-	if t := act.Target(); true {
-		ref.Kind, ref.Namespace, ref.Name = t.Kind, t.Namespace, t.Name
-		ref.ApiVersion = apiVersionOf(t.Kind)
-	}
-	s.event(ctx, c, ref, typ, "KubemedicExecuted", fmt.Sprintf("kubemedic %s for %s: %s", act.Type(), policy.Describe(executor), msg))
 }
 
 func apiVersionOf(kind string) string {
