@@ -245,6 +245,16 @@ func (s *Service) awaitClaim(ctx context.Context, id string) string {
 // had changed since the plan becomes FailedPrecondition.
 func (s *Service) executionReply(ctx context.Context, id string) (*kubemedicv1.ExecuteResponse, error) {
 	er, err := store.GetExecution[executionRecord](ctx, s.store, id)
+	// The winner of a concurrent Execute claims the plan first and stores
+	// the execution right after: give it a moment.
+	for deadline := time.Now().Add(3 * time.Second); errors.Is(err, store.ErrNotFound) && time.Now().Before(deadline); {
+		select {
+		case <-ctx.Done():
+			return nil, toConnect(ctx.Err(), "reading execution "+id)
+		case <-time.After(20 * time.Millisecond):
+		}
+		er, err = store.GetExecution[executionRecord](ctx, s.store, id)
+	}
 	if err != nil {
 		return nil, toConnect(err, "reading execution "+id)
 	}

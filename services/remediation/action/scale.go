@@ -7,8 +7,7 @@ import (
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/util/retry"
 
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 	"github.com/kubemedic/kubemedic/services/remediation/access"
@@ -17,7 +16,7 @@ import (
 )
 
 // Scale sets the replicas of a Deployment or StatefulSet through its scale
-// subresource, with a JSON Patch that first tests the replica count seen at
+// subresource, only while the replica count (and UID) are those seen at
 // plan time.
 type Scale struct {
 	// Namespace and Name locate the workload. Required.
@@ -67,7 +66,7 @@ func (s *Scale) resource() string {
 
 // Permissions implements Action.
 func (s *Scale) Permissions() []access.Permission {
-	return []access.Permission{{Verb: "patch", Group: "apps", Resource: s.resource(), Subresource: "scale", Namespace: s.Namespace, Name: s.Name}}
+	return []access.Permission{{Verb: "update", Group: "apps", Resource: s.resource(), Subresource: "scale", Namespace: s.Namespace, Name: s.Name}}
 }
 
 func (s *Scale) get(ctx context.Context, env Env) (*autoscalingv1.Scale, error) {
@@ -77,17 +76,35 @@ func (s *Scale) get(ctx context.Context, env Env) (*autoscalingv1.Scale, error) 
 	return env.Reader.AppsV1().Deployments(s.Namespace).GetScale(ctx, s.Name, metav1.GetOptions{})
 }
 
-func (s *Scale) patch(ctx context.Context, env Env, from int32, dryRun []string) (*autoscalingv1.Scale, error) {
-	body := Patch{op("test", "/spec/replicas", from), op("replace", "/spec/replicas", s.Replicas)}.bytes()
-	out := &autoscalingv1.Scale{}
-	err := env.Writer.AppsV1().RESTClient().Patch(types.JSONPatchType).
-		Namespace(s.Namespace).Resource(s.resource()).Name(s.Name).SubResource("scale").
-		VersionedParams(&metav1.PatchOptions{DryRun: dryRun, FieldManager: fieldManager}, scheme.ParameterCodec).
-		Body(body).Do(ctx).Into(out)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+// update writes the scale subresource as the person, under the
+// resourceVersion of a fresh read, only while the replica count is still
+// from; status updates in between are retried, a changed count is stale.
+// (A JSON Patch test op cannot express "replicas is 0": the Scale object
+// omits a zero count.)
+func (s *Scale) update(ctx context.Context, env Env, from int32, uid string, dryRun []string) (*autoscalingv1.Scale, error) {
+	var out *autoscalingv1.Scale
+	err := retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+		cur, err := s.get(ctx, env)
+		if err != nil {
+			return err
+		}
+		if uid != "" && string(cur.UID) != uid {
+			return stale("%s %s/%s이(가) 계획 이후 다시 만들어졌습니다.", "%s %s/%s was re-created since the plan", s.Kind, s.Namespace, s.Name)
+		}
+		if cur.Spec.Replicas != from {
+			return stale("%s %s/%s의 레플리카가 계획 이후 %d에서 %d(으)로 바뀌었습니다.", "%s %s/%s replicas changed since the plan (%d → %d)", s.Kind, s.Namespace, s.Name, from, cur.Spec.Replicas)
+		}
+		want := cur.DeepCopy()
+		want.Spec.Replicas = s.Replicas
+		opts := metav1.UpdateOptions{DryRun: dryRun, FieldManager: fieldManager}
+		if s.Kind == "StatefulSet" {
+			out, err = env.Writer.AppsV1().StatefulSets(s.Namespace).UpdateScale(ctx, s.Name, want, opts)
+		} else {
+			out, err = env.Writer.AppsV1().Deployments(s.Namespace).UpdateScale(ctx, s.Name, want, opts)
+		}
+		return err
+	})
+	return out, err
 }
 
 func scaleOf(r *int32, meta metav1.ObjectMeta) *autoscalingv1.Scale {
@@ -116,7 +133,7 @@ func (s *Scale) Plan(ctx context.Context, env Env) (*Planned, error) {
 			fmt.Sprintf("%s/%s는 이미 레플리카 %d개입니다", s.Namespace, s.Name, s.Replicas),
 			fmt.Sprintf("%s/%s already has %d replicas", s.Namespace, s.Name, s.Replicas)))
 	}
-	after, err := s.patch(ctx, env, cur.Spec.Replicas, dryRunAll)
+	after, err := s.update(ctx, env, cur.Spec.Replicas, "", dryRunAll)
 	if err != nil {
 		p.DryRunOK, p.DryRunMessage = false, dryRunNote(err)
 		after = scaleOf(&s.Replicas, cur.ObjectMeta)
@@ -146,15 +163,8 @@ func (s *Scale) Execute(ctx context.Context, env Env, raw json.RawMessage, progr
 	if err := decodeState(raw, &st); err != nil {
 		return nil, err
 	}
-	out, err := s.patch(ctx, env, st.Replicas, nil)
+	out, err := s.update(ctx, env, st.Replicas, st.UID, nil)
 	if err != nil {
-		if isConflict(err) && !errDenied(err) {
-			now := "?"
-			if cur, gerr := s.get(ctx, env); gerr == nil {
-				now = fmt.Sprint(cur.Spec.Replicas)
-			}
-			return nil, stale("%s %s/%s의 레플리카가 계획 이후 %d에서 %s(으)로 바뀌었습니다.", "%s %s/%s replicas changed since the plan (%d → %s)", s.Kind, s.Namespace, s.Name, st.Replicas, now)
-		}
 		return nil, err
 	}
 	ref := Ref{APIVersion: "apps/v1", Kind: s.Kind, Namespace: s.Namespace, Name: s.Name, UID: string(out.UID)}

@@ -9,6 +9,7 @@ import (
 	"connectrpc.com/connect"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 	"github.com/kubemedic/kubemedic/services/remediation/action"
@@ -24,7 +25,7 @@ func cordonAction(node string) *kubemedicv1.Action {
 func TestCordonAndUndo(t *testing.T) {
 	h := newHarness(t, nil)
 	ctx := ctxT(t)
-	node := h.env.AddNode(t, "cordon", controlplane.NodeOptions{})
+	node := h.addNode(t, "cordon", controlplane.NodeOptions{})
 
 	p := h.plan(t, alice, cordonAction(node.Name))
 	h.mustPending(t, p)
@@ -74,8 +75,16 @@ func TestCordonAndUndo(t *testing.T) {
 	}
 
 	// A node cordoned by hand is not kubemedic's to uncordon.
-	n.Spec.Unschedulable = true
-	if _, err := h.env.Client.CoreV1().Nodes().Update(ctx, n, metav1.UpdateOptions{}); err != nil {
+	err = retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+		n, err := h.env.Client.CoreV1().Nodes().Get(ctx, node.Name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		n.Spec.Unschedulable = true
+		_, err = h.env.Client.CoreV1().Nodes().Update(ctx, n, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	refused := h.plan(t, alice, &kubemedicv1.Action{Kind: &kubemedicv1.Action_Uncordon{Uncordon: &kubemedicv1.UncordonAction{Node: node.Name}}})
@@ -89,7 +98,7 @@ func TestCordonAndUndo(t *testing.T) {
 
 func TestControlPlaneNodeRefused(t *testing.T) {
 	h := newHarness(t, nil)
-	node := h.env.AddNode(t, "cp", controlplane.NodeOptions{Labels: map[string]string{"node-role.kubernetes.io/control-plane": ""}})
+	node := h.addNode(t, "cp", controlplane.NodeOptions{Labels: map[string]string{"node-role.kubernetes.io/control-plane": ""}})
 	p := h.plan(t, alice, cordonAction(node.Name))
 	g := guardOf(p, "control-plane-node")
 	if p.GetState() != kubemedicv1.PlanState_PLAN_STATE_REFUSED || g == nil || g.GetAllowed() || !strings.Contains(g.GetReason().GetKo(), "컨트롤 플레인") {

@@ -6,12 +6,11 @@ import (
 	"testing"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
+	"google.golang.org/protobuf/types/known/durationpb"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/kubemedic/kubemedic/platform/config"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
@@ -66,7 +65,7 @@ func TestDrainBlockedByPDB(t *testing.T) {
 	h := newHarness(t, nil)
 	ctx := ctxT(t)
 	ns := h.env.Namespace
-	node := h.env.AddNode(t, "drain", controlplane.NodeOptions{})
+	node := h.addNode(t, "drain", controlplane.NodeOptions{})
 	ledger(t, h, node)
 
 	p := h.plan(t, alice, drainAction(node.Name, 7*time.Second))
@@ -119,7 +118,7 @@ func TestDrainBlockedByPDB(t *testing.T) {
 	}
 	id := resp.GetExecution().GetId()
 	// One drain per cluster: another node's drain is refused meanwhile.
-	other := h.env.AddNode(t, "other", controlplane.NodeOptions{})
+	other := h.addNode(t, "other", controlplane.NodeOptions{})
 	if q := h.plan(t, alice, drainAction(other.Name, time.Minute)); q.GetState() != kubemedicv1.PlanState_PLAN_STATE_REFUSED || guardOf(q, "drain-concurrency").GetAllowed() {
 		t.Errorf("concurrent drain: %v %v", q.GetState(), guardOf(q, "drain-concurrency"))
 	}
@@ -163,7 +162,7 @@ func TestDrainRefusals(t *testing.T) {
 	h := newHarness(t, nil)
 	ctx := ctxT(t)
 	ns := h.env.Namespace
-	node := h.env.AddNode(t, "keep", controlplane.NodeOptions{})
+	node := h.addNode(t, "keep", controlplane.NodeOptions{})
 	sel := map[string]string{"kubernetes.io/hostname": node.Name}
 
 	d := deployment(ns, "cache", 1, sel)
@@ -206,7 +205,7 @@ func TestDrainResumesAfterCrash(t *testing.T) {
 	h := newHarness(t, nil)
 	ctx := ctxT(t)
 	ns := h.env.Namespace
-	node := h.env.AddNode(t, "crash", controlplane.NodeOptions{})
+	node := h.addNode(t, "crash", controlplane.NodeOptions{})
 	ledger(t, h, node)
 	p := h.plan(t, alice, drainAction(node.Name, 2*time.Minute))
 	h.mustPending(t, p)
@@ -256,5 +255,4 @@ func TestDrainResumesAfterCrash(t *testing.T) {
 	if started != 1 || finished != 1 || !resumed {
 		t.Errorf("audit: %d starts, %d finishes, resumed=%v; want 1, 1, true", started, finished, resumed)
 	}
-	_ = appsv1.SchemeGroupVersion
 }

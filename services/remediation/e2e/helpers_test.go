@@ -60,7 +60,7 @@ func grantRBAC(t *testing.T, env *clustertest.Env) {
 			{APIGroups: []string{""}, Resources: []string{"pods/eviction"}, Verbs: []string{"create"}},
 			{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get", "patch"}},
 			{APIGroups: []string{"apps"}, Resources: []string{"deployments", "statefulsets", "daemonsets"}, Verbs: []string{"get", "patch"}},
-			{APIGroups: []string{"apps"}, Resources: []string{"deployments/scale", "statefulsets/scale"}, Verbs: []string{"get", "patch"}},
+			{APIGroups: []string{"apps"}, Resources: []string{"deployments/scale", "statefulsets/scale"}, Verbs: []string{"get", "update"}},
 			{APIGroups: []string{"apps"}, Resources: []string{"replicasets"}, Verbs: []string{"get", "list"}},
 		}},
 		{ObjectMeta: metav1.ObjectMeta{Name: "kubemedic-e2e:service"}, Rules: []rbacv1.PolicyRule{
@@ -166,7 +166,10 @@ func (h *harness) start(t *testing.T, mutate func(*config.Remediation, *remediat
 
 type testWriter struct{ t *testing.T }
 
-func (w testWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
 
 func ctxT(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
@@ -370,4 +373,24 @@ func waitCooldown(t *testing.T, h *harness, a *kubemedicv1.Action) {
 		}
 		return g == nil, nil
 	})
+}
+
+// addNode adds a fake node for this test and waits until kwok reports it
+// Ready (the NotReady guard would refuse it before).
+func (h *harness) addNode(t *testing.T, suffix string, opts controlplane.NodeOptions) *corev1.Node {
+	t.Helper()
+	n := h.env.AddNode(t, suffix, opts)
+	waitFor(t, "node "+n.Name+" Ready", func(ctx context.Context) (bool, error) {
+		got, err := h.env.Client.CoreV1().Nodes().Get(ctx, n.Name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		for _, c := range got.Status.Conditions {
+			if c.Type == corev1.NodeReady {
+				return c.Status == corev1.ConditionTrue, nil
+			}
+		}
+		return false, nil
+	})
+	return n
 }
