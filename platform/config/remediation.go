@@ -54,6 +54,18 @@ type Remediation struct {
 	// DrainTimeout bounds a drain (PDB retries included) when the action
 	// gives none. Default: 5m.
 	DrainTimeout Duration `json:"drain_timeout,omitempty"`
+	// LocalAdmin is the Kubernetes identity the all-in-one server's local
+	// admin token acts as (and impersonates). Default: user $USER, no groups.
+	LocalAdmin LocalAdmin `json:"local_admin,omitempty"`
+}
+
+// LocalAdmin is the identity of the local admin token.
+type LocalAdmin struct {
+	// KubernetesUser is the user to impersonate. Default: $USER (or
+	// "kubemedic-local-admin").
+	KubernetesUser string `json:"kubernetes_user,omitempty"`
+	// KubernetesGroups are the groups to impersonate. Default: none.
+	KubernetesGroups []string `json:"kubernetes_groups,omitempty"`
 }
 
 // RemediationRule grants verbs on actions to identities. Empty Users,

@@ -147,9 +147,9 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 		Token:   botToken,
 		Trusted: true,
 	}, gateway.Credential{
-		Name:     "local-admin",
+		Name:     config.LocalAdminToken,
 		Token:    s.Token,
-		Identity: &kubemedicv1.Identity{KubernetesUser: localAdminUser(), DisplayName: "local admin (" + cfg.LocalGatewayDir() + ")"},
+		Identity: localAdminIdentity(cfg),
 	})
 	gw, err := gateway.New(gateway.Options{
 		Bus:         natsrpc.NewClient(conn, cfg.NATS.RequestTimeout.Duration),
@@ -223,6 +223,17 @@ func (s *Server) addBot(cfg *config.Config, gatewayToken string) error {
 // Run serves until ctx ends or SIGTERM/SIGINT arrives, then shuts down
 // gracefully.
 func (s *Server) Run(ctx context.Context) error { return s.proc.Run(ctx) }
+
+// localAdminIdentity is who the local admin token acts as:
+// remediation.local_admin, or the operating-system user.
+func localAdminIdentity(cfg *config.Config) *kubemedicv1.Identity {
+	la := cfg.Remediation.LocalAdmin
+	user := la.KubernetesUser
+	if user == "" {
+		user = localAdminUser()
+	}
+	return &kubemedicv1.Identity{KubernetesUser: user, KubernetesGroups: la.KubernetesGroups, DisplayName: "local admin (" + cfg.LocalGatewayDir() + ")"}
+}
 
 // localAdminUser is the Kubernetes user the local admin token acts as: the
 // operating-system user running the server.
