@@ -2,7 +2,6 @@ package remediation
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -184,5 +183,3 @@ func (s *Service) Reject(ctx context.Context, req *kubemedicv1.RejectRequest) (*
 	}
 	return &kubemedicv1.RejectResponse{Plan: out}, nil
 }
-
-var errNotRunnable = errors.New("not runnable")

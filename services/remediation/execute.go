@@ -295,29 +295,35 @@ func (s *Service) run(execID, planID string, c *cluster, act action.Action, env 
 	defer stopHB()
 	go s.heartbeat(hbCtx, execID)
 
-	progress := func(st action.Step) {
-		step := &kubemedicv1.ExecutionStep{Time: timestamppb.New(s.o.Now()), Message: &kubemedicv1.LocalizedText{Ko: st.Ko, En: st.En}, Error: st.Err}
-		if st.Object != nil {
-			step.Object = st.Object.Proto(c.name)
-		}
+	steps := newStepLog(func(batch []*kubemedicv1.ExecutionStep) {
 		_, err := store.UpdateExecution(context.WithoutCancel(ctx), s.store, execID, func(r *executionRecord) error {
 			e, err := r.decode()
 			if err != nil {
 				return err
 			}
-			e.Steps = append(e.Steps, step)
+			e.Steps = append(e.Steps, batch...)
 			return r.encode(e)
 		})
 		if err != nil {
-			s.log.Warn("execution step not stored", "execution", execID, "error", err)
+			s.log.Warn("execution steps not stored", "execution", execID, "steps", len(batch), "error", err)
 		}
-		msg := st.En
-		if st.Err != "" {
-			msg += ": " + st.Err
+		for _, st := range batch {
+			msg := st.GetMessage().GetEn()
+			if st.GetError() != "" {
+				msg += ": " + st.GetError()
+			}
+			s.record(ctx, kubemedicv1.AuditEventType_AUDIT_EVENT_TYPE_EXECUTION_STEP, executor, c.name, planID, execID, nil, msg)
 		}
-		s.record(ctx, kubemedicv1.AuditEventType_AUDIT_EVENT_TYPE_EXECUTION_STEP, executor, c.name, planID, execID, nil, msg)
+	})
+	progress := func(st action.Step) {
+		step := &kubemedicv1.ExecutionStep{Time: timestamppb.New(s.o.Now()), Message: &kubemedicv1.LocalizedText{Ko: st.Ko, En: st.En}, Error: st.Err}
+		if st.Object != nil {
+			step.Object = st.Object.Proto(c.name)
+		}
+		steps.add(step)
 	}
 	outcome, err := act.Execute(ctx, env, state, progress)
+	steps.close()
 	if err != nil && ctx.Err() != nil {
 		// This process is stopping: leave the execution RUNNING for the
 		// next process (or another replica) to resume or close.

@@ -50,7 +50,7 @@ var (
 // grantRBAC gives the operators group what the actions need, and the
 // service's own identity (the harness's limited user: read-only plus
 // impersonate) the right to create SubjectAccessReviews and Events.
-func grantRBAC(t *testing.T, env *clustertest.Env) {
+func grantRBAC(t testing.TB, env *clustertest.Env) {
 	t.Helper()
 	ctx := context.Background()
 	roles := []rbacv1.ClusterRole{
@@ -108,7 +108,7 @@ func testConfig() config.Remediation {
 	}
 }
 
-func newHarness(t *testing.T, mutate func(*config.Remediation, *remediation.Options)) *harness {
+func newHarness(t testing.TB, mutate func(*config.Remediation, *remediation.Options)) *harness {
 	t.Helper()
 	env := clustertest.Namespace(t)
 	grantRBAC(t, env)
@@ -123,7 +123,7 @@ func newHarness(t *testing.T, mutate func(*config.Remediation, *remediation.Opti
 	return h
 }
 
-func jsFor(t *testing.T, url string) jetstream.JetStream {
+func jsFor(t testing.TB, url string) jetstream.JetStream {
 	t.Helper()
 	nc, err := nats.Connect(url)
 	if err != nil {
@@ -138,7 +138,7 @@ func jsFor(t *testing.T, url string) jetstream.JetStream {
 }
 
 // start starts a remediation service replica on the harness's NATS.
-func (h *harness) start(t *testing.T, mutate func(*config.Remediation, *remediation.Options)) *remediation.Service {
+func (h *harness) start(t testing.TB, mutate func(*config.Remediation, *remediation.Options)) *remediation.Service {
 	t.Helper()
 	cfg := h.cfg
 	o := remediation.Options{
@@ -164,20 +164,20 @@ func (h *harness) start(t *testing.T, mutate func(*config.Remediation, *remediat
 	return svc
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(b)))
 	return len(b), nil
 }
 
-func ctxT(t *testing.T) context.Context {
+func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }
 
-func (h *harness) plan(t *testing.T, who *kubemedicv1.Identity, a *kubemedicv1.Action) *kubemedicv1.Plan {
+func (h *harness) plan(t testing.TB, who *kubemedicv1.Identity, a *kubemedicv1.Action) *kubemedicv1.Plan {
 	t.Helper()
 	a.Cluster = clusterName
 	resp, err := h.svc.Plan(ctxT(t), &kubemedicv1.PlanRequest{Action: a, Requester: who})
@@ -187,7 +187,7 @@ func (h *harness) plan(t *testing.T, who *kubemedicv1.Identity, a *kubemedicv1.A
 	return resp.GetPlan()
 }
 
-func (h *harness) mustPending(t *testing.T, p *kubemedicv1.Plan) {
+func (h *harness) mustPending(t testing.TB, p *kubemedicv1.Plan) {
 	t.Helper()
 	if p.GetState() != kubemedicv1.PlanState_PLAN_STATE_PENDING_APPROVAL {
 		t.Fatalf("plan %s state %v, want PENDING_APPROVAL; guards %v; dry-run %v", p.GetId(), p.GetState(), p.GetGuards(), p.GetDryRun())
@@ -197,7 +197,7 @@ func (h *harness) mustPending(t *testing.T, p *kubemedicv1.Plan) {
 	}
 }
 
-func (h *harness) approve(t *testing.T, who *kubemedicv1.Identity, p *kubemedicv1.Plan) *kubemedicv1.Plan {
+func (h *harness) approve(t testing.TB, who *kubemedicv1.Identity, p *kubemedicv1.Plan) *kubemedicv1.Plan {
 	t.Helper()
 	resp, err := h.svc.Approve(ctxT(t), &kubemedicv1.ApproveRequest{PlanId: p.GetId(), PlanHash: p.GetHash(), Approver: who})
 	if err != nil {
@@ -207,7 +207,7 @@ func (h *harness) approve(t *testing.T, who *kubemedicv1.Identity, p *kubemedicv
 }
 
 // execute runs the plan and waits until the execution ends.
-func (h *harness) execute(t *testing.T, who *kubemedicv1.Identity, p *kubemedicv1.Plan) *kubemedicv1.Execution {
+func (h *harness) execute(t testing.TB, who *kubemedicv1.Identity, p *kubemedicv1.Plan) *kubemedicv1.Execution {
 	t.Helper()
 	resp, err := h.svc.Execute(ctxT(t), &kubemedicv1.ExecuteRequest{PlanId: p.GetId(), Executor: who})
 	if err != nil {
@@ -217,7 +217,7 @@ func (h *harness) execute(t *testing.T, who *kubemedicv1.Identity, p *kubemedicv
 }
 
 // wait follows the execution through GetExecution until it ends.
-func (h *harness) wait(t *testing.T, svc *remediation.Service, id string) *kubemedicv1.Execution {
+func (h *harness) wait(t testing.TB, svc *remediation.Service, id string) *kubemedicv1.Execution {
 	t.Helper()
 	var last *kubemedicv1.Execution
 	err := svc.GetExecution(ctxT(t), &kubemedicv1.GetExecutionRequest{ExecutionId: id, Follow: true}, func(r *kubemedicv1.GetExecutionResponse) error {
@@ -233,7 +233,7 @@ func (h *harness) wait(t *testing.T, svc *remediation.Service, id string) *kubem
 	return last
 }
 
-func mustSucceed(t *testing.T, e *kubemedicv1.Execution) {
+func mustSucceed(t testing.TB, e *kubemedicv1.Execution) {
 	t.Helper()
 	if e.GetState() != kubemedicv1.ExecutionState_EXECUTION_STATE_SUCCEEDED {
 		t.Fatalf("execution %s: %v (%s), steps %v", e.GetId(), e.GetState(), e.GetError(), e.GetSteps())
@@ -244,7 +244,7 @@ func mustSucceed(t *testing.T, e *kubemedicv1.Execution) {
 }
 
 // code returns err's Connect code, failing when err is not a Connect error.
-func code(t *testing.T, err error) connect.Code {
+func code(t testing.TB, err error) connect.Code {
 	t.Helper()
 	if err == nil {
 		t.Fatal("want an error, got none")
@@ -272,7 +272,7 @@ func guardOf(p *kubemedicv1.Plan, name string) *kubemedicv1.GuardVerdict {
 	return nil
 }
 
-func waitFor(t *testing.T, what string, cond func(ctx context.Context) (bool, error)) {
+func waitFor(t testing.TB, what string, cond func(ctx context.Context) (bool, error)) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -300,7 +300,7 @@ func deployment(ns, name string, replicas int32, nodeSelector map[string]string)
 }
 
 // runningPods waits until n pods of app run and returns them.
-func runningPods(t *testing.T, env *clustertest.Env, app string, n int) []corev1.Pod {
+func runningPods(t testing.TB, env *clustertest.Env, app string, n int) []corev1.Pod {
 	t.Helper()
 	var pods []corev1.Pod
 	waitFor(t, "pods of "+app+" running", func(ctx context.Context) (bool, error) {
@@ -320,7 +320,7 @@ func runningPods(t *testing.T, env *clustertest.Env, app string, n int) []corev1
 }
 
 // auditTypes lists the audit record types of a plan, in order.
-func (h *harness) auditTypes(t *testing.T, planID string) []kubemedicv1.AuditEventType {
+func (h *harness) auditTypes(t testing.TB, planID string) []kubemedicv1.AuditEventType {
 	t.Helper()
 	resp, err := h.svc.ListAudit(ctxT(t), &kubemedicv1.ListAuditRequest{Cluster: clusterName, PlanId: planID})
 	if err != nil {
@@ -344,7 +344,7 @@ func count(types []kubemedicv1.AuditEventType, want kubemedicv1.AuditEventType) 
 }
 
 // eventReasons lists the reasons of kubemedic's Events on an object.
-func eventReasons(t *testing.T, env *clustertest.Env, ns, kind, name string) []string {
+func eventReasons(t testing.TB, env *clustertest.Env, ns, kind, name string) []string {
 	t.Helper()
 	list, err := env.Client.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{
 		FieldSelector: "involvedObject.kind=" + kind + ",involvedObject.name=" + name,
@@ -363,7 +363,7 @@ func eventReasons(t *testing.T, env *clustertest.Env, ns, kind, name string) []s
 
 // waitCooldown waits until planning a is no longer refused by the target's
 // cooldown, and checks that it was refused by nothing else meanwhile.
-func waitCooldown(t *testing.T, h *harness, a *kubemedicv1.Action) {
+func waitCooldown(t testing.TB, h *harness, a *kubemedicv1.Action) {
 	t.Helper()
 	waitFor(t, "the cooldown to pass", func(ctx context.Context) (bool, error) {
 		p := h.plan(t, bob, a)
@@ -377,7 +377,7 @@ func waitCooldown(t *testing.T, h *harness, a *kubemedicv1.Action) {
 
 // addNode adds a fake node for this test and waits until kwok reports it
 // Ready (the NotReady guard would refuse it before).
-func (h *harness) addNode(t *testing.T, suffix string, opts controlplane.NodeOptions) *corev1.Node {
+func (h *harness) addNode(t testing.TB, suffix string, opts controlplane.NodeOptions) *corev1.Node {
 	t.Helper()
 	n := h.env.AddNode(t, suffix, opts)
 	waitFor(t, "node "+n.Name+" Ready", func(ctx context.Context) (bool, error) {
