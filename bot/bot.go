@@ -28,6 +28,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/kubemedic/kubemedic/platform/httpserve"
 	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 )
 
@@ -202,21 +203,10 @@ func (b *Bot) Serve(ctx context.Context, l net.Listener) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(b.log.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
 	b.log.Info("slack bot listening", "addr", l.Addr().String())
-
 	var serveErr error
-	select {
-	case err := <-errc:
+	if err := httpserve.Serve(ctx, l, srv, shutdownGrace); err != nil {
 		serveErr = fmt.Errorf("slack bot: %w", err)
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-		if err := srv.Shutdown(sctx); err != nil {
-			_ = srv.Close()
-			serveErr = fmt.Errorf("slack bot shutdown: %w", err)
-		}
-		cancel()
 	}
 	if err := b.drain(drainGrace); err != nil {
 		return errors.Join(serveErr, err)

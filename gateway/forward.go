@@ -2,38 +2,137 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"net/http"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/dynamicpb"
 
-	"github.com/kubemedic/kubemedic/platform/natsrpc"
+	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 )
 
-// bus is what the gateway needs from the internal message bus.
-type bus interface {
-	Call(ctx context.Context, subject string, req, resp proto.Message) error
+// Bus is what the gateway needs from the internal message bus
+// (*natsrpc.Client): unary calls and server streams by procedure name.
+type Bus interface {
+	Call(ctx context.Context, procedure string, req, resp proto.Message) error
+	Stream(ctx context.Context, procedure string, req proto.Message, newResp func() proto.Message, recv func(proto.Message) error) error
 }
 
-// forward sends a unary request to the service behind subject and returns its
-// reply. Errors already carry Connect codes (see natsrpc).
-func forward[Req, Resp any, PResp interface {
-	*Resp
-	proto.Message
-}](ctx context.Context, b bus, service, method string, req *connect.Request[Req]) (*connect.Response[Resp], error) {
-	in, ok := any(req.Msg).(proto.Message)
-	if !ok {
-		return nil, connect.NewError(connect.CodeInternal, fmt.Errorf("%T is not a protobuf message", req.Msg))
+// Services are the public API services the gateway forwards, every method
+// of each.
+var Services = []protoreflect.ServiceDescriptor{
+	kubemedicv1.File_kubemedic_v1_knowledge_proto.Services().ByName("KnowledgeService"),
+	kubemedicv1.File_kubemedic_v1_diagnosis_proto.Services().ByName("DiagnosisService"),
+	kubemedicv1.File_kubemedic_v1_remediation_proto.Services().ByName("RemediationService"),
+	kubemedicv1.File_kubemedic_v1_fleet_proto.Services().ByName("FleetService"),
+}
+
+// route is the forwarder of one method.
+type route struct {
+	procedure string
+	method    protoreflect.MethodDescriptor
+	identity  []protoreflect.FieldDescriptor // acting-identity fields of the request
+	bus       Bus
+}
+
+// forwarders returns one Connect handler per method of every service, keyed
+// by procedure. Messages are dynamic (dynamicpb) messages of the method's
+// descriptor: the gateway passes payloads through without knowing the Go
+// types, so a new RPC needs no code here.
+func forwarders(b Bus, opts ...connect.HandlerOption) (map[string]http.Handler, error) {
+	out := map[string]http.Handler{}
+	for _, sd := range Services {
+		methods := sd.Methods()
+		for i := range methods.Len() {
+			md := methods.Get(i)
+			r := &route{
+				procedure: "/" + string(sd.FullName()) + "/" + string(md.Name()),
+				method:    md,
+				identity:  identityFields(md.Input()),
+				bus:       b,
+			}
+			o := append([]connect.HandlerOption{
+				connect.WithSchema(md),
+				connect.WithRequestInitializer(initDynamic),
+				connect.WithIdempotency(idempotency(md)),
+			}, opts...)
+			switch {
+			case md.IsStreamingClient():
+				return nil, fmt.Errorf("gateway: %s streams from the client, which the NATS bus does not carry", r.procedure)
+			case md.IsStreamingServer():
+				out[r.procedure] = connect.NewServerStreamHandler(r.procedure, r.stream, o...)
+			default:
+				out[r.procedure] = connect.NewUnaryHandler(r.procedure, r.unary, o...)
+			}
+		}
 	}
-	out := PResp(new(Resp))
-	if err := b.Call(ctx, natsrpc.Subject(service, method), in, out); err != nil {
+	return out, nil
+}
+
+func (r *route) unary(ctx context.Context, req *connect.Request[dynamicpb.Message]) (*connect.Response[dynamicpb.Message], error) {
+	if err := r.prepare(ctx, req.Msg); err != nil {
 		return nil, err
 	}
-	return connect.NewResponse((*Resp)(out)), nil
+	resp := dynamicpb.NewMessage(r.method.Output())
+	if err := r.bus.Call(ctx, r.procedure, req.Msg, resp); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(resp), nil
 }
 
-// notYet is returned by streaming methods whose NATS side does not exist yet.
-func notYet(procedure string) error {
-	return connect.NewError(connect.CodeUnimplemented, errors.New(procedure+" is not available in this version of kubemedic (아직 지원하지 않는 기능입니다)"))
+func (r *route) stream(ctx context.Context, req *connect.Request[dynamicpb.Message], stream *connect.ServerStream[dynamicpb.Message]) error {
+	if err := r.prepare(ctx, req.Msg); err != nil {
+		return err
+	}
+	return r.bus.Stream(ctx, r.procedure, req.Msg,
+		func() proto.Message { return dynamicpb.NewMessage(r.method.Output()) },
+		func(m proto.Message) error { return stream.Send(m.(*dynamicpb.Message)) })
+}
+
+// prepare adds what only the gateway knows to a request: who is acting.
+func (r *route) prepare(ctx context.Context, msg *dynamicpb.Message) error {
+	for _, fd := range r.identity {
+		if err := setActingIdentity(ctx, msg, fd); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// initDynamic makes Connect decode into a dynamic message of the method's
+// input (handlers) or output (clients) type.
+func initDynamic(spec connect.Spec, msg any) error {
+	dm, ok := msg.(*dynamicpb.Message)
+	if !ok {
+		return nil
+	}
+	md, ok := spec.Schema.(protoreflect.MethodDescriptor)
+	if !ok {
+		return fmt.Errorf("gateway: %s has no method descriptor", spec.Procedure)
+	}
+	if spec.IsClient {
+		*dm = *dynamicpb.NewMessage(md.Output())
+	} else {
+		*dm = *dynamicpb.NewMessage(md.Input())
+	}
+	return nil
+}
+
+// idempotency maps the proto's idempotency_level option, as
+// protoc-gen-connect-go does.
+func idempotency(md protoreflect.MethodDescriptor) connect.IdempotencyLevel {
+	opts, ok := md.Options().(*descriptorpb.MethodOptions)
+	if !ok {
+		return connect.IdempotencyUnknown
+	}
+	switch opts.GetIdempotencyLevel() {
+	case descriptorpb.MethodOptions_NO_SIDE_EFFECTS:
+		return connect.IdempotencyNoSideEffects
+	case descriptorpb.MethodOptions_IDEMPOTENT:
+		return connect.IdempotencyIdempotent
+	}
+	return connect.IdempotencyUnknown
 }

@@ -4,9 +4,13 @@
 // browsers and grpcurl all work.
 //
 // The gateway holds no state and never talks to Kubernetes: it authenticates
-// the caller (bearer tokens), checks requests, fixes the acting identity for
-// writes, and forwards each call over NATS to the service that owns it (see
-// package natsrpc). Scale it by running more replicas.
+// the caller (bearer tokens, before a request body is read), checks requests
+// against their buf.validate rules, sets the acting identity of writes (every
+// top-level kubemedic.v1.Identity field of a request, see identityFields),
+// and forwards each call over NATS to the service that owns it (see package
+// natsrpc). One generic forwarder serves every unary and server-streaming
+// method of the services in Services, straight from their descriptors: a new
+// RPC needs no code here. Scale it by running more replicas.
 package gateway
 
 import (
@@ -21,15 +25,16 @@ import (
 	"connectrpc.com/connect"
 	"connectrpc.com/grpcreflect"
 	"connectrpc.com/otelconnect"
+	"connectrpc.com/validate"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
-	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
+	"github.com/kubemedic/kubemedic/platform/httpserve"
 )
 
 // Options configures a Server.
 type Options struct {
-	// Bus forwards calls to the services. Required.
-	Bus bus
+	// Bus forwards calls to the services (a *natsrpc.Client). Required.
+	Bus Bus
 	// Ready reports whether the bus is usable; it drives the health service.
 	// Required.
 	Ready func() bool
@@ -46,12 +51,13 @@ type Server struct {
 }
 
 // ServiceNames are the public API services, as reflection lists them.
-var ServiceNames = []string{
-	kubemedicv1connect.KnowledgeServiceName,
-	kubemedicv1connect.DiagnosisServiceName,
-	kubemedicv1connect.RemediationServiceName,
-	kubemedicv1connect.FleetServiceName,
-}
+var ServiceNames = func() []string {
+	var out []string
+	for _, sd := range Services {
+		out = append(out, string(sd.FullName()))
+	}
+	return out
+}()
 
 // New validates o and builds the server.
 func New(o Options) (*Server, error) {
@@ -74,14 +80,17 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("gateway: tracing interceptor: %w", err)
 	}
 	opts := []connect.HandlerOption{
-		connect.WithInterceptors(otelInterceptor, auth.interceptor()),
+		connect.WithInterceptors(otelInterceptor, validate.NewInterceptor()),
 		connect.WithReadMaxBytes(4 << 20),
 	}
+	routes, err := forwarders(o.Bus, opts...)
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
-	mux.Handle(kubemedicv1connect.NewKnowledgeServiceHandler(&knowledgeHandler{bus: o.Bus}, opts...))
-	mux.Handle(kubemedicv1connect.NewDiagnosisServiceHandler(&diagnosisHandler{bus: o.Bus}, opts...))
-	mux.Handle(kubemedicv1connect.NewRemediationServiceHandler(&remediationHandler{bus: o.Bus}, opts...))
-	mux.Handle(kubemedicv1connect.NewFleetServiceHandler(&fleetHandler{bus: o.Bus}, opts...))
+	for procedure, h := range routes {
+		mux.Handle(procedure, auth.middleware(h, opts...))
+	}
 
 	health := &healthService{services: map[string]bool{}, ready: o.Ready, interval: time.Second}
 	for _, n := range ServiceNames {
@@ -112,19 +121,9 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
 	s.log.Info("gateway listening", "addr", l.Addr().String())
-	select {
-	case err := <-errc:
+	if err := httpserve.Serve(ctx, l, srv, 10*time.Second); err != nil {
 		return fmt.Errorf("gateway: %w", err)
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		_ = srv.Close()
-		return fmt.Errorf("gateway shutdown: %w", err)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ module github.com/kubemedic/kubemedic/proto
 go 1.26.0
 
 require (
+	buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go v1.36.12-20260825204119-511051f7f437.1
 	connectrpc.com/connect v1.20.0
 	google.golang.org/grpc v1.83.2
 	google.golang.org/protobuf v1.36.12

@@ -1,12 +1,27 @@
 // Package launch is the common start-up of every kubemedic process: config,
 // structured logs, tracing, the admin endpoint (liveness, readiness,
-// metrics), the NATS connection, and graceful shutdown on SIGTERM/SIGINT.
-// A binary builds a Process, adds its components, and calls Run.
+// metrics), the NATS connection, the NATS RPC servers, and graceful shutdown
+// on SIGTERM/SIGINT.
+//
+// A service binary is one call:
+//
+//	func main() {
+//		launch.Main("collector", func(ctx context.Context, p *launch.Process) error {
+//			col, err := collector.New(collector.Options{Clusters: p.Config.Clusters, Logger: p.Logger})
+//			if err != nil {
+//				return err
+//			}
+//			return p.ServeRPC(col)
+//		})
+//	}
+//
+// Other processes build a Process with New, add Components and call Run.
 package launch
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +31,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/kubemedic/kubemedic/platform/config"
 	"github.com/kubemedic/kubemedic/platform/natsrpc"
@@ -44,6 +62,7 @@ type Process struct {
 	Probe  *probe.Probe
 
 	mu         sync.Mutex
+	nats       *natsrpc.Conn
 	components []Component
 	closers    []func()
 	shutdown   func(context.Context) error
@@ -79,7 +98,77 @@ func (p *Process) ConnectNATS(url string) (*natsrpc.Conn, error) {
 		return nil
 	})
 	p.OnClose(func() { _ = conn.Drain() })
+	p.mu.Lock()
+	p.nats = conn
+	p.mu.Unlock()
 	return conn, nil
+}
+
+// RPCService is a service that serves its API over NATS: the analyzer,
+// collector and remediation services.
+type RPCService interface {
+	Serve(conn *natsrpc.Conn, metrics prometheus.Registerer) (*natsrpc.Server, error)
+}
+
+// rpcStopGrace bounds how long a stopping RPC server waits for handlers.
+const rpcStopGrace = 20 * time.Second
+
+// ServeRPC starts serving each service on the process's NATS connection
+// (ConnectNATS first, or the configured nats.url is used), with its metrics
+// on the admin endpoint. Calls are accepted at once; at shutdown each server
+// stops taking calls and waits for its handlers.
+func (p *Process) ServeRPC(services ...RPCService) error {
+	p.mu.Lock()
+	conn := p.nats
+	p.mu.Unlock()
+	if conn == nil {
+		var err error
+		if conn, err = p.ConnectNATS(p.Config.NATS.URL); err != nil {
+			return err
+		}
+	}
+	for _, svc := range services {
+		srv, err := svc.Serve(conn, p.Probe.Registry())
+		if err != nil {
+			return err
+		}
+		p.Add(Component{Name: srv.Info().Name, Run: func(ctx context.Context) error {
+			<-ctx.Done()
+			sctx, cancel := context.WithTimeout(context.Background(), rpcStopGrace)
+			defer cancel()
+			return srv.Stop(sctx)
+		}})
+	}
+	return nil
+}
+
+// Main is the whole main function of a service binary: it reads the -config
+// flag, loads the config, sets the process up, lets build add what the
+// process runs (typically p.ServeRPC), and runs it until SIGTERM/SIGINT. On
+// error it prints it and exits with status 1.
+func Main(name string, build func(ctx context.Context, p *Process) error) {
+	configFile := flag.String("config", "", "YAML config file (KUBEMEDIC_* environment variables override it)")
+	flag.Parse()
+	if err := run(name, *configFile, build); err != nil {
+		Fatal(name, err)
+	}
+}
+
+func run(name, configFile string, build func(ctx context.Context, p *Process) error) error {
+	cfg, err := config.Load(configFile)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	p, err := New(ctx, name, cfg, os.Stderr)
+	if err != nil {
+		return err
+	}
+	if err := build(ctx, p); err != nil {
+		p.Close()
+		return err
+	}
+	return p.Run(ctx)
 }
 
 // Add registers components to run.
@@ -124,37 +213,31 @@ func (p *Process) Run(ctx context.Context) error {
 			return p.Probe.Serve(ctx, l, p.Logger)
 		}}}, comps...)
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var wg sync.WaitGroup
-	errs := make(chan error, len(comps))
+	g, gctx := errgroup.WithContext(ctx)
 	for _, c := range comps {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := c.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-				errs <- fmt.Errorf("%s: %w", c.Name, err)
-				cancel(err)
+		g.Go(func() error {
+			if err := c.Run(gctx); err != nil && !errors.Is(err, context.Canceled) {
+				return fmt.Errorf("%s: %w", c.Name, err)
 			}
-		}()
+			return nil
+		})
 	}
 	p.Logger.Info("started", "version", Version, "components", len(comps))
-	<-ctx.Done()
-	p.Logger.Info("shutting down")
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	done := make(chan error, 1)
+	go func() { done <- g.Wait() }()
+	var err error
 	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		p.Logger.Error("components did not stop within 30s; exiting anyway")
+	case err = <-done: // a component failed, or every one returned
+	case <-gctx.Done():
+		p.Logger.Info("shutting down")
+		select {
+		case err = <-done:
+		case <-time.After(30 * time.Second):
+			p.Logger.Error("components did not stop within 30s; exiting anyway")
+		}
 	}
 	p.Close()
-	select {
-	case err := <-errs:
-		return err
-	default:
-		return nil
-	}
+	return err
 }
 
 // Close runs the cleanups and flushes traces. Run calls it; call it yourself

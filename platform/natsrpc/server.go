@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strconv"
+	"sync"
 	"time"
 
 	"connectrpc.com/connect"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -19,140 +22,340 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// Endpoint is one RPC a service serves.
-type Endpoint struct {
-	// Service is the short API service name, e.g. "KnowledgeService".
-	Service string
-	// Method is the RPC method name, e.g. "Ask".
-	Method string
-	// Handler decodes the request, runs the method and encodes the reply.
-	Handler micro.Handler
-}
+const tracerName = "github.com/kubemedic/kubemedic/platform/natsrpc"
 
-// Unary adapts a typed function to an Endpoint. Returned errors become Connect
-// error codes on the calling side: return *connect.Error to choose the code;
-// any other error becomes CodeInternal. Panics are recovered and reported as
-// CodeInternal. timeout bounds the function's context.
-func Unary[Req any, Resp proto.Message, PReq interface {
-	*Req
-	proto.Message
-}](service, method string, logger *slog.Logger, timeout time.Duration, fn func(context.Context, PReq) (Resp, error)) Endpoint {
-	subject := Subject(service, method)
-	log := logger.With("rpc", subject)
-	handle := func(r micro.Request) {
-		ctx := otel.GetTextMapPropagator().Extract(context.Background(), propagation.HeaderCarrier(r.Headers()))
-		ctx, span := otel.Tracer(tracerName).Start(ctx, subject,
-			trace.WithSpanKind(trace.SpanKindServer),
-			trace.WithAttributes(attribute.String("messaging.system", "nats"), attribute.String("messaging.destination.name", subject)))
-		defer span.End()
-		ctx, cancel := context.WithTimeout(ctx, timeout)
-		defer cancel()
-
-		req := PReq(new(Req))
-		if err := proto.Unmarshal(r.Data(), req); err != nil {
-			respondError(r, span, connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("malformed %s request: %w", subject, err)))
-			return
-		}
-		resp, err := safeCall(ctx, fn, req)
-		if err != nil {
-			var ce *connect.Error
-			if !errors.As(err, &ce) || ce.Code() == connect.CodeInternal || ce.Code() == connect.CodeUnknown {
-				log.Error("rpc failed", "error", err)
-			}
-			respondError(r, span, err)
-			return
-		}
-		data, err := proto.Marshal(resp)
-		if err != nil {
-			respondError(r, span, connect.NewError(connect.CodeInternal, fmt.Errorf("encoding %s reply: %w", subject, err)))
-			return
-		}
-		if err := r.Respond(data); err != nil {
-			log.Warn("sending reply failed", "error", err)
-		}
-	}
-	// micro delivers one endpoint's requests one after another; run them
-	// concurrently, with a bound so a burst cannot exhaust memory.
-	sem := make(chan struct{}, maxConcurrent)
-	h := micro.HandlerFunc(func(r micro.Request) {
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem }()
-			handle(r)
-		}()
-	})
-	return Endpoint{Service: service, Method: method, Handler: h}
-}
-
-// maxConcurrent bounds the requests one endpoint runs at once per process.
-const maxConcurrent = 256
-
-func safeCall[Req proto.Message, Resp proto.Message](ctx context.Context, fn func(context.Context, Req) (Resp, error), req Req) (resp Resp, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = connect.NewError(connect.CodeInternal, fmt.Errorf("panic: %v\n%s", p, debug.Stack()))
-		}
-	}()
-	return fn(ctx, req)
-}
-
-func respondError(r micro.Request, span trace.Span, err error) {
-	span.SetStatus(codes.Error, err.Error())
-	code := connect.CodeInternal
-	msg := err.Error()
-	var ce *connect.Error
-	if errors.As(err, &ce) {
-		code = ce.Code()
-		msg = ce.Message()
-	}
-	if code == connect.CodeInternal {
-		// Do not leak stacks or internals to callers.
-		msg = "internal error; see the service log"
-	}
-	_ = r.Error(code.String(), msg, nil)
-}
-
-// ServiceConfig describes a micro service.
-type ServiceConfig struct {
-	// Name is the micro service name, e.g. "kubemedic-analyzer".
+// ServerConfig configures Serve.
+type ServerConfig struct {
+	// Name is the micro service name, e.g. "kubemedic-analyzer"; replicas
+	// with the same name share requests. Required.
 	Name string
-	// Version is a semantic version, e.g. "0.1.0".
+	// Version is a semantic version shown by `nats micro info`. Required.
 	Version string
-	// Description is shown by `nats micro info`.
+	// Description is shown by `nats micro info`. Default empty.
 	Description string
+	// Logger receives failed calls (CodeInternal) and transport problems.
+	// Required.
+	Logger *slog.Logger
+	// Metrics receives the kubemedic_rpc_server_* metrics, labelled with
+	// the service name. Default nil: not exported (micro stats still are).
+	Metrics prometheus.Registerer
+	// Heartbeat is the stream heartbeat interval; a side silent for three
+	// intervals is taken as gone. Default 5s.
+	Heartbeat time.Duration
+	// Window is the stream flow-control window in messages. Default 64.
+	Window int
+	// Validate checks a request before its handler runs; a non-nil error
+	// is returned to the caller (wrap it in a *connect.Error to choose the
+	// code, else CodeInvalidArgument). Default: the buf.validate rules in
+	// the proto (protovalidate).
+	Validate func(proto.Message) error
 }
 
-// Serve registers endpoints as a micro service on conn. Replicas with the same
-// name share requests through micro's queue group. Stop the returned service
+// Server is a running set of Services on one NATS connection.
+type Server struct {
+	cfg     ServerConfig
+	conn    *nats.Conn
+	log     *slog.Logger
+	micro   micro.Service
+	metrics *metrics
+	stats   map[string]*endpointStats // by subject
+
+	base   context.Context // cancelled by Stop
+	cancel context.CancelCauseFunc
+
+	mu      sync.Mutex
+	stopped bool
+	wg      sync.WaitGroup
+}
+
+// Serve registers services as one micro service on conn and starts serving.
+// It reports handlers that do not match their descriptors. Stop the server
 // to unsubscribe.
-func Serve(conn *nats.Conn, cfg ServiceConfig, endpoints ...Endpoint) (micro.Service, error) {
-	svc, err := micro.AddService(conn, micro.Config{
-		Name:        cfg.Name,
-		Version:     cfg.Version,
-		Description: cfg.Description,
+func Serve(conn *nats.Conn, cfg ServerConfig, services ...*Service) (*Server, error) {
+	var errs []error
+	switch {
+	case conn == nil:
+		errs = append(errs, errors.New("natsrpc: Serve needs a connection"))
+	case cfg.Name == "":
+		errs = append(errs, errors.New("natsrpc: ServerConfig.Name is required"))
+	case cfg.Version == "":
+		errs = append(errs, errors.New("natsrpc: ServerConfig.Version is required"))
+	case cfg.Logger == nil:
+		errs = append(errs, errors.New("natsrpc: ServerConfig.Logger is required"))
+	}
+	seen := map[string]bool{}
+	for _, s := range services {
+		errs = append(errs, s.errs...)
+		if seen[s.Name()] {
+			errs = append(errs, fmt.Errorf("natsrpc: service %s is registered twice", s.Name()))
+		}
+		seen[s.Name()] = true
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = 5 * time.Second
+	}
+	if cfg.Window <= 0 {
+		cfg.Window = 64
+	}
+	if cfg.Validate == nil {
+		cfg.Validate = validateRules
+	}
+	m, err := newMetrics(cfg.Name, cfg.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	srv := &Server{cfg: cfg, conn: conn, log: cfg.Logger.With("micro_service", cfg.Name), metrics: m, stats: map[string]*endpointStats{}}
+	srv.base, srv.cancel = context.WithCancelCause(context.Background())
+
+	ms, err := micro.AddService(conn, micro.Config{
+		Name:         cfg.Name,
+		Version:      cfg.Version,
+		Description:  cfg.Description,
+		StatsHandler: srv.endpointStats,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("registering service %s: %w", cfg.Name, err)
 	}
-	groups := map[string]micro.Group{}
-	for _, e := range endpoints {
-		g, ok := groups[e.Service]
-		if !ok {
-			g = svc.AddGroup(SubjectPrefix + "." + e.Service)
-			groups[e.Service] = g
-		}
-		if err := g.AddEndpoint(e.Method, e.Handler, micro.WithEndpointSubject(e.Method)); err != nil {
-			_ = svc.Stop()
-			return nil, fmt.Errorf("registering %s: %w", Subject(e.Service, e.Method), err)
+	srv.micro = ms
+	for _, s := range services {
+		if err := srv.addService(s); err != nil {
+			_ = ms.Stop()
+			return nil, err
 		}
 	}
 	// Make sure the server knows the subscriptions before callers on other
 	// connections send requests (otherwise they could see "no responders").
 	if conn.IsConnected() {
 		if err := conn.Flush(); err != nil {
-			_ = svc.Stop()
+			_ = ms.Stop()
 			return nil, fmt.Errorf("registering service %s: %w", cfg.Name, err)
 		}
 	}
-	return svc, nil
+	return srv, nil
+}
+
+func (srv *Server) addService(s *Service) error {
+	methods := s.desc.Methods()
+	for i := range methods.Len() {
+		md := methods.Get(i)
+		if s.elsewhere[md.Name()] {
+			continue
+		}
+		m := s.methods[md.Name()]
+		if m == nil && s.opts.HandledOnly {
+			continue
+		}
+		procedure := "/" + string(s.desc.FullName()) + "/" + string(md.Name())
+		subject, err := Subject(procedure)
+		if err != nil {
+			return err
+		}
+		st := &endpointStats{}
+		srv.stats[subject] = st
+		kind := "unimplemented"
+		var h micro.Handler
+		switch {
+		case m == nil:
+			h = srv.unimplementedHandler(procedure, st)
+		case m.unary != nil:
+			kind = "unary"
+			m.subject = subject
+			h = srv.unaryHandler(s, m, st)
+		default:
+			kind = "server_stream"
+			m.subject = subject
+			h = srv.streamHandler(s, m, st)
+		}
+		name := string(s.desc.Name()) + "-" + string(md.Name())
+		if err := srv.micro.AddEndpoint(name, h,
+			micro.WithEndpointSubject(subject),
+			micro.WithEndpointMetadata(map[string]string{"procedure": procedure, "kind": kind}),
+		); err != nil {
+			return fmt.Errorf("registering %s: %w", procedure, err)
+		}
+	}
+	return nil
+}
+
+// Info describes the micro service (name, id, endpoints).
+func (srv *Server) Info() micro.Info { return srv.micro.Info() }
+
+// Stop stops taking requests, cancels open streams (their callers get
+// CodeUnavailable and may retry elsewhere), lets unary calls in flight
+// finish, and waits until every running handler returned or ctx ends.
+func (srv *Server) Stop(ctx context.Context) error {
+	srv.mu.Lock()
+	if srv.stopped {
+		srv.mu.Unlock()
+		return nil
+	}
+	srv.stopped = true
+	srv.mu.Unlock()
+	err := srv.micro.Stop()
+	srv.cancel(errShuttingDown)
+	done := make(chan struct{})
+	go func() { srv.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = errors.Join(err, fmt.Errorf("natsrpc: handlers still running at shutdown: %w", ctx.Err()))
+	}
+	return err
+}
+
+// begin counts a handler in, or reports that the server is stopping.
+func (srv *Server) begin() bool {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if srv.stopped {
+		return false
+	}
+	srv.wg.Add(1)
+	return true
+}
+
+func (srv *Server) unimplementedHandler(procedure string, st *endpointStats) micro.Handler {
+	return micro.HandlerFunc(func(r micro.Request) {
+		start := time.Now()
+		st.enter()
+		ce := unimplemented(procedure)
+		_ = r.Error(ce.Code().String(), publicMessage(ce), nil)
+		srv.finish(procedure, st, start, ce)
+	})
+}
+
+// handlerContext is the context a handler runs in: the caller's trace and
+// the caller's deadline capped by limit (0: no cap). Streams (limit 0) are
+// also cancelled when the server stops; unary calls may finish.
+func (srv *Server) handlerContext(h nats.Header, subject string, kind trace.SpanKind, limit time.Duration) (context.Context, trace.Span, context.CancelFunc) {
+	ctx := otel.GetTextMapPropagator().Extract(context.Background(), propagation.HeaderCarrier(h))
+	ctx, span := otel.Tracer(tracerName).Start(ctx, subject, trace.WithSpanKind(kind),
+		trace.WithAttributes(attribute.String("messaging.system", "nats"), attribute.String("messaging.destination.name", subject)))
+	timeout := limit
+	if ms, err := strconv.ParseInt(h.Get(HeaderTimeout), 10, 64); err == nil && ms > 0 {
+		if d := time.Duration(ms) * time.Millisecond; timeout == 0 || d < timeout {
+			timeout = d
+		}
+	}
+	ctx, cancelCause := context.WithCancelCause(ctx)
+	cancel := func() { cancelCause(nil) }
+	if limit == 0 {
+		stopAfter := context.AfterFunc(srv.base, func() { cancelCause(context.Cause(srv.base)) })
+		cancel = func() { stopAfter(); cancelCause(nil) }
+	}
+	if timeout > 0 {
+		var cancelTimeout context.CancelFunc
+		ctx, cancelTimeout = context.WithTimeout(ctx, timeout)
+		inner := cancel
+		cancel = func() { cancelTimeout(); inner() }
+	}
+	return ctx, span, cancel
+}
+
+func (srv *Server) unaryHandler(s *Service, m *method, st *endpointStats) micro.Handler {
+	// micro delivers one endpoint's requests one after another; run them
+	// concurrently, with a bound so a burst cannot exhaust memory. The
+	// reply is published here, not through micro.Request, so micro's own
+	// counters stay race-free; the truthful numbers are in endpointStats.
+	sem := make(chan struct{}, s.opts.MaxConcurrent)
+	return micro.HandlerFunc(func(r micro.Request) {
+		if r.Reply() == "" {
+			return
+		}
+		sem <- struct{}{}
+		if !srv.begin() {
+			<-sem
+			ce := connect.NewError(connect.CodeUnavailable, errShuttingDown)
+			_ = r.Error(ce.Code().String(), publicMessage(ce), nil)
+			return
+		}
+		go func() {
+			defer srv.wg.Done()
+			defer func() { <-sem }()
+			srv.handleUnary(r, s, m, st)
+		}()
+	})
+}
+
+func (srv *Server) handleUnary(r micro.Request, s *Service, m *method, st *endpointStats) {
+	start := time.Now()
+	st.enter()
+	srv.metrics.inFlight.WithLabelValues(m.procedure).Inc()
+	defer srv.metrics.inFlight.WithLabelValues(m.procedure).Dec()
+	ctx, span, cancel := srv.handlerContext(nats.Header(r.Headers()), m.subject, trace.SpanKindServer, s.opts.Timeout)
+	defer cancel()
+	defer span.End()
+
+	reply := nats.NewMsg(r.Reply())
+	resp, ce := srv.runUnary(ctx, r.Data(), m)
+	if ce == nil {
+		data, err := proto.Marshal(resp)
+		if err != nil {
+			ce = connect.NewError(connect.CodeInternal, fmt.Errorf("encoding %s reply: %w", m.procedure, err))
+		}
+		reply.Data = data
+	}
+	if ce != nil {
+		srv.logFailure(m.procedure, ce)
+		span.SetStatus(codes.Error, ce.Error())
+		setError(reply, ce)
+	}
+	if err := srv.conn.PublishMsg(reply); err != nil {
+		srv.log.Warn("sending reply failed", "rpc", m.procedure, "error", err)
+	}
+	srv.finish(m.procedure, st, start, ce)
+}
+
+func (srv *Server) runUnary(ctx context.Context, data []byte, m *method) (resp proto.Message, ce *connect.Error) {
+	req, ce := srv.decode(data, m)
+	if ce != nil {
+		return nil, ce
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			resp, ce = nil, connect.NewError(connect.CodeInternal, fmt.Errorf("panic: %v\n%s", p, debug.Stack()))
+		}
+	}()
+	resp, err := m.unary(ctx, req)
+	if err != nil {
+		return nil, handlerError(ctx, err)
+	}
+	return resp, nil
+}
+
+// decode unmarshals and validates a request.
+func (srv *Server) decode(data []byte, m *method) (proto.Message, *connect.Error) {
+	req := m.newReq()
+	if err := proto.Unmarshal(data, req); err != nil {
+		return nil, connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("malformed %s request: %w", m.procedure, err))
+	}
+	if err := srv.cfg.Validate(req); err != nil {
+		var ce *connect.Error
+		if errors.As(err, &ce) {
+			return nil, ce
+		}
+		return nil, connect.NewError(connect.CodeInvalidArgument, err)
+	}
+	return req, nil
+}
+
+func (srv *Server) logFailure(procedure string, ce *connect.Error) {
+	if ce.Code() == connect.CodeInternal || ce.Code() == connect.CodeUnknown {
+		srv.log.Error("rpc failed", "rpc", procedure, "error", ce.Unwrap())
+	}
+}
+
+// finish records one finished call.
+func (srv *Server) finish(procedure string, st *endpointStats, start time.Time, ce *connect.Error) {
+	d := time.Since(start)
+	code := "ok"
+	if ce != nil {
+		code = ce.Code().String()
+	}
+	st.leave(d, ce)
+	srv.metrics.handled.WithLabelValues(procedure, code).Inc()
+	srv.metrics.duration.WithLabelValues(procedure).Observe(d.Seconds())
 }

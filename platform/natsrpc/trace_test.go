@@ -28,19 +28,15 @@ func TestTraceContextCrossesNATS(t *testing.T) {
 	ns := startNATS(t)
 	server, client := connectTo(t, ns.URL()), connectTo(t, ns.URL())
 	var handlerTrace trace.TraceID
-	ep := natsrpc.Unary("KnowledgeService", "Ask", quiet, 5*time.Second,
-		func(ctx context.Context, _ *kubemedicv1.AskRequest) (*kubemedicv1.AskResponse, error) {
-			handlerTrace = trace.SpanContextFromContext(ctx).TraceID()
-			return &kubemedicv1.AskResponse{}, nil
-		})
-	svc, err := natsrpc.Serve(server.Conn, natsrpc.ServiceConfig{Name: "trace-svc", Version: "0.0.1"}, ep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.Stop()
+	svc := natsrpc.NewService(knowledgeDesc, natsrpc.ServiceOptions{})
+	natsrpc.HandleUnary(svc, askProcedure, func(ctx context.Context, _ *kubemedicv1.AskRequest) (*kubemedicv1.AskResponse, error) {
+		handlerTrace = trace.SpanContextFromContext(ctx).TraceID()
+		return &kubemedicv1.AskResponse{}, nil
+	})
+	serve(t, server, natsrpc.ServerConfig{Name: "trace-svc"}, svc)
 
 	ctx, root := tp.Tracer("test").Start(context.Background(), "root")
-	err = natsrpc.NewClient(client, 5*time.Second).Call(ctx, natsrpc.Subject("KnowledgeService", "Ask"), &kubemedicv1.AskRequest{Question: "q"}, &kubemedicv1.AskResponse{})
+	err := natsrpc.NewClient(client, 5*time.Second).Call(ctx, askProcedure, &kubemedicv1.AskRequest{Question: "q"}, &kubemedicv1.AskResponse{})
 	root.End()
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kubemedic/kubemedic/platform/httpserve"
 )
 
 // Check reports nil when its component is ready.
@@ -100,15 +102,9 @@ func (p *Probe) Handler() http.Handler {
 // Serve serves the handler on l until ctx ends.
 func (p *Probe) Serve(ctx context.Context, l net.Listener, log *slog.Logger) error {
 	srv := &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
 	log.Info("admin endpoint listening", "addr", l.Addr().String())
-	select {
-	case err := <-errc:
+	if err := httpserve.Serve(ctx, l, srv, 5*time.Second); err != nil {
 		return fmt.Errorf("admin endpoint: %w", err)
-	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return srv.Shutdown(sctx)
+	return nil
 }

@@ -123,13 +123,7 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 		return nil, err
 	}
 	p.OnClose(rem.Close)
-	if _, err := an.Serve(conn); err != nil {
-		return nil, err
-	}
-	if _, err := col.Serve(conn); err != nil {
-		return nil, err
-	}
-	if _, err := rem.Serve(conn); err != nil {
+	if err := p.ServeRPC(an, col, rem); err != nil {
 		return nil, err
 	}
 

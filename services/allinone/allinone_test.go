@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/micro"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -27,6 +28,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
+	"github.com/kubemedic/kubemedic/gateway"
 	"github.com/kubemedic/kubemedic/platform/config"
 	"github.com/kubemedic/kubemedic/platform/localgateway"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
@@ -202,11 +204,34 @@ func TestGatewayErrors(t *testing.T) {
 	if status.Code(err) != codes.NotFound {
 		t.Errorf("GetEntry unknown id: %v", err)
 	}
-	// Remediation through the gateway and NATS: a malformed action is a
-	// clear InvalidArgument naming the field, not a hang.
+	// The proto's rules are checked before anything is forwarded.
 	_, err = kubemedicv1.NewRemediationServiceClient(conn).Plan(withToken(ctx, s.Token), &kubemedicv1.PlanRequest{})
-	if status.Code(err) != codes.InvalidArgument || !strings.Contains(status.Convert(err).Message(), "action.cluster") {
-		t.Errorf("Plan: %v, want InvalidArgument naming action.cluster", err)
+	if status.Code(err) != codes.InvalidArgument || !strings.Contains(status.Convert(err).Message(), "action") {
+		t.Errorf("Plan without action: %v, want InvalidArgument naming action", err)
+	}
+	_, err = client.Ask(withToken(ctx, s.Token), &kubemedicv1.AskRequest{})
+	if msg := status.Convert(err).Message(); !strings.Contains(msg, "질문이 비어 있습니다") || !strings.Contains(msg, "question is empty") {
+		t.Errorf("empty question message %q should be Korean first, English too", msg)
+	}
+	// Remediation answers through the gateway and NATS: an unknown
+	// cluster is NotFound, named.
+	plan := &kubemedicv1.PlanRequest{Action: &kubemedicv1.Action{Cluster: "dev", Kind: &kubemedicv1.Action_Cordon{Cordon: &kubemedicv1.CordonAction{Node: "worker-1"}}}}
+	_, err = kubemedicv1.NewRemediationServiceClient(conn).Plan(withToken(ctx, s.Token), plan)
+	if status.Code(err) != codes.NotFound || !strings.Contains(status.Convert(err).Message(), `"dev"`) {
+		t.Errorf("Plan: %v, want NotFound naming the cluster", err)
+	}
+	// Methods not built yet answer a clear Unimplemented, unary and
+	// streaming alike, not a hang or a retryable Unavailable.
+	_, err = kubemedicv1.NewFleetServiceClient(conn).ListSweeps(withToken(ctx, s.Token), &kubemedicv1.ListSweepsRequest{})
+	if status.Code(err) != codes.Unimplemented {
+		t.Errorf("ListSweeps: %v, want Unimplemented", err)
+	}
+	stream, err := kubemedicv1.NewDiagnosisServiceClient(conn).Diagnose(withToken(ctx, s.Token), &kubemedicv1.DiagnoseRequest{})
+	if err == nil {
+		_, err = stream.Recv()
+	}
+	if status.Code(err) != codes.Unimplemented || !strings.Contains(status.Convert(err).Message(), "아직 지원하지 않는") {
+		t.Errorf("Diagnose: %v, want Unimplemented", err)
 	}
 }
 
@@ -477,5 +502,59 @@ func TestSlackSlashCommandEndToEnd(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("no answer posted to response_url")
+	}
+}
+
+// TestEveryProcedureHasOneOwner asks every micro service on the bus
+// ($SRV.INFO) what it serves and checks that each method of each public
+// service is subscribed by exactly one of them: none would answer "no
+// responders" (retried as Unavailable), two would split calls between a
+// handler and an Unimplemented fallback.
+func TestEveryProcedureHasOneOwner(t *testing.T) {
+	s, _ := server(t)
+	nc, err := nats.Connect(s.NATSURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	inbox := nc.NewInbox()
+	sub, err := nc.SubscribeSync(inbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.PublishRequest("$SRV.INFO", inbox, nil); err != nil {
+		t.Fatal(err)
+	}
+	owners := map[string][]string{} // procedure -> micro services
+	for {
+		msg, err := sub.NextMsg(500 * time.Millisecond)
+		if err != nil {
+			break
+		}
+		var info micro.Info
+		if err := json.Unmarshal(msg.Data, &info); err != nil {
+			t.Fatal(err)
+		}
+		for _, ep := range info.Endpoints {
+			if p := ep.Metadata["procedure"]; p != "" {
+				owners[p] = append(owners[p], info.Name)
+			}
+		}
+	}
+	want := 0
+	for _, sd := range gateway.Services {
+		for i := range sd.Methods().Len() {
+			want++
+			procedure := "/" + string(sd.FullName()) + "/" + string(sd.Methods().Get(i).Name())
+			if got := owners[procedure]; len(got) != 1 {
+				t.Errorf("%s is served by %v, want exactly one service", procedure, got)
+			}
+		}
+	}
+	if len(owners) != want {
+		t.Errorf("%d procedures served, want %d: %v", len(owners), want, owners)
+	}
+	if got := owners["/kubemedic.v1.FleetService/ListClusters"]; len(got) != 1 || got[0] != "kubemedic-collector" {
+		t.Errorf("ListClusters served by %v, want the collector", got)
 	}
 }

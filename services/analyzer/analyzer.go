@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/nats-io/nats.go/micro"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kubemedic/kubemedic/platform/config"
 	"github.com/kubemedic/kubemedic/platform/launch"
 	"github.com/kubemedic/kubemedic/platform/natsrpc"
+	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 	"github.com/kubemedic/kubemedic/services/knowledge"
 )
 
@@ -56,22 +58,31 @@ func New(o Options) (*Analyzer, error) {
 	return &Analyzer{opts: o, kn: &knowledgeService{kb: o.Knowledge, providers: providers}}, nil
 }
 
-// Endpoints are the RPCs the analyzer serves.
-func (a *Analyzer) Endpoints() []natsrpc.Endpoint {
-	const svc = "KnowledgeService"
-	log, t := a.opts.Logger, a.opts.Timeout
-	return []natsrpc.Endpoint{
-		natsrpc.Unary(svc, "Ask", log, t, a.kn.ask),
-		natsrpc.Unary(svc, "GetEntry", log, t, a.kn.getEntry),
-		natsrpc.Unary(svc, "ListEntries", log, t, a.kn.listEntries),
-	}
+// Services are the API services the analyzer owns: KnowledgeService,
+// DiagnosisService and FleetService (except ListClusters, which the
+// collector serves). Methods without a handler answer Unimplemented.
+func (a *Analyzer) Services() []*natsrpc.Service {
+	opts := natsrpc.ServiceOptions{Timeout: a.opts.Timeout}
+	kn := natsrpc.NewService(kubemedicv1.File_kubemedic_v1_knowledge_proto.Services().ByName("KnowledgeService"), opts)
+	natsrpc.HandleUnary(kn, kubemedicv1connect.KnowledgeServiceAskProcedure, a.kn.ask)
+	natsrpc.HandleUnary(kn, kubemedicv1connect.KnowledgeServiceGetEntryProcedure, a.kn.getEntry)
+	natsrpc.HandleUnary(kn, kubemedicv1connect.KnowledgeServiceListEntriesProcedure, a.kn.listEntries)
+
+	diagnosis := natsrpc.NewService(kubemedicv1.File_kubemedic_v1_diagnosis_proto.Services().ByName("DiagnosisService"), opts)
+
+	fleetOpts := opts
+	fleetOpts.ServedElsewhere = []string{kubemedicv1connect.FleetServiceListClustersProcedure}
+	fleet := natsrpc.NewService(kubemedicv1.File_kubemedic_v1_fleet_proto.Services().ByName("FleetService"), fleetOpts)
+	return []*natsrpc.Service{kn, diagnosis, fleet}
 }
 
-// Serve registers the analyzer on conn.
-func (a *Analyzer) Serve(conn *natsrpc.Conn) (micro.Service, error) {
-	return natsrpc.Serve(conn.Conn, natsrpc.ServiceConfig{
+// Serve registers the analyzer on conn; metrics go to reg (may be nil).
+func (a *Analyzer) Serve(conn *natsrpc.Conn, reg prometheus.Registerer) (*natsrpc.Server, error) {
+	return natsrpc.Serve(conn.Conn, natsrpc.ServerConfig{
 		Name:        ServiceName,
 		Version:     launch.Version,
 		Description: "kubemedic knowledge base and diagnosis",
-	}, a.Endpoints()...)
+		Logger:      a.opts.Logger,
+		Metrics:     reg,
+	}, a.Services()...)
 }

@@ -20,12 +20,8 @@ type knowledgeService struct {
 }
 
 func (s *knowledgeService) ask(ctx context.Context, req *kubemedicv1.AskRequest) (*kubemedicv1.AskResponse, error) {
-	if req.GetQuestion() == "" {
-		return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("question is empty"))
-	}
-	if req.GetTop() < 0 || req.GetTop() > 20 {
-		return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("top must be between 0 and 20"))
-	}
+	// The question's length and top's range are buf.validate rules in the
+	// proto, checked before this handler runs (see natsrpc).
 	opts := knowledge.AskOptions{Top: int(req.GetTop())}
 	switch req.GetLanguage() {
 	case kubemedicv1.Language_LANGUAGE_KOREAN:
@@ -83,11 +79,8 @@ func (s *knowledgeService) listEntries(_ context.Context, req *kubemedicv1.ListE
 	if err := f.Validate(); err != nil {
 		return nil, connect.NewError(connect.CodeInvalidArgument, err)
 	}
-	size := int(req.GetPageSize())
-	switch {
-	case size < 0 || size > 1000:
-		return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("page_size must be between 0 and 1000"))
-	case size == 0:
+	size := int(req.GetPageSize()) // 0..1000, a buf.validate rule
+	if size == 0 {
 		size = 100
 	}
 	after := ""

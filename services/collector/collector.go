@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go/micro"
+	"github.com/prometheus/client_golang/prometheus"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
@@ -23,6 +23,7 @@ import (
 	"github.com/kubemedic/kubemedic/platform/launch"
 	"github.com/kubemedic/kubemedic/platform/natsrpc"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 )
 
 // ServiceName is the NATS micro service name.
@@ -81,20 +82,24 @@ func New(o Options) (*Collector, error) {
 	return c, nil
 }
 
-// Endpoints are the RPCs the collector serves.
-func (c *Collector) Endpoints() []natsrpc.Endpoint {
-	return []natsrpc.Endpoint{
-		natsrpc.Unary("FleetService", "ListClusters", c.opts.Logger, 2*c.opts.ProbeTimeout, c.listClusters),
-	}
+// Services are the API methods the collector serves: FleetService.ListClusters.
+// The analyzer owns the rest of FleetService.
+func (c *Collector) Services() []*natsrpc.Service {
+	fleet := natsrpc.NewService(kubemedicv1.File_kubemedic_v1_fleet_proto.Services().ByName("FleetService"),
+		natsrpc.ServiceOptions{Timeout: 2 * c.opts.ProbeTimeout, HandledOnly: true})
+	natsrpc.HandleUnary(fleet, kubemedicv1connect.FleetServiceListClustersProcedure, c.listClusters)
+	return []*natsrpc.Service{fleet}
 }
 
-// Serve registers the collector on conn.
-func (c *Collector) Serve(conn *natsrpc.Conn) (micro.Service, error) {
-	return natsrpc.Serve(conn.Conn, natsrpc.ServiceConfig{
+// Serve registers the collector on conn; metrics go to reg (may be nil).
+func (c *Collector) Serve(conn *natsrpc.Conn, reg prometheus.Registerer) (*natsrpc.Server, error) {
+	return natsrpc.Serve(conn.Conn, natsrpc.ServerConfig{
 		Name:        ServiceName,
 		Version:     launch.Version,
 		Description: "kubemedic cluster connections and state collection",
-	}, c.Endpoints()...)
+		Logger:      c.opts.Logger,
+		Metrics:     reg,
+	}, c.Services()...)
 }
 
 func (c *Collector) listClusters(ctx context.Context, _ *kubemedicv1.ListClustersRequest) (*kubemedicv1.ListClustersResponse, error) {

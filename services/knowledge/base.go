@@ -195,8 +195,10 @@ type AskOptions struct {
 	KeepRefused bool
 }
 
-// MaxQuestionBytes bounds a question; longer input is cut at a rune boundary.
-const MaxQuestionBytes = 2000
+// MaxQuestionLength bounds a question, in characters: the same limit as
+// AskRequest.question's buf.validate rule, which refuses longer questions
+// at the API. Ask cuts longer input (e.g. from the CLI) to it.
+const MaxQuestionLength = 2000
 
 // Answer is one candidate entry for a question.
 type Answer struct {
@@ -239,12 +241,8 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 		res.NoAnswer, res.Reason = true, "question is not valid UTF-8 text"
 		return res
 	}
-	if len(question) > MaxQuestionBytes {
-		cut := MaxQuestionBytes
-		for cut > 0 && !utf8.RuneStart(question[cut]) {
-			cut--
-		}
-		question = question[:cut]
+	if utf8.RuneCountInString(question) > MaxQuestionLength {
+		question = string([]rune(question)[:MaxQuestionLength])
 	}
 	if strings.TrimSpace(question) == "" {
 		res.NoAnswer, res.Reason = true, "empty question"

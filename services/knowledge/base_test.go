@@ -238,6 +238,16 @@ func TestAskOptions(t *testing.T) {
 	if res := b.Ask(context.Background(), long, AskOptions{}); res.NoAnswer {
 		t.Errorf("long question refused: %s", res.Reason)
 	}
+	// The limit counts characters, like the API's: a Korean question of
+	// fewer than MaxQuestionLength characters is read to its end although it
+	// is longer in bytes.
+	tail := strings.Repeat("음", 700) + " CrashLoopBackOff 파드가 계속 재시작돼요"
+	if len(tail) <= MaxQuestionLength || len([]rune(tail)) > MaxQuestionLength {
+		t.Fatalf("test question has %d bytes, %d characters", len(tail), len([]rune(tail)))
+	}
+	if res := b.Ask(context.Background(), tail, AskOptions{}); res.NoAnswer || !strings.Contains(strings.ToLower(res.Answers[0].ID), "crash") {
+		t.Errorf("the end of a long Korean question was cut off: %+v", res)
+	}
 }
 
 func TestTypoCorrection(t *testing.T) {

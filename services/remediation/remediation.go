@@ -39,7 +39,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/nats-io/nats.go/micro"
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -47,6 +47,8 @@ import (
 	"github.com/kubemedic/kubemedic/platform/config"
 	"github.com/kubemedic/kubemedic/platform/launch"
 	"github.com/kubemedic/kubemedic/platform/natsrpc"
+	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 	"github.com/kubemedic/kubemedic/services/remediation/audit"
 	"github.com/kubemedic/kubemedic/services/remediation/policy"
 	"github.com/kubemedic/kubemedic/services/remediation/store"
@@ -189,28 +191,30 @@ func (s *Service) Pause(ctx context.Context, paused bool) error {
 	return s.store.SetPaused(ctx, paused)
 }
 
-// Endpoints are the unary RPCs the service serves over NATS. GetExecution
-// streams and is served in-process (see the method).
-func (s *Service) Endpoints() []natsrpc.Endpoint {
-	const svc = "RemediationService"
-	t := launch.DefaultRequestTimeout
-	return []natsrpc.Endpoint{
-		natsrpc.Unary(svc, "Plan", s.log, t, s.Plan),
-		natsrpc.Unary(svc, "Approve", s.log, t, s.Approve),
-		natsrpc.Unary(svc, "Reject", s.log, t, s.Reject),
-		natsrpc.Unary(svc, "Execute", s.log, t, s.Execute),
-		natsrpc.Unary(svc, "Undo", s.log, t, s.Undo),
-		natsrpc.Unary(svc, "ListAudit", s.log, t, s.ListAudit),
-	}
+// Services are the API services the remediation service owns:
+// RemediationService, every method including the GetExecution stream.
+func (s *Service) Services() []*natsrpc.Service {
+	rem := natsrpc.NewService(kubemedicv1.File_kubemedic_v1_remediation_proto.Services().ByName("RemediationService"),
+		natsrpc.ServiceOptions{Timeout: launch.DefaultRequestTimeout})
+	natsrpc.HandleUnary(rem, kubemedicv1connect.RemediationServicePlanProcedure, s.Plan)
+	natsrpc.HandleUnary(rem, kubemedicv1connect.RemediationServiceApproveProcedure, s.Approve)
+	natsrpc.HandleUnary(rem, kubemedicv1connect.RemediationServiceRejectProcedure, s.Reject)
+	natsrpc.HandleUnary(rem, kubemedicv1connect.RemediationServiceExecuteProcedure, s.Execute)
+	natsrpc.HandleUnary(rem, kubemedicv1connect.RemediationServiceUndoProcedure, s.Undo)
+	natsrpc.HandleServerStream(rem, kubemedicv1connect.RemediationServiceGetExecutionProcedure, s.GetExecution)
+	natsrpc.HandleUnary(rem, kubemedicv1connect.RemediationServiceListAuditProcedure, s.ListAudit)
+	return []*natsrpc.Service{rem}
 }
 
-// Serve registers the service on conn.
-func (s *Service) Serve(conn *natsrpc.Conn) (micro.Service, error) {
-	return natsrpc.Serve(conn.Conn, natsrpc.ServiceConfig{
+// Serve registers the service on conn; metrics go to reg (may be nil).
+func (s *Service) Serve(conn *natsrpc.Conn, reg prometheus.Registerer) (*natsrpc.Server, error) {
+	return natsrpc.Serve(conn.Conn, natsrpc.ServerConfig{
 		Name:        ServiceName,
 		Version:     launch.Version,
 		Description: "kubemedic guarded remediation",
-	}, s.Endpoints()...)
+		Logger:      s.log,
+		Metrics:     reg,
+	}, s.Services()...)
 }
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)

@@ -7,6 +7,7 @@
 package kubemedicv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -572,7 +573,7 @@ var File_kubemedic_v1_diagnosis_proto protoreflect.FileDescriptor
 
 const file_kubemedic_v1_diagnosis_proto_rawDesc = "" +
 	"\n" +
-	"\x1ckubemedic/v1/diagnosis.proto\x12\fkubemedic.v1\x1a\x1akubemedic/v1/finding.proto\"\x9c\x01\n" +
+	"\x1ckubemedic/v1/diagnosis.proto\x12\fkubemedic.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1akubemedic/v1/finding.proto\"\x9c\x01\n" +
 	"\x0fDiagnoseRequest\x12\x18\n" +
 	"\acluster\x18\x01 \x01(\tR\acluster\x12\x1e\n" +
 	"\n" +
@@ -588,15 +589,16 @@ const file_kubemedic_v1_diagnosis_proto_rawDesc = "" +
 	"\x10objects_examined\x18\x01 \x01(\x05R\x0fobjectsExamined\x12\x1a\n" +
 	"\bfindings\x18\x02 \x01(\x05R\bfindings\x12\x1f\n" +
 	"\vduration_ms\x18\x03 \x01(\x03R\n" +
-	"durationMs\"\xdc\x01\n" +
+	"durationMs\"\xe8\x01\n" +
 	"\x13ListFindingsRequest\x12\x18\n" +
 	"\acluster\x18\x01 \x01(\tR\acluster\x12\x1e\n" +
 	"\n" +
 	"namespaces\x18\x02 \x03(\tR\n" +
 	"namespaces\x12\x14\n" +
 	"\x05codes\x18\x03 \x03(\tR\x05codes\x129\n" +
-	"\fmin_severity\x18\x04 \x01(\x0e2\x16.kubemedic.v1.SeverityR\vminSeverity\x12\x1b\n" +
-	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\fmin_severity\x18\x04 \x01(\x0e2\x16.kubemedic.v1.SeverityR\vminSeverity\x12'\n" +
+	"\tpage_size\x18\x05 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x06 \x01(\tR\tpageToken\"q\n" +
 	"\x14ListFindingsResponse\x121\n" +

@@ -7,6 +7,7 @@
 package kubemedicv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -816,7 +817,7 @@ var File_kubemedic_v1_fleet_proto protoreflect.FileDescriptor
 
 const file_kubemedic_v1_fleet_proto_rawDesc = "" +
 	"\n" +
-	"\x18kubemedic/v1/fleet.proto\x12\fkubemedic.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1akubemedic/v1/finding.proto\"\xe2\x02\n" +
+	"\x18kubemedic/v1/fleet.proto\x12\fkubemedic.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1akubemedic/v1/finding.proto\"\xe2\x02\n" +
 	"\aCluster\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
 	"\bprovider\x18\x02 \x01(\tR\bprovider\x12\x16\n" +
@@ -856,16 +857,16 @@ const file_kubemedic_v1_fleet_proto_rawDesc = "" +
 	"\fnew_findings\x18\x06 \x03(\v2\x15.kubemedic.v1.FindingR\vnewFindings\x12B\n" +
 	"\x11resolved_findings\x18\a \x03(\v2\x15.kubemedic.v1.FindingR\x10resolvedFindings\x12E\n" +
 	"\x13still_open_findings\x18\b \x03(\v2\x15.kubemedic.v1.FindingR\x11stillOpenFindings\x12*\n" +
-	"\x11previous_sweep_id\x18\t \x01(\tR\x0fpreviousSweepId\"O\n" +
-	"\x11ListSweepsRequest\x12\x1b\n" +
-	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\x11previous_sweep_id\x18\t \x01(\tR\x0fpreviousSweepId\"Z\n" +
+	"\x11ListSweepsRequest\x12&\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"i\n" +
 	"\x12ListSweepsResponse\x12+\n" +
 	"\x06sweeps\x18\x01 \x03(\v2\x13.kubemedic.v1.SweepR\x06sweeps\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"!\n" +
-	"\x0fGetSweepRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"=\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"*\n" +
+	"\x0fGetSweepRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x02id\"=\n" +
 	"\x10GetSweepResponse\x12)\n" +
 	"\x05sweep\x18\x01 \x01(\v2\x13.kubemedic.v1.SweepR\x05sweep*\x8e\x01\n" +
 	"\n" +

@@ -7,6 +7,7 @@
 package kubemedicv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -658,13 +659,15 @@ var File_kubemedic_v1_knowledge_proto protoreflect.FileDescriptor
 
 const file_kubemedic_v1_knowledge_proto_rawDesc = "" +
 	"\n" +
-	"\x1ckubemedic/v1/knowledge.proto\x12\fkubemedic.v1\x1a\x19kubemedic/v1/common.proto\"\x88\x01\n" +
+	"\x1ckubemedic/v1/knowledge.proto\x12\fkubemedic.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19kubemedic/v1/common.proto\"\x9f\x04\n" +
 	"\n" +
-	"AskRequest\x12\x1a\n" +
-	"\bquestion\x18\x01 \x01(\tR\bquestion\x122\n" +
+	"AskRequest\x12\xa5\x03\n" +
+	"\bquestion\x18\x01 \x01(\tB\x88\x03\xbaH\x84\x03\xba\x01\x8f\x01\n" +
+	"\x11question.required\x12j질문이 비어 있습니다. 예: \"파드가 계속 Pending이에요\" (question is empty: ask something)\x1a\x0esize(this) > 0\xba\x01\xed\x01\n" +
+	"\x10question.max_len\x12\xc4\x01질문은 2000자 이하로 줄여 주세요: 오류 메시지와 시도한 내용만 적어 주세요 (question is longer than 2000 characters: shorten it to the error message and what you tried)\x1a\x12size(this) <= 2000R\bquestion\x122\n" +
 	"\blanguage\x18\x02 \x01(\x0e2\x16.kubemedic.v1.LanguageR\blanguage\x12\x18\n" +
-	"\acluster\x18\x03 \x01(\tR\acluster\x12\x10\n" +
-	"\x03top\x18\x04 \x01(\x05R\x03top\"\x8e\x01\n" +
+	"\acluster\x18\x03 \x01(\tR\acluster\x12\x1b\n" +
+	"\x03top\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x14(\x00R\x03top\"\x8e\x01\n" +
 	"\vAskResponse\x12\x1b\n" +
 	"\tno_answer\x18\x01 \x01(\bR\bnoAnswer\x12.\n" +
 	"\aanswers\x18\x02 \x03(\v2\x14.kubemedic.v1.AnswerR\aanswers\x122\n" +
@@ -694,16 +697,17 @@ const file_kubemedic_v1_knowledge_proto_rawDesc = "" +
 	"\x06source\x18\n" +
 	" \x01(\tR\x06source\x12\x12\n" +
 	"\x04body\x18\v \x01(\tR\x04body\x12\x16\n" +
-	"\x06origin\x18\f \x01(\tR\x06origin\"!\n" +
-	"\x0fGetEntryRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"=\n" +
+	"\x06origin\x18\f \x01(\tR\x06origin\"*\n" +
+	"\x0fGetEntryRequest\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x02id\"=\n" +
 	"\x10GetEntryResponse\x12)\n" +
-	"\x05entry\x18\x01 \x01(\v2\x13.kubemedic.v1.EntryR\x05entry\"\xa1\x01\n" +
+	"\x05entry\x18\x01 \x01(\v2\x13.kubemedic.v1.EntryR\x05entry\"\xad\x01\n" +
 	"\x12ListEntriesRequest\x12\x1a\n" +
 	"\bprovider\x18\x01 \x01(\tR\bprovider\x12\x10\n" +
 	"\x03tag\x18\x02 \x01(\tR\x03tag\x12!\n" +
-	"\ffinding_code\x18\x03 \x01(\tR\vfindingCode\x12\x1b\n" +
-	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\ffinding_code\x18\x03 \x01(\tR\vfindingCode\x12'\n" +
+	"\tpage_size\x18\x04 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x05 \x01(\tR\tpageToken\"l\n" +
 	"\x13ListEntriesResponse\x12-\n" +

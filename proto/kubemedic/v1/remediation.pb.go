@@ -7,6 +7,7 @@
 package kubemedicv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -1755,7 +1756,7 @@ var File_kubemedic_v1_remediation_proto protoreflect.FileDescriptor
 
 const file_kubemedic_v1_remediation_proto_rawDesc = "" +
 	"\n" +
-	"\x1ekubemedic/v1/remediation.proto\x12\fkubemedic.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19kubemedic/v1/action.proto\x1a\x19kubemedic/v1/common.proto\"s\n" +
+	"\x1ekubemedic/v1/remediation.proto\x12\fkubemedic.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19kubemedic/v1/action.proto\x1a\x19kubemedic/v1/common.proto\"s\n" +
 	"\fGuardVerdict\x12\x14\n" +
 	"\x05guard\x18\x01 \x01(\tR\x05guard\x12\x18\n" +
 	"\aallowed\x18\x02 \x01(\bR\aallowed\x123\n" +
@@ -1790,26 +1791,26 @@ const file_kubemedic_v1_remediation_proto_rawDesc = "" +
 	"created_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"expires_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12\x17\n" +
-	"\aundo_of\x18\x10 \x01(\tR\x06undoOf\"q\n" +
-	"\vPlanRequest\x12,\n" +
-	"\x06action\x18\x01 \x01(\v2\x14.kubemedic.v1.ActionR\x06action\x124\n" +
+	"\aundo_of\x18\x10 \x01(\tR\x06undoOf\"y\n" +
+	"\vPlanRequest\x124\n" +
+	"\x06action\x18\x01 \x01(\v2\x14.kubemedic.v1.ActionB\x06\xbaH\x03\xc8\x01\x01R\x06action\x124\n" +
 	"\trequester\x18\x02 \x01(\v2\x16.kubemedic.v1.IdentityR\trequester\"6\n" +
 	"\fPlanResponse\x12&\n" +
-	"\x04plan\x18\x01 \x01(\v2\x12.kubemedic.v1.PlanR\x04plan\"z\n" +
-	"\x0eApproveRequest\x12\x17\n" +
-	"\aplan_id\x18\x01 \x01(\tR\x06planId\x12\x1b\n" +
-	"\tplan_hash\x18\x02 \x01(\tR\bplanHash\x122\n" +
+	"\x04plan\x18\x01 \x01(\v2\x12.kubemedic.v1.PlanR\x04plan\"\x8c\x01\n" +
+	"\x0eApproveRequest\x12 \n" +
+	"\aplan_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x06planId\x12$\n" +
+	"\tplan_hash\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\bplanHash\x122\n" +
 	"\bapprover\x18\x03 \x01(\v2\x16.kubemedic.v1.IdentityR\bapprover\"9\n" +
 	"\x0fApproveResponse\x12&\n" +
-	"\x04plan\x18\x01 \x01(\v2\x12.kubemedic.v1.PlanR\x04plan\"t\n" +
-	"\rRejectRequest\x12\x17\n" +
-	"\aplan_id\x18\x01 \x01(\tR\x06planId\x122\n" +
+	"\x04plan\x18\x01 \x01(\v2\x12.kubemedic.v1.PlanR\x04plan\"}\n" +
+	"\rRejectRequest\x12 \n" +
+	"\aplan_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x06planId\x122\n" +
 	"\brejector\x18\x02 \x01(\v2\x16.kubemedic.v1.IdentityR\brejector\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\"8\n" +
 	"\x0eRejectResponse\x12&\n" +
-	"\x04plan\x18\x01 \x01(\v2\x12.kubemedic.v1.PlanR\x04plan\"]\n" +
-	"\x0eExecuteRequest\x12\x17\n" +
-	"\aplan_id\x18\x01 \x01(\tR\x06planId\x122\n" +
+	"\x04plan\x18\x01 \x01(\v2\x12.kubemedic.v1.PlanR\x04plan\"f\n" +
+	"\x0eExecuteRequest\x12 \n" +
+	"\aplan_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x06planId\x122\n" +
 	"\bexecutor\x18\x02 \x01(\v2\x16.kubemedic.v1.IdentityR\bexecutor\"H\n" +
 	"\x0fExecuteResponse\x125\n" +
 	"\texecution\x18\x01 \x01(\v2\x17.kubemedic.v1.ExecutionR\texecution\"\xbd\x01\n" +
@@ -1828,14 +1829,14 @@ const file_kubemedic_v1_remediation_proto_rawDesc = "" +
 	"\vfinished_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"finishedAt\x12\x14\n" +
 	"\x05error\x18\a \x01(\tR\x05error\x12\x1a\n" +
-	"\bundoable\x18\b \x01(\bR\bundoable\"f\n" +
-	"\vUndoRequest\x12!\n" +
-	"\fexecution_id\x18\x01 \x01(\tR\vexecutionId\x124\n" +
+	"\bundoable\x18\b \x01(\bR\bundoable\"o\n" +
+	"\vUndoRequest\x12*\n" +
+	"\fexecution_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\vexecutionId\x124\n" +
 	"\trequester\x18\x02 \x01(\v2\x16.kubemedic.v1.IdentityR\trequester\"6\n" +
 	"\fUndoResponse\x12&\n" +
-	"\x04plan\x18\x01 \x01(\v2\x12.kubemedic.v1.PlanR\x04plan\"P\n" +
-	"\x13GetExecutionRequest\x12!\n" +
-	"\fexecution_id\x18\x01 \x01(\tR\vexecutionId\x12\x16\n" +
+	"\x04plan\x18\x01 \x01(\v2\x12.kubemedic.v1.PlanR\x04plan\"Y\n" +
+	"\x13GetExecutionRequest\x12*\n" +
+	"\fexecution_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\vexecutionId\x12\x16\n" +
 	"\x06follow\x18\x02 \x01(\bR\x06follow\"M\n" +
 	"\x14GetExecutionResponse\x125\n" +
 	"\texecution\x18\x01 \x01(\v2\x17.kubemedic.v1.ExecutionR\texecution\"\xd7\x02\n" +
@@ -1848,11 +1849,12 @@ const file_kubemedic_v1_remediation_proto_rawDesc = "" +
 	"\aplan_id\x18\x06 \x01(\tR\x06planId\x12!\n" +
 	"\fexecution_id\x18\a \x01(\tR\vexecutionId\x12,\n" +
 	"\x06action\x18\b \x01(\v2\x14.kubemedic.v1.ActionR\x06action\x12\x18\n" +
-	"\amessage\x18\t \x01(\tR\amessage\"\x81\x01\n" +
+	"\amessage\x18\t \x01(\tR\amessage\"\x8d\x01\n" +
 	"\x10ListAuditRequest\x12\x18\n" +
 	"\acluster\x18\x01 \x01(\tR\acluster\x12\x17\n" +
-	"\aplan_id\x18\x02 \x01(\tR\x06planId\x12\x1b\n" +
-	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\aplan_id\x18\x02 \x01(\tR\x06planId\x12'\n" +
+	"\tpage_size\x18\x03 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x04 \x01(\tR\tpageToken\"p\n" +
 	"\x11ListAuditResponse\x123\n" +

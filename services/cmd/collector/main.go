@@ -4,42 +4,17 @@ package main
 
 import (
 	"context"
-	"flag"
-	"os"
 
-	"github.com/kubemedic/kubemedic/platform/config"
 	"github.com/kubemedic/kubemedic/platform/launch"
 	"github.com/kubemedic/kubemedic/services/collector"
 )
 
 func main() {
-	configFile := flag.String("config", "", "YAML config file (KUBEMEDIC_* environment variables override it)")
-	flag.Parse()
-	if err := run(*configFile); err != nil {
-		launch.Fatal("collector", err)
-	}
-}
-
-func run(configFile string) error {
-	cfg, err := config.Load(configFile)
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	p, err := launch.New(ctx, "collector", cfg, os.Stderr)
-	if err != nil {
-		return err
-	}
-	col, err := collector.New(collector.Options{Clusters: cfg.Clusters, Logger: p.Logger})
-	if err != nil {
-		return err
-	}
-	conn, err := p.ConnectNATS(cfg.NATS.URL)
-	if err != nil {
-		return err
-	}
-	if _, err := col.Serve(conn); err != nil {
-		return err
-	}
-	return p.Run(ctx)
+	launch.Main("collector", func(_ context.Context, p *launch.Process) error {
+		col, err := collector.New(collector.Options{Clusters: p.Config.Clusters, Logger: p.Logger})
+		if err != nil {
+			return err
+		}
+		return p.ServeRPC(col)
+	})
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/kubemedic/kubemedic/platform/config"
 	"github.com/kubemedic/kubemedic/platform/natsrpc"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 	"github.com/kubemedic/kubemedic/services/remediation"
 	"github.com/kubemedic/kubemedic/test/controlplane"
 )
@@ -217,8 +219,8 @@ func TestPause(t *testing.T) {
 	mustSucceed(t, h.execute(t, alice, p))
 }
 
-// The service answers over NATS with today's natsrpc contract; errors keep
-// their Connect codes.
+// The service answers over NATS with the natsrpc contract, GetExecution
+// streaming included; errors keep their Connect codes.
 func TestOverNATS(t *testing.T) {
 	h := newHarness(t, nil)
 	ctx := ctxT(t)
@@ -227,32 +229,53 @@ func TestOverNATS(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(conn.Close)
-	micro, err := h.svc.Serve(conn)
+	srv, err := h.svc.Serve(conn, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = micro.Stop() })
+	t.Cleanup(func() { _ = srv.Stop(context.Background()) })
 	client := natsrpc.NewClient(conn, 20*time.Second)
 	node := h.addNode(t, "nats", controlplane.NodeOptions{})
 	a := cordonAction(node.Name)
 	a.Cluster = clusterName
 	var plan kubemedicv1.PlanResponse
-	if err := client.Call(ctx, natsrpc.Subject("RemediationService", "Plan"), &kubemedicv1.PlanRequest{Action: a, Requester: alice}, &plan); err != nil {
+	if err := client.Call(ctx, kubemedicv1connect.RemediationServicePlanProcedure, &kubemedicv1.PlanRequest{Action: a, Requester: alice}, &plan); err != nil {
 		t.Fatal(err)
 	}
-	if plan.GetPlan().GetState() != kubemedicv1.PlanState_PLAN_STATE_PENDING_APPROVAL {
-		t.Fatalf("plan over NATS: %v", plan.GetPlan().GetState())
+	p := plan.GetPlan()
+	if p.GetState() != kubemedicv1.PlanState_PLAN_STATE_PENDING_APPROVAL {
+		t.Fatalf("plan over NATS: %v", p.GetState())
 	}
 	var ap kubemedicv1.ApproveResponse
-	err = client.Call(ctx, natsrpc.Subject("RemediationService", "Approve"), &kubemedicv1.ApproveRequest{PlanId: plan.GetPlan().GetId(), PlanHash: "bad", Approver: alice}, &ap)
+	err = client.Call(ctx, kubemedicv1connect.RemediationServiceApproveProcedure, &kubemedicv1.ApproveRequest{PlanId: p.GetId(), PlanHash: "bad", Approver: alice}, &ap)
 	if code(t, err) != connect.CodeFailedPrecondition {
 		t.Fatalf("bad hash over NATS: %v", err)
 	}
-	var audit kubemedicv1.ListAuditResponse
-	if err := client.Call(ctx, natsrpc.Subject("RemediationService", "ListAudit"), &kubemedicv1.ListAuditRequest{PlanId: plan.GetPlan().GetId()}, &audit); err != nil {
+	if err := client.Call(ctx, kubemedicv1connect.RemediationServiceApproveProcedure, &kubemedicv1.ApproveRequest{PlanId: p.GetId(), PlanHash: p.GetHash(), Approver: alice}, &ap); err != nil {
 		t.Fatal(err)
 	}
-	if len(audit.GetRecords()) < 2 {
-		t.Errorf("audit over NATS: %d records, want the plan and the refused approval", len(audit.GetRecords()))
+	var ex kubemedicv1.ExecuteResponse
+	if err := client.Call(ctx, kubemedicv1connect.RemediationServiceExecuteProcedure, &kubemedicv1.ExecuteRequest{PlanId: p.GetId(), Executor: alice}, &ex); err != nil {
+		t.Fatal(err)
+	}
+	var last *kubemedicv1.Execution
+	err = natsrpc.ServerStream(ctx, client, kubemedicv1connect.RemediationServiceGetExecutionProcedure,
+		&kubemedicv1.GetExecutionRequest{ExecutionId: ex.GetExecution().GetId(), Follow: true},
+		func(r *kubemedicv1.GetExecutionResponse) error { last = r.GetExecution(); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSucceed(t, last)
+	var audit kubemedicv1.ListAuditResponse
+	if err := client.Call(ctx, kubemedicv1connect.RemediationServiceListAuditProcedure, &kubemedicv1.ListAuditRequest{PlanId: p.GetId()}, &audit); err != nil {
+		t.Fatal(err)
+	}
+	if len(audit.GetRecords()) < 5 {
+		t.Errorf("audit over NATS: %d records, want plan, refused and granted approval, start, steps, finish", len(audit.GetRecords()))
+	}
+	err = natsrpc.ServerStream(ctx, client, kubemedicv1connect.RemediationServiceGetExecutionProcedure,
+		&kubemedicv1.GetExecutionRequest{ExecutionId: "x-none"}, func(*kubemedicv1.GetExecutionResponse) error { return nil })
+	if code(t, err) != connect.CodeNotFound {
+		t.Errorf("unknown execution over NATS: %v", err)
 	}
 }

@@ -1,0 +1,328 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/kubemedic/kubemedic/gateway"
+	"github.com/kubemedic/kubemedic/platform/embeddednats"
+	"github.com/kubemedic/kubemedic/platform/natsrpc"
+	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+const (
+	aliceToken = "alice-token-0123456789"
+	botToken   = "slackbot-token-0123456789"
+	readToken  = "readonly-token-0123456789"
+)
+
+// fixture is a gateway in front of real NATS and natsrpc services.
+type fixture struct {
+	gw       *gateway.Server
+	addr     string
+	asks     atomic.Int64 // Ask calls that reached the service
+	acting   chan *kubemedicv1.Identity
+	messages int
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{acting: make(chan *kubemedicv1.Identity, 1), messages: 300}
+	ns, err := embeddednats.Start(embeddednats.Options{StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ns.Stop)
+	conn := func() *natsrpc.Conn {
+		c, err := natsrpc.Connect(ns.URL(), natsrpc.ConnectOptions{Name: t.Name(), Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		return c
+	}
+
+	kn := natsrpc.NewService(kubemedicv1.File_kubemedic_v1_knowledge_proto.Services().ByName("KnowledgeService"), natsrpc.ServiceOptions{})
+	natsrpc.HandleUnary(kn, kubemedicv1connect.KnowledgeServiceAskProcedure, func(_ context.Context, req *kubemedicv1.AskRequest) (*kubemedicv1.AskResponse, error) {
+		f.asks.Add(1)
+		return &kubemedicv1.AskResponse{Language: kubemedicv1.Language_LANGUAGE_ENGLISH, Answers: []*kubemedicv1.Answer{{EntryId: "echo:" + req.GetQuestion(), Score: 1.5}}}, nil
+	})
+	diag := natsrpc.NewService(kubemedicv1.File_kubemedic_v1_diagnosis_proto.Services().ByName("DiagnosisService"), natsrpc.ServiceOptions{})
+	natsrpc.HandleServerStream(diag, kubemedicv1connect.DiagnosisServiceDiagnoseProcedure, func(_ context.Context, req *kubemedicv1.DiagnoseRequest, send func(*kubemedicv1.DiagnoseResponse) error) error {
+		for i := range f.messages {
+			if err := send(&kubemedicv1.DiagnoseResponse{Event: &kubemedicv1.DiagnoseResponse_Finding{Finding: &kubemedicv1.Finding{Fingerprint: req.GetCluster() + "/" + strconv.Itoa(i)}}}); err != nil {
+				return err
+			}
+		}
+		return connect.NewError(connect.CodeFailedPrecondition, errors.New("stopped on purpose"))
+	})
+	rem := natsrpc.NewService(kubemedicv1.File_kubemedic_v1_remediation_proto.Services().ByName("RemediationService"), natsrpc.ServiceOptions{})
+	natsrpc.HandleUnary(rem, kubemedicv1connect.RemediationServicePlanProcedure, func(_ context.Context, req *kubemedicv1.PlanRequest) (*kubemedicv1.PlanResponse, error) {
+		f.acting <- req.GetRequester()
+		return &kubemedicv1.PlanResponse{Plan: &kubemedicv1.Plan{Requester: req.GetRequester()}}, nil
+	})
+	srv, err := natsrpc.Serve(conn().Conn, natsrpc.ServerConfig{Name: "fixture", Version: "0.0.1", Logger: quiet}, kn, diag, rem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Stop(context.Background()) })
+
+	client := conn()
+	f.gw, err = gateway.New(gateway.Options{
+		Bus:   natsrpc.NewClient(client, 5*time.Second),
+		Ready: client.IsConnected,
+		Credentials: []gateway.Credential{
+			{Name: "alice", Token: aliceToken, Identity: &kubemedicv1.Identity{KubernetesUser: "alice", KubernetesGroups: []string{"sre"}}},
+			{Name: "slack-bot", Token: botToken, Trusted: true},
+			{Name: "readonly", Token: readToken},
+		},
+		Logger: quiet,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.addr = l.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- f.gw.Serve(ctx, l) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("gateway Serve: %v", err)
+		}
+	})
+	return f
+}
+
+func (f *fixture) grpcConn(t *testing.T) *grpc.ClientConn {
+	t.Helper()
+	cc, err := grpc.NewClient(f.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cc.Close() })
+	return cc
+}
+
+func bearer(ctx context.Context, token string) context.Context {
+	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
+}
+
+// TestForwardsEveryKind calls through the generic forwarder with a plain
+// grpc-go client (binary protobuf) and a Connect client speaking JSON.
+func TestForwardsEveryKind(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cc := f.grpcConn(t)
+
+	resp, err := kubemedicv1.NewKnowledgeServiceClient(cc).Ask(bearer(ctx, aliceToken), &kubemedicv1.AskRequest{Question: "파드가 Pending"})
+	if err != nil || resp.GetAnswers()[0].GetEntryId() != "echo:파드가 Pending" || resp.GetLanguage() != kubemedicv1.Language_LANGUAGE_ENGLISH {
+		t.Fatalf("grpc Ask: %v %v", resp, err)
+	}
+
+	stream, err := kubemedicv1.NewDiagnosisServiceClient(cc).Diagnose(bearer(ctx, aliceToken), &kubemedicv1.DiagnoseRequest{Cluster: "dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got int
+	for {
+		m, err := stream.Recv()
+		if err != nil {
+			if status.Code(err) != codes.FailedPrecondition || status.Convert(err).Message() != "stopped on purpose" {
+				t.Errorf("end of stream: %v, want the handler's FailedPrecondition", err)
+			}
+			break
+		}
+		if want := "dev/" + strconv.Itoa(got); m.GetFinding().GetFingerprint() != want {
+			t.Fatalf("message %d = %q, want %q", got, m.GetFinding().GetFingerprint(), want)
+		}
+		got++
+	}
+	if got != f.messages {
+		t.Errorf("grpc stream: %d messages, want %d", got, f.messages)
+	}
+
+	// Connect with JSON: the dynamic messages transcode both ways.
+	hc := withToken(aliceToken)
+	kc := kubemedicv1connect.NewKnowledgeServiceClient(hc, "http://"+f.addr, connect.WithProtoJSON())
+	jresp, err := kc.Ask(ctx, connect.NewRequest(&kubemedicv1.AskRequest{Question: "json"}))
+	if err != nil || jresp.Msg.GetAnswers()[0].GetEntryId() != "echo:json" || jresp.Msg.GetAnswers()[0].GetScore() != 1.5 {
+		t.Fatalf("connect JSON Ask: %v %v", jresp, err)
+	}
+	dc := kubemedicv1connect.NewDiagnosisServiceClient(hc, "http://"+f.addr, connect.WithProtoJSON())
+	js, err := dc.Diagnose(ctx, connect.NewRequest(&kubemedicv1.DiagnoseRequest{Cluster: "prod"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = 0
+	for js.Receive() {
+		got++
+	}
+	if got != f.messages || connect.CodeOf(js.Err()) != connect.CodeFailedPrecondition {
+		t.Errorf("connect JSON stream: %d messages, err %v", got, js.Err())
+	}
+
+	// A method nobody built answers Unimplemented from the service.
+	_, err = kubemedicv1.NewKnowledgeServiceClient(cc).GetEntry(bearer(ctx, aliceToken), &kubemedicv1.GetEntryRequest{Id: "x"})
+	if status.Code(err) != codes.Unimplemented {
+		t.Errorf("GetEntry: %v, want Unimplemented", err)
+	}
+}
+
+// withToken is an HTTP client that sends a bearer token.
+func withToken(token string) *http.Client {
+	return &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+token)
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestValidationBeforeForwarding checks that the proto's buf.validate rules
+// refuse bad requests in the gateway: nothing reaches the service.
+func TestValidationBeforeForwarding(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	kc := kubemedicv1.NewKnowledgeServiceClient(f.grpcConn(t))
+	long := bytes.Repeat([]byte("파"), 2001)
+	for _, req := range []*kubemedicv1.AskRequest{
+		{},
+		{Question: "q", Top: 21},
+		{Question: "q", Top: -1},
+		{Question: string(long)},
+	} {
+		_, err := kc.Ask(bearer(ctx, aliceToken), req)
+		if status.Code(err) != codes.InvalidArgument {
+			t.Errorf("Ask(%.20v): %v, want InvalidArgument", req, err)
+		}
+	}
+	if _, err := kc.Ask(bearer(ctx, aliceToken), &kubemedicv1.AskRequest{Question: string(long[:len(long)-len("파")]), Top: 20}); err != nil {
+		t.Errorf("2000 characters and top 20 are allowed: %v", err)
+	}
+	if n := f.asks.Load(); n != 1 {
+		t.Errorf("%d requests reached the service, want only the valid one", n)
+	}
+}
+
+// TestActingIdentity checks that the gateway, not the caller, decides who a
+// write acts as.
+func TestActingIdentity(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rc := kubemedicv1.NewRemediationServiceClient(f.grpcConn(t))
+	plan := func(token string, requester *kubemedicv1.Identity) (*kubemedicv1.Identity, error) {
+		_, err := rc.Plan(bearer(ctx, token), &kubemedicv1.PlanRequest{
+			Action:    &kubemedicv1.Action{Cluster: "dev", Kind: &kubemedicv1.Action_Cordon{Cordon: &kubemedicv1.CordonAction{Node: "n1"}}},
+			Requester: requester,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return <-f.acting, nil
+	}
+	mallory := &kubemedicv1.Identity{KubernetesUser: "mallory", KubernetesGroups: []string{"system:masters"}}
+	tests := []struct {
+		name     string
+		token    string
+		named    *kubemedicv1.Identity
+		wantUser string
+		wantCode codes.Code
+	}{
+		{"own identity replaces a named one", aliceToken, mallory, "alice", codes.OK},
+		{"own identity when none is named", aliceToken, nil, "alice", codes.OK},
+		{"trusted caller acts for the named person", botToken, &kubemedicv1.Identity{KubernetesUser: "bob"}, "bob", codes.OK},
+		{"trusted caller without a named person", botToken, nil, "", codes.PermissionDenied},
+		{"token without a Kubernetes identity", readToken, mallory, "", codes.PermissionDenied},
+	}
+	for _, tt := range tests {
+		id, err := plan(tt.token, tt.named)
+		if status.Code(err) != tt.wantCode {
+			t.Errorf("%s: %v, want %v", tt.name, err, tt.wantCode)
+			continue
+		}
+		if err == nil && id.GetKubernetesUser() != tt.wantUser {
+			t.Errorf("%s: acted as %q, want %q", tt.name, id.GetKubernetesUser(), tt.wantUser)
+		}
+	}
+	if id, _ := plan(aliceToken, mallory); len(id.GetKubernetesGroups()) != 1 || id.GetKubernetesGroups()[0] != "sre" || id.GetTokenName() != "alice" {
+		t.Errorf("alice's groups and token name: %v", id)
+	}
+}
+
+// readSpy records whether a request body was read.
+type readSpy struct{ read atomic.Bool }
+
+func (r *readSpy) Read([]byte) (int, error) { r.read.Store(true); return 0, io.EOF }
+func (r *readSpy) Close() error             { return nil }
+
+// TestAuthenticatesBeforeReadingTheBody checks that a request without a
+// valid token is refused, in the caller's protocol, before its body is read.
+func TestAuthenticatesBeforeReadingTheBody(t *testing.T) {
+	f := newFixture(t)
+	for _, tt := range []struct {
+		name, contentType, token string
+	}{
+		{"connect, no token", "application/proto", ""},
+		{"connect, wrong token", "application/json", "wrong-token-0123456789"},
+		{"grpc, no token", "application/grpc", ""},
+	} {
+		spy := &readSpy{}
+		req := httptest.NewRequest(http.MethodPost, kubemedicv1connect.KnowledgeServiceAskProcedure, nil)
+		req.Body = spy
+		req.Header.Set("Content-Type", tt.contentType)
+		if tt.token != "" {
+			req.Header.Set("Authorization", "Bearer "+tt.token)
+		}
+		if tt.contentType == "application/grpc" {
+			req.ProtoMajor, req.ProtoMinor = 2, 0
+			req.Header.Set("Te", "trailers")
+		}
+		rec := httptest.NewRecorder()
+		f.gw.Handler().ServeHTTP(rec, req)
+		if spy.read.Load() {
+			t.Errorf("%s: the body was read before authentication", tt.name)
+		}
+		code := rec.Header().Get("Grpc-Status") // gRPC: trailers-only response
+		if tt.contentType != "application/grpc" {
+			if rec.Code != http.StatusUnauthorized {
+				t.Errorf("%s: HTTP %d, want 401", tt.name, rec.Code)
+			}
+		} else if code != strconv.Itoa(int(codes.Unauthenticated)) {
+			t.Errorf("%s: grpc-status %q, want Unauthenticated", tt.name, code)
+		}
+	}
+	if n := f.asks.Load(); n != 0 {
+		t.Errorf("%d unauthenticated requests reached the service", n)
+	}
+}
