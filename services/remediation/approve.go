@@ -28,6 +28,24 @@ func (s *Service) expired(p *kubemedicv1.Plan) bool {
 	return !s.o.Now().Before(p.GetExpiresAt().AsTime())
 }
 
+// markExpired records that plan id expired, unless it ran or ended.
+func (s *Service) markExpired(ctx context.Context, id string) {
+	_, err := store.UpdatePlan(ctx, s.store, id, func(r *planRecord) error {
+		cur, err := r.decode()
+		if err != nil {
+			return err
+		}
+		if r.ExecutionID != "" || (cur.GetState() != kubemedicv1.PlanState_PLAN_STATE_PENDING_APPROVAL && cur.GetState() != kubemedicv1.PlanState_PLAN_STATE_APPROVED) {
+			return store.ErrUnchanged
+		}
+		cur.State = kubemedicv1.PlanState_PLAN_STATE_EXPIRED
+		return r.encode(cur)
+	})
+	if err != nil {
+		s.log.Warn("marking plan expired failed", "plan", id, "error", err)
+	}
+}
+
 func errExpired(p *kubemedicv1.Plan) error {
 	at := p.GetExpiresAt().AsTime().UTC().Format("2006-01-02 15:04:05Z")
 	return errorf(connect.CodeFailedPrecondition, "계획 %s은(는) %s에 만료되었습니다; 다시 계획하세요", "plan %s expired at %s; plan again", p.GetId(), at)
@@ -104,6 +122,9 @@ func (s *Service) Approve(ctx context.Context, req *kubemedicv1.ApproveRequest) 
 		return r.encode(cur)
 	})
 	if err != nil {
+		if s.expired(p) {
+			s.markExpired(ctx, p.GetId())
+		}
 		s.record(ctx, kubemedicv1.AuditEventType_AUDIT_EVENT_TYPE_DENIED, approver, cluster, p.GetId(), "", p.GetAction(), "approval refused: "+err.Error())
 		return nil, toConnect(err, "approve")
 	}

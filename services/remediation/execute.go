@@ -85,6 +85,7 @@ func (s *Service) Execute(ctx context.Context, req *kubemedicv1.ExecuteRequest) 
 	case kubemedicv1.PlanState_PLAN_STATE_APPROVED:
 	case kubemedicv1.PlanState_PLAN_STATE_PENDING_APPROVAL:
 		if s.expired(p) {
+			s.markExpired(ctx, p.GetId())
 			return nil, errExpired(p)
 		}
 		missing := int(p.GetApprovalsRequired()) - len(p.GetApprovals())
@@ -93,6 +94,7 @@ func (s *Service) Execute(ctx context.Context, req *kubemedicv1.ExecuteRequest) 
 		return nil, errState(p, "executed")
 	}
 	if s.expired(p) {
+		s.markExpired(ctx, p.GetId())
 		s.record(ctx, kubemedicv1.AuditEventType_AUDIT_EVENT_TYPE_DENIED, executor, cluster, p.GetId(), "", p.GetAction(), "execution refused: plan expired")
 		return nil, errExpired(p)
 	}

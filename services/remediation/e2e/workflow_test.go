@@ -118,6 +118,13 @@ func TestApprovalRules(t *testing.T) {
 	if _, err := h.svc.Execute(ctx, &kubemedicv1.ExecuteRequest{PlanId: p.GetId(), Executor: alice}); code(t, err) != connect.CodeFailedPrecondition {
 		t.Fatalf("expired execute: %v", err)
 	}
+	// The plan now reads as expired, and stays unexecutable.
+	if _, err := h.svc.Execute(ctx, &kubemedicv1.ExecuteRequest{PlanId: p.GetId(), Executor: alice}); code(t, err) != connect.CodeFailedPrecondition || !strings.Contains(err.Error(), "EXPIRED") {
+		t.Fatalf("second execute of an expired plan: %v", err)
+	}
+	if replicas(t, h, "web") != 1 {
+		t.Fatal("an expired plan changed the deployment")
+	}
 
 	// High risk needs two distinct non-requesters; replays change nothing.
 	hp := h.plan(t, alice, scaleAction(ns, "web", 0))
