@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -43,11 +44,13 @@ type fixture struct {
 	asks     atomic.Int64 // Ask calls that reached the service
 	acting   chan *kubemedicv1.Identity
 	messages int
+	// watchStopped gets why the WatchFindings handler stopped.
+	watchStopped chan error
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{acting: make(chan *kubemedicv1.Identity, 1), messages: 300}
+	f := &fixture{acting: make(chan *kubemedicv1.Identity, 1), messages: 300, watchStopped: make(chan error, 1)}
 	ns, err := embeddednats.Start(embeddednats.Options{StoreDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +78,15 @@ func newFixture(t *testing.T) *fixture {
 			}
 		}
 		return connect.NewError(connect.CodeFailedPrecondition, errors.New("stopped on purpose"))
+	})
+	natsrpc.HandleServerStream(diag, kubemedicv1connect.DiagnosisServiceWatchFindingsProcedure, func(ctx context.Context, _ *kubemedicv1.WatchFindingsRequest, send func(*kubemedicv1.WatchFindingsResponse) error) error {
+		for {
+			if err := send(&kubemedicv1.WatchFindingsResponse{}); err != nil {
+				<-ctx.Done()
+				f.watchStopped <- context.Cause(ctx)
+				return err
+			}
+		}
 	})
 	rem := natsrpc.NewService(kubemedicv1.File_kubemedic_v1_remediation_proto.Services().ByName("RemediationService"), natsrpc.ServiceOptions{})
 	natsrpc.HandleUnary(rem, kubemedicv1connect.RemediationServicePlanProcedure, func(_ context.Context, req *kubemedicv1.PlanRequest) (*kubemedicv1.PlanResponse, error) {
@@ -324,5 +336,33 @@ func TestAuthenticatesBeforeReadingTheBody(t *testing.T) {
 	}
 	if n := f.asks.Load(); n != 0 {
 		t.Errorf("%d unauthenticated requests reached the service", n)
+	}
+}
+
+// TestClientCancelStopsTheService checks that a caller hanging up on a
+// stream stops the handler in the service, through the gateway and NATS.
+func TestClientCancelStopsTheService(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(bearer(context.Background(), aliceToken))
+	defer cancel()
+	stream, err := kubemedicv1.NewDiagnosisServiceClient(f.grpcConn(t)).WatchFindings(ctx, &kubemedicv1.WatchFindingsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		if _, err := stream.Recv(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel()
+	select {
+	case cause := <-f.watchStopped:
+		if cause == nil || !strings.Contains(cause.Error(), "cancelled") {
+			t.Errorf("handler stopped because %v, want the caller's cancel", cause)
+		}
+	case <-time.After(3 * time.Second):
+		// The cancel message is immediate; the heartbeat fallback would
+		// take 15 s with the default 5 s interval.
+		t.Fatal("service handler still running 3s after the caller hung up")
 	}
 }

@@ -52,10 +52,22 @@
 // at once. Requests are checked against their buf.validate rules before the
 // handler runs (CodeInvalidArgument).
 //
+// # Stats
+//
+// Handlers run on their own goroutines, so micro's own per-endpoint
+// counters only see the hand-off (num_requests is right; processing_time is
+// near zero and errors after the hand-off are missed). The truthful numbers
+// (requests, errors, last error, processing time, in flight, stream messages
+// sent) are each endpoint's "data" in `nats micro stats` (EndpointStats),
+// and the Prometheus metrics kubemedic_rpc_server_{handled_total,
+// handling_seconds,in_flight,stream_messages_sent_total} when
+// ServerConfig.Metrics is set (launch.Process.ServeRPC sets it to the admin
+// endpoint's registry).
+//
 // # Calling
 //
 // Client.Call sends one request and waits for the reply. Client.Stream (or
-// the typed Stream function) calls a server-streaming method and hands each
+// the typed ServerStream function) calls a server-streaming method and hands each
 // message to a callback. Errors are *connect.Error: the service's code, or
 // CodeUnavailable at once when the bus is down, drops while waiting, or no
 // process serves the subject; CodeDeadlineExceeded when the caller's own

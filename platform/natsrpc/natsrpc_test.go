@@ -28,7 +28,7 @@ var (
 
 const askProcedure = kubemedicv1connect.KnowledgeServiceAskProcedure
 
-func startNATS(t *testing.T) *embeddednats.Server {
+func startNATS(t testing.TB) *embeddednats.Server {
 	t.Helper()
 	ns, err := embeddednats.Start(embeddednats.Options{StoreDir: t.TempDir()})
 	if err != nil {
@@ -38,7 +38,7 @@ func startNATS(t *testing.T) *embeddednats.Server {
 	return ns
 }
 
-func connectTo(t *testing.T, url string) *natsrpc.Conn {
+func connectTo(t testing.TB, url string) *natsrpc.Conn {
 	t.Helper()
 	c, err := natsrpc.Connect(url, natsrpc.ConnectOptions{Name: t.Name(), Logger: quiet, ReconnectWait: 50 * time.Millisecond})
 	if err != nil {

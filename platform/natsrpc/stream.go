@@ -64,6 +64,7 @@ type serverStream struct {
 
 	mu    sync.Mutex // serialises send
 	sent  int64      // messages sent; written under mu
+	ended bool       // the handler returned; written under mu
 	ackMu sync.Mutex
 	acked int64 // messages the caller consumed
 }
@@ -131,6 +132,7 @@ func (srv *Server) handleStream(r micro.Request, m *method, st *endpointStats) {
 	end := nats.NewMsg(r.Reply())
 	end.Header.Set(HeaderStream, kindEnd)
 	ss.mu.Lock()
+	ss.ended = true // a send from a goroutine the handler left behind fails
 	end.Header.Set(HeaderSeq, strconv.FormatInt(ss.sent+1, 10))
 	ss.mu.Unlock()
 	var endErr *connect.Error
@@ -209,6 +211,9 @@ func (ss *serverStream) watch(control <-chan *nats.Msg, done <-chan struct{}) {
 func (ss *serverStream) send(m proto.Message) error {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
+	if ss.ended {
+		return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("%s: send after the handler returned", ss.m.procedure))
+	}
 	for {
 		if err := ss.over(); err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kubemedic/kubemedic/platform/natsrpc"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 )
 
 // TestTraceContextCrossesNATS checks that the server span of a NATS RPC
@@ -33,13 +34,31 @@ func TestTraceContextCrossesNATS(t *testing.T) {
 		handlerTrace = trace.SpanContextFromContext(ctx).TraceID()
 		return &kubemedicv1.AskResponse{}, nil
 	})
-	serve(t, server, natsrpc.ServerConfig{Name: "trace-svc"}, svc)
+	streamTrace := make(chan trace.TraceID, 1)
+	diag := natsrpc.NewService(diagnosisDesc, natsrpc.ServiceOptions{})
+	natsrpc.HandleServerStream(diag, kubemedicv1connect.DiagnosisServiceDiagnoseProcedure,
+		func(ctx context.Context, _ *kubemedicv1.DiagnoseRequest, send func(*kubemedicv1.DiagnoseResponse) error) error {
+			streamTrace <- trace.SpanContextFromContext(ctx).TraceID()
+			return nil
+		})
+	serve(t, server, natsrpc.ServerConfig{Name: "trace-svc"}, svc, diag)
 
 	ctx, root := tp.Tracer("test").Start(context.Background(), "root")
-	err := natsrpc.NewClient(client, 5*time.Second).Call(ctx, askProcedure, &kubemedicv1.AskRequest{Question: "q"}, &kubemedicv1.AskResponse{})
+	c := natsrpc.NewClient(client, 5*time.Second)
+	err := c.Call(ctx, askProcedure, &kubemedicv1.AskRequest{Question: "q"}, &kubemedicv1.AskResponse{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, streamRoot := tp.Tracer("test").Start(context.Background(), "stream-root")
+	err = natsrpc.ServerStream(sctx, c, kubemedicv1connect.DiagnosisServiceDiagnoseProcedure, &kubemedicv1.DiagnoseRequest{},
+		func(*kubemedicv1.DiagnoseResponse) error { return nil })
+	streamRoot.End()
 	root.End()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got := <-streamTrace; got != streamRoot.SpanContext().TraceID() {
+		t.Errorf("stream handler ran in trace %s, want the caller's %s", got, streamRoot.SpanContext().TraceID())
 	}
 	want := root.SpanContext().TraceID()
 	if handlerTrace != want {

@@ -60,7 +60,9 @@ func New(o Options) (*Analyzer, error) {
 
 // Services are the API services the analyzer owns: KnowledgeService,
 // DiagnosisService and FleetService (except ListClusters, which the
-// collector serves). Methods without a handler answer Unimplemented.
+// collector serves). Methods without a handler answer Unimplemented; the
+// diagnosis and sweep handlers are registered here as they are built
+// (natsrpc.HandleUnary / HandleServerStream on diagnosis and fleet).
 func (a *Analyzer) Services() []*natsrpc.Service {
 	opts := natsrpc.ServiceOptions{Timeout: a.opts.Timeout}
 	kn := natsrpc.NewService(kubemedicv1.File_kubemedic_v1_knowledge_proto.Services().ByName("KnowledgeService"), opts)

@@ -132,7 +132,10 @@ func (x *LocalizedText) GetEn() string {
 
 // Identity is a person or system acting through kubemedic. Writes to a cluster
 // impersonate the Kubernetes user and groups, so cluster RBAC has the final word
-// and the cluster's audit log names the person.
+// and the cluster's audit log names the person. In a request, every top-level
+// Identity field is set by the gateway from the caller's credentials (trusted
+// callers such as the Slack bot may name the person they act for); a value
+// sent by any other caller is ignored.
 type Identity struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// kubernetes_user is the Kubernetes user name to impersonate, e.g.
