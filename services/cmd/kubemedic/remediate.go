@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -13,6 +15,7 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -355,9 +358,10 @@ func newExecuteCommand() *cobra.Command {
 			}
 			fctx, fcancel := context.WithTimeout(cmd.Context(), follow)
 			defer fcancel()
+			bar := isTerminal(cmd.OutOrStdout())
 			e, err := followExecution(fctx, c, args[0], resp.Msg.GetExecution(), func(e *kubemedicv1.Execution, from int) {
 				if !f.asJSON {
-					printSteps(cmd.OutOrStdout(), e, from)
+					printSteps(cmd.OutOrStdout(), e, from, bar)
 				}
 			})
 			if err != nil {
@@ -420,14 +424,46 @@ func followExecution(ctx context.Context, c kubemedicv1connect.RemediationServic
 	return e, nil
 }
 
-func printSteps(w io.Writer, e *kubemedicv1.Execution, from int) {
+// countRE finds the "(done/total)" an action puts in its progress steps.
+var countRE = regexp.MustCompile(`\((\d+)/(\d+)\)`)
+
+// printSteps prints new steps; on a terminal, counted steps (a drain's
+// evictions) redraw one progress bar instead of a line each.
+func printSteps(w io.Writer, e *kubemedicv1.Execution, from int, bar bool) {
 	for _, s := range e.GetSteps()[min(from, len(e.GetSteps())):] {
+		if m := countRE.FindStringSubmatch(s.GetMessage().GetEn()); bar && m != nil && s.GetError() == "" {
+			done, _ := strconv.Atoi(m[1])
+			total, _ := strconv.Atoi(m[2])
+			fmt.Fprintf(w, "\r  %s %d/%d", progressBar(done, total, 30), done, total)
+			if done == total {
+				fmt.Fprintln(w)
+			}
+			continue
+		}
 		line := fmt.Sprintf("  [%s] %s", s.GetTime().AsTime().Local().Format("15:04:05"), s.GetMessage().GetKo())
 		if s.GetError() != "" {
 			line += " — " + s.GetError()
 		}
+		if bar {
+			line = "\r\033[K" + line
+		}
 		fmt.Fprintln(w, line)
 	}
+}
+
+// progressBar draws [#####-----] for done of total in width cells.
+func progressBar(done, total, width int) string {
+	if total <= 0 {
+		return "[" + strings.Repeat("-", width) + "]"
+	}
+	n := min(done*width/total, width)
+	return "[" + strings.Repeat("#", n) + strings.Repeat("-", width-n) + "]"
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 var execStateKo = map[kubemedicv1.ExecutionState]string{

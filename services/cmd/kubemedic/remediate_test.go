@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/kubemedic/kubemedic/platform/config"
+	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 	"github.com/kubemedic/kubemedic/services/allinone"
 	"github.com/kubemedic/kubemedic/test/clustertest"
 	"github.com/kubemedic/kubemedic/test/controlplane"
@@ -177,5 +179,23 @@ remediation:
 	}
 	if out := cli("audit"); !strings.Contains(out, "SEQ") || !strings.Contains(out, plan.ID) {
 		t.Errorf("human audit:\n%s", out)
+	}
+}
+
+func TestPrintStepsProgressBar(t *testing.T) {
+	e := &kubemedicv1.Execution{}
+	for i := 1; i <= 4; i++ {
+		e.Steps = append(e.Steps, &kubemedicv1.ExecutionStep{Message: &kubemedicv1.LocalizedText{
+			Ko: fmt.Sprintf("파드 축출 완료 (%d/4)", i), En: fmt.Sprintf("evicted pod ns/p%d (%d/4)", i, i)}})
+	}
+	e.Steps = append(e.Steps, &kubemedicv1.ExecutionStep{Message: &kubemedicv1.LocalizedText{Ko: "드레인 완료", En: "drained"}})
+	var tty, plain strings.Builder
+	printSteps(&tty, e, 0, true)
+	printSteps(&plain, e, 0, false)
+	if !strings.Contains(tty.String(), "\r  [###############---------------] 2/4") || !strings.Contains(tty.String(), "[##############################] 4/4\n") {
+		t.Errorf("terminal output %q", tty.String())
+	}
+	if strings.Count(plain.String(), "\n") != 5 || strings.Contains(plain.String(), "#") || !strings.Contains(plain.String(), "파드 축출 완료 (3/4)") {
+		t.Errorf("plain output %q", plain.String())
 	}
 }
