@@ -11,6 +11,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/kubemedic/kubemedic/platform/config"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
@@ -254,5 +255,48 @@ func TestDrainResumesAfterCrash(t *testing.T) {
 	}
 	if started != 1 || finished != 1 || !resumed {
 		t.Errorf("audit: %d starts, %d finishes, resumed=%v; want 1, 1, true", started, finished, resumed)
+	}
+}
+
+// Draining (or cordoning) the last schedulable node is refused, whatever
+// the caps say. Tests of this package run one after another, so cordoning
+// the shared nodes for a moment disturbs nobody.
+func TestLastSchedulableNodeRefused(t *testing.T) {
+	h := newHarness(t, func(cfg *config.Remediation, _ *remediation.Options) {
+		cfg.Limits.MaxCordonedNodes, cfg.Limits.MaxCordonedPercent = 1000, 100
+	})
+	ctx := ctxT(t)
+	node := h.addNode(t, "last", controlplane.NodeOptions{})
+	list, err := h.env.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setUnschedulable := func(name string, v bool) {
+		err := retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+			n, err := h.env.Client.CoreV1().Nodes().Get(context.Background(), name, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			n.Spec.Unschedulable = v
+			_, err = h.env.Client.CoreV1().Nodes().Update(context.Background(), n, metav1.UpdateOptions{})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range list.Items {
+		if n.Name == node.Name || n.Spec.Unschedulable {
+			continue
+		}
+		t.Cleanup(func() { setUnschedulable(n.Name, false) })
+		setUnschedulable(n.Name, true)
+	}
+	for _, a := range []*kubemedicv1.Action{drainAction(node.Name, time.Minute), cordonAction(node.Name)} {
+		p := h.plan(t, alice, a)
+		g := guardOf(p, "cordon-cap")
+		if p.GetState() != kubemedicv1.PlanState_PLAN_STATE_REFUSED || g == nil || g.GetAllowed() || !strings.Contains(g.GetReason().GetEn(), "no schedulable node") {
+			t.Errorf("%v on the last schedulable node: %v %v", a.GetKind(), p.GetState(), g)
+		}
 	}
 }
