@@ -41,6 +41,9 @@ type Config struct {
 	Tracing  Tracing   `json:"tracing,omitempty"`
 	// Knowledge configures the knowledge base.
 	Knowledge Knowledge `json:"knowledge,omitempty"`
+	// Remediation configures guarded remediation: who may plan and approve
+	// which actions, what is protected and the blast-radius limits.
+	Remediation Remediation `json:"remediation,omitempty"`
 }
 
 // clusterName is what a cluster name may look like: a DNS label.
@@ -300,6 +303,17 @@ var EnvVars = []struct {
 	{"KUBEMEDIC_SLACK_API_URL", "bot.slack_api_url", func(c *Config, v string) error { c.Bot.SlackAPIURL = v; return nil }},
 	{"KUBEMEDIC_TRACING_EXPORTER", "tracing.exporter", func(c *Config, v string) error { c.Tracing.Exporter = v; return nil }},
 	{"KUBEMEDIC_TRACING_ENDPOINT", "tracing.endpoint", func(c *Config, v string) error { c.Tracing.Endpoint = v; return nil }},
+	{"KUBEMEDIC_REMEDIATION_PAUSED", "remediation.paused (true or false)", func(c *Config, v string) error {
+		switch strings.ToLower(v) {
+		case "true", "1", "yes":
+			c.Remediation.Paused = true
+		case "false", "0", "no":
+			c.Remediation.Paused = false
+		default:
+			return fmt.Errorf("want true or false, got %q", v)
+		}
+		return nil
+	}},
 	{"KUBEMEDIC_KB_DIRS", "knowledge.dirs (separated by the OS list separator)", func(c *Config, v string) error {
 		c.Knowledge.Dirs = filepath.SplitList(v)
 		return nil
@@ -390,6 +404,7 @@ func (c *Config) setDefaults() error {
 	if c.Knowledge.AskLog.MaxMsgs == 0 {
 		c.Knowledge.AskLog.MaxMsgs = 1_000_000
 	}
+	c.Remediation.setDefaults()
 	if c.Tracing.Exporter == "" {
 		c.Tracing.Exporter = "none"
 	}
@@ -473,6 +488,7 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("clusters[%d] (%s): provider %q: want generic, tke, aks or nks", i, cl.Name, cl.Provider))
 		}
 	}
+	errs = append(errs, c.Remediation.validate()...)
 	for i, t := range c.Gateway.Tokens {
 		if t.Name == "" {
 			errs = append(errs, fmt.Errorf("gateway.tokens[%d].name is required", i))

@@ -16,6 +16,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/kubemedic/kubemedic/bot"
 	"github.com/kubemedic/kubemedic/gateway"
 	"github.com/kubemedic/kubemedic/platform/config"
@@ -111,10 +113,24 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 	if err != nil {
 		return nil, err
 	}
-	rem, err := remediation.New(p.Logger.With("component", "remediation"))
+	remClusters, err := remediation.ClustersFromConfig(cfg.Clusters)
 	if err != nil {
 		return nil, err
 	}
+	js, err := jetstream.New(conn.Conn)
+	if err != nil {
+		return nil, fmt.Errorf("remediation: JetStream: %w", err)
+	}
+	rem, err := remediation.New(ctx, remediation.Options{
+		Clusters:  remClusters,
+		JetStream: js,
+		Config:    cfg.Remediation,
+		Logger:    p.Logger.With("component", "remediation"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.OnClose(rem.Close)
 	if err := p.ServeRPC(an, col, rem); err != nil {
 		return nil, err
 	}
@@ -133,9 +149,9 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 		Token:   botToken,
 		Trusted: true,
 	}, gateway.Credential{
-		Name:     "local-admin",
+		Name:     config.LocalAdminToken,
 		Token:    s.Token,
-		Identity: &kubemedicv1.Identity{KubernetesUser: localAdminUser(), DisplayName: "local admin (" + cfg.LocalGatewayDir() + ")"},
+		Identity: localAdminIdentity(cfg),
 	})
 	gw, err := gateway.New(gateway.Options{
 		Bus:         natsrpc.NewClient(conn, cfg.NATS.RequestTimeout.Duration),
@@ -223,6 +239,17 @@ func (s *Server) Run(ctx context.Context) error { return s.proc.Run(ctx) }
 // AdminHandler serves the process's /healthz, /readyz and /metrics, as the
 // admin listener does.
 func (s *Server) AdminHandler() http.Handler { return s.proc.Probe.Handler() }
+
+// localAdminIdentity is who the local admin token acts as:
+// remediation.local_admin, or the operating-system user.
+func localAdminIdentity(cfg *config.Config) *kubemedicv1.Identity {
+	la := cfg.Remediation.LocalAdmin
+	user := la.KubernetesUser
+	if user == "" {
+		user = localAdminUser()
+	}
+	return &kubemedicv1.Identity{KubernetesUser: user, KubernetesGroups: la.KubernetesGroups, DisplayName: "local admin (" + cfg.LocalGatewayDir() + ")"}
+}
 
 // localAdminUser is the Kubernetes user the local admin token acts as: the
 // operating-system user running the server.

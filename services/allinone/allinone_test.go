@@ -233,13 +233,15 @@ func TestGatewayErrors(t *testing.T) {
 	if msg := status.Convert(err).Message(); !strings.Contains(msg, "질문이 비어 있습니다") || !strings.Contains(msg, "question is empty") {
 		t.Errorf("empty question message %q should be Korean first, English too", msg)
 	}
-	// Methods not built yet answer a clear Unimplemented, unary and
-	// streaming alike, not a hang or a retryable Unavailable.
+	// Remediation answers through the gateway and NATS: an unknown
+	// cluster is NotFound, named.
 	plan := &kubemedicv1.PlanRequest{Action: &kubemedicv1.Action{Cluster: "dev", Kind: &kubemedicv1.Action_Cordon{Cordon: &kubemedicv1.CordonAction{Node: "worker-1"}}}}
 	_, err = kubemedicv1.NewRemediationServiceClient(conn).Plan(withToken(ctx, s.Token), plan)
-	if status.Code(err) != codes.Unimplemented {
-		t.Errorf("Plan: %v, want Unimplemented", err)
+	if status.Code(err) != codes.NotFound || !strings.Contains(status.Convert(err).Message(), `"dev"`) {
+		t.Errorf("Plan: %v, want NotFound naming the cluster", err)
 	}
+	// Methods not built yet answer a clear Unimplemented, unary and
+	// streaming alike, not a hang or a retryable Unavailable.
 	_, err = kubemedicv1.NewFleetServiceClient(conn).ListSweeps(withToken(ctx, s.Token), &kubemedicv1.ListSweepsRequest{})
 	if status.Code(err) != codes.Unimplemented {
 		t.Errorf("ListSweeps: %v, want Unimplemented", err)

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 	"google.golang.org/protobuf/encoding/protojson"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -394,10 +393,4 @@ func actionText(a *kubemedicv1.Action) string {
 		return fmt.Sprintf("delete-pod %s/%s", k.DeletePod.Namespace, k.DeletePod.Name)
 	}
 	return "?"
-}
-
-// isTerminal reports whether w is a terminal (colour only then).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }

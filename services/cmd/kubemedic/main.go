@@ -6,6 +6,8 @@
 //	kubemedic kb         import, list and evaluate knowledge-base entries; list gaps
 //	kubemedic status     health of the local (or --server) gateway
 //	kubemedic clusters   clusters the server watches
+//	kubemedic plan       plan a guarded fix (cordon, drain, scale, patch-cm, restart, delete-pod)
+//	kubemedic approve    approve a plan by its hash; reject, execute, undo, audit likewise
 package main
 
 import (
@@ -50,6 +52,12 @@ and runs guarded fixes. Run "kubemedic serve" for the all-in-one server.`,
 		newKBCommand(),
 		newStatusCommand(),
 		newClustersCommand(),
+		newPlanCommand(),
+		newApproveCommand(),
+		newRejectCommand(),
+		newExecuteCommand(),
+		newUndoCommand(),
+		newAuditCommand(),
 	)
 	return root
 }
