@@ -211,15 +211,18 @@ func TestSlashAskEnglish(t *testing.T) {
 	}
 }
 
-// TestReplyLanguage checks the precedence: --lang, then the Slack locale
-// (users.info), then the question's own language.
+// TestReplyLanguage checks the precedence: --lang, then Hangul in the
+// question, then the Slack locale (users.info), then the question's own
+// language.
 func TestReplyLanguage(t *testing.T) {
 	tests := []struct {
 		name, user, text string
 		want             kubemedicv1.Language
 	}{
 		{"korean text, no locale", "U2147483697", "파드가 계속 Pending이에요", kubemedicv1.Language_LANGUAGE_KOREAN},
-		{"english locale beats korean text", englishUser, "파드가 계속 Pending이에요", kubemedicv1.Language_LANGUAGE_ENGLISH},
+		{"korean text beats Slack's default en-US locale", englishUser, "파드가 계속 Pending이에요", kubemedicv1.Language_LANGUAGE_KOREAN},
+		{"english locale beats english text", englishUser, "why is my pod Pending", kubemedicv1.Language_LANGUAGE_ENGLISH},
+		{"--lang beats korean text", englishUser, "--lang en 파드가 계속 Pending이에요", kubemedicv1.Language_LANGUAGE_ENGLISH},
 		{"korean locale beats english text", koreanUser, "why is my pod Pending", kubemedicv1.Language_LANGUAGE_KOREAN},
 		{"--lang beats the locale", englishUser, "--lang ko why is my pod Pending", kubemedicv1.Language_LANGUAGE_KOREAN},
 		{"--lang at the end", koreanUser, "pod Pending again --lang=en", kubemedicv1.Language_LANGUAGE_ENGLISH},
