@@ -80,11 +80,13 @@ func (b *Bot) respond(ctx context.Context, o origin, cmd command.Command, parseE
 func (b *Bot) ask(ctx context.Context, o origin, question string) reply {
 	ctx, cancel := context.WithTimeout(ctx, gatewayTimeout)
 	defer cancel()
-	resp, err := b.knowledge.Ask(ctx, connect.NewRequest(&kubemedicv1.AskRequest{
+	req := connect.NewRequest(&kubemedicv1.AskRequest{
 		Question: question,
 		Language: protoLanguage(o.lang),
 		Top:      1 + maxRunnerUps,
-	}))
+	})
+	forSlackUser(req.Header(), o.user)
+	resp, err := b.knowledge.Ask(ctx, req)
 	if err != nil {
 		b.log.Warn("knowledge ask failed", "code", connect.CodeOf(err).String(), "err", err)
 		return renderGatewayError(o, err)

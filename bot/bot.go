@@ -9,8 +9,8 @@
 // background: a slash command's answer goes to its response_url, an event's
 // answer is posted in the asker's thread with chat.postMessage. Replies are
 // Block Kit messages in the asker's language (see package language: --lang,
-// then the Slack locale, then the text, then Korean); slack-go's retry
-// honours Slack's 429 Retry-After on every post.
+// then Hangul in the text, then the Slack locale, then the text, then
+// Korean); slack-go's retry honours Slack's 429 Retry-After on every post.
 //
 // The bot never talks to a cluster itself; it only calls the gateway.
 package bot
@@ -81,7 +81,8 @@ type Options struct {
 	// only cluster, when there is exactly one).
 	ChannelClusters map[string]string
 	// Language is the default reply language, "ko" or "en", used when
-	// neither --lang, the user's Slack locale nor the text decides.
+	// neither --lang, Hangul in the text, the user's Slack locale nor the
+	// text's English decides.
 	// Default: "ko".
 	Language string
 	// SlackAPIURL is the Slack Web API base URL. Default: slack-go's

@@ -183,12 +183,20 @@ func TestSlashAskKorean(t *testing.T) {
 		t.Errorf("fallback text %q", p.Text)
 	}
 	yes := p.button(t, "answer.helpful")
-	if no := p.button(t, "answer.unhelpful"); yes.Value != "k8s-pod-pending-insufficient-resources" || no.Value != yes.Value {
-		t.Errorf("feedback buttons carry %q / %q, want the runbook ID", yes.Value, no.Value)
+	if no := p.button(t, "answer.unhelpful"); yes.Value != "ask0001 k8s-pod-pending-insufficient-resources ko" || no.Value != yes.Value {
+		t.Errorf("feedback buttons carry %q / %q, want the ask ID, the runbook ID and the language", yes.Value, no.Value)
+	}
+	if got := e.knowledge.askedFor; len(got) != 1 || got[0] != userA {
+		t.Errorf("Ask made for Slack users %q, want the asker %s", got, userA)
 	}
 	e.click(userB, yes, channelOps, "1767225601.000009", "1767225602.000009")
 	if r := e.responses.next(t); r.Type != "ephemeral" || !strings.Contains(r.Text, "의견 고마워요") {
 		t.Errorf("feedback answer %+v", r)
+	}
+	rated, by := e.knowledge.ratings()
+	if len(rated) != 1 || rated[0].GetAskId() != "ask0001" || rated[0].GetEntryId() != "k8s-pod-pending-insufficient-resources" ||
+		!rated[0].GetHelpful() || rated[0].GetSlackUserId() != userB || by[0] != userB {
+		t.Errorf("RecordFeedback got %v for %q, want ask0001 helpful by %s", rated, by, userB)
 	}
 }
 
@@ -211,15 +219,18 @@ func TestSlashAskEnglish(t *testing.T) {
 	}
 }
 
-// TestReplyLanguage checks the precedence: --lang, then the Slack locale
-// (users.info), then the question's own language.
+// TestReplyLanguage checks the precedence: --lang, then Hangul in the
+// question, then the Slack locale (users.info), then the question's own
+// language.
 func TestReplyLanguage(t *testing.T) {
 	tests := []struct {
 		name, user, text string
 		want             kubemedicv1.Language
 	}{
 		{"korean text, no locale", "U2147483697", "파드가 계속 Pending이에요", kubemedicv1.Language_LANGUAGE_KOREAN},
-		{"english locale beats korean text", englishUser, "파드가 계속 Pending이에요", kubemedicv1.Language_LANGUAGE_ENGLISH},
+		{"korean text beats Slack's default en-US locale", englishUser, "파드가 계속 Pending이에요", kubemedicv1.Language_LANGUAGE_KOREAN},
+		{"english locale beats english text", englishUser, "why is my pod Pending", kubemedicv1.Language_LANGUAGE_ENGLISH},
+		{"--lang beats korean text", englishUser, "--lang en 파드가 계속 Pending이에요", kubemedicv1.Language_LANGUAGE_ENGLISH},
 		{"korean locale beats english text", koreanUser, "why is my pod Pending", kubemedicv1.Language_LANGUAGE_KOREAN},
 		{"--lang beats the locale", englishUser, "--lang ko why is my pod Pending", kubemedicv1.Language_LANGUAGE_KOREAN},
 		{"--lang at the end", koreanUser, "pod Pending again --lang=en", kubemedicv1.Language_LANGUAGE_ENGLISH},

@@ -54,6 +54,28 @@ type knowledgeDouble struct {
 	protocol []string
 	block    chan struct{} // when set, Ask waits for it to close
 	started  chan struct{} // receives when an Ask starts
+	// askedFor and ratedBy are the Slack user headers of Ask and
+	// RecordFeedback calls; rated are the ratings.
+	askedFor, ratedBy []string
+	rated             []*kubemedicv1.RecordFeedbackRequest
+}
+
+func (k *knowledgeDouble) RecordFeedback(_ context.Context, req *connect.Request[kubemedicv1.RecordFeedbackRequest]) (*connect.Response[kubemedicv1.RecordFeedbackResponse], error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.rated = append(k.rated, req.Msg)
+	k.ratedBy = append(k.ratedBy, req.Header().Get("Kubemedic-Slack-User"))
+	if req.Msg.GetAskId() != "ask0001" {
+		return nil, connect.NewError(connect.CodeFailedPrecondition, errors.New("the ask log is off"))
+	}
+	return connect.NewResponse(&kubemedicv1.RecordFeedbackResponse{}), nil
+}
+
+// ratings returns the RecordFeedback requests and their Slack user headers.
+func (k *knowledgeDouble) ratings() ([]*kubemedicv1.RecordFeedbackRequest, []string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]*kubemedicv1.RecordFeedbackRequest(nil), k.rated...), append([]string(nil), k.ratedBy...)
 }
 
 const longBody = "## 증상\n\n파드가 `Pending` 상태에서 멈춰 있습니다. **스케줄러**가 노드를 찾지 못했습니다.\n\n" +
@@ -76,6 +98,7 @@ func (k *knowledgeDouble) Ask(ctx context.Context, req *connect.Request[kubemedi
 	k.mu.Lock()
 	k.asked = append(k.asked, req.Msg)
 	k.protocol = append(k.protocol, req.Peer().Protocol)
+	k.askedFor = append(k.askedFor, req.Header().Get("Kubemedic-Slack-User"))
 	block, started := k.block, k.started
 	k.mu.Unlock()
 	if started != nil {
@@ -103,7 +126,7 @@ func (k *knowledgeDouble) Ask(ctx context.Context, req *connect.Request[kubemedi
 		if en {
 			title = "Pod stuck in Pending (insufficient resources)"
 		}
-		return connect.NewResponse(&kubemedicv1.AskResponse{Language: req.Msg.GetLanguage(), Answers: []*kubemedicv1.Answer{
+		return connect.NewResponse(&kubemedicv1.AskResponse{AskId: "ask0001", Language: req.Msg.GetLanguage(), Answers: []*kubemedicv1.Answer{
 			{EntryId: "k8s-pod-pending-insufficient-resources", Title: title, Body: pendingBody(), Source: "seeds/troubleshooting.md#pending", Confidence: 0.87, Provider: "generic"},
 			{EntryId: "k8s-pod-pending-node-selector", Title: "노드 셀렉터가 맞지 않아 Pending", Confidence: 0.41},
 			{EntryId: "k8s-pod-pending-taint", Title: "테인트 때문에 Pending", Confidence: 0.33},

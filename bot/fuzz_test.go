@@ -162,7 +162,7 @@ func FuzzVerify(f *testing.F) {
 func FuzzClick(f *testing.F) {
 	for _, s := range [][2]string{
 		{actionApprove, "pl-1 hpl-10123abcd"}, {actionReject, "pl-1 h"}, {actionUndo, "ex-pl-1"},
-		{actionFix + ".0", "prod fp-pending-web-0 0"}, {actionFix + ".9", "prod fp 99"}, {actionHelpful, "k8s-pod-pending"},
+		{actionFix + ".0", "prod fp-pending-web-0 0"}, {actionFix + ".9", "prod fp 99"}, {actionHelpful, "ask1 k8s-pod-pending ko"}, {actionUnhelpful, "k8s-pod-pending"},
 		{"frobnicate", ""}, {actionApprove, "pl-1 <script>"}, {actionUndo, ""},
 	} {
 		f.Add(s[0], s[1])

@@ -106,7 +106,8 @@ func (c click) check() error {
 	case c.action == actionUndo:
 		return asError(naming.ID(naming.ExecutionID, c.value))
 	case c.action == actionHelpful || c.action == actionUnhelpful:
-		return asError(naming.ID(naming.EntryID, c.value))
+		_, err := parseFeedbackValue(c.value)
+		return err
 	case strings.HasPrefix(c.action, actionFix+"."):
 		if len(fields) != 3 {
 			return fmt.Errorf("%s value must be \"<cluster> <fingerprint> <index>\"", c.action)
@@ -160,10 +161,7 @@ func (b *Bot) onClick(ctx context.Context, c click) {
 	case c.action == actionUndo:
 		r = b.undo(ctx, o, c.user, c.value, c.msg)
 	case c.action == actionHelpful || c.action == actionUnhelpful:
-		// The API has no feedback call yet; the log is the record until
-		// the audit stream takes it.
-		b.log.Info("answer feedback", "user", c.user, "entry", c.value, "helpful", c.action == actionHelpful, "channel", c.msg.channel)
-		r = reply{text: language.Pick(lang, "의견 고마워요! 🙏", "Thanks for the feedback! 🙏")}
+		r, ok = b.recordFeedback(ctx, c)
 	default: // a suggested fix: plan it in the finding's thread
 		f, err := b.findingFor(ctx, fields[0], fields[1])
 		if err != nil {

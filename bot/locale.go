@@ -72,7 +72,8 @@ func (b *Bot) userInfo(ctx context.Context, user string) localeEntry {
 }
 
 // parse parses command text from user and picks the reply language:
-// --lang, then the user's Slack locale, then the text, then the default.
+// --lang, then Hangul in the text, then the user's Slack locale, then the
+// text, then the default (see language.Choose).
 func (b *Bot) parse(ctx context.Context, user, text string) (command.Parsed, string, error) {
 	p, err := command.Parse(text)
 	lang := p.Lang

@@ -127,16 +127,10 @@ func renderAnswer(o origin, question string, resp *kubemedicv1.AskResponse) repl
 		}
 		blocks = append(blocks, slack.NewDividerBlock(), section(strings.Join(lines, "\n")))
 	}
-	blocks = append(blocks, feedbackBlock(o, top.GetEntryId()))
+	if fb := feedbackBlock(o, resp.GetAskId(), top.GetEntryId()); fb != nil {
+		blocks = append(blocks, fb)
+	}
 	return reply{text: "📘 " + escapeMrkdwn(top.GetTitle()), blocks: blocks, public: true}
-}
-
-// feedbackBlock asks whether an answer helped; the buttons carry the
-// runbook ID only.
-func feedbackBlock(o origin, entryID string) slack.Block {
-	yes := slack.NewButtonBlockElement(actionHelpful, entryID, slack.NewTextBlockObject(slack.PlainTextType, language.Pick(o.lang, "👍 도움이 됐어요", "👍 Helpful"), true, false))
-	no := slack.NewButtonBlockElement(actionUnhelpful, entryID, slack.NewTextBlockObject(slack.PlainTextType, language.Pick(o.lang, "👎 아니요", "👎 Not really"), true, false))
-	return slack.NewActionBlock("feedback", yes, no)
 }
 
 // renderNoAnswer politely says the knowledge base has no confident answer,

@@ -27,7 +27,8 @@ const (
 	actionApprove = "plan.approve" // value: planValue
 	actionReject  = "plan.reject"  // value: planValue
 	actionUndo    = "exec.undo"    // value: execution ID
-	// The answer feedback buttons; value: runbook entry ID.
+	// The answer feedback buttons; value: "<ask-id> <entry-id> <lang>"
+	// (see feedback.go).
 	actionHelpful   = "answer.helpful"
 	actionUnhelpful = "answer.unhelpful"
 )

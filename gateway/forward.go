@@ -76,6 +76,7 @@ func (r *route) unary(ctx context.Context, req *connect.Request[dynamicpb.Messag
 	if err := r.prepare(ctx, req.Msg); err != nil {
 		return nil, err
 	}
+	ctx = withOrigin(ctx, req.Header())
 	resp := dynamicpb.NewMessage(r.method.Output())
 	if err := r.bus.Call(ctx, r.procedure, req.Msg, resp); err != nil {
 		return nil, err
@@ -87,6 +88,7 @@ func (r *route) stream(ctx context.Context, req *connect.Request[dynamicpb.Messa
 	if err := r.prepare(ctx, req.Msg); err != nil {
 		return err
 	}
+	ctx = withOrigin(ctx, req.Header())
 	return r.bus.Stream(ctx, r.procedure, req.Msg,
 		func() proto.Message { return dynamicpb.NewMessage(r.method.Output()) },
 		func(m proto.Message) error { return stream.Send(m.(*dynamicpb.Message)) })

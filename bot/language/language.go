@@ -5,10 +5,12 @@
 // The rule, in order of precedence (Choose):
 //
 //  1. an explicit option the user typed ("--lang en");
-//  2. the Slack user's locale (users.info, e.g. "ko-KR", "en-US");
-//  3. the text itself: Hangul means Korean, two or more English words mean
-//     English, anything else ("CrashLoopBackOff", "scale web 3") says nothing;
-//  4. the configured default, Korean unless set otherwise.
+//  2. Hangul in the text: a Korean question gets a Korean reply, whatever
+//     the Slack locale says (most Korean users keep Slack's default en-US);
+//  3. the Slack user's locale (users.info, e.g. "ko-KR", "en-US");
+//  4. the text: two or more English words mean English, anything else
+//     ("CrashLoopBackOff", "scale web 3") says nothing;
+//  5. the configured default, Korean unless set otherwise.
 package language
 
 import (
@@ -66,12 +68,16 @@ func Detect(text string) string {
 	return ""
 }
 
-// Choose applies the precedence rule: explicit, then locale, then the
-// language detected in text, then fallback ("" fallback means Korean).
-// explicit and fallback must be "", Korean or English; locale is a Slack
-// locale.
+// Choose applies the precedence rule: explicit, then Hangul in text, then
+// locale, then the language detected in text, then fallback ("" fallback
+// means Korean). explicit and fallback must be "", Korean or English;
+// locale is a Slack locale.
 func Choose(explicit, locale, text, fallback string) string {
-	for _, l := range []string{explicit, FromLocale(locale), Detect(text), fallback} {
+	hangul := ""
+	if HasHangul(text) {
+		hangul = Korean
+	}
+	for _, l := range []string{explicit, hangul, FromLocale(locale), Detect(text), fallback} {
 		if l == Korean || l == English {
 			return l
 		}

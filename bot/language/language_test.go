@@ -26,8 +26,12 @@ func TestChoose(t *testing.T) {
 		want                             string
 	}{
 		{"explicit beats everything", English, "ko-KR", "파드가 Pending", Korean, English},
-		{"locale beats the text", "", "en-US", "파드가 Pending", Korean, English},
-		{"korean locale", "", "ko-KR", "why is my pod pending", English, Korean},
+		{"explicit Korean beats an English question", Korean, "en-US", "why is my pod pending", English, Korean},
+		{"Hangul beats Slack's default en-US locale", "", "en-US", "파드가 Pending", English, Korean},
+		{"a little Hangul is enough", "", "en-US", "CrashLoopBackOff 떠요", English, Korean},
+		{"korean locale beats English text", "", "ko-KR", "why is my pod pending", English, Korean},
+		{"english locale beats English text", "", "en-US", "why is my pod pending", Korean, English},
+		{"locale decides for a bare error string", "", "en-US", "CrashLoopBackOff", Korean, English},
 		{"unknown locale falls to the text", "", "ja-JP", "why is my pod pending", Korean, English},
 		{"text beats the default", "", "", "파드가 Pending", English, Korean},
 		{"nothing decides: default", "", "", "CrashLoopBackOff", English, English},

@@ -74,6 +74,7 @@ func (c *Client) request(ctx context.Context, subject string, req proto.Message)
 	}
 	msg := nats.NewMsg(subject)
 	msg.Data = data
+	addOutgoing(ctx, msg) // first: the protocol's headers below win
 	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(msg.Header))
 	if d, ok := ctx.Deadline(); ok {
 		ms := max(time.Until(d).Milliseconds(), 1)

@@ -47,7 +47,10 @@
 // CodeInternal with the details only in the service log. Panics are recovered
 // as CodeInternal. A handler's context carries the caller's trace (W3C
 // traceparent in NATS headers) and the caller's deadline (Kubemedic-Timeout
-// header, capped by ServiceOptions.Timeout for unary calls). Each endpoint
+// header, capped by ServiceOptions.Timeout for unary calls) and the request's
+// headers: a caller adds its own with WithOutgoingHeader (the gateway says who
+// is calling, HeaderCallerSource and HeaderSlackUser) and a handler reads them
+// with IncomingHeader. Each endpoint
 // runs up to ServiceOptions.MaxConcurrent unary calls and MaxStreams streams
 // at once. Requests are checked against their buf.validate rules before the
 // handler runs (CodeInvalidArgument).

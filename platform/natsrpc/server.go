@@ -227,11 +227,12 @@ func (srv *Server) unimplementedHandler(procedure string, st *endpointStats) mic
 	})
 }
 
-// handlerContext is the context a handler runs in: the caller's trace and
+// handlerContext is the context a handler runs in: the request's headers
+// (IncomingHeader), the caller's trace and
 // the caller's deadline capped by limit (0: no cap). Streams (limit 0) are
 // also cancelled when the server stops; unary calls may finish.
 func (srv *Server) handlerContext(h nats.Header, subject string, kind trace.SpanKind, limit time.Duration) (context.Context, trace.Span, context.CancelFunc) {
-	ctx := otel.GetTextMapPropagator().Extract(context.Background(), propagation.HeaderCarrier(h))
+	ctx := otel.GetTextMapPropagator().Extract(withIncoming(context.Background(), h), propagation.HeaderCarrier(h))
 	ctx, span := otel.Tracer(tracerName).Start(ctx, subject, trace.WithSpanKind(kind),
 		trace.WithAttributes(attribute.String("messaging.system", "nats"), attribute.String("messaging.destination.name", subject)))
 	timeout := limit

@@ -21,6 +21,7 @@ import (
 	"github.com/kubemedic/kubemedic/platform/natsrpc"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
+	"github.com/kubemedic/kubemedic/services/asklog"
 	"github.com/kubemedic/kubemedic/services/knowledge"
 )
 
@@ -45,9 +46,14 @@ type Options struct {
 	AskLog AskRecorder
 }
 
-// AskRecorder records an answered question; it must not block.
+// AskRecorder keeps the ask log (*asklog.Recorder).
 type AskRecorder interface {
+	// RecordAsk records an answered question and returns its record id; it
+	// must not block. The caller is in ctx (asklog.WithCaller).
 	RecordAsk(ctx context.Context, cluster string, res knowledge.Result) string
+	// Feedback records a rating of an answer and reports whether it was
+	// stored.
+	Feedback(ctx context.Context, f asklog.Feedback) error
 }
 
 // Analyzer is the analyzer service.
@@ -91,6 +97,7 @@ func (a *Analyzer) Services() []*natsrpc.Service {
 	natsrpc.HandleUnary(kn, kubemedicv1connect.KnowledgeServiceAskProcedure, a.kn.ask)
 	natsrpc.HandleUnary(kn, kubemedicv1connect.KnowledgeServiceGetEntryProcedure, a.kn.getEntry)
 	natsrpc.HandleUnary(kn, kubemedicv1connect.KnowledgeServiceListEntriesProcedure, a.kn.listEntries)
+	natsrpc.HandleUnary(kn, kubemedicv1connect.KnowledgeServiceRecordFeedbackProcedure, a.kn.recordFeedback)
 
 	diagnosis := natsrpc.NewService(kubemedicv1.File_kubemedic_v1_diagnosis_proto.Services().ByName("DiagnosisService"), opts)
 	if d := a.opts.Diagnosis; d != nil {

@@ -10,7 +10,9 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/kubemedic/kubemedic/platform/natsrpc"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+	"github.com/kubemedic/kubemedic/services/asklog"
 	"github.com/kubemedic/kubemedic/services/knowledge"
 )
 
@@ -54,12 +56,12 @@ func (s *knowledgeService) ask(ctx context.Context, req *kubemedicv1.AskRequest)
 		question = withoutNames(question, objects)
 	}
 	res := s.kb.Ask(ctx, question, opts)
+	out := &kubemedicv1.AskResponse{NoAnswer: res.NoAnswer, Language: languageOf(res.Language), Objects: objects, Findings: found}
 	if s.asks != nil {
 		logged := res
 		logged.Question = req.GetQuestion() // the words the user typed
-		s.asks.RecordAsk(ctx, req.GetCluster(), logged)
+		out.AskId = s.asks.RecordAsk(asklog.WithCaller(ctx, callerOf(ctx)), req.GetCluster(), logged)
 	}
-	out := &kubemedicv1.AskResponse{NoAnswer: res.NoAnswer, Language: languageOf(res.Language), Objects: objects, Findings: found}
 	for _, a := range res.Answers {
 		ans := &kubemedicv1.Answer{
 			EntryId:    a.ID,
@@ -103,6 +105,40 @@ func withoutNames(question string, objects []*kubemedicv1.ObjectRef) string {
 		return q
 	}
 	return question
+}
+
+// callerOf reads who asks from the request headers the gateway set (see
+// natsrpc.HeaderCallerSource): "slack" with the Slack user id, or an API
+// caller. A request that did not come through the gateway is an API caller.
+func callerOf(ctx context.Context) asklog.Caller {
+	if natsrpc.IncomingHeader(ctx, natsrpc.HeaderCallerSource) == string(asklog.SourceSlack) {
+		return asklog.Caller{Source: asklog.SourceSlack, SlackUser: natsrpc.IncomingHeader(ctx, natsrpc.HeaderSlackUser)}
+	}
+	return asklog.Caller{Source: asklog.SourceAPI}
+}
+
+// recordFeedback stores a rating of an answer in the ask log. The rater's
+// Slack user id comes from the gateway's headers (the trusted bot's
+// credential), or from the request when the caller is the Slack bot; other
+// callers' ratings carry no Slack user.
+func (s *knowledgeService) recordFeedback(ctx context.Context, req *kubemedicv1.RecordFeedbackRequest) (*kubemedicv1.RecordFeedbackResponse, error) {
+	// The ids' formats are buf.validate rules in the proto.
+	if s.asks == nil {
+		return nil, connect.NewError(connect.CodeFailedPrecondition,
+			errors.New("질문 기록(ask log)이 꺼져 있어 의견을 저장할 수 없습니다 (the ask log is off: knowledge.ask_log.enabled)"))
+	}
+	if _, ok := s.kb.Entry(req.GetEntryId()); !ok {
+		return nil, connect.NewError(connect.CodeNotFound, fmt.Errorf("no knowledge-base entry with id %q", req.GetEntryId()))
+	}
+	c := asklog.CallerFrom(asklog.WithCaller(ctx, callerOf(ctx)))
+	if c.Source == asklog.SourceSlack && c.SlackUser == "" {
+		c = asklog.CallerFrom(asklog.WithCaller(ctx, asklog.Caller{Source: asklog.SourceSlack, SlackUser: req.GetSlackUserId()}))
+	}
+	err := s.asks.Feedback(ctx, asklog.Feedback{AskID: req.GetAskId(), EntryID: req.GetEntryId(), Helpful: req.GetHelpful(), SlackUser: c.SlackUser})
+	if err != nil {
+		return nil, connect.NewError(connect.CodeUnavailable, fmt.Errorf("의견을 저장하지 못했습니다. 잠시 후 다시 시도해 주세요 (could not store the feedback, try again): %w", err))
+	}
+	return &kubemedicv1.RecordFeedbackResponse{}, nil
 }
 
 func languageOf(code string) kubemedicv1.Language {

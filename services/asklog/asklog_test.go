@@ -227,6 +227,36 @@ func TestFeedbackValidation(t *testing.T) {
 	}
 }
 
+// TestFeedbackDeduplicated: a double click (the same rating by the same
+// person again) is stored once; a changed rating or another person's is
+// stored.
+func TestFeedbackDeduplicated(t *testing.T) {
+	_, js := startJetStream(t)
+	r := newRecorder(t, js, asklog.Options{})
+	ctx := context.Background()
+	for _, f := range []asklog.Feedback{
+		{AskID: "abc", EntryID: "node-logs", SlackUser: "U024BE7LH"},
+		{AskID: "abc", EntryID: "node-logs", SlackUser: "U024BE7LH"},                // double click
+		{AskID: "abc", EntryID: "node-logs", SlackUser: "U024BE7LH", Helpful: true}, // changed mind
+		{AskID: "abc", EntryID: "node-logs", SlackUser: "U999"},                     // someone else
+	} {
+		if err := r.Feedback(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := js.Stream(ctx, asklog.StreamName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(asklog.FeedbackSubject))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := info.State.Subjects[asklog.FeedbackSubject]; n != 3 {
+		t.Errorf("stored %d ratings, want 3", n)
+	}
+}
+
 func TestCallerFrom(t *testing.T) {
 	tests := []struct {
 		name string

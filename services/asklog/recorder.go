@@ -2,6 +2,8 @@ package asklog
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -146,7 +148,9 @@ func (r *Recorder) run() {
 
 // Feedback records a person's rating of an answer. Unlike RecordAsk it
 // waits for the stream to store it and reports failure, so a rating the
-// user sees acknowledged is not lost.
+// user sees acknowledged is not lost. The same rating (ask, entry, person,
+// helpful) given again within the stream's duplicate window (a double
+// click, a retried request) is stored once.
 func (r *Recorder) Feedback(ctx context.Context, f Feedback) error {
 	if f.AskID == "" || f.EntryID == "" {
 		return errors.New("asklog: feedback needs the ask id and the entry id")
@@ -164,10 +168,17 @@ func (r *Recorder) Feedback(ctx context.Context, f Feedback) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.opts.PublishTimeout)
 	defer cancel()
-	if _, err := r.opts.JetStream.Publish(ctx, FeedbackSubject, b, jetstream.WithExpectStream(StreamName)); err != nil {
+	if _, err := r.opts.JetStream.Publish(ctx, FeedbackSubject, b, jetstream.WithMsgID(feedbackID(f)), jetstream.WithExpectStream(StreamName)); err != nil {
 		return fmt.Errorf("asklog: recording feedback: %w", err)
 	}
 	return nil
+}
+
+// feedbackID is the JetStream message id of a rating: equal for the same
+// rating by the same person, whenever it was given.
+func feedbackID(f Feedback) string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%s\x00%t", f.AskID, f.EntryID, f.SlackUser, f.Helpful)))
+	return "feedback-" + hex.EncodeToString(h[:16])
 }
 
 // Close stops accepting records and waits until the queued ones are

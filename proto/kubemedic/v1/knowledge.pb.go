@@ -114,7 +114,10 @@ type AskResponse struct {
 	Objects []*ObjectRef `protobuf:"bytes,4,rep,name=objects,proto3" json:"objects,omitempty"`
 	// findings are the open findings of those objects and of their owners
 	// (a Pending pod's Deployment), most severe first.
-	Findings      []*Finding `protobuf:"bytes,5,rep,name=findings,proto3" json:"findings,omitempty"`
+	Findings []*Finding `protobuf:"bytes,5,rep,name=findings,proto3" json:"findings,omitempty"`
+	// ask_id identifies this question in the ask log; pass it to
+	// RecordFeedback. Empty when the server keeps no ask log.
+	AskId         string `protobuf:"bytes,6,opt,name=ask_id,json=askId,proto3" json:"ask_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -182,6 +185,13 @@ func (x *AskResponse) GetFindings() []*Finding {
 		return x.Findings
 	}
 	return nil
+}
+
+func (x *AskResponse) GetAskId() string {
+	if x != nil {
+		return x.AskId
+	}
+	return ""
 }
 
 // Answer is one runbook offered as an answer.
@@ -676,6 +686,120 @@ func (x *ListEntriesResponse) GetNextPageToken() string {
 	return ""
 }
 
+// RecordFeedbackRequest is a rating of one answer.
+type RecordFeedbackRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ask_id is AskResponse.ask_id of the question. Required; letters and
+	// digits, at most 64.
+	AskId string `protobuf:"bytes,1,opt,name=ask_id,json=askId,proto3" json:"ask_id,omitempty"`
+	// entry_id is the rated answer's runbook ID (Answer.entry_id). Required;
+	// at most 200 characters.
+	EntryId string `protobuf:"bytes,2,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
+	// helpful is the rating: true when the answer helped.
+	Helpful bool `protobuf:"varint,3,opt,name=helpful,proto3" json:"helpful,omitempty"`
+	// slack_user_id is the Slack user id of the person rating, e.g.
+	// "U0123ABCD". Optional; honoured only from the trusted Slack bot's
+	// credential, ignored from any other caller.
+	SlackUserId   string `protobuf:"bytes,4,opt,name=slack_user_id,json=slackUserId,proto3" json:"slack_user_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordFeedbackRequest) Reset() {
+	*x = RecordFeedbackRequest{}
+	mi := &file_kubemedic_v1_knowledge_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordFeedbackRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordFeedbackRequest) ProtoMessage() {}
+
+func (x *RecordFeedbackRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kubemedic_v1_knowledge_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordFeedbackRequest.ProtoReflect.Descriptor instead.
+func (*RecordFeedbackRequest) Descriptor() ([]byte, []int) {
+	return file_kubemedic_v1_knowledge_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *RecordFeedbackRequest) GetAskId() string {
+	if x != nil {
+		return x.AskId
+	}
+	return ""
+}
+
+func (x *RecordFeedbackRequest) GetEntryId() string {
+	if x != nil {
+		return x.EntryId
+	}
+	return ""
+}
+
+func (x *RecordFeedbackRequest) GetHelpful() bool {
+	if x != nil {
+		return x.Helpful
+	}
+	return false
+}
+
+func (x *RecordFeedbackRequest) GetSlackUserId() string {
+	if x != nil {
+		return x.SlackUserId
+	}
+	return ""
+}
+
+// RecordFeedbackResponse acknowledges a stored rating.
+type RecordFeedbackResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordFeedbackResponse) Reset() {
+	*x = RecordFeedbackResponse{}
+	mi := &file_kubemedic_v1_knowledge_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordFeedbackResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordFeedbackResponse) ProtoMessage() {}
+
+func (x *RecordFeedbackResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kubemedic_v1_knowledge_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordFeedbackResponse.ProtoReflect.Descriptor instead.
+func (*RecordFeedbackResponse) Descriptor() ([]byte, []int) {
+	return file_kubemedic_v1_knowledge_proto_rawDescGZIP(), []int{9}
+}
+
 var File_kubemedic_v1_knowledge_proto protoreflect.FileDescriptor
 
 const file_kubemedic_v1_knowledge_proto_rawDesc = "" +
@@ -688,13 +812,14 @@ const file_kubemedic_v1_knowledge_proto_rawDesc = "" +
 	"\x10question.max_len\x12\xc4\x01질문은 2000자 이하로 줄여 주세요: 오류 메시지와 시도한 내용만 적어 주세요 (question is longer than 2000 characters: shorten it to the error message and what you tried)\x1a\x12size(this) <= 2000R\bquestion\x122\n" +
 	"\blanguage\x18\x02 \x01(\x0e2\x16.kubemedic.v1.LanguageR\blanguage\x12\x18\n" +
 	"\acluster\x18\x03 \x01(\tR\acluster\x12\x1b\n" +
-	"\x03top\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x14(\x00R\x03top\"\xf4\x01\n" +
+	"\x03top\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x14(\x00R\x03top\"\x8b\x02\n" +
 	"\vAskResponse\x12\x1b\n" +
 	"\tno_answer\x18\x01 \x01(\bR\bnoAnswer\x12.\n" +
 	"\aanswers\x18\x02 \x03(\v2\x14.kubemedic.v1.AnswerR\aanswers\x122\n" +
 	"\blanguage\x18\x03 \x01(\x0e2\x16.kubemedic.v1.LanguageR\blanguage\x121\n" +
 	"\aobjects\x18\x04 \x03(\v2\x17.kubemedic.v1.ObjectRefR\aobjects\x121\n" +
-	"\bfindings\x18\x05 \x03(\v2\x15.kubemedic.v1.FindingR\bfindings\"\xf6\x01\n" +
+	"\bfindings\x18\x05 \x03(\v2\x15.kubemedic.v1.FindingR\bfindings\x12\x15\n" +
+	"\x06ask_id\x18\x06 \x01(\tR\x05askId\"\xf6\x01\n" +
 	"\x06Answer\x12\x19\n" +
 	"\bentry_id\x18\x01 \x01(\tR\aentryId\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x12\n" +
@@ -735,11 +860,21 @@ const file_kubemedic_v1_knowledge_proto_rawDesc = "" +
 	"page_token\x18\x05 \x01(\tR\tpageToken\"l\n" +
 	"\x13ListEntriesResponse\x12-\n" +
 	"\aentries\x18\x01 \x03(\v2\x13.kubemedic.v1.EntryR\aentries\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xed\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x92\x06\n" +
+	"\x15RecordFeedbackRequest\x12\xe9\x01\n" +
+	"\x06ask_id\x18\x01 \x01(\tB\xd1\x01\xbaH\xcd\x01\xba\x01\xc9\x01\n" +
+	"\rask_id.format\x12\x92\x01ask_id가 올바르지 않습니다: Ask 응답의 ask_id를 그대로 보내 주세요 (ask_id is not valid: send the ask_id of the Ask response)\x1a#this.matches('^[A-Za-z0-9]{1,64}$')R\x05askId\x12\xfc\x01\n" +
+	"\bentry_id\x18\x02 \x01(\tB\xe0\x01\xbaH\xdc\x01\xba\x01\xd8\x01\n" +
+	"\x0fentry_id.format\x12\x90\x01entry_id가 올바르지 않습니다: 답변의 entry_id를 그대로 보내 주세요 (entry_id is not valid: send the entry_id of the answer)\x1a2this.matches('^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$')R\aentryId\x12\x18\n" +
+	"\ahelpful\x18\x03 \x01(\bR\ahelpful\x12\xf3\x01\n" +
+	"\rslack_user_id\x18\x04 \x01(\tB\xce\x01\xbaH\xca\x01\xba\x01\xc6\x01\n" +
+	"\x14slack_user_id.format\x12~slack_user_id는 U0123ABCD 같은 Slack 사용자 ID여야 합니다 (slack_user_id must be a Slack user id such as U0123ABCD)\x1a.this == '' || this.matches('^[A-Z0-9]{1,32}$')R\vslackUserId\"\x18\n" +
+	"\x16RecordFeedbackResponse2\xca\x02\n" +
 	"\x10KnowledgeService\x12:\n" +
 	"\x03Ask\x12\x18.kubemedic.v1.AskRequest\x1a\x19.kubemedic.v1.AskResponse\x12I\n" +
 	"\bGetEntry\x12\x1d.kubemedic.v1.GetEntryRequest\x1a\x1e.kubemedic.v1.GetEntryResponse\x12R\n" +
-	"\vListEntries\x12 .kubemedic.v1.ListEntriesRequest\x1a!.kubemedic.v1.ListEntriesResponseB\xb2\x01\n" +
+	"\vListEntries\x12 .kubemedic.v1.ListEntriesRequest\x1a!.kubemedic.v1.ListEntriesResponse\x12[\n" +
+	"\x0eRecordFeedback\x12#.kubemedic.v1.RecordFeedbackRequest\x1a$.kubemedic.v1.RecordFeedbackResponseB\xb2\x01\n" +
 	"\x10com.kubemedic.v1B\x0eKnowledgeProtoP\x01Z=github.com/kubemedic/kubemedic/proto/kubemedic/v1;kubemedicv1\xa2\x02\x03KXX\xaa\x02\fKubemedic.V1\xca\x02\fKubemedic\\V1\xe2\x02\x18Kubemedic\\V1\\GPBMetadata\xea\x02\rKubemedic::V1b\x06proto3"
 
 var (
@@ -754,36 +889,40 @@ func file_kubemedic_v1_knowledge_proto_rawDescGZIP() []byte {
 	return file_kubemedic_v1_knowledge_proto_rawDescData
 }
 
-var file_kubemedic_v1_knowledge_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_kubemedic_v1_knowledge_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_kubemedic_v1_knowledge_proto_goTypes = []any{
-	(*AskRequest)(nil),          // 0: kubemedic.v1.AskRequest
-	(*AskResponse)(nil),         // 1: kubemedic.v1.AskResponse
-	(*Answer)(nil),              // 2: kubemedic.v1.Answer
-	(*Entry)(nil),               // 3: kubemedic.v1.Entry
-	(*GetEntryRequest)(nil),     // 4: kubemedic.v1.GetEntryRequest
-	(*GetEntryResponse)(nil),    // 5: kubemedic.v1.GetEntryResponse
-	(*ListEntriesRequest)(nil),  // 6: kubemedic.v1.ListEntriesRequest
-	(*ListEntriesResponse)(nil), // 7: kubemedic.v1.ListEntriesResponse
-	(Language)(0),               // 8: kubemedic.v1.Language
-	(*ObjectRef)(nil),           // 9: kubemedic.v1.ObjectRef
-	(*Finding)(nil),             // 10: kubemedic.v1.Finding
+	(*AskRequest)(nil),             // 0: kubemedic.v1.AskRequest
+	(*AskResponse)(nil),            // 1: kubemedic.v1.AskResponse
+	(*Answer)(nil),                 // 2: kubemedic.v1.Answer
+	(*Entry)(nil),                  // 3: kubemedic.v1.Entry
+	(*GetEntryRequest)(nil),        // 4: kubemedic.v1.GetEntryRequest
+	(*GetEntryResponse)(nil),       // 5: kubemedic.v1.GetEntryResponse
+	(*ListEntriesRequest)(nil),     // 6: kubemedic.v1.ListEntriesRequest
+	(*ListEntriesResponse)(nil),    // 7: kubemedic.v1.ListEntriesResponse
+	(*RecordFeedbackRequest)(nil),  // 8: kubemedic.v1.RecordFeedbackRequest
+	(*RecordFeedbackResponse)(nil), // 9: kubemedic.v1.RecordFeedbackResponse
+	(Language)(0),                  // 10: kubemedic.v1.Language
+	(*ObjectRef)(nil),              // 11: kubemedic.v1.ObjectRef
+	(*Finding)(nil),                // 12: kubemedic.v1.Finding
 }
 var file_kubemedic_v1_knowledge_proto_depIdxs = []int32{
-	8,  // 0: kubemedic.v1.AskRequest.language:type_name -> kubemedic.v1.Language
+	10, // 0: kubemedic.v1.AskRequest.language:type_name -> kubemedic.v1.Language
 	2,  // 1: kubemedic.v1.AskResponse.answers:type_name -> kubemedic.v1.Answer
-	8,  // 2: kubemedic.v1.AskResponse.language:type_name -> kubemedic.v1.Language
-	9,  // 3: kubemedic.v1.AskResponse.objects:type_name -> kubemedic.v1.ObjectRef
-	10, // 4: kubemedic.v1.AskResponse.findings:type_name -> kubemedic.v1.Finding
+	10, // 2: kubemedic.v1.AskResponse.language:type_name -> kubemedic.v1.Language
+	11, // 3: kubemedic.v1.AskResponse.objects:type_name -> kubemedic.v1.ObjectRef
+	12, // 4: kubemedic.v1.AskResponse.findings:type_name -> kubemedic.v1.Finding
 	3,  // 5: kubemedic.v1.GetEntryResponse.entry:type_name -> kubemedic.v1.Entry
 	3,  // 6: kubemedic.v1.ListEntriesResponse.entries:type_name -> kubemedic.v1.Entry
 	0,  // 7: kubemedic.v1.KnowledgeService.Ask:input_type -> kubemedic.v1.AskRequest
 	4,  // 8: kubemedic.v1.KnowledgeService.GetEntry:input_type -> kubemedic.v1.GetEntryRequest
 	6,  // 9: kubemedic.v1.KnowledgeService.ListEntries:input_type -> kubemedic.v1.ListEntriesRequest
-	1,  // 10: kubemedic.v1.KnowledgeService.Ask:output_type -> kubemedic.v1.AskResponse
-	5,  // 11: kubemedic.v1.KnowledgeService.GetEntry:output_type -> kubemedic.v1.GetEntryResponse
-	7,  // 12: kubemedic.v1.KnowledgeService.ListEntries:output_type -> kubemedic.v1.ListEntriesResponse
-	10, // [10:13] is the sub-list for method output_type
-	7,  // [7:10] is the sub-list for method input_type
+	8,  // 10: kubemedic.v1.KnowledgeService.RecordFeedback:input_type -> kubemedic.v1.RecordFeedbackRequest
+	1,  // 11: kubemedic.v1.KnowledgeService.Ask:output_type -> kubemedic.v1.AskResponse
+	5,  // 12: kubemedic.v1.KnowledgeService.GetEntry:output_type -> kubemedic.v1.GetEntryResponse
+	7,  // 13: kubemedic.v1.KnowledgeService.ListEntries:output_type -> kubemedic.v1.ListEntriesResponse
+	9,  // 14: kubemedic.v1.KnowledgeService.RecordFeedback:output_type -> kubemedic.v1.RecordFeedbackResponse
+	11, // [11:15] is the sub-list for method output_type
+	7,  // [7:11] is the sub-list for method input_type
 	7,  // [7:7] is the sub-list for extension type_name
 	7,  // [7:7] is the sub-list for extension extendee
 	0,  // [0:7] is the sub-list for field type_name
@@ -802,7 +941,7 @@ func file_kubemedic_v1_knowledge_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kubemedic_v1_knowledge_proto_rawDesc), len(file_kubemedic_v1_knowledge_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,9 +19,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	KnowledgeService_Ask_FullMethodName         = "/kubemedic.v1.KnowledgeService/Ask"
-	KnowledgeService_GetEntry_FullMethodName    = "/kubemedic.v1.KnowledgeService/GetEntry"
-	KnowledgeService_ListEntries_FullMethodName = "/kubemedic.v1.KnowledgeService/ListEntries"
+	KnowledgeService_Ask_FullMethodName            = "/kubemedic.v1.KnowledgeService/Ask"
+	KnowledgeService_GetEntry_FullMethodName       = "/kubemedic.v1.KnowledgeService/GetEntry"
+	KnowledgeService_ListEntries_FullMethodName    = "/kubemedic.v1.KnowledgeService/ListEntries"
+	KnowledgeService_RecordFeedback_FullMethodName = "/kubemedic.v1.KnowledgeService/RecordFeedback"
 )
 
 // KnowledgeServiceClient is the client API for KnowledgeService service.
@@ -39,6 +40,10 @@ type KnowledgeServiceClient interface {
 	GetEntry(ctx context.Context, in *GetEntryRequest, opts ...grpc.CallOption) (*GetEntryResponse, error)
 	// ListEntries lists runbooks, optionally filtered, in ID order.
 	ListEntries(ctx context.Context, in *ListEntriesRequest, opts ...grpc.CallOption) (*ListEntriesResponse, error)
+	// RecordFeedback records a person's rating of one answer of an earlier
+	// Ask (by AskResponse.ask_id), so `kubemedic kb gaps` can list the
+	// questions whose answers did not help.
+	RecordFeedback(ctx context.Context, in *RecordFeedbackRequest, opts ...grpc.CallOption) (*RecordFeedbackResponse, error)
 }
 
 type knowledgeServiceClient struct {
@@ -79,6 +84,16 @@ func (c *knowledgeServiceClient) ListEntries(ctx context.Context, in *ListEntrie
 	return out, nil
 }
 
+func (c *knowledgeServiceClient) RecordFeedback(ctx context.Context, in *RecordFeedbackRequest, opts ...grpc.CallOption) (*RecordFeedbackResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecordFeedbackResponse)
+	err := c.cc.Invoke(ctx, KnowledgeService_RecordFeedback_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // KnowledgeServiceServer is the server API for KnowledgeService service.
 // All implementations must embed UnimplementedKnowledgeServiceServer
 // for forward compatibility.
@@ -94,6 +109,10 @@ type KnowledgeServiceServer interface {
 	GetEntry(context.Context, *GetEntryRequest) (*GetEntryResponse, error)
 	// ListEntries lists runbooks, optionally filtered, in ID order.
 	ListEntries(context.Context, *ListEntriesRequest) (*ListEntriesResponse, error)
+	// RecordFeedback records a person's rating of one answer of an earlier
+	// Ask (by AskResponse.ask_id), so `kubemedic kb gaps` can list the
+	// questions whose answers did not help.
+	RecordFeedback(context.Context, *RecordFeedbackRequest) (*RecordFeedbackResponse, error)
 	mustEmbedUnimplementedKnowledgeServiceServer()
 }
 
@@ -112,6 +131,9 @@ func (UnimplementedKnowledgeServiceServer) GetEntry(context.Context, *GetEntryRe
 }
 func (UnimplementedKnowledgeServiceServer) ListEntries(context.Context, *ListEntriesRequest) (*ListEntriesResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListEntries not implemented")
+}
+func (UnimplementedKnowledgeServiceServer) RecordFeedback(context.Context, *RecordFeedbackRequest) (*RecordFeedbackResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RecordFeedback not implemented")
 }
 func (UnimplementedKnowledgeServiceServer) mustEmbedUnimplementedKnowledgeServiceServer() {}
 func (UnimplementedKnowledgeServiceServer) testEmbeddedByValue()                          {}
@@ -188,6 +210,24 @@ func _KnowledgeService_ListEntries_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _KnowledgeService_RecordFeedback_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordFeedbackRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(KnowledgeServiceServer).RecordFeedback(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: KnowledgeService_RecordFeedback_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(KnowledgeServiceServer).RecordFeedback(ctx, req.(*RecordFeedbackRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // KnowledgeService_ServiceDesc is the grpc.ServiceDesc for KnowledgeService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -206,6 +246,10 @@ var KnowledgeService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListEntries",
 			Handler:    _KnowledgeService_ListEntries_Handler,
+		},
+		{
+			MethodName: "RecordFeedback",
+			Handler:    _KnowledgeService_RecordFeedback_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

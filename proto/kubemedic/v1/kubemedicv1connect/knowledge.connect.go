@@ -41,6 +41,9 @@ const (
 	// KnowledgeServiceListEntriesProcedure is the fully-qualified name of the KnowledgeService's
 	// ListEntries RPC.
 	KnowledgeServiceListEntriesProcedure = "/kubemedic.v1.KnowledgeService/ListEntries"
+	// KnowledgeServiceRecordFeedbackProcedure is the fully-qualified name of the KnowledgeService's
+	// RecordFeedback RPC.
+	KnowledgeServiceRecordFeedbackProcedure = "/kubemedic.v1.KnowledgeService/RecordFeedback"
 )
 
 // KnowledgeServiceClient is a client for the kubemedic.v1.KnowledgeService service.
@@ -52,6 +55,10 @@ type KnowledgeServiceClient interface {
 	GetEntry(context.Context, *connect.Request[v1.GetEntryRequest]) (*connect.Response[v1.GetEntryResponse], error)
 	// ListEntries lists runbooks, optionally filtered, in ID order.
 	ListEntries(context.Context, *connect.Request[v1.ListEntriesRequest]) (*connect.Response[v1.ListEntriesResponse], error)
+	// RecordFeedback records a person's rating of one answer of an earlier
+	// Ask (by AskResponse.ask_id), so `kubemedic kb gaps` can list the
+	// questions whose answers did not help.
+	RecordFeedback(context.Context, *connect.Request[v1.RecordFeedbackRequest]) (*connect.Response[v1.RecordFeedbackResponse], error)
 }
 
 // NewKnowledgeServiceClient constructs a client for the kubemedic.v1.KnowledgeService service. By
@@ -83,14 +90,21 @@ func NewKnowledgeServiceClient(httpClient connect.HTTPClient, baseURL string, op
 			connect.WithSchema(knowledgeServiceMethods.ByName("ListEntries")),
 			connect.WithClientOptions(opts...),
 		),
+		recordFeedback: connect.NewClient[v1.RecordFeedbackRequest, v1.RecordFeedbackResponse](
+			httpClient,
+			baseURL+KnowledgeServiceRecordFeedbackProcedure,
+			connect.WithSchema(knowledgeServiceMethods.ByName("RecordFeedback")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // knowledgeServiceClient implements KnowledgeServiceClient.
 type knowledgeServiceClient struct {
-	ask         *connect.Client[v1.AskRequest, v1.AskResponse]
-	getEntry    *connect.Client[v1.GetEntryRequest, v1.GetEntryResponse]
-	listEntries *connect.Client[v1.ListEntriesRequest, v1.ListEntriesResponse]
+	ask            *connect.Client[v1.AskRequest, v1.AskResponse]
+	getEntry       *connect.Client[v1.GetEntryRequest, v1.GetEntryResponse]
+	listEntries    *connect.Client[v1.ListEntriesRequest, v1.ListEntriesResponse]
+	recordFeedback *connect.Client[v1.RecordFeedbackRequest, v1.RecordFeedbackResponse]
 }
 
 // Ask calls kubemedic.v1.KnowledgeService.Ask.
@@ -108,6 +122,11 @@ func (c *knowledgeServiceClient) ListEntries(ctx context.Context, req *connect.R
 	return c.listEntries.CallUnary(ctx, req)
 }
 
+// RecordFeedback calls kubemedic.v1.KnowledgeService.RecordFeedback.
+func (c *knowledgeServiceClient) RecordFeedback(ctx context.Context, req *connect.Request[v1.RecordFeedbackRequest]) (*connect.Response[v1.RecordFeedbackResponse], error) {
+	return c.recordFeedback.CallUnary(ctx, req)
+}
+
 // KnowledgeServiceHandler is an implementation of the kubemedic.v1.KnowledgeService service.
 type KnowledgeServiceHandler interface {
 	// Ask returns the runbooks that best answer a free-text question, best
@@ -117,6 +136,10 @@ type KnowledgeServiceHandler interface {
 	GetEntry(context.Context, *connect.Request[v1.GetEntryRequest]) (*connect.Response[v1.GetEntryResponse], error)
 	// ListEntries lists runbooks, optionally filtered, in ID order.
 	ListEntries(context.Context, *connect.Request[v1.ListEntriesRequest]) (*connect.Response[v1.ListEntriesResponse], error)
+	// RecordFeedback records a person's rating of one answer of an earlier
+	// Ask (by AskResponse.ask_id), so `kubemedic kb gaps` can list the
+	// questions whose answers did not help.
+	RecordFeedback(context.Context, *connect.Request[v1.RecordFeedbackRequest]) (*connect.Response[v1.RecordFeedbackResponse], error)
 }
 
 // NewKnowledgeServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -144,6 +167,12 @@ func NewKnowledgeServiceHandler(svc KnowledgeServiceHandler, opts ...connect.Han
 		connect.WithSchema(knowledgeServiceMethods.ByName("ListEntries")),
 		connect.WithHandlerOptions(opts...),
 	)
+	knowledgeServiceRecordFeedbackHandler := connect.NewUnaryHandler(
+		KnowledgeServiceRecordFeedbackProcedure,
+		svc.RecordFeedback,
+		connect.WithSchema(knowledgeServiceMethods.ByName("RecordFeedback")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/kubemedic.v1.KnowledgeService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case KnowledgeServiceAskProcedure:
@@ -152,6 +181,8 @@ func NewKnowledgeServiceHandler(svc KnowledgeServiceHandler, opts ...connect.Han
 			knowledgeServiceGetEntryHandler.ServeHTTP(w, r)
 		case KnowledgeServiceListEntriesProcedure:
 			knowledgeServiceListEntriesHandler.ServeHTTP(w, r)
+		case KnowledgeServiceRecordFeedbackProcedure:
+			knowledgeServiceRecordFeedbackHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -171,4 +202,8 @@ func (UnimplementedKnowledgeServiceHandler) GetEntry(context.Context, *connect.R
 
 func (UnimplementedKnowledgeServiceHandler) ListEntries(context.Context, *connect.Request[v1.ListEntriesRequest]) (*connect.Response[v1.ListEntriesResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("kubemedic.v1.KnowledgeService.ListEntries is not implemented"))
+}
+
+func (UnimplementedKnowledgeServiceHandler) RecordFeedback(context.Context, *connect.Request[v1.RecordFeedbackRequest]) (*connect.Response[v1.RecordFeedbackResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("kubemedic.v1.KnowledgeService.RecordFeedback is not implemented"))
 }

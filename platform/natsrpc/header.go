@@ -1,0 +1,57 @@
+package natsrpc
+
+import (
+	"context"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Headers that say who is calling. The gateway sets them from the
+// authenticated credential (see gateway's caller headers); services read them
+// with IncomingHeader. Nothing but the gateway, which strips what callers
+// send, should set them: a service trusts them as it trusts the bus.
+const (
+	// HeaderCallerSource is where a request came from: "api" or "slack".
+	HeaderCallerSource = "Kubemedic-Caller-Source"
+	// HeaderSlackUser is the Slack user id a trusted caller (the Slack bot)
+	// acts for.
+	HeaderSlackUser = "Kubemedic-Slack-User"
+)
+
+type outgoingKey struct{}
+type incomingKey struct{}
+
+// WithOutgoingHeader returns ctx whose calls (Client.Call, Client.Stream)
+// carry key: value as a NATS header, besides the protocol's own headers
+// (which it cannot replace). Later values for the same key replace earlier
+// ones.
+func WithOutgoingHeader(ctx context.Context, key, value string) context.Context {
+	prev, _ := ctx.Value(outgoingKey{}).(nats.Header)
+	h := make(nats.Header, len(prev)+1)
+	for k, v := range prev {
+		h[k] = v
+	}
+	h.Set(key, value)
+	return context.WithValue(ctx, outgoingKey{}, h)
+}
+
+// IncomingHeader returns the value of the request header key in a
+// handler's context ("" when absent or outside a handler). Keys are
+// case-sensitive, as NATS headers are.
+func IncomingHeader(ctx context.Context, key string) string {
+	h, _ := ctx.Value(incomingKey{}).(nats.Header)
+	return h.Get(key)
+}
+
+// addOutgoing copies the outgoing headers of ctx into msg.
+func addOutgoing(ctx context.Context, msg *nats.Msg) {
+	h, _ := ctx.Value(outgoingKey{}).(nats.Header)
+	for k, v := range h {
+		msg.Header[k] = append([]string(nil), v...)
+	}
+}
+
+// withIncoming stores a request's headers in the handler's context.
+func withIncoming(ctx context.Context, h nats.Header) context.Context {
+	return context.WithValue(ctx, incomingKey{}, h)
+}
