@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -80,6 +81,9 @@ func (r *route) unary(ctx context.Context, req *connect.Request[dynamicpb.Messag
 	if err := r.bus.Call(ctx, r.procedure, req.Msg, resp); err != nil {
 		return nil, err
 	}
+	if caller, _ := CallerFrom(ctx); !visible(caller, resp) {
+		return nil, connect.NewError(connect.CodePermissionDenied, fmt.Errorf("토큰 %s은(는) 이 결과의 클러스터(%s)에 접근할 수 없습니다. / token %s may not see cluster %s", caller.Name, clusterOf(resp), caller.Name, clusterOf(resp)))
+	}
 	return connect.NewResponse(resp), nil
 }
 
@@ -87,13 +91,28 @@ func (r *route) stream(ctx context.Context, req *connect.Request[dynamicpb.Messa
 	if err := r.prepare(ctx, req.Msg); err != nil {
 		return err
 	}
+	caller, _ := CallerFrom(ctx)
 	return r.bus.Stream(ctx, r.procedure, req.Msg,
 		func() proto.Message { return dynamicpb.NewMessage(r.method.Output()) },
-		func(m proto.Message) error { return stream.Send(m.(*dynamicpb.Message)) })
+		func(m proto.Message) error {
+			dm := m.(*dynamicpb.Message)
+			if !visible(caller, dm) {
+				return nil // another cluster's event: not the caller's to see
+			}
+			return stream.Send(dm)
+		})
 }
 
-// prepare adds what only the gateway knows to a request: who is acting.
+// prepare checks the request's clusters against the caller's and adds what
+// only the gateway knows to it: who is acting.
 func (r *route) prepare(ctx context.Context, msg *dynamicpb.Message) error {
+	caller, ok := CallerFrom(ctx)
+	if !ok {
+		return connect.NewError(connect.CodeUnauthenticated, errors.New("no authenticated caller"))
+	}
+	if err := checkClusters(caller, msg); err != nil {
+		return err
+	}
 	for _, fd := range r.identity {
 		if err := setActingIdentity(ctx, msg, fd); err != nil {
 			return err

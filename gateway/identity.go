@@ -72,9 +72,10 @@ func actingIdentity(ctx context.Context, named *kubemedicv1.Identity) (*kubemedi
 		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("no authenticated caller"))
 	}
 	if caller.Trusted && named != nil && named.GetKubernetesUser() != "" {
+		named.Clusters = caller.Clusters
 		return named, nil
 	}
-	id := &kubemedicv1.Identity{TokenName: caller.Name}
+	id := &kubemedicv1.Identity{TokenName: caller.Name, Clusters: caller.Clusters}
 	if caller.Identity != nil {
 		id.KubernetesUser = caller.Identity.GetKubernetesUser()
 		id.KubernetesGroups = caller.Identity.GetKubernetesGroups()

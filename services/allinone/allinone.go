@@ -124,20 +124,34 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 		return nil, err
 	}
 	botToken := randomToken() // the in-process bot's own gateway credential
+	// The in-process bot and the local token are the operator's own: every
+	// scope, every cluster, no rate limit (the bot limits its users itself).
 	creds = append(creds, gateway.Credential{
-		Name:    "slack-bot",
-		Token:   botToken,
-		Trusted: true,
+		Name:     "slack-bot",
+		Token:    botToken,
+		Scopes:   gateway.AllScopes,
+		Clusters: []string{"*"},
+		Trusted:  true,
 	}, gateway.Credential{
 		Name:     "local-admin",
 		Token:    s.Token,
+		Scopes:   gateway.AllScopes,
+		Clusters: []string{"*"},
 		Identity: &kubemedicv1.Identity{KubernetesUser: localAdminUser(), DisplayName: "local admin (" + cfg.LocalGatewayDir() + ")"},
 	})
+	tlsConfig, err := gateway.TLSConfig(cfg.Gateway.TLS)
+	if err != nil {
+		return nil, err
+	}
 	gw, err := gateway.New(gateway.Options{
-		Bus:         natsrpc.NewClient(conn, cfg.NATS.RequestTimeout.Duration),
-		Ready:       conn.IsConnected,
-		Credentials: creds,
-		Logger:      p.Logger.With("component", "gateway"),
+		Bus:             natsrpc.NewClient(conn, cfg.NATS.RequestTimeout.Duration),
+		Ready:           conn.IsConnected,
+		Credentials:     creds,
+		Logger:          p.Logger.With("component", "gateway"),
+		MaxRequestBytes: cfg.Gateway.MaxRequestBytes,
+		TLS:             tlsConfig,
+		CORSOrigins:     cfg.Gateway.CORS.AllowedOrigins,
+		CORSMaxAge:      cfg.Gateway.CORS.MaxAge.Duration,
 	})
 	if err != nil {
 		return nil, err
