@@ -152,7 +152,7 @@ func newFixture(t *testing.T, options ...fixtureOption) *fixture {
 			{Name: "alice", Hash: gateway.HashToken(aliceToken), Scopes: gateway.AllScopes, Clusters: all, Identity: &kubemedicv1.Identity{KubernetesUser: "alice", KubernetesGroups: []string{"sre"}}},
 			{Name: "slack-bot", Token: botToken, Scopes: gateway.AllScopes, Clusters: all, Trusted: true},
 			{Name: "readonly", Hash: gateway.HashToken(readToken), Scopes: []gateway.Scope{gateway.ScopeRead, gateway.ScopeAsk, gateway.ScopePlan}, Clusters: all},
-			{Name: "team-a", Hash: gateway.HashToken(teamAToken), Scopes: []gateway.Scope{gateway.ScopeRead, gateway.ScopePlan}, Clusters: []string{"a"}, Identity: &kubemedicv1.Identity{KubernetesUser: "team-a"}},
+			{Name: "team-a", Hash: gateway.HashToken(teamAToken), Scopes: []gateway.Scope{gateway.ScopeRead, gateway.ScopePlan, gateway.ScopeApprove}, Clusters: []string{"a"}, Identity: &kubemedicv1.Identity{KubernetesUser: "team-a"}},
 			{Name: "slow", Hash: gateway.HashToken(slowToken), Scopes: []gateway.Scope{gateway.ScopeAsk}, Clusters: all, Rate: 0.5, Burst: 3},
 		},
 		Logger: quiet,
