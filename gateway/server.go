@@ -152,6 +152,9 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		Protocols:         protocols,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+		// TLS handshake failures (a caller without a client certificate)
+		// and the like, at debug level.
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	if s.tls != nil {
 		protocols.SetHTTP2(true)
