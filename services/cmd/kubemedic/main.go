@@ -5,6 +5,7 @@
 //	kubemedic kb         import, list and evaluate knowledge-base entries; list gaps
 //	kubemedic status     health of the local (or --server) gateway
 //	kubemedic clusters   clusters the server watches
+//	kubemedic token      make a gateway API token and its hash for the config
 package main
 
 import (
@@ -44,6 +45,7 @@ and runs guarded fixes. Run "kubemedic serve" for the all-in-one server.`,
 		newKBCommand(),
 		newStatusCommand(),
 		newClustersCommand(),
+		newTokenCommand(),
 	)
 	return root
 }
