@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 
@@ -22,8 +23,8 @@ import (
 	"github.com/kubemedic/kubemedic/platform/launch"
 	"github.com/kubemedic/kubemedic/platform/localgateway"
 	"github.com/kubemedic/kubemedic/platform/natsrpc"
+	"github.com/kubemedic/kubemedic/proto/client"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
-	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 	"github.com/kubemedic/kubemedic/services/analyzer"
 	"github.com/kubemedic/kubemedic/services/asklog"
 	"github.com/kubemedic/kubemedic/services/collector"
@@ -198,14 +199,17 @@ func (s *Server) addBot(cfg *config.Config, gatewayToken string) error {
 	if cfg.Bot.SocketMode && appToken == "" {
 		return errors.New("bot.socket_mode needs the app-level token: set KUBEMEDIC_SLACK_APP_TOKEN or bot.app_token_file")
 	}
-	gw := localgateway.Endpoint{URL: "http://" + s.GatewayAddr, Token: gatewayToken}
+	gw, err := client.New("http://"+s.GatewayAddr, gatewayToken, client.WithHTTPClient(http.DefaultClient))
+	if err != nil {
+		return err
+	}
 	opts := bot.Options{
 		SigningSecret: secret,
 		BotToken:      botToken,
-		Knowledge:     kubemedicv1connect.NewKnowledgeServiceClient(gw.HTTPClient(), gw.URL, gw.ClientOptions()...),
-		Fleet:         kubemedicv1connect.NewFleetServiceClient(gw.HTTPClient(), gw.URL, gw.ClientOptions()...),
-		Diagnosis:     kubemedicv1connect.NewDiagnosisServiceClient(gw.HTTPClient(), gw.URL, gw.ClientOptions()...),
-		Remediation:   kubemedicv1connect.NewRemediationServiceClient(gw.HTTPClient(), gw.URL, gw.ClientOptions()...),
+		Knowledge:     gw.Knowledge,
+		Fleet:         gw.Fleet,
+		Diagnosis:     gw.Diagnosis,
+		Remediation:   gw.Remediation,
 		AppToken:      appToken,
 		Logger:        s.proc.Logger.With("component", "bot"),
 	}
