@@ -315,7 +315,7 @@ func TestGrpcurl(t *testing.T) {
 	_, file, _, _ := runtime.Caller(0)
 	bin := filepath.Join(filepath.Dir(file), "..", ".cache", "tools", "bin", "grpcurl")
 	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("CI") != "" {
+		if os.Getenv("KUBEMEDIC_REQUIRE_TOOLS") != "" {
 			t.Fatalf("grpcurl not built at %s: run make tools", bin)
 		}
 		t.Skipf("grpcurl not built at %s (run `make tools`; make test always does)", bin)
