@@ -59,6 +59,11 @@ type Options struct {
 	CORSOrigins []string
 	// CORSMaxAge is how long browsers cache a preflight answer. Default: 2h.
 	CORSMaxAge time.Duration
+	// CompressMinBytes is the smallest response the gateway compresses
+	// (when the caller accepts gzip). Default: 64 KiB: gzip of the usual
+	// few-KiB answer cost more CPU than the whole Ask behind it (make
+	// bench-gateway profile); big lists still get compressed.
+	CompressMinBytes int
 }
 
 // Server is the public API server.
@@ -103,9 +108,13 @@ func New(o Options) (*Server, error) {
 	if o.CORSMaxAge == 0 {
 		o.CORSMaxAge = 2 * time.Hour
 	}
+	if o.CompressMinBytes == 0 {
+		o.CompressMinBytes = 64 << 10
+	}
 	opts := []connect.HandlerOption{
 		connect.WithInterceptors(otelInterceptor, validate.NewInterceptor()),
 		connect.WithReadMaxBytes(int(o.MaxRequestBytes)),
+		connect.WithCompressMinBytes(o.CompressMinBytes),
 	}
 	routes, err := forwarders(o.Bus, opts...)
 	if err != nil {
