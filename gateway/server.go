@@ -133,12 +133,13 @@ func New(o Options) (*Server, error) {
 	for _, n := range ServiceNames {
 		health.services[n] = true
 	}
-	mux.Handle(healthCheckProcedure, connect.NewUnaryHandler(healthCheckProcedure, health.check))
-	mux.Handle(healthWatchProcedure, connect.NewServerStreamHandler(healthWatchProcedure, health.watch))
+	plain := connect.WithCompressMinBytes(o.CompressMinBytes)
+	mux.Handle(healthCheckProcedure, connect.NewUnaryHandler(healthCheckProcedure, health.check, plain))
+	mux.Handle(healthWatchProcedure, connect.NewServerStreamHandler(healthWatchProcedure, health.watch, plain))
 
 	reflector := grpcreflect.NewStaticReflector(append([]string{healthpb.Health_ServiceDesc.ServiceName}, ServiceNames...)...)
-	mux.Handle(grpcreflect.NewHandlerV1(reflector))
-	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1(reflector, plain))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector, plain))
 
 	var handler http.Handler = mux
 	if len(o.CORSOrigins) > 0 {
