@@ -90,6 +90,7 @@ func BenchmarkGatewayLoad(b *testing.B) {
 		"KUBEMEDIC_DATA_DIR": b.TempDir(), "KUBEMEDIC_GATEWAY_ADDR": "127.0.0.1:0",
 		"KUBEMEDIC_ADMIN_ADDR": "off", "KUBEMEDIC_LOG_LEVEL": "error",
 		// The record of asked questions is part of a real Ask; keep it.
+		"KUBEMEDIC_ASK_LOG_ENABLED": os.Getenv("KUBEMEDIC_BENCH_ASK_LOG"),
 	}
 	cfg, err := config.LoadWithEnv("", func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
