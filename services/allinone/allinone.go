@@ -144,9 +144,23 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 	if err != nil {
 		return nil, err
 	}
+	// The gateway gets a NATS connection of its own, as it has when
+	// deployed apart: requests and replies then do not queue behind the
+	// services' traffic in one connection's read loop (make bench-gateway).
+	gwConn, err := natsrpc.Connect(s.NATSURL, natsrpc.ConnectOptions{Name: "kubemedic-gateway", CredentialsFile: cfg.NATS.CredentialsFile, Logger: p.Logger})
+	if err != nil {
+		return nil, err
+	}
+	p.OnClose(func() { _ = gwConn.Drain() })
+	p.Probe.Add("nats-gateway", func() error {
+		if !gwConn.IsConnected() {
+			return fmt.Errorf("gateway NATS connection: not connected (%s)", gwConn.Status())
+		}
+		return nil
+	})
 	gw, err := gateway.New(gateway.Options{
-		Bus:             natsrpc.NewClient(conn, cfg.NATS.RequestTimeout.Duration),
-		Ready:           conn.IsConnected,
+		Bus:             natsrpc.NewClient(gwConn, cfg.NATS.RequestTimeout.Duration),
+		Ready:           gwConn.IsConnected,
 		Credentials:     creds,
 		Logger:          p.Logger.With("component", "gateway"),
 		MaxRequestBytes: cfg.Gateway.MaxRequestBytes,

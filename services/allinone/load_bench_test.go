@@ -6,8 +6,10 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,7 +27,19 @@ type load struct {
 	calls, errors int64
 	perSecond     float64
 	p50, p99      time.Duration
-	firstErr      error
+	// cpuPerCall is the process's CPU time (user+system, callers included)
+	// per call: unlike req/s it does not depend on what else the machine
+	// runs.
+	cpuPerCall time.Duration
+	firstErr   error
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // runLoad calls call from workers goroutines, spread over conns
@@ -39,7 +53,7 @@ func runLoad(conns []*grpc.ClientConn, workers int, d time.Duration, call func(*
 		wg       sync.WaitGroup
 	)
 	stop := time.Now().Add(d)
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	for w := range workers {
 		wg.Add(1)
 		go func() {
@@ -61,9 +75,12 @@ func runLoad(conns []*grpc.ClientConn, workers int, d time.Duration, call func(*
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), cpuTime()-cpu0
 	slices.Sort(lat)
 	out := load{calls: int64(len(lat)), errors: errs.Load(), perSecond: float64(len(lat)) / elapsed.Seconds()}
+	if len(lat) > 0 {
+		out.cpuPerCall = cpu / time.Duration(len(lat))
+	}
 	if e, ok := firstErr.Load().(error); ok {
 		out.firstErr = e
 	}
@@ -137,8 +154,9 @@ func BenchmarkGatewayLoad(b *testing.B) {
 		h := runLoad(conns, workers, phase, health)
 		a := runLoad(conns, workers, phase, ask)
 		for name, r := range map[string]load{"health": h, "ask": a} {
-			b.Logf("%-6s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  %d calls, %d errors", name, r.perSecond,
-				float64(r.p50.Microseconds())/1000, float64(r.p99.Microseconds())/1000, r.calls, r.errors)
+			b.Logf("%-6s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  CPU %4d µs/call  %d calls, %d errors", name, r.perSecond,
+				float64(r.p50.Microseconds())/1000, float64(r.p99.Microseconds())/1000, r.cpuPerCall.Microseconds(), r.calls, r.errors)
+			b.ReportMetric(float64(r.cpuPerCall.Microseconds()), name+"-cpu-µs/call")
 			if r.errors > 0 {
 				b.Errorf("%s: %d errors, first: %v", name, r.errors, r.firstErr)
 			}
@@ -149,5 +167,19 @@ func BenchmarkGatewayLoad(b *testing.B) {
 		if h.perSecond > 0 {
 			b.ReportMetric(a.perSecond/h.perSecond, "ask/health")
 		}
+		b.Logf("load average %s", loadAverage())
 	}
+}
+
+// loadAverage is the machine's 1/5/15-minute load, to read the figures by.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
