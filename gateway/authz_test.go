@@ -84,14 +84,26 @@ func TestAuthorization(t *testing.T) {
 		scope string   // the missing scope the error must name
 		in    []string // words the message must contain
 	}{
-		{name: "no token", call: func(ctx context.Context) error { _, err := kc.Ask(ctx, &kubemedicv1.AskRequest{Question: "q"}); return err }, code: codes.Unauthenticated, in: []string{"인증 토큰이 없습니다", "missing bearer token"}},
-		{name: "unknown token", token: "not-a-token-0123456789", call: func(ctx context.Context) error { _, err := kc.Ask(ctx, &kubemedicv1.AskRequest{Question: "q"}); return err }, code: codes.Unauthenticated, in: []string{"unknown bearer token"}},
-		{name: "ask without ask scope", token: teamAToken, call: func(ctx context.Context) error { _, err := kc.Ask(ctx, &kubemedicv1.AskRequest{Question: "q"}); return err }, code: codes.PermissionDenied, scope: "ask", in: []string{"권한", "lacks scope \"ask\""}},
+		{name: "no token", call: func(ctx context.Context) error {
+			_, err := kc.Ask(ctx, &kubemedicv1.AskRequest{Question: "q"})
+			return err
+		}, code: codes.Unauthenticated, in: []string{"인증 토큰이 없습니다", "missing bearer token"}},
+		{name: "unknown token", token: "not-a-token-0123456789", call: func(ctx context.Context) error {
+			_, err := kc.Ask(ctx, &kubemedicv1.AskRequest{Question: "q"})
+			return err
+		}, code: codes.Unauthenticated, in: []string{"unknown bearer token"}},
+		{name: "ask without ask scope", token: teamAToken, call: func(ctx context.Context) error {
+			_, err := kc.Ask(ctx, &kubemedicv1.AskRequest{Question: "q"})
+			return err
+		}, code: codes.PermissionDenied, scope: "ask", in: []string{"권한", "lacks scope \"ask\""}},
 		{name: "approve without approve scope", token: readToken, call: func(ctx context.Context) error {
 			_, err := rc.Approve(ctx, &kubemedicv1.ApproveRequest{PlanId: "a/1", PlanHash: "h"})
 			return err
 		}, code: codes.PermissionDenied, scope: "approve", in: []string{"lacks scope \"approve\"", "RemediationService/Approve"}},
-		{name: "ask with ask scope", token: readToken, call: func(ctx context.Context) error { _, err := kc.Ask(ctx, &kubemedicv1.AskRequest{Question: "q"}); return err }, code: codes.OK},
+		{name: "ask with ask scope", token: readToken, call: func(ctx context.Context) error {
+			_, err := kc.Ask(ctx, &kubemedicv1.AskRequest{Question: "q"})
+			return err
+		}, code: codes.OK},
 		{name: "cluster A token diagnoses B", token: teamAToken, call: func(ctx context.Context) error { return diagnose(ctx, "b") }, code: codes.PermissionDenied, in: []string{"클러스터 b", "may not use cluster b"}},
 		{name: "cluster A token diagnoses A", token: teamAToken, call: func(ctx context.Context) error { return diagnose(ctx, "a") }, code: codes.OK},
 		{name: "cluster A token lists B's findings", token: teamAToken, call: func(ctx context.Context) error {
