@@ -405,3 +405,30 @@ func TestDeadlineReachesTheService(t *testing.T) {
 }
 
 func grpcTrailer(md *metadata.MD) grpc.CallOption { return grpc.Trailer(md) }
+
+// TestSmallResponsesUncompressed checks the compression threshold: a
+// caller accepting gzip gets a small answer as is (gzip of a few KiB cost
+// more CPU than the call), a large one compressed.
+func TestSmallResponsesUncompressed(t *testing.T) {
+	for _, tt := range []struct {
+		min      int
+		encoding string
+	}{{0, ""}, {1, "gzip"}} {
+		f := newFixture(t, func(o *gateway.Options) { o.CompressMinBytes = tt.min })
+		req, err := http.NewRequest(http.MethodPost, "http://"+f.addr+kubemedicv1connect.KnowledgeServiceAskProcedure, strings.NewReader(`{"question":"q"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept-Encoding", "gzip")
+		req.Header.Set("Authorization", "Bearer "+aliceToken)
+		resp, err := (&http.Client{Transport: &http.Transport{DisableCompression: true}}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != tt.encoding {
+			t.Errorf("CompressMinBytes %d: HTTP %d, Content-Encoding %q, want %q", tt.min, resp.StatusCode, resp.Header.Get("Content-Encoding"), tt.encoding)
+		}
+	}
+}
