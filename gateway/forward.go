@@ -2,12 +2,14 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/dynamicpb"
 
@@ -39,9 +41,9 @@ type route struct {
 }
 
 // forwarders returns one Connect handler per method of every service, keyed
-// by procedure. Messages are dynamic (dynamicpb) messages of the method's
-// descriptor: the gateway passes payloads through without knowing the Go
-// types, so a new RPC needs no code here.
+// by procedure. Messages are made from the method's descriptor (see
+// message): the gateway passes payloads through without naming Go types,
+// so a new RPC needs no code here.
 func forwarders(b Bus, opts ...connect.HandlerOption) (map[string]http.Handler, error) {
 	out := map[string]http.Handler{}
 	for _, sd := range Services {
@@ -72,42 +74,74 @@ func forwarders(b Bus, opts ...connect.HandlerOption) (map[string]http.Handler, 
 	return out, nil
 }
 
-func (r *route) unary(ctx context.Context, req *connect.Request[dynamicpb.Message]) (*connect.Response[dynamicpb.Message], error) {
+func (r *route) unary(ctx context.Context, req *connect.Request[message]) (*connect.Response[message], error) {
 	if err := r.prepare(ctx, req.Msg); err != nil {
 		return nil, err
 	}
 	ctx = withOrigin(ctx, req.Header())
-	resp := dynamicpb.NewMessage(r.method.Output())
-	if err := r.bus.Call(ctx, r.procedure, req.Msg, resp); err != nil {
+	resp := newMessage(r.method.Output())
+	if err := r.bus.Call(ctx, r.procedure, req.Msg.Message, resp.Message); err != nil {
 		return nil, err
+	}
+	if caller, _ := CallerFrom(ctx); !visible(caller, resp.ProtoReflect()) {
+		return nil, connect.NewError(connect.CodePermissionDenied, fmt.Errorf("토큰 %s은(는) 이 결과의 클러스터(%s)에 접근할 수 없습니다. / token %s may not see cluster %s", caller.Name, clusterOf(resp.ProtoReflect()), caller.Name, clusterOf(resp.ProtoReflect())))
 	}
 	return connect.NewResponse(resp), nil
 }
 
-func (r *route) stream(ctx context.Context, req *connect.Request[dynamicpb.Message], stream *connect.ServerStream[dynamicpb.Message]) error {
+func (r *route) stream(ctx context.Context, req *connect.Request[message], stream *connect.ServerStream[message]) error {
 	if err := r.prepare(ctx, req.Msg); err != nil {
 		return err
 	}
 	ctx = withOrigin(ctx, req.Header())
-	return r.bus.Stream(ctx, r.procedure, req.Msg,
-		func() proto.Message { return dynamicpb.NewMessage(r.method.Output()) },
-		func(m proto.Message) error { return stream.Send(m.(*dynamicpb.Message)) })
+	caller, _ := CallerFrom(ctx)
+	return r.bus.Stream(ctx, r.procedure, req.Msg.Message,
+		func() proto.Message { return newMessage(r.method.Output()).Message },
+		func(m proto.Message) error {
+			if !visible(caller, m.ProtoReflect()) {
+				return nil // another cluster's event: not the caller's to see
+			}
+			return stream.Send(&message{m})
+		})
 }
 
-// prepare adds what only the gateway knows to a request: who is acting.
-func (r *route) prepare(ctx context.Context, msg *dynamicpb.Message) error {
+// prepare checks the request's clusters against the caller's and adds what
+// only the gateway knows to it: who is acting.
+func (r *route) prepare(ctx context.Context, msg *message) error {
+	caller, ok := CallerFrom(ctx)
+	if !ok {
+		return connect.NewError(connect.CodeUnauthenticated, errors.New("no authenticated caller"))
+	}
+	if err := checkClusters(caller, msg.ProtoReflect()); err != nil {
+		return err
+	}
 	for _, fd := range r.identity {
-		if err := setActingIdentity(ctx, msg, fd); err != nil {
+		if err := setActingIdentity(ctx, msg.ProtoReflect(), fd); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// initDynamic makes Connect decode into a dynamic message of the method's
-// input (handlers) or output (clients) type.
+// message is a request or response of any method: the generated Go type
+// when the binary links it (fast generated marshalling), else a dynamicpb
+// message of the descriptor. Connect's codecs see it as a proto.Message.
+type message struct{ proto.Message }
+
+// ProtoReflect makes *message a proto.Message: the inner message's.
+func (m *message) ProtoReflect() protoreflect.Message { return m.Message.ProtoReflect() }
+
+func newMessage(md protoreflect.MessageDescriptor) *message {
+	if mt, err := protoregistry.GlobalTypes.FindMessageByName(md.FullName()); err == nil && mt.Descriptor() == md {
+		return &message{mt.New().Interface()}
+	}
+	return &message{dynamicpb.NewMessage(md)}
+}
+
+// initDynamic makes Connect decode into a message of the method's input
+// (handlers) or output (clients) type.
 func initDynamic(spec connect.Spec, msg any) error {
-	dm, ok := msg.(*dynamicpb.Message)
+	m, ok := msg.(*message)
 	if !ok {
 		return nil
 	}
@@ -116,9 +150,9 @@ func initDynamic(spec connect.Spec, msg any) error {
 		return fmt.Errorf("gateway: %s has no method descriptor", spec.Procedure)
 	}
 	if spec.IsClient {
-		*dm = *dynamicpb.NewMessage(md.Output())
+		*m = *newMessage(md.Output())
 	} else {
-		*dm = *dynamicpb.NewMessage(md.Input())
+		*m = *newMessage(md.Input())
 	}
 	return nil
 }

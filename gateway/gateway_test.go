@@ -35,6 +35,8 @@ const (
 	aliceToken = "alice-token-0123456789"
 	botToken   = "slackbot-token-0123456789"
 	readToken  = "readonly-token-0123456789"
+	teamAToken = "team-a-token-0123456789"
+	slowToken  = "rate-limited-token-0123456789"
 )
 
 // fixture is a gateway in front of real NATS and natsrpc services.
@@ -46,11 +48,18 @@ type fixture struct {
 	messages int
 	// watchStopped gets why the WatchFindings handler stopped.
 	watchStopped chan error
+	// deadlines gets the time left on ListEntries' context in the service.
+	deadlines chan time.Duration
+	// tls, cors and maxBytes configure the gateway (before newFixture
+	// returns; set through fixtureOption).
+	opts gateway.Options
 }
 
-func newFixture(t *testing.T) *fixture {
+type fixtureOption func(*gateway.Options)
+
+func newFixture(t *testing.T, options ...fixtureOption) *fixture {
 	t.Helper()
-	f := &fixture{acting: make(chan *kubemedicv1.Identity, 1), messages: 300, watchStopped: make(chan error, 1)}
+	f := &fixture{acting: make(chan *kubemedicv1.Identity, 1), messages: 300, watchStopped: make(chan error, 1), deadlines: make(chan time.Duration, 1)}
 	ns, err := embeddednats.Start(embeddednats.Options{StoreDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +78,14 @@ func newFixture(t *testing.T) *fixture {
 	natsrpc.HandleUnary(kn, kubemedicv1connect.KnowledgeServiceAskProcedure, func(_ context.Context, req *kubemedicv1.AskRequest) (*kubemedicv1.AskResponse, error) {
 		f.asks.Add(1)
 		return &kubemedicv1.AskResponse{Language: kubemedicv1.Language_LANGUAGE_ENGLISH, Answers: []*kubemedicv1.Answer{{EntryId: "echo:" + req.GetQuestion(), Score: 1.5}}}, nil
+	})
+	natsrpc.HandleUnary(kn, kubemedicv1connect.KnowledgeServiceListEntriesProcedure, func(ctx context.Context, _ *kubemedicv1.ListEntriesRequest) (*kubemedicv1.ListEntriesResponse, error) {
+		d, ok := ctx.Deadline()
+		if !ok {
+			d = time.Now()
+		}
+		f.deadlines <- time.Until(d)
+		return &kubemedicv1.ListEntriesResponse{}, nil
 	})
 	diag := natsrpc.NewService(kubemedicv1.File_kubemedic_v1_diagnosis_proto.Services().ByName("DiagnosisService"), natsrpc.ServiceOptions{})
 	natsrpc.HandleServerStream(diag, kubemedicv1connect.DiagnosisServiceDiagnoseProcedure, func(_ context.Context, req *kubemedicv1.DiagnoseRequest, send func(*kubemedicv1.DiagnoseResponse) error) error {
@@ -93,23 +110,57 @@ func newFixture(t *testing.T) *fixture {
 		f.acting <- req.GetRequester()
 		return &kubemedicv1.PlanResponse{Plan: &kubemedicv1.Plan{Requester: req.GetRequester()}}, nil
 	})
-	srv, err := natsrpc.Serve(conn().Conn, natsrpc.ServerConfig{Name: "fixture", Version: "0.0.1", Logger: quiet}, kn, diag, rem)
+	natsrpc.HandleUnary(diag, kubemedicv1connect.DiagnosisServiceListFindingsProcedure, func(_ context.Context, req *kubemedicv1.ListFindingsRequest) (*kubemedicv1.ListFindingsResponse, error) {
+		var out []*kubemedicv1.Finding
+		for _, cl := range []string{"a", "b", "a", "c"} {
+			if req.GetCluster() == "" || req.GetCluster() == cl {
+				out = append(out, &kubemedicv1.Finding{Fingerprint: cl, Object: &kubemedicv1.ObjectRef{Cluster: cl, Kind: "Pod", Name: "p"}})
+			}
+		}
+		return &kubemedicv1.ListFindingsResponse{Findings: out}, nil
+	})
+	fleet := natsrpc.NewService(kubemedicv1.File_kubemedic_v1_fleet_proto.Services().ByName("FleetService"), natsrpc.ServiceOptions{})
+	natsrpc.HandleUnary(fleet, kubemedicv1connect.FleetServiceListClustersProcedure, func(context.Context, *kubemedicv1.ListClustersRequest) (*kubemedicv1.ListClustersResponse, error) {
+		return &kubemedicv1.ListClustersResponse{Clusters: []*kubemedicv1.Cluster{{Name: "a"}, {Name: "b"}, {Name: "c"}}}, nil
+	})
+	natsrpc.HandleServerStream(fleet, kubemedicv1connect.FleetServiceRunSweepProcedure, func(_ context.Context, req *kubemedicv1.RunSweepRequest, send func(*kubemedicv1.RunSweepResponse) error) error {
+		// Echo the clusters asked for, then one the caller did not ask for.
+		for _, cl := range append(req.GetClusters(), "c") {
+			if err := send(&kubemedicv1.RunSweepResponse{Event: &kubemedicv1.RunSweepResponse_Progress{Progress: &kubemedicv1.SweepProgress{Cluster: cl, Done: true}}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	natsrpc.HandleUnary(rem, kubemedicv1connect.RemediationServiceApproveProcedure, func(_ context.Context, req *kubemedicv1.ApproveRequest) (*kubemedicv1.ApproveResponse, error) {
+		// Plan ids name their cluster here: "<cluster>/<n>".
+		cl, _, _ := strings.Cut(req.GetPlanId(), "/")
+		return &kubemedicv1.ApproveResponse{Plan: &kubemedicv1.Plan{Id: req.GetPlanId(), Action: &kubemedicv1.Action{Cluster: cl}}}, nil
+	})
+	srv, err := natsrpc.Serve(conn().Conn, natsrpc.ServerConfig{Name: "fixture", Version: "0.0.1", Logger: quiet}, kn, diag, rem, fleet)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Stop(context.Background()) })
 
 	client := conn()
-	f.gw, err = gateway.New(gateway.Options{
+	all := []string{"*"}
+	f.opts = gateway.Options{
 		Bus:   natsrpc.NewClient(client, 5*time.Second),
 		Ready: client.IsConnected,
 		Credentials: []gateway.Credential{
-			{Name: "alice", Token: aliceToken, Identity: &kubemedicv1.Identity{KubernetesUser: "alice", KubernetesGroups: []string{"sre"}}},
-			{Name: "slack-bot", Token: botToken, Trusted: true},
-			{Name: "readonly", Token: readToken},
+			{Name: "alice", Hash: gateway.HashToken(aliceToken), Scopes: gateway.AllScopes, Clusters: all, Identity: &kubemedicv1.Identity{KubernetesUser: "alice", KubernetesGroups: []string{"sre"}}},
+			{Name: "slack-bot", Token: botToken, Scopes: gateway.AllScopes, Clusters: all, Trusted: true},
+			{Name: "readonly", Hash: gateway.HashToken(readToken), Scopes: []gateway.Scope{gateway.ScopeRead, gateway.ScopeAsk, gateway.ScopePlan}, Clusters: all},
+			{Name: "team-a", Hash: gateway.HashToken(teamAToken), Scopes: []gateway.Scope{gateway.ScopeRead, gateway.ScopePlan, gateway.ScopeApprove}, Clusters: []string{"a"}, Identity: &kubemedicv1.Identity{KubernetesUser: "team-a"}},
+			{Name: "slow", Hash: gateway.HashToken(slowToken), Scopes: []gateway.Scope{gateway.ScopeAsk}, Clusters: all, Rate: 0.5, Burst: 3},
 		},
 		Logger: quiet,
-	})
+	}
+	for _, o := range options {
+		o(&f.opts)
+	}
+	f.gw, err = gateway.New(f.opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ require (
 	connectrpc.com/validate v0.7.0
 	github.com/kubemedic/kubemedic/platform v0.0.0-00010101000000-000000000000
 	github.com/kubemedic/kubemedic/proto v0.0.0-00010101000000-000000000000
+	github.com/rs/cors v1.11.1
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20260928230214-8a89bd6388cc
 	google.golang.org/grpc v1.83.2
 	google.golang.org/protobuf v1.36.12
 )
@@ -35,7 +37,7 @@ require (
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/exp v0.0.0-20260820142414-ca536658362e // indirect
 	golang.org/x/sync v0.24.0 // indirect
-	golang.org/x/time v0.16.0 // indirect
+	golang.org/x/time v0.16.0
 	sigs.k8s.io/yaml v1.6.0 // indirect
 )
 
@@ -64,7 +66,6 @@ require (
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260928230214-8a89bd6388cc // indirect
-	google.golang.org/genproto/googleapis/rpc v0.0.0-20260928230214-8a89bd6388cc // indirect
 )
 
 replace github.com/kubemedic/kubemedic/proto => ../proto

@@ -8,7 +8,6 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/types/dynamicpb"
 
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 )
@@ -35,7 +34,7 @@ func identityFields(md protoreflect.MessageDescriptor) []protoreflect.FieldDescr
 
 // setActingIdentity replaces the identity field fd of msg with who really
 // acts (see actingIdentity).
-func setActingIdentity(ctx context.Context, msg *dynamicpb.Message, fd protoreflect.FieldDescriptor) error {
+func setActingIdentity(ctx context.Context, msg protoreflect.Message, fd protoreflect.FieldDescriptor) error {
 	var named *kubemedicv1.Identity
 	if msg.Has(fd) {
 		named = &kubemedicv1.Identity{}
@@ -47,11 +46,11 @@ func setActingIdentity(ctx context.Context, msg *dynamicpb.Message, fd protorefl
 	if err != nil {
 		return err
 	}
-	dm := dynamicpb.NewMessage(fd.Message())
-	if err := convert(id, dm); err != nil {
+	v := msg.NewField(fd) // the field's own message type, generated or dynamic
+	if err := convert(id, v.Message().Interface()); err != nil {
 		return connect.NewError(connect.CodeInternal, fmt.Errorf("setting %s: %w", fd.Name(), err))
 	}
-	msg.Set(fd, protoreflect.ValueOfMessage(dm))
+	msg.Set(fd, v)
 	return nil
 }
 
@@ -72,9 +71,10 @@ func actingIdentity(ctx context.Context, named *kubemedicv1.Identity) (*kubemedi
 		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("no authenticated caller"))
 	}
 	if caller.Trusted && named != nil && named.GetKubernetesUser() != "" {
+		named.Clusters = caller.Clusters
 		return named, nil
 	}
-	id := &kubemedicv1.Identity{TokenName: caller.Name}
+	id := &kubemedicv1.Identity{TokenName: caller.Name, Clusters: caller.Clusters}
 	if caller.Identity != nil {
 		id.KubernetesUser = caller.Identity.GetKubernetesUser()
 		id.KubernetesGroups = caller.Identity.GetKubernetesGroups()

@@ -65,8 +65,8 @@ func TestCallerOrigin(t *testing.T) {
 		Bus:   natsrpc.NewClient(client, 5*time.Second),
 		Ready: client.IsConnected,
 		Credentials: []gateway.Credential{
-			{Name: "alice", Token: aliceToken, Identity: &kubemedicv1.Identity{KubernetesUser: "alice"}},
-			{Name: "slack-bot", Token: botToken, Trusted: true},
+			{Name: "alice", Token: aliceToken, Identity: &kubemedicv1.Identity{KubernetesUser: "alice"}, Scopes: gateway.AllScopes, Clusters: []string{"*"}},
+			{Name: "slack-bot", Token: botToken, Trusted: true, Scopes: gateway.AllScopes, Clusters: []string{"*"}},
 		},
 		Logger: quiet,
 	})

@@ -3,8 +3,13 @@
 // standard gRPC health protocol and server reflection, so grpc-go clients,
 // browsers and grpcurl all work.
 //
-// The gateway holds no state and never talks to Kubernetes: it authenticates
-// the caller (bearer tokens, before a request body is read), checks requests
+// The gateway holds no state and never talks to Kubernetes. Before a
+// request body is read it authenticates the caller (bearer tokens, stored
+// as hashes), applies the token's rate limit and checks that the token holds
+// the scope the procedure requires (the scope table in scope.go); then it
+// keeps the token to its clusters (request fields named cluster/clusters
+// checked, other clusters' list elements dropped from responses, see
+// cluster.go), checks requests
 // against their buf.validate rules, sets the acting identity of writes (every
 // top-level kubemedic.v1.Identity field of a request, see identityFields),
 // and forwards each call over NATS to the service that owns it (see package
@@ -15,6 +20,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,11 +48,28 @@ type Options struct {
 	Credentials []Credential
 	// Logger is required.
 	Logger *slog.Logger
+	// MaxRequestBytes bounds one request message. Default: 4 MiB.
+	MaxRequestBytes int64
+	// TLS serves HTTPS with this configuration (mTLS when it requires
+	// client certificates, see TLSConfig). Default: nil, plain HTTP/2
+	// without TLS (h2c).
+	TLS *tls.Config
+	// CORSOrigins are the browser origins allowed to call the API
+	// ("*" for any). Default: none, CORS off.
+	CORSOrigins []string
+	// CORSMaxAge is how long browsers cache a preflight answer. Default: 2h.
+	CORSMaxAge time.Duration
+	// CompressMinBytes is the smallest response the gateway compresses
+	// (when the caller accepts gzip). Default: 64 KiB: gzip of the usual
+	// few-KiB answer cost more CPU than the whole Ask behind it (make
+	// bench-gateway profile); big lists still get compressed.
+	CompressMinBytes int
 }
 
 // Server is the public API server.
 type Server struct {
 	handler http.Handler
+	tls     *tls.Config
 	log     *slog.Logger
 }
 
@@ -79,9 +102,19 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: tracing interceptor: %w", err)
 	}
+	if o.MaxRequestBytes == 0 {
+		o.MaxRequestBytes = 4 << 20
+	}
+	if o.CORSMaxAge == 0 {
+		o.CORSMaxAge = 2 * time.Hour
+	}
+	if o.CompressMinBytes == 0 {
+		o.CompressMinBytes = 64 << 10
+	}
 	opts := []connect.HandlerOption{
 		connect.WithInterceptors(otelInterceptor, validate.NewInterceptor()),
-		connect.WithReadMaxBytes(4 << 20),
+		connect.WithReadMaxBytes(int(o.MaxRequestBytes)),
+		connect.WithCompressMinBytes(o.CompressMinBytes),
 	}
 	routes, err := forwarders(o.Bus, opts...)
 	if err != nil {
@@ -89,21 +122,30 @@ func New(o Options) (*Server, error) {
 	}
 	mux := http.NewServeMux()
 	for procedure, h := range routes {
-		mux.Handle(procedure, auth.middleware(h, opts...))
+		need, ok := ScopeOf(procedure)
+		if !ok {
+			return nil, fmt.Errorf("gateway: %s %w", procedure, errNoScope)
+		}
+		mux.Handle(procedure, auth.middleware(h, procedure, need, opts...))
 	}
 
 	health := &healthService{services: map[string]bool{}, ready: o.Ready, interval: time.Second}
 	for _, n := range ServiceNames {
 		health.services[n] = true
 	}
-	mux.Handle(healthCheckProcedure, connect.NewUnaryHandler(healthCheckProcedure, health.check))
-	mux.Handle(healthWatchProcedure, connect.NewServerStreamHandler(healthWatchProcedure, health.watch))
+	plain := connect.WithCompressMinBytes(o.CompressMinBytes)
+	mux.Handle(healthCheckProcedure, connect.NewUnaryHandler(healthCheckProcedure, health.check, plain))
+	mux.Handle(healthWatchProcedure, connect.NewServerStreamHandler(healthWatchProcedure, health.watch, plain))
 
 	reflector := grpcreflect.NewStaticReflector(append([]string{healthpb.Health_ServiceDesc.ServiceName}, ServiceNames...)...)
-	mux.Handle(grpcreflect.NewHandlerV1(reflector))
-	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1(reflector, plain))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector, plain))
 
-	return &Server{handler: mux, log: o.Logger}, nil
+	var handler http.Handler = mux
+	if len(o.CORSOrigins) > 0 {
+		handler = corsHandler(o.CORSOrigins, o.CORSMaxAge, mux)
+	}
+	return &Server{handler: handler, tls: o.TLS, log: o.Logger}, nil
 }
 
 // Handler returns the HTTP handler serving every protocol.
@@ -120,8 +162,19 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		Protocols:         protocols,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+		// TLS handshake failures (a caller without a client certificate)
+		// and the like, at debug level.
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
-	s.log.Info("gateway listening", "addr", l.Addr().String())
+	if s.tls != nil {
+		protocols.SetHTTP2(true)
+		protocols.SetUnencryptedHTTP2(false)
+		cfg := s.tls.Clone()
+		cfg.NextProtos = []string{"h2", "http/1.1"}
+		srv.TLSConfig = cfg
+		l = tls.NewListener(l, cfg)
+	}
+	s.log.Info("gateway listening", "addr", l.Addr().String(), "tls", s.tls != nil, "mtls", s.tls != nil && s.tls.ClientAuth == tls.RequireAndVerifyClientCert)
 	if err := httpserve.Serve(ctx, l, srv, 10*time.Second); err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}

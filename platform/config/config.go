@@ -9,12 +9,14 @@
 package config
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -91,19 +93,79 @@ type Gateway struct {
 	// Addr is the listen address. Default: 127.0.0.1:7070.
 	Addr string `json:"addr,omitempty"`
 	// Tokens are the API bearer tokens the gateway accepts. The all-in-one
-	// server also creates a local admin token in <data_dir>/gateway/token.
+	// server also creates a local token with every scope in
+	// <data_dir>/gateway/token.
 	Tokens []Token `json:"tokens,omitempty"`
+	// Rate is the default request rate per token, in requests per second,
+	// for tokens that set none. Default: 50. Negative: unlimited.
+	Rate float64 `json:"rate,omitempty"`
+	// Burst is the default burst per token (requests allowed at once above
+	// Rate). Default: 100.
+	Burst int `json:"burst,omitempty"`
+	// MaxRequestBytes bounds one request message. Default: 4194304 (4 MiB).
+	MaxRequestBytes int64 `json:"max_request_bytes,omitempty"`
+	// TLS serves HTTPS (and optionally requires client certificates)
+	// instead of plain HTTP/2 (h2c). Default: off.
+	TLS TLS `json:"tls,omitempty"`
+	// CORS lets browser gRPC-Web and Connect clients of other origins call
+	// the gateway. Default: off (same-origin only).
+	CORS CORS `json:"cors,omitempty"`
 }
+
+// TLS configures the gateway's HTTPS listener.
+type TLS struct {
+	// CertFile and KeyFile are the server certificate and key (PEM). Both
+	// or neither. Default: none (plain h2c).
+	CertFile string `json:"cert_file,omitempty"`
+	KeyFile  string `json:"key_file,omitempty"`
+	// ClientCAFile, when set, requires every caller to present a client
+	// certificate signed by one of these CAs (mTLS), on top of its bearer
+	// token. Needs CertFile. Default: none.
+	ClientCAFile string `json:"client_ca_file,omitempty"`
+}
+
+// CORS configures cross-origin browser access to the gateway.
+type CORS struct {
+	// AllowedOrigins are the origins allowed, e.g. https://portal.example;
+	// "*" allows any. Default: none (CORS off).
+	AllowedOrigins []string `json:"allowed_origins,omitempty"`
+	// MaxAge is how long browsers cache a preflight answer. Default: 2h.
+	MaxAge Duration `json:"max_age,omitempty"`
+}
+
+// Scopes an API token may hold; each RPC requires one (see the gateway's
+// scope table).
+var Scopes = []string{"read", "ask", "plan", "approve", "admin"}
+
+// DefaultScopes are the scopes of a token that lists none: everything a
+// token could do before scopes existed. admin is never implied.
+var DefaultScopes = []string{"read", "ask", "plan", "approve"}
 
 // Token is one API bearer token and who it stands for.
 type Token struct {
 	// Name identifies the token in logs and audit records. Required.
 	Name string `json:"name"`
-	// File holds the secret token value (first line). Required unless Env is
-	// set.
+	// Hash is the token's hash, "sha256:<64 hex digits>", as printed by
+	// `kubemedic token new` or `kubemedic token hash`: the gateway then
+	// holds no token value at all. Required unless File or Env is set.
+	Hash string `json:"hash,omitempty"`
+	// File holds the secret token value (first line); the gateway hashes it
+	// when it starts. Older form of Hash, still accepted.
 	File string `json:"file,omitempty"`
-	// Env names an environment variable holding the token value.
+	// Env names an environment variable holding the token value (same as
+	// File).
 	Env string `json:"env,omitempty"`
+	// Scopes the token holds: read, ask, plan, approve, admin. Default:
+	// read, ask, plan, approve (DefaultScopes).
+	Scopes []string `json:"scopes,omitempty"`
+	// Clusters the token may read and act on; "*" means every cluster.
+	// Default: ["*"].
+	Clusters []string `json:"clusters,omitempty"`
+	// Rate is the token's request rate in requests per second. Default:
+	// gateway.rate. Negative: unlimited.
+	Rate float64 `json:"rate,omitempty"`
+	// Burst is the token's burst. Default: gateway.burst.
+	Burst int `json:"burst,omitempty"`
 	// KubernetesUser and KubernetesGroups are the identity writes made with
 	// this token impersonate.
 	KubernetesUser   string   `json:"kubernetes_user,omitempty"`
@@ -382,6 +444,7 @@ func (c *Config) setDefaults() error {
 	if c.Gateway.Addr == "" {
 		c.Gateway.Addr = DefaultGatewayAddr
 	}
+	c.Gateway.setDefaults()
 	if c.Admin.Addr == "" {
 		c.Admin.Addr = DefaultAdminAddr
 	}
@@ -489,15 +552,96 @@ func (c *Config) Validate() error {
 		}
 	}
 	errs = append(errs, c.Remediation.validate()...)
-	for i, t := range c.Gateway.Tokens {
-		if t.Name == "" {
-			errs = append(errs, fmt.Errorf("gateway.tokens[%d].name is required", i))
+	errs = append(errs, c.Gateway.validate()...)
+	return errors.Join(errs...)
+}
+
+func (g *Gateway) setDefaults() {
+	if g.Rate == 0 {
+		g.Rate = 50
+	}
+	if g.Burst == 0 {
+		g.Burst = 100
+	}
+	if g.MaxRequestBytes == 0 {
+		g.MaxRequestBytes = 4 << 20
+	}
+	if g.CORS.MaxAge.Duration == 0 {
+		g.CORS.MaxAge.Duration = 2 * time.Hour
+	}
+	for i := range g.Tokens {
+		t := &g.Tokens[i]
+		if len(t.Scopes) == 0 {
+			t.Scopes = slices.Clone(DefaultScopes)
 		}
-		if t.File == "" && t.Env == "" {
-			errs = append(errs, fmt.Errorf("gateway.tokens[%d] (%s): set file or env (token values never go in the config file)", i, t.Name))
+		if len(t.Clusters) == 0 {
+			t.Clusters = []string{"*"}
+		}
+		if t.Rate == 0 {
+			t.Rate = g.Rate
+		}
+		if t.Burst == 0 {
+			t.Burst = g.Burst
 		}
 	}
-	return errors.Join(errs...)
+}
+
+func (g *Gateway) validate() []error {
+	var errs []error
+	names := map[string]bool{}
+	for i, t := range g.Tokens {
+		switch {
+		case t.Name == "":
+			errs = append(errs, fmt.Errorf("gateway.tokens[%d].name is required", i))
+		case names[t.Name]:
+			errs = append(errs, fmt.Errorf("gateway.tokens[%d].name %q is used twice", i, t.Name))
+		}
+		names[t.Name] = true
+		switch {
+		case t.Hash == "" && t.File == "" && t.Env == "":
+			errs = append(errs, fmt.Errorf("gateway.tokens[%d] (%s): set hash (from `kubemedic token new`), file or env (token values never go in the config file)", i, t.Name))
+		case t.Hash != "" && (t.File != "" || t.Env != ""):
+			errs = append(errs, fmt.Errorf("gateway.tokens[%d] (%s): set hash or file/env, not both", i, t.Name))
+		case t.Hash != "" && !validHash(t.Hash):
+			errs = append(errs, fmt.Errorf("gateway.tokens[%d] (%s): hash must be \"sha256:\" and 64 hex digits (see `kubemedic token hash`)", i, t.Name))
+		}
+		for _, s := range t.Scopes {
+			if !slices.Contains(Scopes, s) {
+				errs = append(errs, fmt.Errorf("gateway.tokens[%d] (%s): unknown scope %q: want %s", i, t.Name, s, strings.Join(Scopes, ", ")))
+			}
+		}
+		for _, cl := range t.Clusters {
+			if cl == "" {
+				errs = append(errs, fmt.Errorf("gateway.tokens[%d] (%s): empty cluster name (use \"*\" for every cluster)", i, t.Name))
+			}
+		}
+		if t.Burst < 0 {
+			errs = append(errs, fmt.Errorf("gateway.tokens[%d] (%s): burst %d may not be negative", i, t.Name, t.Burst))
+		}
+	}
+	if g.Burst < 0 {
+		errs = append(errs, fmt.Errorf("gateway.burst %d may not be negative", g.Burst))
+	}
+	if g.MaxRequestBytes < 0 {
+		errs = append(errs, fmt.Errorf("gateway.max_request_bytes %d may not be negative", g.MaxRequestBytes))
+	}
+	if (g.TLS.CertFile == "") != (g.TLS.KeyFile == "") {
+		errs = append(errs, errors.New("gateway.tls: set both cert_file and key_file, or neither"))
+	}
+	if g.TLS.ClientCAFile != "" && g.TLS.CertFile == "" {
+		errs = append(errs, errors.New("gateway.tls.client_ca_file needs cert_file and key_file (mTLS runs over TLS)"))
+	}
+	return errs
+}
+
+// validHash reports whether h is "sha256:" and 64 hex digits.
+func validHash(h string) bool {
+	hexDigits, ok := strings.CutPrefix(h, "sha256:")
+	if !ok || len(hexDigits) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(hexDigits)
+	return err == nil
 }
 
 // validateSlackMaps checks bot.users and bot.channels.

@@ -46,6 +46,11 @@ gateway:
     - name: ci
       env: CI_TOKEN
       kubernetes_user: ci-bot
+    - name: portal
+      hash: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+      scopes: [read]
+      clusters: [prod]
+      rate: 5
 clusters:
   - name: prod
     provider: nks
@@ -83,6 +88,18 @@ knowledge:
 	if al := c.Knowledge.AskLog; *al.Enabled || al.MaxAge.Duration != 168*time.Hour || al.MaxBytes != 1<<20 || al.MaxMsgs != 5000 {
 		t.Errorf("ask log from file and env: enabled %v, %+v", *al.Enabled, al)
 	}
+	// A token that predates scopes keeps what it could do (no admin), on
+	// every cluster, at the gateway's default rate.
+	ci, portal := c.Gateway.Tokens[0], c.Gateway.Tokens[1]
+	if strings.Join(ci.Scopes, ",") != "read,ask,plan,approve" || strings.Join(ci.Clusters, ",") != "*" || ci.Rate != 50 || ci.Burst != 100 {
+		t.Errorf("legacy token defaults: %+v", ci)
+	}
+	if strings.Join(portal.Scopes, ",") != "read" || strings.Join(portal.Clusters, ",") != "prod" || portal.Rate != 5 || portal.Burst != 100 {
+		t.Errorf("hashed token: %+v", portal)
+	}
+	if g := c.Gateway; g.MaxRequestBytes != 4<<20 || g.CORS.MaxAge.Duration != 2*time.Hour {
+		t.Errorf("gateway defaults: %+v", g)
+	}
 }
 
 func TestKubeconfigMakesDefaultCluster(t *testing.T) {
@@ -111,7 +128,15 @@ func TestInvalid(t *testing.T) {
 		{name: "literal token refused", yaml: "gateway:\n  tokens:\n    - name: t\n      token: abc\n", want: []string{"token"}},
 		{name: "ask log enabled not a bool", env: map[string]string{"KUBEMEDIC_ASK_LOG_ENABLED": "yes please"}, want: []string{"KUBEMEDIC_ASK_LOG_ENABLED", "true or false"}},
 		{name: "ask log negative limit", yaml: "knowledge:\n  ask_log:\n    max_bytes: -1\n", want: []string{"knowledge.ask_log", "negative"}},
-		{name: "token without source", yaml: "gateway:\n  tokens:\n    - name: t\n", want: []string{"set file or env"}},
+		{name: "token without source", yaml: "gateway:\n  tokens:\n    - name: t\n", want: []string{"set hash", "file or env"}},
+		{name: "token hash and file", yaml: "gateway:\n  tokens:\n    - name: t\n      file: /f\n      hash: sha256:" + strings.Repeat("ab", 32) + "\n", want: []string{"not both"}},
+		{name: "token hash malformed", yaml: "gateway:\n  tokens:\n    - name: t\n      hash: md5:abc\n", want: []string{"64 hex digits"}},
+		{name: "token hash short", yaml: "gateway:\n  tokens:\n    - name: t\n      hash: sha256:abcd\n", want: []string{"64 hex digits"}},
+		{name: "token unknown scope", yaml: "gateway:\n  tokens:\n    - name: t\n      env: T\n      scopes: [read, root]\n", want: []string{"unknown scope \"root\""}},
+		{name: "token name twice", yaml: "gateway:\n  tokens:\n    - name: t\n      env: T\n    - name: t\n      env: U\n", want: []string{"\"t\" is used twice"}},
+		{name: "token empty cluster", yaml: "gateway:\n  tokens:\n    - name: t\n      env: T\n      clusters: [\"\"]\n", want: []string{"empty cluster name"}},
+		{name: "tls key without cert", yaml: "gateway:\n  tls:\n    key_file: /k\n", want: []string{"cert_file and key_file"}},
+		{name: "client CA without TLS", yaml: "gateway:\n  tls:\n    client_ca_file: /ca\n", want: []string{"client_ca_file needs"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -53,7 +53,7 @@ func (c *Client) Call(ctx context.Context, procedure string, req, resp proto.Mes
 }
 
 func startClientSpan(ctx context.Context, subject string) (context.Context, trace.Span) {
-	return otel.Tracer(tracerName).Start(ctx, subject,
+	return tracer().Start(ctx, subject,
 		trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(attribute.String("messaging.system", "nats"), attribute.String("messaging.destination.name", subject)))
 }

@@ -233,7 +233,7 @@ func (srv *Server) unimplementedHandler(procedure string, st *endpointStats) mic
 // also cancelled when the server stops; unary calls may finish.
 func (srv *Server) handlerContext(h nats.Header, subject string, kind trace.SpanKind, limit time.Duration) (context.Context, trace.Span, context.CancelFunc) {
 	ctx := otel.GetTextMapPropagator().Extract(withIncoming(context.Background(), h), propagation.HeaderCarrier(h))
-	ctx, span := otel.Tracer(tracerName).Start(ctx, subject, trace.WithSpanKind(kind),
+	ctx, span := tracer().Start(ctx, subject, trace.WithSpanKind(kind),
 		trace.WithAttributes(attribute.String("messaging.system", "nats"), attribute.String("messaging.destination.name", subject)))
 	timeout := limit
 	if ms, err := strconv.ParseInt(h.Get(HeaderTimeout), 10, 64); err == nil && ms > 0 {

@@ -25,8 +25,8 @@ import (
 	"github.com/kubemedic/kubemedic/platform/launch"
 	"github.com/kubemedic/kubemedic/platform/localgateway"
 	"github.com/kubemedic/kubemedic/platform/natsrpc"
+	"github.com/kubemedic/kubemedic/proto/client"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
-	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 	"github.com/kubemedic/kubemedic/services/analyzer"
 	"github.com/kubemedic/kubemedic/services/asklog"
 	"github.com/kubemedic/kubemedic/services/knowledge"
@@ -144,20 +144,48 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 		return nil, err
 	}
 	botToken := randomToken() // the in-process bot's own gateway credential
+	// The in-process bot and the local token are the operator's own: every
+	// scope, every cluster, no rate limit (the bot limits its users itself).
 	creds = append(creds, gateway.Credential{
-		Name:    "slack-bot",
-		Token:   botToken,
-		Trusted: true,
+		Name:     "slack-bot",
+		Token:    botToken,
+		Scopes:   gateway.AllScopes,
+		Clusters: []string{"*"},
+		Trusted:  true,
 	}, gateway.Credential{
 		Name:     config.LocalAdminToken,
 		Token:    s.Token,
+		Scopes:   gateway.AllScopes,
+		Clusters: []string{"*"},
 		Identity: localAdminIdentity(cfg),
 	})
+	tlsConfig, err := gateway.TLSConfig(cfg.Gateway.TLS)
+	if err != nil {
+		return nil, err
+	}
+	// The gateway gets a NATS connection of its own, as it has when
+	// deployed apart: requests and replies then do not queue behind the
+	// services' traffic in one connection's read loop (make bench-gateway).
+	gwConn, err := natsrpc.Connect(s.NATSURL, natsrpc.ConnectOptions{Name: "kubemedic-gateway", CredentialsFile: cfg.NATS.CredentialsFile, Logger: p.Logger})
+	if err != nil {
+		return nil, err
+	}
+	p.OnClose(func() { _ = gwConn.Drain() })
+	p.Probe.Add("nats-gateway", func() error {
+		if !gwConn.IsConnected() {
+			return fmt.Errorf("gateway NATS connection: not connected (%s)", gwConn.Status())
+		}
+		return nil
+	})
 	gw, err := gateway.New(gateway.Options{
-		Bus:         natsrpc.NewClient(conn, cfg.NATS.RequestTimeout.Duration),
-		Ready:       conn.IsConnected,
-		Credentials: creds,
-		Logger:      p.Logger.With("component", "gateway"),
+		Bus:             natsrpc.NewClient(gwConn, cfg.NATS.RequestTimeout.Duration),
+		Ready:           gwConn.IsConnected,
+		Credentials:     creds,
+		Logger:          p.Logger.With("component", "gateway"),
+		MaxRequestBytes: cfg.Gateway.MaxRequestBytes,
+		TLS:             tlsConfig,
+		CORSOrigins:     cfg.Gateway.CORS.AllowedOrigins,
+		CORSMaxAge:      cfg.Gateway.CORS.MaxAge.Duration,
 	})
 	if err != nil {
 		return nil, err
@@ -198,14 +226,17 @@ func (s *Server) addBot(cfg *config.Config, gatewayToken string) error {
 	if cfg.Bot.SocketMode && appToken == "" {
 		return errors.New("bot.socket_mode needs the app-level token: set KUBEMEDIC_SLACK_APP_TOKEN or bot.app_token_file")
 	}
-	gw := localgateway.Endpoint{URL: "http://" + s.GatewayAddr, Token: gatewayToken}
+	gw, err := client.New("http://"+s.GatewayAddr, gatewayToken, client.WithHTTPClient(http.DefaultClient))
+	if err != nil {
+		return err
+	}
 	opts := bot.Options{
 		SigningSecret: secret,
 		BotToken:      botToken,
-		Knowledge:     kubemedicv1connect.NewKnowledgeServiceClient(gw.HTTPClient(), gw.URL, gw.ClientOptions()...),
-		Fleet:         kubemedicv1connect.NewFleetServiceClient(gw.HTTPClient(), gw.URL, gw.ClientOptions()...),
-		Diagnosis:     kubemedicv1connect.NewDiagnosisServiceClient(gw.HTTPClient(), gw.URL, gw.ClientOptions()...),
-		Remediation:   kubemedicv1connect.NewRemediationServiceClient(gw.HTTPClient(), gw.URL, gw.ClientOptions()...),
+		Knowledge:     gw.Knowledge,
+		Fleet:         gw.Fleet,
+		Diagnosis:     gw.Diagnosis,
+		Remediation:   gw.Remediation,
 		AppToken:      appToken,
 		Logger:        s.proc.Logger.With("component", "bot"),
 	}

@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -30,10 +29,10 @@ import (
 	"connectrpc.com/otelconnect"
 
 	"github.com/kubemedic/kubemedic/bot"
-	"github.com/kubemedic/kubemedic/platform/bearer"
 	"github.com/kubemedic/kubemedic/platform/config"
 	"github.com/kubemedic/kubemedic/platform/probe"
 	"github.com/kubemedic/kubemedic/platform/telemetry"
+	"github.com/kubemedic/kubemedic/proto/client"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 )
@@ -214,32 +213,15 @@ type gatewayClients struct {
 // token and trace context, and a readiness check that the gateway answers
 // and accepts the token.
 func dialGateway(baseURL, token string) (gatewayClients, probe.Check, error) {
-	protocols := new(http.Protocols)
-	if u, _ := url.Parse(baseURL); u.Scheme == "https" {
-		protocols.SetHTTP2(true)
-	} else {
-		protocols.SetUnencryptedHTTP2(true) // gRPC without TLS (h2c)
-	}
-	hc := &http.Client{Transport: &http.Transport{
-		Protocols:           protocols,
-		Proxy:               http.ProxyFromEnvironment,
-		IdleConnTimeout:     90 * time.Second,
-		TLSHandshakeTimeout: 10 * time.Second,
-	}}
 	otel, err := otelconnect.NewInterceptor()
 	if err != nil {
 		return gatewayClients{}, nil, fmt.Errorf("tracing interceptor: %w", err)
 	}
-	opts := []connect.ClientOption{
-		connect.WithGRPC(),
-		connect.WithInterceptors(otel, bearer.Token(token)),
+	c, err := client.New(baseURL, token, client.WithGRPC(), client.WithClientOptions(connect.WithInterceptors(otel)))
+	if err != nil {
+		return gatewayClients{}, nil, err
 	}
-	gw := gatewayClients{
-		knowledge:   kubemedicv1connect.NewKnowledgeServiceClient(hc, baseURL, opts...),
-		fleet:       kubemedicv1connect.NewFleetServiceClient(hc, baseURL, opts...),
-		diagnosis:   kubemedicv1connect.NewDiagnosisServiceClient(hc, baseURL, opts...),
-		remediation: kubemedicv1connect.NewRemediationServiceClient(hc, baseURL, opts...),
-	}
+	gw := gatewayClients{knowledge: c.Knowledge, fleet: c.Fleet, diagnosis: c.Diagnosis, remediation: c.Remediation}
 	check := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()

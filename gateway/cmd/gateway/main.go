@@ -18,17 +18,25 @@ func main() {
 			return err
 		}
 		if len(creds) == 0 {
-			return errors.New("no API tokens configured: add gateway.tokens to the config (each with file or env)")
+			return errors.New("no API tokens configured: add gateway.tokens to the config (each with hash, file or env; `kubemedic token new` makes one)")
 		}
 		conn, err := p.ConnectNATS(p.Config.NATS.URL)
 		if err != nil {
 			return err
 		}
+		tlsConfig, err := gateway.TLSConfig(p.Config.Gateway.TLS)
+		if err != nil {
+			return err
+		}
 		srv, err := gateway.New(gateway.Options{
-			Bus:         natsrpc.NewClient(conn, p.Config.NATS.RequestTimeout.Duration),
-			Ready:       conn.IsConnected,
-			Credentials: creds,
-			Logger:      p.Logger,
+			Bus:             natsrpc.NewClient(conn, p.Config.NATS.RequestTimeout.Duration),
+			Ready:           conn.IsConnected,
+			Credentials:     creds,
+			Logger:          p.Logger,
+			MaxRequestBytes: p.Config.Gateway.MaxRequestBytes,
+			TLS:             tlsConfig,
+			CORSOrigins:     p.Config.Gateway.CORS.AllowedOrigins,
+			CORSMaxAge:      p.Config.Gateway.CORS.MaxAge.Duration,
 		})
 		if err != nil {
 			return err

@@ -150,7 +150,11 @@ type Identity struct {
 	DisplayName string `protobuf:"bytes,4,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	// token_name names the API token the request was authenticated with, when it
 	// came through the public API rather than Slack.
-	TokenName     string `protobuf:"bytes,5,opt,name=token_name,json=tokenName,proto3" json:"token_name,omitempty"`
+	TokenName string `protobuf:"bytes,5,opt,name=token_name,json=tokenName,proto3" json:"token_name,omitempty"`
+	// clusters the caller's API token may read and act on, set by the gateway;
+	// empty means every cluster. A service that resolves an id (plan,
+	// execution, sweep) to a cluster must refuse clusters not listed here.
+	Clusters      []string `protobuf:"bytes,6,rep,name=clusters,proto3" json:"clusters,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -218,6 +222,13 @@ func (x *Identity) GetTokenName() string {
 		return x.TokenName
 	}
 	return ""
+}
+
+func (x *Identity) GetClusters() []string {
+	if x != nil {
+		return x.Clusters
+	}
+	return nil
 }
 
 // ObjectRef points at one Kubernetes object in one cluster.
@@ -319,14 +330,15 @@ const file_kubemedic_v1_common_proto_rawDesc = "" +
 	"\x19kubemedic/v1/common.proto\x12\fkubemedic.v1\"/\n" +
 	"\rLocalizedText\x12\x0e\n" +
 	"\x02ko\x18\x01 \x01(\tR\x02ko\x12\x0e\n" +
-	"\x02en\x18\x02 \x01(\tR\x02en\"\xc6\x01\n" +
+	"\x02en\x18\x02 \x01(\tR\x02en\"\xe2\x01\n" +
 	"\bIdentity\x12'\n" +
 	"\x0fkubernetes_user\x18\x01 \x01(\tR\x0ekubernetesUser\x12+\n" +
 	"\x11kubernetes_groups\x18\x02 \x03(\tR\x10kubernetesGroups\x12\"\n" +
 	"\rslack_user_id\x18\x03 \x01(\tR\vslackUserId\x12!\n" +
 	"\fdisplay_name\x18\x04 \x01(\tR\vdisplayName\x12\x1d\n" +
 	"\n" +
-	"token_name\x18\x05 \x01(\tR\ttokenName\"\x9e\x01\n" +
+	"token_name\x18\x05 \x01(\tR\ttokenName\x12\x1a\n" +
+	"\bclusters\x18\x06 \x03(\tR\bclusters\"\x9e\x01\n" +
 	"\tObjectRef\x12\x18\n" +
 	"\acluster\x18\x01 \x01(\tR\acluster\x12\x1f\n" +
 	"\vapi_version\x18\x02 \x01(\tR\n" +

@@ -18,8 +18,8 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/kubemedic/kubemedic/platform/localgateway"
+	"github.com/kubemedic/kubemedic/proto/client"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
-	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 )
 
 var lookupEnv = os.LookupEnv
@@ -116,8 +116,11 @@ func newClustersCommand() *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
 			defer cancel()
-			fleet := kubemedicv1connect.NewFleetServiceClient(ep.HTTPClient(), ep.URL, ep.ClientOptions()...)
-			resp, err := fleet.ListClusters(ctx, connect.NewRequest(&kubemedicv1.ListClustersRequest{}))
+			c, err := client.New(ep.URL, ep.Token)
+			if err != nil {
+				return err
+			}
+			resp, err := c.Fleet.ListClusters(ctx, connect.NewRequest(&kubemedicv1.ListClustersRequest{}))
 			if err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@
 //	kubemedic clusters   clusters the server watches
 //	kubemedic plan       plan a guarded fix (cordon, drain, scale, patch-cm, restart, delete-pod)
 //	kubemedic approve    approve a plan by its hash; reject, execute, undo, audit likewise
+//	kubemedic token      make a gateway API token and its hash for the config
 package main
 
 import (
@@ -58,6 +59,7 @@ and runs guarded fixes. Run "kubemedic serve" for the all-in-one server.`,
 		newExecuteCommand(),
 		newUndoCommand(),
 		newAuditCommand(),
+		newTokenCommand(),
 	)
 	return root
 }
