@@ -52,10 +52,12 @@ var scopes = map[string]Scope{
 	kubemedicv1connect.RemediationServiceGetExecutionProcedure: ScopeRead,
 	kubemedicv1connect.RemediationServiceListAuditProcedure:    ScopeRead,
 
-	kubemedicv1connect.FleetServiceListClustersProcedure: ScopeRead,
-	kubemedicv1connect.FleetServiceRunSweepProcedure:     ScopeRead,
-	kubemedicv1connect.FleetServiceListSweepsProcedure:   ScopeRead,
-	kubemedicv1connect.FleetServiceGetSweepProcedure:     ScopeRead,
+	kubemedicv1connect.FleetServiceListClustersProcedure:      ScopeRead,
+	kubemedicv1connect.FleetServiceRunSweepProcedure:          ScopeRead,
+	kubemedicv1connect.FleetServiceListSweepsProcedure:        ScopeRead,
+	kubemedicv1connect.FleetServiceGetSweepProcedure:          ScopeRead,
+	kubemedicv1connect.FleetServiceRegisterClusterProcedure:   ScopeAdmin,
+	kubemedicv1connect.FleetServiceDeregisterClusterProcedure: ScopeAdmin,
 }
 
 // ScopeOf returns the scope procedure requires.

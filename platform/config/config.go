@@ -46,6 +46,8 @@ type Config struct {
 	// Remediation configures guarded remediation: who may plan and approve
 	// which actions, what is protected and the blast-radius limits.
 	Remediation Remediation `json:"remediation,omitempty"`
+	// Fleet configures fleet-wide sweeps.
+	Fleet Fleet `json:"fleet,omitempty"`
 }
 
 // clusterName is what a cluster name may look like: a DNS label.
@@ -57,12 +59,67 @@ type Cluster struct {
 	Name string `json:"name"`
 	// Provider is generic, tke, aks or nks. Default: generic.
 	Provider string `json:"provider,omitempty"`
-	// Kubeconfig is the kubeconfig file for the cluster. Required.
-	Kubeconfig string `json:"kubeconfig"`
+	// Kubeconfig is the kubeconfig file for the cluster. Exactly one of
+	// Kubeconfig, InCluster and Secret is required.
+	Kubeconfig string `json:"kubeconfig,omitempty"`
+	// InCluster uses the service account kubemedic runs as (the cluster it
+	// is deployed in).
+	InCluster bool `json:"in_cluster,omitempty"`
+	// Secret reads the kubeconfig from a Kubernetes Secret in the cluster
+	// kubemedic runs in (its service account must be allowed to get it).
+	Secret *SecretRef `json:"secret,omitempty"`
 	// Context selects a kubeconfig context; empty means the current one.
 	Context string `json:"context,omitempty"`
-	// Labels are free-form labels (team, env...).
+	// Labels are free-form labels used by sweep selectors; the conventional
+	// keys are env, region and team. The provider label is set from
+	// Provider unless given.
 	Labels map[string]string `json:"labels,omitempty"`
+}
+
+// SecretRef names one key of a Kubernetes Secret.
+type SecretRef struct {
+	// Namespace of the Secret. Required.
+	Namespace string `json:"namespace"`
+	// Name of the Secret. Required.
+	Name string `json:"name"`
+	// Key holding the kubeconfig. Default: kubeconfig.
+	Key string `json:"key,omitempty"`
+}
+
+// Fleet configures fleet-wide sweeps.
+type Fleet struct {
+	// Sweeps are the scheduled sweeps.
+	Sweeps []Sweep `json:"sweeps,omitempty"`
+	// Concurrency is how many clusters one replica sweeps at once.
+	// Default: 4.
+	Concurrency int `json:"concurrency,omitempty"`
+	// ClusterTimeout bounds the diagnosis of one cluster; a cluster that
+	// takes longer is reported unreachable. Default: 2m.
+	ClusterTimeout Duration `json:"cluster_timeout,omitempty"`
+	// MaxDeliver bounds how often one cluster job is attempted when replicas
+	// die while holding it. Default: 3.
+	MaxDeliver int `json:"max_deliver,omitempty"`
+	// Replicas is the JetStream replica count of the fleet streams and
+	// buckets: 1 on a single server, 3 on a NATS cluster. Default: 1.
+	Replicas int `json:"replicas,omitempty"`
+	// SlackChannel receives a summary of each finished sweep (details in its
+	// thread). Empty: sweeps are not posted.
+	SlackChannel string `json:"slack_channel,omitempty"`
+}
+
+// Sweep is one scheduled sweep.
+type Sweep struct {
+	// Name identifies the schedule. Required, unique, letters, digits, - and _.
+	Name string `json:"name"`
+	// Schedule is a cron expression (5 fields, or @every 15m, @hourly).
+	// Required.
+	Schedule string `json:"schedule"`
+	// Selector is a label selector such as "env=prod,team!=data"; empty
+	// selects every cluster.
+	Selector string `json:"selector,omitempty"`
+	// Jitter delays each run by a random duration up to this, so many
+	// schedules do not hit the clusters at the same second. Default: 0.
+	Jitter Duration `json:"jitter,omitempty"`
 }
 
 // Log configures structured logging.
@@ -479,6 +536,21 @@ func (c *Config) setDefaults() error {
 		if c.Clusters[i].Provider == "" {
 			c.Clusters[i].Provider = "generic"
 		}
+		if s := c.Clusters[i].Secret; s != nil && s.Key == "" {
+			s.Key = "kubeconfig"
+		}
+	}
+	if c.Fleet.Concurrency == 0 {
+		c.Fleet.Concurrency = 4
+	}
+	if c.Fleet.ClusterTimeout.Duration == 0 {
+		c.Fleet.ClusterTimeout.Duration = 2 * time.Minute
+	}
+	if c.Fleet.MaxDeliver == 0 {
+		c.Fleet.MaxDeliver = 3
+	}
+	if c.Fleet.Replicas == 0 {
+		c.Fleet.Replicas = 1
 	}
 	if len(c.Clusters) == 0 && c.Kubeconfig != "" {
 		c.Clusters = []Cluster{{Name: "default", Provider: "generic", Kubeconfig: c.Kubeconfig}}
@@ -542,8 +614,20 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("clusters[%d].name %q: use lower-case letters, digits and '-' (at most 63, e.g. prod-seoul)", i, cl.Name))
 		}
 		seen[cl.Name] = true
-		if cl.Kubeconfig == "" {
-			errs = append(errs, fmt.Errorf("clusters[%d] (%s): kubeconfig is required", i, cl.Name))
+		sources := 0
+		for _, set := range []bool{cl.Kubeconfig != "", cl.InCluster, cl.Secret != nil} {
+			if set {
+				sources++
+			}
+		}
+		switch {
+		case sources == 0:
+			errs = append(errs, fmt.Errorf("clusters[%d] (%s): kubeconfig is required (or set in_cluster or secret)", i, cl.Name))
+		case sources > 1:
+			errs = append(errs, fmt.Errorf("clusters[%d] (%s): set only one of kubeconfig, in_cluster and secret", i, cl.Name))
+		}
+		if s := cl.Secret; s != nil && (s.Namespace == "" || s.Name == "") {
+			errs = append(errs, fmt.Errorf("clusters[%d] (%s): secret needs namespace and name", i, cl.Name))
 		}
 		switch cl.Provider {
 		case "generic", "tke", "aks", "nks":
@@ -551,6 +635,7 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("clusters[%d] (%s): provider %q: want generic, tke, aks or nks", i, cl.Name, cl.Provider))
 		}
 	}
+	errs = append(errs, c.Fleet.validate()...)
 	errs = append(errs, c.Remediation.validate()...)
 	errs = append(errs, c.Gateway.validate()...)
 	return errors.Join(errs...)
@@ -711,4 +796,49 @@ func ReadSecret(file, env string) (string, error) {
 		return "", fmt.Errorf("secret file %s is empty", file)
 	}
 	return line, nil
+}
+
+func (f *Fleet) validate() []error {
+	var errs []error
+	if f.Concurrency < 1 {
+		errs = append(errs, fmt.Errorf("fleet.concurrency %d: want 1 or more", f.Concurrency))
+	}
+	if f.ClusterTimeout.Duration < time.Second {
+		errs = append(errs, fmt.Errorf("fleet.cluster_timeout %s: want at least 1s", f.ClusterTimeout.Duration))
+	}
+	if f.MaxDeliver < 1 {
+		errs = append(errs, fmt.Errorf("fleet.max_deliver %d: want 1 or more", f.MaxDeliver))
+	}
+	if f.Replicas != 1 && f.Replicas != 3 && f.Replicas != 5 {
+		errs = append(errs, fmt.Errorf("fleet.replicas %d: want 1, 3 or 5", f.Replicas))
+	}
+	seen := map[string]bool{}
+	for i, s := range f.Sweeps {
+		switch {
+		case s.Name == "":
+			errs = append(errs, fmt.Errorf("fleet.sweeps[%d].name is required", i))
+		case !validName(s.Name):
+			errs = append(errs, fmt.Errorf("fleet.sweeps[%d].name %q: use letters, digits, - and _ only", i, s.Name))
+		case seen[s.Name]:
+			errs = append(errs, fmt.Errorf("fleet.sweeps[%d].name %q is used twice", i, s.Name))
+		}
+		seen[s.Name] = true
+		if s.Schedule == "" {
+			errs = append(errs, fmt.Errorf("fleet.sweeps[%d] (%s): schedule is required, e.g. \"*/15 * * * *\"", i, s.Name))
+		}
+		if s.Jitter.Duration < 0 {
+			errs = append(errs, fmt.Errorf("fleet.sweeps[%d] (%s): jitter %s is negative", i, s.Name, s.Jitter.Duration))
+		}
+	}
+	return errs
+}
+
+// validName reports whether s is usable as a NATS subject token and KV key.
+func validName(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -112,6 +112,47 @@ func TestKubeconfigMakesDefaultCluster(t *testing.T) {
 	}
 }
 
+func TestFleet(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "kubemedic.yaml")
+	yaml := `
+clusters:
+  - name: prod-a
+    in_cluster: true
+    labels: {env: prod, region: kr-central, team: payments}
+  - name: prod-b
+    secret: {namespace: kubemedic, name: prod-b}
+fleet:
+  concurrency: 8
+  replicas: 3
+  slack_channel: C123
+  sweeps:
+    - name: prod
+      schedule: "*/15 * * * *"
+      selector: env=prod,team!=data
+      jitter: 30s
+`
+	if err := os.WriteFile(f, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadWithEnv(f, env(map[string]string{"KUBEMEDIC_DATA_DIR": "/x"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Clusters[0].InCluster || c.Clusters[0].Labels["team"] != "payments" {
+		t.Errorf("cluster prod-a = %+v", c.Clusters[0])
+	}
+	if s := c.Clusters[1].Secret; s == nil || s.Key != "kubeconfig" || s.Name != "prod-b" {
+		t.Errorf("secret ref = %+v, want default key kubeconfig", s)
+	}
+	fl := c.Fleet
+	if fl.Concurrency != 8 || fl.Replicas != 3 || fl.MaxDeliver != 3 || fl.ClusterTimeout.Duration != 2*time.Minute || fl.SlackChannel != "C123" {
+		t.Errorf("fleet = %+v", fl)
+	}
+	if len(fl.Sweeps) != 1 || fl.Sweeps[0].Selector != "env=prod,team!=data" || fl.Sweeps[0].Jitter.Duration != 30*time.Second {
+		t.Errorf("sweeps = %+v", fl.Sweeps)
+	}
+}
+
 func TestInvalid(t *testing.T) {
 	tests := []struct {
 		name, yaml string
@@ -125,6 +166,10 @@ func TestInvalid(t *testing.T) {
 			want: []string{"log.level \"loud\"", "gateway.addr \"nocolon\"", "tracing.endpoint is required"}},
 		{name: "cluster without kubeconfig", yaml: "clusters:\n  - name: a\n  - name: a\n    kubeconfig: k\n    provider: eks\n",
 			want: []string{"kubeconfig is required", "used twice", "provider \"eks\""}},
+		{name: "two credential sources", yaml: "clusters:\n  - name: a\n    kubeconfig: k\n    in_cluster: true\n  - name: b\n    secret: {name: s}\n",
+			want: []string{"set only one of kubeconfig, in_cluster and secret", "secret needs namespace and name"}},
+		{name: "bad sweeps", yaml: "fleet:\n  replicas: 2\n  sweeps:\n    - name: a.b\n    - name: x\n      schedule: '@hourly'\n    - name: x\n      schedule: '@hourly'\n      jitter: -1s\n",
+			want: []string{"fleet.replicas 2", "\"a.b\": use letters", "(a.b): schedule is required", "\"x\" is used twice", "jitter -1s is negative"}},
 		{name: "literal token refused", yaml: "gateway:\n  tokens:\n    - name: t\n      token: abc\n", want: []string{"token"}},
 		{name: "ask log enabled not a bool", env: map[string]string{"KUBEMEDIC_ASK_LOG_ENABLED": "yes please"}, want: []string{"KUBEMEDIC_ASK_LOG_ENABLED", "true or false"}},
 		{name: "ask log negative limit", yaml: "knowledge:\n  ask_log:\n    max_bytes: -1\n", want: []string{"knowledge.ask_log", "negative"}},

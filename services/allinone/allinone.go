@@ -29,6 +29,7 @@ import (
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 	"github.com/kubemedic/kubemedic/services/analyzer"
 	"github.com/kubemedic/kubemedic/services/asklog"
+	"github.com/kubemedic/kubemedic/services/fleet"
 	"github.com/kubemedic/kubemedic/services/knowledge"
 	"github.com/kubemedic/kubemedic/services/remediation"
 )
@@ -108,7 +109,12 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 	col := live.Collector
 	col.AddReadiness(p.Probe)
 	s.Diagnosis = live.Diagnosis
-	an, err := analyzer.New(analyzer.Options{Knowledge: kb, Clusters: cfg.Clusters, Diagnosis: live.Diagnosis, Timeout: cfg.NATS.RequestTimeout.Duration, Logger: p.Logger.With("component", "analyzer"),
+	fl, err := fleet.Open(ctx, cfg, conn.Conn, p.Logger.With("component", "fleet"))
+	if err != nil {
+		return nil, err
+	}
+	p.Add(launch.Component{Name: "fleet", Run: fl.Run})
+	an, err := analyzer.New(analyzer.Options{Knowledge: kb, Clusters: cfg.Clusters, Diagnosis: live.Diagnosis, Fleet: fl, Timeout: cfg.NATS.RequestTimeout.Duration, Logger: p.Logger.With("component", "analyzer"),
 		AskLog: s.startAskLog(ctx, cfg, conn)})
 	if err != nil {
 		return nil, err

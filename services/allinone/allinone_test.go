@@ -240,11 +240,14 @@ func TestGatewayErrors(t *testing.T) {
 	if status.Code(err) != codes.NotFound || !strings.Contains(status.Convert(err).Message(), `"dev"`) {
 		t.Errorf("Plan: %v, want NotFound naming the cluster", err)
 	}
-	// Methods not built yet answer a clear Unimplemented, unary and
-	// streaming alike, not a hang or a retryable Unavailable.
-	_, err = kubemedicv1.NewFleetServiceClient(conn).ListSweeps(withToken(ctx, s.Token), &kubemedicv1.ListSweepsRequest{})
-	if status.Code(err) != codes.Unimplemented {
-		t.Errorf("ListSweeps: %v, want Unimplemented", err)
+	// Sweeps are served by the analyzer's fleet service.
+	sweeps, err := kubemedicv1.NewFleetServiceClient(conn).ListSweeps(withToken(ctx, s.Token), &kubemedicv1.ListSweepsRequest{})
+	if err != nil || len(sweeps.GetSweeps()) != 0 {
+		t.Errorf("ListSweeps on a fresh server: %v, %v; want no sweeps", sweeps, err)
+	}
+	_, err = kubemedicv1.NewFleetServiceClient(conn).GetSweep(withToken(ctx, s.Token), &kubemedicv1.GetSweepRequest{Id: "20261127T000000000Z-abcdef"})
+	if status.Code(err) != codes.NotFound {
+		t.Errorf("GetSweep of an unknown id: %v, want NotFound", err)
 	}
 	stream, err := kubemedicv1.NewDiagnosisServiceClient(conn).Diagnose(withToken(ctx, s.Token), &kubemedicv1.DiagnoseRequest{})
 	if err == nil {

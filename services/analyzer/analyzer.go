@@ -22,6 +22,7 @@ import (
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 	"github.com/kubemedic/kubemedic/services/asklog"
+	"github.com/kubemedic/kubemedic/services/fleet"
 	"github.com/kubemedic/kubemedic/services/knowledge"
 )
 
@@ -39,6 +40,9 @@ type Options struct {
 	Diagnosis *DiagnosisService
 	// Timeout bounds one request. Default 10s.
 	Timeout time.Duration
+	// Fleet serves the sweep and registry methods of FleetService. Default
+	// nil: they answer Unimplemented.
+	Fleet *fleet.Service
 	// Logger is required.
 	Logger *slog.Logger
 	// AskLog, when set, keeps a record of every question (services/asklog).
@@ -108,8 +112,11 @@ func (a *Analyzer) Services() []*natsrpc.Service {
 
 	fleetOpts := opts
 	fleetOpts.ServedElsewhere = []string{kubemedicv1connect.FleetServiceListClustersProcedure}
-	fleet := natsrpc.NewService(kubemedicv1.File_kubemedic_v1_fleet_proto.Services().ByName("FleetService"), fleetOpts)
-	return []*natsrpc.Service{kn, diagnosis, fleet}
+	fl := natsrpc.NewService(kubemedicv1.File_kubemedic_v1_fleet_proto.Services().ByName("FleetService"), fleetOpts)
+	if a.opts.Fleet != nil {
+		a.opts.Fleet.Handle(fl)
+	}
+	return []*natsrpc.Service{kn, diagnosis, fl}
 }
 
 // Serve registers the analyzer on conn; metrics go to reg (may be nil).

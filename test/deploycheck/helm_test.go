@@ -1,6 +1,7 @@
 package deploycheck
 
 import (
+	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -210,6 +211,11 @@ func TestHelmRender(t *testing.T) {
 				"analyzer":      map[string]any{"replicas": 3},
 				"remoteClusters": []any{map[string]any{
 					"name": "prod-seoul", "provider": "nks", "secretName": "prod-seoul-kubeconfig", "key": "config",
+					"labels": map[string]any{"env": "prod", "region": "kr-central-1"},
+				}},
+				"config": map[string]any{"fleet": map[string]any{
+					"replicas": 3, "concurrency": 4, "cluster_timeout": "2m", "slack_channel": "C0123456789",
+					"sweeps": []any{map[string]any{"name": "prod", "schedule": "*/15 * * * *", "selector": "env=prod", "jitter": "1m"}},
 				}},
 				"remediation": map[string]any{"impersonation": map[string]any{
 					"users": []any{"alice@example.com"}, "groups": []any{"platform-oncall"},
@@ -444,6 +450,16 @@ func checkChartDeployment(t *testing.T, root string, r *release, c string, d *ap
 	}
 	if m, ok := mounts[env["KUBEMEDIC_DATA_DIR"]]; !ok || volumes[m.Name].EmptyDir == nil {
 		t.Errorf("data dir %q is not a writable emptyDir (the root filesystem is read-only)", env["KUBEMEDIC_DATA_DIR"])
+	}
+
+	// The fleet section reaches the analyzers (sweep workers) as written.
+	if fl, _ := r.values["config"].(map[string]any)["fleet"].(map[string]any); c == "analyzer" && len(fl) > 0 {
+		if want := fl["replicas"]; want != nil && fmt.Sprint(want) != itoa(cfg.Fleet.Replicas) {
+			t.Errorf("config fleet.replicas = %d, values say %v", cfg.Fleet.Replicas, want)
+		}
+		if sweeps, _ := fl["sweeps"].([]any); len(cfg.Fleet.Sweeps) != len(sweeps) {
+			t.Errorf("config has %d fleet.sweeps, values have %d", len(cfg.Fleet.Sweeps), len(sweeps))
+		}
 	}
 
 	// What each component needs.

@@ -449,7 +449,10 @@ type RunSweepRequest struct {
 	// clusters to sweep; empty means every cluster.
 	Clusters []string `protobuf:"bytes,1,rep,name=clusters,proto3" json:"clusters,omitempty"`
 	// min_severity drops findings below this severity.
-	MinSeverity   Severity `protobuf:"varint,2,opt,name=min_severity,json=minSeverity,proto3,enum=kubemedic.v1.Severity" json:"min_severity,omitempty"`
+	MinSeverity Severity `protobuf:"varint,2,opt,name=min_severity,json=minSeverity,proto3,enum=kubemedic.v1.Severity" json:"min_severity,omitempty"`
+	// selector is a label selector such as "env=prod,team!=data" choosing the
+	// clusters; combined with clusters when both are set.
+	Selector      string `protobuf:"bytes,3,opt,name=selector,proto3" json:"selector,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -498,6 +501,13 @@ func (x *RunSweepRequest) GetMinSeverity() Severity {
 	return Severity_SEVERITY_UNSPECIFIED
 }
 
+func (x *RunSweepRequest) GetSelector() string {
+	if x != nil {
+		return x.Selector
+	}
+	return ""
+}
+
 // SweepProgress reports one cluster's part of a running sweep.
 type SweepProgress struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -508,7 +518,11 @@ type SweepProgress struct {
 	// findings found so far in the cluster.
 	Findings int32 `protobuf:"varint,3,opt,name=findings,proto3" json:"findings,omitempty"`
 	// error is set when the cluster could not be swept.
-	Error         string `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	Error string `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	// counts are the cluster's findings by severity, once done.
+	Counts *SeverityCounts `protobuf:"bytes,5,opt,name=counts,proto3" json:"counts,omitempty"`
+	// duration is how long the cluster's diagnosis took, in milliseconds.
+	DurationMs    int64 `protobuf:"varint,6,opt,name=duration_ms,json=durationMs,proto3" json:"duration_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -571,6 +585,93 @@ func (x *SweepProgress) GetError() string {
 	return ""
 }
 
+func (x *SweepProgress) GetCounts() *SeverityCounts {
+	if x != nil {
+		return x.Counts
+	}
+	return nil
+}
+
+func (x *SweepProgress) GetDurationMs() int64 {
+	if x != nil {
+		return x.DurationMs
+	}
+	return 0
+}
+
+// SeverityCounts counts findings by severity.
+type SeverityCounts struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// info findings.
+	Info int32 `protobuf:"varint,1,opt,name=info,proto3" json:"info,omitempty"`
+	// warning findings.
+	Warning int32 `protobuf:"varint,2,opt,name=warning,proto3" json:"warning,omitempty"`
+	// error findings.
+	Error int32 `protobuf:"varint,3,opt,name=error,proto3" json:"error,omitempty"`
+	// critical findings.
+	Critical      int32 `protobuf:"varint,4,opt,name=critical,proto3" json:"critical,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SeverityCounts) Reset() {
+	*x = SeverityCounts{}
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SeverityCounts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SeverityCounts) ProtoMessage() {}
+
+func (x *SeverityCounts) ProtoReflect() protoreflect.Message {
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SeverityCounts.ProtoReflect.Descriptor instead.
+func (*SeverityCounts) Descriptor() ([]byte, []int) {
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *SeverityCounts) GetInfo() int32 {
+	if x != nil {
+		return x.Info
+	}
+	return 0
+}
+
+func (x *SeverityCounts) GetWarning() int32 {
+	if x != nil {
+		return x.Warning
+	}
+	return 0
+}
+
+func (x *SeverityCounts) GetError() int32 {
+	if x != nil {
+		return x.Error
+	}
+	return 0
+}
+
+func (x *SeverityCounts) GetCritical() int32 {
+	if x != nil {
+		return x.Critical
+	}
+	return 0
+}
+
 // RunSweepResponse is one message of the RunSweep stream: progress messages,
 // then the finished sweep as the last message.
 type RunSweepResponse struct {
@@ -588,7 +689,7 @@ type RunSweepResponse struct {
 
 func (x *RunSweepResponse) Reset() {
 	*x = RunSweepResponse{}
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[6]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -600,7 +701,7 @@ func (x *RunSweepResponse) String() string {
 func (*RunSweepResponse) ProtoMessage() {}
 
 func (x *RunSweepResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[6]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -613,7 +714,7 @@ func (x *RunSweepResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunSweepResponse.ProtoReflect.Descriptor instead.
 func (*RunSweepResponse) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{6}
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *RunSweepResponse) GetEvent() isRunSweepResponse_Event {
@@ -681,13 +782,23 @@ type Sweep struct {
 	// previous_sweep_id is the sweep this one is compared with; empty for the
 	// first sweep.
 	PreviousSweepId string `protobuf:"bytes,9,opt,name=previous_sweep_id,json=previousSweepId,proto3" json:"previous_sweep_id,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// selector chose the clusters ("" = every cluster); sweeps are compared
+	// with the previous sweep of the same selector.
+	Selector string `protobuf:"bytes,10,opt,name=selector,proto3" json:"selector,omitempty"`
+	// schedule names the configured schedule that started the sweep; empty
+	// for a sweep started through the API.
+	Schedule string `protobuf:"bytes,11,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	// totals are the fleet-wide counts of open findings by severity.
+	Totals *SeverityCounts `protobuf:"bytes,12,opt,name=totals,proto3" json:"totals,omitempty"`
+	// unreachable_clusters is the number of clusters that could not be swept.
+	UnreachableClusters int32 `protobuf:"varint,13,opt,name=unreachable_clusters,json=unreachableClusters,proto3" json:"unreachable_clusters,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Sweep) Reset() {
 	*x = Sweep{}
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[7]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -699,7 +810,7 @@ func (x *Sweep) String() string {
 func (*Sweep) ProtoMessage() {}
 
 func (x *Sweep) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[7]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -712,7 +823,7 @@ func (x *Sweep) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sweep.ProtoReflect.Descriptor instead.
 func (*Sweep) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{7}
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Sweep) GetId() string {
@@ -778,6 +889,34 @@ func (x *Sweep) GetPreviousSweepId() string {
 	return ""
 }
 
+func (x *Sweep) GetSelector() string {
+	if x != nil {
+		return x.Selector
+	}
+	return ""
+}
+
+func (x *Sweep) GetSchedule() string {
+	if x != nil {
+		return x.Schedule
+	}
+	return ""
+}
+
+func (x *Sweep) GetTotals() *SeverityCounts {
+	if x != nil {
+		return x.Totals
+	}
+	return nil
+}
+
+func (x *Sweep) GetUnreachableClusters() int32 {
+	if x != nil {
+		return x.UnreachableClusters
+	}
+	return 0
+}
+
 // ListSweepsRequest pages past sweeps.
 type ListSweepsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -791,7 +930,7 @@ type ListSweepsRequest struct {
 
 func (x *ListSweepsRequest) Reset() {
 	*x = ListSweepsRequest{}
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[8]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -803,7 +942,7 @@ func (x *ListSweepsRequest) String() string {
 func (*ListSweepsRequest) ProtoMessage() {}
 
 func (x *ListSweepsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[8]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -816,7 +955,7 @@ func (x *ListSweepsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSweepsRequest.ProtoReflect.Descriptor instead.
 func (*ListSweepsRequest) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{8}
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListSweepsRequest) GetPageSize() int32 {
@@ -846,7 +985,7 @@ type ListSweepsResponse struct {
 
 func (x *ListSweepsResponse) Reset() {
 	*x = ListSweepsResponse{}
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[9]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -858,7 +997,7 @@ func (x *ListSweepsResponse) String() string {
 func (*ListSweepsResponse) ProtoMessage() {}
 
 func (x *ListSweepsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[9]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -871,7 +1010,7 @@ func (x *ListSweepsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSweepsResponse.ProtoReflect.Descriptor instead.
 func (*ListSweepsResponse) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{9}
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListSweepsResponse) GetSweeps() []*Sweep {
@@ -899,7 +1038,7 @@ type GetSweepRequest struct {
 
 func (x *GetSweepRequest) Reset() {
 	*x = GetSweepRequest{}
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[10]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -911,7 +1050,7 @@ func (x *GetSweepRequest) String() string {
 func (*GetSweepRequest) ProtoMessage() {}
 
 func (x *GetSweepRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[10]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -924,7 +1063,7 @@ func (x *GetSweepRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSweepRequest.ProtoReflect.Descriptor instead.
 func (*GetSweepRequest) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{10}
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetSweepRequest) GetId() string {
@@ -945,7 +1084,7 @@ type GetSweepResponse struct {
 
 func (x *GetSweepResponse) Reset() {
 	*x = GetSweepResponse{}
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[11]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -957,7 +1096,7 @@ func (x *GetSweepResponse) String() string {
 func (*GetSweepResponse) ProtoMessage() {}
 
 func (x *GetSweepResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_fleet_proto_msgTypes[11]
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -970,7 +1109,7 @@ func (x *GetSweepResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSweepResponse.ProtoReflect.Descriptor instead.
 func (*GetSweepResponse) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{11}
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetSweepResponse) GetSweep() *Sweep {
@@ -978,6 +1117,470 @@ func (x *GetSweepResponse) GetSweep() *Sweep {
 		return x.Sweep
 	}
 	return nil
+}
+
+// ClusterCredentials says how kubemedic reaches a cluster; exactly one is set.
+type ClusterCredentials struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// source of the credentials.
+	//
+	// Types that are valid to be assigned to Source:
+	//
+	//	*ClusterCredentials_KubeconfigFile
+	//	*ClusterCredentials_InCluster
+	//	*ClusterCredentials_Secret
+	Source isClusterCredentials_Source `protobuf_oneof:"source"`
+	// context selects a kubeconfig context; empty means the current one.
+	Context       string `protobuf:"bytes,4,opt,name=context,proto3" json:"context,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClusterCredentials) Reset() {
+	*x = ClusterCredentials{}
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClusterCredentials) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClusterCredentials) ProtoMessage() {}
+
+func (x *ClusterCredentials) ProtoReflect() protoreflect.Message {
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClusterCredentials.ProtoReflect.Descriptor instead.
+func (*ClusterCredentials) Descriptor() ([]byte, []int) {
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ClusterCredentials) GetSource() isClusterCredentials_Source {
+	if x != nil {
+		return x.Source
+	}
+	return nil
+}
+
+func (x *ClusterCredentials) GetKubeconfigFile() string {
+	if x != nil {
+		if x, ok := x.Source.(*ClusterCredentials_KubeconfigFile); ok {
+			return x.KubeconfigFile
+		}
+	}
+	return ""
+}
+
+func (x *ClusterCredentials) GetInCluster() bool {
+	if x != nil {
+		if x, ok := x.Source.(*ClusterCredentials_InCluster); ok {
+			return x.InCluster
+		}
+	}
+	return false
+}
+
+func (x *ClusterCredentials) GetSecret() *SecretKeyRef {
+	if x != nil {
+		if x, ok := x.Source.(*ClusterCredentials_Secret); ok {
+			return x.Secret
+		}
+	}
+	return nil
+}
+
+func (x *ClusterCredentials) GetContext() string {
+	if x != nil {
+		return x.Context
+	}
+	return ""
+}
+
+type isClusterCredentials_Source interface {
+	isClusterCredentials_Source()
+}
+
+type ClusterCredentials_KubeconfigFile struct {
+	// kubeconfig_file is a kubeconfig file on the kubemedic servers.
+	KubeconfigFile string `protobuf:"bytes,1,opt,name=kubeconfig_file,json=kubeconfigFile,proto3,oneof"`
+}
+
+type ClusterCredentials_InCluster struct {
+	// in_cluster uses kubemedic's own service account.
+	InCluster bool `protobuf:"varint,2,opt,name=in_cluster,json=inCluster,proto3,oneof"`
+}
+
+type ClusterCredentials_Secret struct {
+	// secret is a Kubernetes Secret holding a kubeconfig, in the cluster
+	// kubemedic runs in.
+	Secret *SecretKeyRef `protobuf:"bytes,3,opt,name=secret,proto3,oneof"`
+}
+
+func (*ClusterCredentials_KubeconfigFile) isClusterCredentials_Source() {}
+
+func (*ClusterCredentials_InCluster) isClusterCredentials_Source() {}
+
+func (*ClusterCredentials_Secret) isClusterCredentials_Source() {}
+
+// SecretKeyRef names one key of a Kubernetes Secret.
+type SecretKeyRef struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// namespace of the Secret.
+	Namespace string `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	// name of the Secret.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// key holding the kubeconfig; empty means "kubeconfig".
+	Key           string `protobuf:"bytes,3,opt,name=key,proto3" json:"key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SecretKeyRef) Reset() {
+	*x = SecretKeyRef{}
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SecretKeyRef) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SecretKeyRef) ProtoMessage() {}
+
+func (x *SecretKeyRef) ProtoReflect() protoreflect.Message {
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SecretKeyRef.ProtoReflect.Descriptor instead.
+func (*SecretKeyRef) Descriptor() ([]byte, []int) {
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *SecretKeyRef) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *SecretKeyRef) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SecretKeyRef) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+// RegisterClusterRequest registers one cluster.
+type RegisterClusterRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// name of the cluster: letters, digits, "-", "_" and ".". Required.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// provider is "generic", "tke", "aks" or "nks"; empty means generic.
+	Provider string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	// labels for sweep selectors (env, region, team...).
+	Labels map[string]string `protobuf:"bytes,3,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// credentials to reach the cluster. Required. Never inline secrets: name a
+	// file or a Secret.
+	Credentials   *ClusterCredentials `protobuf:"bytes,4,opt,name=credentials,proto3" json:"credentials,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegisterClusterRequest) Reset() {
+	*x = RegisterClusterRequest{}
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegisterClusterRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegisterClusterRequest) ProtoMessage() {}
+
+func (x *RegisterClusterRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegisterClusterRequest.ProtoReflect.Descriptor instead.
+func (*RegisterClusterRequest) Descriptor() ([]byte, []int) {
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *RegisterClusterRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RegisterClusterRequest) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *RegisterClusterRequest) GetLabels() map[string]string {
+	if x != nil {
+		return x.Labels
+	}
+	return nil
+}
+
+func (x *RegisterClusterRequest) GetCredentials() *ClusterCredentials {
+	if x != nil {
+		return x.Credentials
+	}
+	return nil
+}
+
+// RegisterClusterResponse returns the registered cluster.
+type RegisterClusterResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// cluster as registered (labels include provider).
+	Cluster       *Cluster `protobuf:"bytes,1,opt,name=cluster,proto3" json:"cluster,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegisterClusterResponse) Reset() {
+	*x = RegisterClusterResponse{}
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegisterClusterResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegisterClusterResponse) ProtoMessage() {}
+
+func (x *RegisterClusterResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegisterClusterResponse.ProtoReflect.Descriptor instead.
+func (*RegisterClusterResponse) Descriptor() ([]byte, []int) {
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *RegisterClusterResponse) GetCluster() *Cluster {
+	if x != nil {
+		return x.Cluster
+	}
+	return nil
+}
+
+// DeregisterClusterRequest removes one API-registered cluster.
+type DeregisterClusterRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// name of the cluster. Required.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeregisterClusterRequest) Reset() {
+	*x = DeregisterClusterRequest{}
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeregisterClusterRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeregisterClusterRequest) ProtoMessage() {}
+
+func (x *DeregisterClusterRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeregisterClusterRequest.ProtoReflect.Descriptor instead.
+func (*DeregisterClusterRequest) Descriptor() ([]byte, []int) {
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *DeregisterClusterRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// DeregisterClusterResponse is empty.
+type DeregisterClusterResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeregisterClusterResponse) Reset() {
+	*x = DeregisterClusterResponse{}
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeregisterClusterResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeregisterClusterResponse) ProtoMessage() {}
+
+func (x *DeregisterClusterResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeregisterClusterResponse.ProtoReflect.Descriptor instead.
+func (*DeregisterClusterResponse) Descriptor() ([]byte, []int) {
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{18}
+}
+
+// SweepClusterResult is one cluster's complete part of a sweep, as the sweep
+// workers store it.
+type SweepClusterResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// sweep_id is the sweep the result belongs to.
+	SweepId string `protobuf:"bytes,1,opt,name=sweep_id,json=sweepId,proto3" json:"sweep_id,omitempty"`
+	// progress is the cluster's outcome (done, error, counts).
+	Progress *SweepProgress `protobuf:"bytes,2,opt,name=progress,proto3" json:"progress,omitempty"`
+	// findings are the cluster's open findings.
+	Findings []*Finding `protobuf:"bytes,3,rep,name=findings,proto3" json:"findings,omitempty"`
+	// worker names the replica that swept the cluster.
+	Worker string `protobuf:"bytes,4,opt,name=worker,proto3" json:"worker,omitempty"`
+	// attempt is the delivery attempt that produced the result (1 = first).
+	Attempt       int32 `protobuf:"varint,5,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SweepClusterResult) Reset() {
+	*x = SweepClusterResult{}
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SweepClusterResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SweepClusterResult) ProtoMessage() {}
+
+func (x *SweepClusterResult) ProtoReflect() protoreflect.Message {
+	mi := &file_kubemedic_v1_fleet_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SweepClusterResult.ProtoReflect.Descriptor instead.
+func (*SweepClusterResult) Descriptor() ([]byte, []int) {
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *SweepClusterResult) GetSweepId() string {
+	if x != nil {
+		return x.SweepId
+	}
+	return ""
+}
+
+func (x *SweepClusterResult) GetProgress() *SweepProgress {
+	if x != nil {
+		return x.Progress
+	}
+	return nil
+}
+
+func (x *SweepClusterResult) GetFindings() []*Finding {
+	if x != nil {
+		return x.Findings
+	}
+	return nil
+}
+
+func (x *SweepClusterResult) GetWorker() string {
+	if x != nil {
+		return x.Worker
+	}
+	return ""
+}
+
+func (x *SweepClusterResult) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
 }
 
 var File_kubemedic_v1_fleet_proto protoreflect.FileDescriptor
@@ -1009,19 +1612,28 @@ const file_kubemedic_v1_fleet_proto_rawDesc = "" +
 	"\tsynced_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\bsyncedAt\"\x15\n" +
 	"\x13ListClustersRequest\"I\n" +
 	"\x14ListClustersResponse\x121\n" +
-	"\bclusters\x18\x01 \x03(\v2\x15.kubemedic.v1.ClusterR\bclusters\"h\n" +
+	"\bclusters\x18\x01 \x03(\v2\x15.kubemedic.v1.ClusterR\bclusters\"\x84\x01\n" +
 	"\x0fRunSweepRequest\x12\x1a\n" +
 	"\bclusters\x18\x01 \x03(\tR\bclusters\x129\n" +
-	"\fmin_severity\x18\x02 \x01(\x0e2\x16.kubemedic.v1.SeverityR\vminSeverity\"o\n" +
+	"\fmin_severity\x18\x02 \x01(\x0e2\x16.kubemedic.v1.SeverityR\vminSeverity\x12\x1a\n" +
+	"\bselector\x18\x03 \x01(\tR\bselector\"\xc6\x01\n" +
 	"\rSweepProgress\x12\x18\n" +
 	"\acluster\x18\x01 \x01(\tR\acluster\x12\x12\n" +
 	"\x04done\x18\x02 \x01(\bR\x04done\x12\x1a\n" +
 	"\bfindings\x18\x03 \x01(\x05R\bfindings\x12\x14\n" +
-	"\x05error\x18\x04 \x01(\tR\x05error\"\x83\x01\n" +
+	"\x05error\x18\x04 \x01(\tR\x05error\x124\n" +
+	"\x06counts\x18\x05 \x01(\v2\x1c.kubemedic.v1.SeverityCountsR\x06counts\x12\x1f\n" +
+	"\vduration_ms\x18\x06 \x01(\x03R\n" +
+	"durationMs\"p\n" +
+	"\x0eSeverityCounts\x12\x12\n" +
+	"\x04info\x18\x01 \x01(\x05R\x04info\x12\x18\n" +
+	"\awarning\x18\x02 \x01(\x05R\awarning\x12\x14\n" +
+	"\x05error\x18\x03 \x01(\x05R\x05error\x12\x1a\n" +
+	"\bcritical\x18\x04 \x01(\x05R\bcritical\"\x83\x01\n" +
 	"\x10RunSweepResponse\x129\n" +
 	"\bprogress\x18\x01 \x01(\v2\x1b.kubemedic.v1.SweepProgressH\x00R\bprogress\x12+\n" +
 	"\x05sweep\x18\x02 \x01(\v2\x13.kubemedic.v1.SweepH\x00R\x05sweepB\a\n" +
-	"\x05event\"\xe9\x03\n" +
+	"\x05event\"\x8a\x05\n" +
 	"\x05Sweep\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12.\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x18.kubemedic.v1.SweepStateR\x05state\x129\n" +
@@ -1033,7 +1645,12 @@ const file_kubemedic_v1_fleet_proto_rawDesc = "" +
 	"\fnew_findings\x18\x06 \x03(\v2\x15.kubemedic.v1.FindingR\vnewFindings\x12B\n" +
 	"\x11resolved_findings\x18\a \x03(\v2\x15.kubemedic.v1.FindingR\x10resolvedFindings\x12E\n" +
 	"\x13still_open_findings\x18\b \x03(\v2\x15.kubemedic.v1.FindingR\x11stillOpenFindings\x12*\n" +
-	"\x11previous_sweep_id\x18\t \x01(\tR\x0fpreviousSweepId\"Z\n" +
+	"\x11previous_sweep_id\x18\t \x01(\tR\x0fpreviousSweepId\x12\x1a\n" +
+	"\bselector\x18\n" +
+	" \x01(\tR\bselector\x12\x1a\n" +
+	"\bschedule\x18\v \x01(\tR\bschedule\x124\n" +
+	"\x06totals\x18\f \x01(\v2\x1c.kubemedic.v1.SeverityCountsR\x06totals\x121\n" +
+	"\x14unreachable_clusters\x18\r \x01(\x05R\x13unreachableClusters\"Z\n" +
 	"\x11ListSweepsRequest\x12&\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -1044,7 +1661,37 @@ const file_kubemedic_v1_fleet_proto_rawDesc = "" +
 	"\x0fGetSweepRequest\x12\x17\n" +
 	"\x02id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x02id\"=\n" +
 	"\x10GetSweepResponse\x12)\n" +
-	"\x05sweep\x18\x01 \x01(\v2\x13.kubemedic.v1.SweepR\x05sweep*\xa7\x01\n" +
+	"\x05sweep\x18\x01 \x01(\v2\x13.kubemedic.v1.SweepR\x05sweep\"\xba\x01\n" +
+	"\x12ClusterCredentials\x12)\n" +
+	"\x0fkubeconfig_file\x18\x01 \x01(\tH\x00R\x0ekubeconfigFile\x12\x1f\n" +
+	"\n" +
+	"in_cluster\x18\x02 \x01(\bH\x00R\tinCluster\x124\n" +
+	"\x06secret\x18\x03 \x01(\v2\x1a.kubemedic.v1.SecretKeyRefH\x00R\x06secret\x12\x18\n" +
+	"\acontext\x18\x04 \x01(\tR\acontextB\b\n" +
+	"\x06source\"R\n" +
+	"\fSecretKeyRef\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x10\n" +
+	"\x03key\x18\x03 \x01(\tR\x03key\"\xd8\x02\n" +
+	"\x16RegisterClusterRequest\x120\n" +
+	"\x04name\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18?2\x11^[A-Za-z0-9._-]+$R\x04name\x12;\n" +
+	"\bprovider\x18\x02 \x01(\tB\x1f\xbaH\x1cr\x1aR\x00R\agenericR\x03tkeR\x03aksR\x03nksR\bprovider\x12H\n" +
+	"\x06labels\x18\x03 \x03(\v20.kubemedic.v1.RegisterClusterRequest.LabelsEntryR\x06labels\x12J\n" +
+	"\vcredentials\x18\x04 \x01(\v2 .kubemedic.v1.ClusterCredentialsB\x06\xbaH\x03\xc8\x01\x01R\vcredentials\x1a9\n" +
+	"\vLabelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"J\n" +
+	"\x17RegisterClusterResponse\x12/\n" +
+	"\acluster\x18\x01 \x01(\v2\x15.kubemedic.v1.ClusterR\acluster\"7\n" +
+	"\x18DeregisterClusterRequest\x12\x1b\n" +
+	"\x04name\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x04name\"\x1b\n" +
+	"\x19DeregisterClusterResponse\"\xcd\x01\n" +
+	"\x12SweepClusterResult\x12\x19\n" +
+	"\bsweep_id\x18\x01 \x01(\tR\asweepId\x127\n" +
+	"\bprogress\x18\x02 \x01(\v2\x1b.kubemedic.v1.SweepProgressR\bprogress\x121\n" +
+	"\bfindings\x18\x03 \x03(\v2\x15.kubemedic.v1.FindingR\bfindings\x12\x16\n" +
+	"\x06worker\x18\x04 \x01(\tR\x06worker\x12\x18\n" +
+	"\aattempt\x18\x05 \x01(\x05R\aattempt*\xa7\x01\n" +
 	"\n" +
 	"WatchState\x12\x1b\n" +
 	"\x17WATCH_STATE_UNSPECIFIED\x10\x00\x12\x14\n" +
@@ -1059,13 +1706,15 @@ const file_kubemedic_v1_fleet_proto_rawDesc = "" +
 	"\x13SWEEP_STATE_RUNNING\x10\x01\x12\x19\n" +
 	"\x15SWEEP_STATE_SUCCEEDED\x10\x02\x12\x17\n" +
 	"\x13SWEEP_STATE_PARTIAL\x10\x03\x12\x16\n" +
-	"\x12SWEEP_STATE_FAILED\x10\x042\xce\x02\n" +
+	"\x12SWEEP_STATE_FAILED\x10\x042\x94\x04\n" +
 	"\fFleetService\x12U\n" +
 	"\fListClusters\x12!.kubemedic.v1.ListClustersRequest\x1a\".kubemedic.v1.ListClustersResponse\x12K\n" +
 	"\bRunSweep\x12\x1d.kubemedic.v1.RunSweepRequest\x1a\x1e.kubemedic.v1.RunSweepResponse0\x01\x12O\n" +
 	"\n" +
 	"ListSweeps\x12\x1f.kubemedic.v1.ListSweepsRequest\x1a .kubemedic.v1.ListSweepsResponse\x12I\n" +
-	"\bGetSweep\x12\x1d.kubemedic.v1.GetSweepRequest\x1a\x1e.kubemedic.v1.GetSweepResponseB\xae\x01\n" +
+	"\bGetSweep\x12\x1d.kubemedic.v1.GetSweepRequest\x1a\x1e.kubemedic.v1.GetSweepResponse\x12^\n" +
+	"\x0fRegisterCluster\x12$.kubemedic.v1.RegisterClusterRequest\x1a%.kubemedic.v1.RegisterClusterResponse\x12d\n" +
+	"\x11DeregisterCluster\x12&.kubemedic.v1.DeregisterClusterRequest\x1a'.kubemedic.v1.DeregisterClusterResponseB\xae\x01\n" +
 	"\x10com.kubemedic.v1B\n" +
 	"FleetProtoP\x01Z=github.com/kubemedic/kubemedic/proto/kubemedic/v1;kubemedicv1\xa2\x02\x03KXX\xaa\x02\fKubemedic.V1\xca\x02\fKubemedic\\V1\xe2\x02\x18Kubemedic\\V1\\GPBMetadata\xea\x02\rKubemedic::V1b\x06proto3"
 
@@ -1082,59 +1731,80 @@ func file_kubemedic_v1_fleet_proto_rawDescGZIP() []byte {
 }
 
 var file_kubemedic_v1_fleet_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_kubemedic_v1_fleet_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_kubemedic_v1_fleet_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_kubemedic_v1_fleet_proto_goTypes = []any{
-	(WatchState)(0),               // 0: kubemedic.v1.WatchState
-	(SweepState)(0),               // 1: kubemedic.v1.SweepState
-	(*Cluster)(nil),               // 2: kubemedic.v1.Cluster
-	(*WatchStatus)(nil),           // 3: kubemedic.v1.WatchStatus
-	(*ListClustersRequest)(nil),   // 4: kubemedic.v1.ListClustersRequest
-	(*ListClustersResponse)(nil),  // 5: kubemedic.v1.ListClustersResponse
-	(*RunSweepRequest)(nil),       // 6: kubemedic.v1.RunSweepRequest
-	(*SweepProgress)(nil),         // 7: kubemedic.v1.SweepProgress
-	(*RunSweepResponse)(nil),      // 8: kubemedic.v1.RunSweepResponse
-	(*Sweep)(nil),                 // 9: kubemedic.v1.Sweep
-	(*ListSweepsRequest)(nil),     // 10: kubemedic.v1.ListSweepsRequest
-	(*ListSweepsResponse)(nil),    // 11: kubemedic.v1.ListSweepsResponse
-	(*GetSweepRequest)(nil),       // 12: kubemedic.v1.GetSweepRequest
-	(*GetSweepResponse)(nil),      // 13: kubemedic.v1.GetSweepResponse
-	nil,                           // 14: kubemedic.v1.Cluster.LabelsEntry
-	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
-	(Severity)(0),                 // 16: kubemedic.v1.Severity
-	(*Finding)(nil),               // 17: kubemedic.v1.Finding
+	(WatchState)(0),                   // 0: kubemedic.v1.WatchState
+	(SweepState)(0),                   // 1: kubemedic.v1.SweepState
+	(*Cluster)(nil),                   // 2: kubemedic.v1.Cluster
+	(*WatchStatus)(nil),               // 3: kubemedic.v1.WatchStatus
+	(*ListClustersRequest)(nil),       // 4: kubemedic.v1.ListClustersRequest
+	(*ListClustersResponse)(nil),      // 5: kubemedic.v1.ListClustersResponse
+	(*RunSweepRequest)(nil),           // 6: kubemedic.v1.RunSweepRequest
+	(*SweepProgress)(nil),             // 7: kubemedic.v1.SweepProgress
+	(*SeverityCounts)(nil),            // 8: kubemedic.v1.SeverityCounts
+	(*RunSweepResponse)(nil),          // 9: kubemedic.v1.RunSweepResponse
+	(*Sweep)(nil),                     // 10: kubemedic.v1.Sweep
+	(*ListSweepsRequest)(nil),         // 11: kubemedic.v1.ListSweepsRequest
+	(*ListSweepsResponse)(nil),        // 12: kubemedic.v1.ListSweepsResponse
+	(*GetSweepRequest)(nil),           // 13: kubemedic.v1.GetSweepRequest
+	(*GetSweepResponse)(nil),          // 14: kubemedic.v1.GetSweepResponse
+	(*ClusterCredentials)(nil),        // 15: kubemedic.v1.ClusterCredentials
+	(*SecretKeyRef)(nil),              // 16: kubemedic.v1.SecretKeyRef
+	(*RegisterClusterRequest)(nil),    // 17: kubemedic.v1.RegisterClusterRequest
+	(*RegisterClusterResponse)(nil),   // 18: kubemedic.v1.RegisterClusterResponse
+	(*DeregisterClusterRequest)(nil),  // 19: kubemedic.v1.DeregisterClusterRequest
+	(*DeregisterClusterResponse)(nil), // 20: kubemedic.v1.DeregisterClusterResponse
+	(*SweepClusterResult)(nil),        // 21: kubemedic.v1.SweepClusterResult
+	nil,                               // 22: kubemedic.v1.Cluster.LabelsEntry
+	nil,                               // 23: kubemedic.v1.RegisterClusterRequest.LabelsEntry
+	(*timestamppb.Timestamp)(nil),     // 24: google.protobuf.Timestamp
+	(Severity)(0),                     // 25: kubemedic.v1.Severity
+	(*Finding)(nil),                   // 26: kubemedic.v1.Finding
 }
 var file_kubemedic_v1_fleet_proto_depIdxs = []int32{
-	15, // 0: kubemedic.v1.Cluster.last_sweep_time:type_name -> google.protobuf.Timestamp
-	14, // 1: kubemedic.v1.Cluster.labels:type_name -> kubemedic.v1.Cluster.LabelsEntry
+	24, // 0: kubemedic.v1.Cluster.last_sweep_time:type_name -> google.protobuf.Timestamp
+	22, // 1: kubemedic.v1.Cluster.labels:type_name -> kubemedic.v1.Cluster.LabelsEntry
 	3,  // 2: kubemedic.v1.Cluster.watch:type_name -> kubemedic.v1.WatchStatus
 	0,  // 3: kubemedic.v1.WatchStatus.state:type_name -> kubemedic.v1.WatchState
-	15, // 4: kubemedic.v1.WatchStatus.synced_at:type_name -> google.protobuf.Timestamp
+	24, // 4: kubemedic.v1.WatchStatus.synced_at:type_name -> google.protobuf.Timestamp
 	2,  // 5: kubemedic.v1.ListClustersResponse.clusters:type_name -> kubemedic.v1.Cluster
-	16, // 6: kubemedic.v1.RunSweepRequest.min_severity:type_name -> kubemedic.v1.Severity
-	7,  // 7: kubemedic.v1.RunSweepResponse.progress:type_name -> kubemedic.v1.SweepProgress
-	9,  // 8: kubemedic.v1.RunSweepResponse.sweep:type_name -> kubemedic.v1.Sweep
-	1,  // 9: kubemedic.v1.Sweep.state:type_name -> kubemedic.v1.SweepState
-	15, // 10: kubemedic.v1.Sweep.started_at:type_name -> google.protobuf.Timestamp
-	15, // 11: kubemedic.v1.Sweep.finished_at:type_name -> google.protobuf.Timestamp
-	7,  // 12: kubemedic.v1.Sweep.clusters:type_name -> kubemedic.v1.SweepProgress
-	17, // 13: kubemedic.v1.Sweep.new_findings:type_name -> kubemedic.v1.Finding
-	17, // 14: kubemedic.v1.Sweep.resolved_findings:type_name -> kubemedic.v1.Finding
-	17, // 15: kubemedic.v1.Sweep.still_open_findings:type_name -> kubemedic.v1.Finding
-	9,  // 16: kubemedic.v1.ListSweepsResponse.sweeps:type_name -> kubemedic.v1.Sweep
-	9,  // 17: kubemedic.v1.GetSweepResponse.sweep:type_name -> kubemedic.v1.Sweep
-	4,  // 18: kubemedic.v1.FleetService.ListClusters:input_type -> kubemedic.v1.ListClustersRequest
-	6,  // 19: kubemedic.v1.FleetService.RunSweep:input_type -> kubemedic.v1.RunSweepRequest
-	10, // 20: kubemedic.v1.FleetService.ListSweeps:input_type -> kubemedic.v1.ListSweepsRequest
-	12, // 21: kubemedic.v1.FleetService.GetSweep:input_type -> kubemedic.v1.GetSweepRequest
-	5,  // 22: kubemedic.v1.FleetService.ListClusters:output_type -> kubemedic.v1.ListClustersResponse
-	8,  // 23: kubemedic.v1.FleetService.RunSweep:output_type -> kubemedic.v1.RunSweepResponse
-	11, // 24: kubemedic.v1.FleetService.ListSweeps:output_type -> kubemedic.v1.ListSweepsResponse
-	13, // 25: kubemedic.v1.FleetService.GetSweep:output_type -> kubemedic.v1.GetSweepResponse
-	22, // [22:26] is the sub-list for method output_type
-	18, // [18:22] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	25, // 6: kubemedic.v1.RunSweepRequest.min_severity:type_name -> kubemedic.v1.Severity
+	8,  // 7: kubemedic.v1.SweepProgress.counts:type_name -> kubemedic.v1.SeverityCounts
+	7,  // 8: kubemedic.v1.RunSweepResponse.progress:type_name -> kubemedic.v1.SweepProgress
+	10, // 9: kubemedic.v1.RunSweepResponse.sweep:type_name -> kubemedic.v1.Sweep
+	1,  // 10: kubemedic.v1.Sweep.state:type_name -> kubemedic.v1.SweepState
+	24, // 11: kubemedic.v1.Sweep.started_at:type_name -> google.protobuf.Timestamp
+	24, // 12: kubemedic.v1.Sweep.finished_at:type_name -> google.protobuf.Timestamp
+	7,  // 13: kubemedic.v1.Sweep.clusters:type_name -> kubemedic.v1.SweepProgress
+	26, // 14: kubemedic.v1.Sweep.new_findings:type_name -> kubemedic.v1.Finding
+	26, // 15: kubemedic.v1.Sweep.resolved_findings:type_name -> kubemedic.v1.Finding
+	26, // 16: kubemedic.v1.Sweep.still_open_findings:type_name -> kubemedic.v1.Finding
+	8,  // 17: kubemedic.v1.Sweep.totals:type_name -> kubemedic.v1.SeverityCounts
+	10, // 18: kubemedic.v1.ListSweepsResponse.sweeps:type_name -> kubemedic.v1.Sweep
+	10, // 19: kubemedic.v1.GetSweepResponse.sweep:type_name -> kubemedic.v1.Sweep
+	16, // 20: kubemedic.v1.ClusterCredentials.secret:type_name -> kubemedic.v1.SecretKeyRef
+	23, // 21: kubemedic.v1.RegisterClusterRequest.labels:type_name -> kubemedic.v1.RegisterClusterRequest.LabelsEntry
+	15, // 22: kubemedic.v1.RegisterClusterRequest.credentials:type_name -> kubemedic.v1.ClusterCredentials
+	2,  // 23: kubemedic.v1.RegisterClusterResponse.cluster:type_name -> kubemedic.v1.Cluster
+	7,  // 24: kubemedic.v1.SweepClusterResult.progress:type_name -> kubemedic.v1.SweepProgress
+	26, // 25: kubemedic.v1.SweepClusterResult.findings:type_name -> kubemedic.v1.Finding
+	4,  // 26: kubemedic.v1.FleetService.ListClusters:input_type -> kubemedic.v1.ListClustersRequest
+	6,  // 27: kubemedic.v1.FleetService.RunSweep:input_type -> kubemedic.v1.RunSweepRequest
+	11, // 28: kubemedic.v1.FleetService.ListSweeps:input_type -> kubemedic.v1.ListSweepsRequest
+	13, // 29: kubemedic.v1.FleetService.GetSweep:input_type -> kubemedic.v1.GetSweepRequest
+	17, // 30: kubemedic.v1.FleetService.RegisterCluster:input_type -> kubemedic.v1.RegisterClusterRequest
+	19, // 31: kubemedic.v1.FleetService.DeregisterCluster:input_type -> kubemedic.v1.DeregisterClusterRequest
+	5,  // 32: kubemedic.v1.FleetService.ListClusters:output_type -> kubemedic.v1.ListClustersResponse
+	9,  // 33: kubemedic.v1.FleetService.RunSweep:output_type -> kubemedic.v1.RunSweepResponse
+	12, // 34: kubemedic.v1.FleetService.ListSweeps:output_type -> kubemedic.v1.ListSweepsResponse
+	14, // 35: kubemedic.v1.FleetService.GetSweep:output_type -> kubemedic.v1.GetSweepResponse
+	18, // 36: kubemedic.v1.FleetService.RegisterCluster:output_type -> kubemedic.v1.RegisterClusterResponse
+	20, // 37: kubemedic.v1.FleetService.DeregisterCluster:output_type -> kubemedic.v1.DeregisterClusterResponse
+	32, // [32:38] is the sub-list for method output_type
+	26, // [26:32] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_kubemedic_v1_fleet_proto_init() }
@@ -1143,9 +1813,14 @@ func file_kubemedic_v1_fleet_proto_init() {
 		return
 	}
 	file_kubemedic_v1_finding_proto_init()
-	file_kubemedic_v1_fleet_proto_msgTypes[6].OneofWrappers = []any{
+	file_kubemedic_v1_fleet_proto_msgTypes[7].OneofWrappers = []any{
 		(*RunSweepResponse_Progress)(nil),
 		(*RunSweepResponse_Sweep)(nil),
+	}
+	file_kubemedic_v1_fleet_proto_msgTypes[13].OneofWrappers = []any{
+		(*ClusterCredentials_KubeconfigFile)(nil),
+		(*ClusterCredentials_InCluster)(nil),
+		(*ClusterCredentials_Secret)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1153,7 +1828,7 @@ func file_kubemedic_v1_fleet_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kubemedic_v1_fleet_proto_rawDesc), len(file_kubemedic_v1_fleet_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   13,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,10 +19,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	FleetService_ListClusters_FullMethodName = "/kubemedic.v1.FleetService/ListClusters"
-	FleetService_RunSweep_FullMethodName     = "/kubemedic.v1.FleetService/RunSweep"
-	FleetService_ListSweeps_FullMethodName   = "/kubemedic.v1.FleetService/ListSweeps"
-	FleetService_GetSweep_FullMethodName     = "/kubemedic.v1.FleetService/GetSweep"
+	FleetService_ListClusters_FullMethodName      = "/kubemedic.v1.FleetService/ListClusters"
+	FleetService_RunSweep_FullMethodName          = "/kubemedic.v1.FleetService/RunSweep"
+	FleetService_ListSweeps_FullMethodName        = "/kubemedic.v1.FleetService/ListSweeps"
+	FleetService_GetSweep_FullMethodName          = "/kubemedic.v1.FleetService/GetSweep"
+	FleetService_RegisterCluster_FullMethodName   = "/kubemedic.v1.FleetService/RegisterCluster"
+	FleetService_DeregisterCluster_FullMethodName = "/kubemedic.v1.FleetService/DeregisterCluster"
 )
 
 // FleetServiceClient is the client API for FleetService service.
@@ -41,6 +43,12 @@ type FleetServiceClient interface {
 	ListSweeps(ctx context.Context, in *ListSweepsRequest, opts ...grpc.CallOption) (*ListSweepsResponse, error)
 	// GetSweep returns one sweep with its new, resolved and still-open findings.
 	GetSweep(ctx context.Context, in *GetSweepRequest, opts ...grpc.CallOption) (*GetSweepResponse, error)
+	// RegisterCluster adds (or replaces) a cluster registered through the API.
+	// Clusters from the configuration file cannot be replaced. Admin only.
+	RegisterCluster(ctx context.Context, in *RegisterClusterRequest, opts ...grpc.CallOption) (*RegisterClusterResponse, error)
+	// DeregisterCluster removes a cluster registered through the API. Admin
+	// only.
+	DeregisterCluster(ctx context.Context, in *DeregisterClusterRequest, opts ...grpc.CallOption) (*DeregisterClusterResponse, error)
 }
 
 type fleetServiceClient struct {
@@ -100,6 +108,26 @@ func (c *fleetServiceClient) GetSweep(ctx context.Context, in *GetSweepRequest, 
 	return out, nil
 }
 
+func (c *fleetServiceClient) RegisterCluster(ctx context.Context, in *RegisterClusterRequest, opts ...grpc.CallOption) (*RegisterClusterResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RegisterClusterResponse)
+	err := c.cc.Invoke(ctx, FleetService_RegisterCluster_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *fleetServiceClient) DeregisterCluster(ctx context.Context, in *DeregisterClusterRequest, opts ...grpc.CallOption) (*DeregisterClusterResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeregisterClusterResponse)
+	err := c.cc.Invoke(ctx, FleetService_DeregisterCluster_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FleetServiceServer is the server API for FleetService service.
 // All implementations must embed UnimplementedFleetServiceServer
 // for forward compatibility.
@@ -116,6 +144,12 @@ type FleetServiceServer interface {
 	ListSweeps(context.Context, *ListSweepsRequest) (*ListSweepsResponse, error)
 	// GetSweep returns one sweep with its new, resolved and still-open findings.
 	GetSweep(context.Context, *GetSweepRequest) (*GetSweepResponse, error)
+	// RegisterCluster adds (or replaces) a cluster registered through the API.
+	// Clusters from the configuration file cannot be replaced. Admin only.
+	RegisterCluster(context.Context, *RegisterClusterRequest) (*RegisterClusterResponse, error)
+	// DeregisterCluster removes a cluster registered through the API. Admin
+	// only.
+	DeregisterCluster(context.Context, *DeregisterClusterRequest) (*DeregisterClusterResponse, error)
 	mustEmbedUnimplementedFleetServiceServer()
 }
 
@@ -137,6 +171,12 @@ func (UnimplementedFleetServiceServer) ListSweeps(context.Context, *ListSweepsRe
 }
 func (UnimplementedFleetServiceServer) GetSweep(context.Context, *GetSweepRequest) (*GetSweepResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetSweep not implemented")
+}
+func (UnimplementedFleetServiceServer) RegisterCluster(context.Context, *RegisterClusterRequest) (*RegisterClusterResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RegisterCluster not implemented")
+}
+func (UnimplementedFleetServiceServer) DeregisterCluster(context.Context, *DeregisterClusterRequest) (*DeregisterClusterResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DeregisterCluster not implemented")
 }
 func (UnimplementedFleetServiceServer) mustEmbedUnimplementedFleetServiceServer() {}
 func (UnimplementedFleetServiceServer) testEmbeddedByValue()                      {}
@@ -224,6 +264,42 @@ func _FleetService_GetSweep_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FleetService_RegisterCluster_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RegisterClusterRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FleetServiceServer).RegisterCluster(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FleetService_RegisterCluster_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FleetServiceServer).RegisterCluster(ctx, req.(*RegisterClusterRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FleetService_DeregisterCluster_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeregisterClusterRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FleetServiceServer).DeregisterCluster(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FleetService_DeregisterCluster_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FleetServiceServer).DeregisterCluster(ctx, req.(*DeregisterClusterRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FleetService_ServiceDesc is the grpc.ServiceDesc for FleetService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -242,6 +318,14 @@ var FleetService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetSweep",
 			Handler:    _FleetService_GetSweep_Handler,
+		},
+		{
+			MethodName: "RegisterCluster",
+			Handler:    _FleetService_RegisterCluster_Handler,
+		},
+		{
+			MethodName: "DeregisterCluster",
+			Handler:    _FleetService_DeregisterCluster_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

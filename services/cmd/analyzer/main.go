@@ -1,5 +1,6 @@
-// Command analyzer runs the kubemedic analyzer service (knowledge base and
-// diagnosis) against an external NATS server (KUBEMEDIC_NATS_URL).
+// Command analyzer runs the kubemedic analyzer service (knowledge base,
+// diagnosis and fleet sweeps) against an external NATS server
+// (KUBEMEDIC_NATS_URL).
 package main
 
 import (
@@ -7,6 +8,7 @@ import (
 
 	"github.com/kubemedic/kubemedic/platform/launch"
 	"github.com/kubemedic/kubemedic/services/analyzer"
+	"github.com/kubemedic/kubemedic/services/fleet"
 )
 
 func main() {
@@ -29,7 +31,13 @@ func main() {
 		}
 		p.OnClose(live.Close)
 		live.Collector.AddReadiness(p.Probe)
-		an, err := analyzer.New(analyzer.Options{Knowledge: kb, Clusters: p.Config.Clusters, Diagnosis: live.Diagnosis, Timeout: p.Config.NATS.RequestTimeout.Duration, Logger: p.Logger})
+		// Sweeps: this replica takes sweep jobs and competes for schedule slots.
+		fl, err := fleet.Open(ctx, p.Config, conn.Conn, p.Logger.With("component", "fleet"))
+		if err != nil {
+			return err
+		}
+		p.Add(launch.Component{Name: "fleet", Run: fl.Run})
+		an, err := analyzer.New(analyzer.Options{Knowledge: kb, Clusters: p.Config.Clusters, Diagnosis: live.Diagnosis, Fleet: fl, Timeout: p.Config.NATS.RequestTimeout.Duration, Logger: p.Logger})
 		if err != nil {
 			return err
 		}

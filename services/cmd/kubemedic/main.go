@@ -9,6 +9,8 @@
 //	kubemedic plan       plan a guarded fix (cordon, drain, scale, patch-cm, restart, delete-pod)
 //	kubemedic approve    approve a plan by its hash; reject, execute, undo, audit likewise
 //	kubemedic token      make a gateway API token and its hash for the config
+//	kubemedic sweep      sweep the fleet now (--selector, --json); sweep show ID
+//	kubemedic sweeps     past sweeps, newest first
 package main
 
 import (
@@ -60,6 +62,8 @@ and runs guarded fixes. Run "kubemedic serve" for the all-in-one server.`,
 		newUndoCommand(),
 		newAuditCommand(),
 		newTokenCommand(),
+		newSweepCommand(),
+		newSweepsCommand(),
 	)
 	return root
 }

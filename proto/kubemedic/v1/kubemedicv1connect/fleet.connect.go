@@ -42,6 +42,12 @@ const (
 	FleetServiceListSweepsProcedure = "/kubemedic.v1.FleetService/ListSweeps"
 	// FleetServiceGetSweepProcedure is the fully-qualified name of the FleetService's GetSweep RPC.
 	FleetServiceGetSweepProcedure = "/kubemedic.v1.FleetService/GetSweep"
+	// FleetServiceRegisterClusterProcedure is the fully-qualified name of the FleetService's
+	// RegisterCluster RPC.
+	FleetServiceRegisterClusterProcedure = "/kubemedic.v1.FleetService/RegisterCluster"
+	// FleetServiceDeregisterClusterProcedure is the fully-qualified name of the FleetService's
+	// DeregisterCluster RPC.
+	FleetServiceDeregisterClusterProcedure = "/kubemedic.v1.FleetService/DeregisterCluster"
 )
 
 // FleetServiceClient is a client for the kubemedic.v1.FleetService service.
@@ -55,6 +61,12 @@ type FleetServiceClient interface {
 	ListSweeps(context.Context, *connect.Request[v1.ListSweepsRequest]) (*connect.Response[v1.ListSweepsResponse], error)
 	// GetSweep returns one sweep with its new, resolved and still-open findings.
 	GetSweep(context.Context, *connect.Request[v1.GetSweepRequest]) (*connect.Response[v1.GetSweepResponse], error)
+	// RegisterCluster adds (or replaces) a cluster registered through the API.
+	// Clusters from the configuration file cannot be replaced. Admin only.
+	RegisterCluster(context.Context, *connect.Request[v1.RegisterClusterRequest]) (*connect.Response[v1.RegisterClusterResponse], error)
+	// DeregisterCluster removes a cluster registered through the API. Admin
+	// only.
+	DeregisterCluster(context.Context, *connect.Request[v1.DeregisterClusterRequest]) (*connect.Response[v1.DeregisterClusterResponse], error)
 }
 
 // NewFleetServiceClient constructs a client for the kubemedic.v1.FleetService service. By default,
@@ -92,15 +104,29 @@ func NewFleetServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(fleetServiceMethods.ByName("GetSweep")),
 			connect.WithClientOptions(opts...),
 		),
+		registerCluster: connect.NewClient[v1.RegisterClusterRequest, v1.RegisterClusterResponse](
+			httpClient,
+			baseURL+FleetServiceRegisterClusterProcedure,
+			connect.WithSchema(fleetServiceMethods.ByName("RegisterCluster")),
+			connect.WithClientOptions(opts...),
+		),
+		deregisterCluster: connect.NewClient[v1.DeregisterClusterRequest, v1.DeregisterClusterResponse](
+			httpClient,
+			baseURL+FleetServiceDeregisterClusterProcedure,
+			connect.WithSchema(fleetServiceMethods.ByName("DeregisterCluster")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // fleetServiceClient implements FleetServiceClient.
 type fleetServiceClient struct {
-	listClusters *connect.Client[v1.ListClustersRequest, v1.ListClustersResponse]
-	runSweep     *connect.Client[v1.RunSweepRequest, v1.RunSweepResponse]
-	listSweeps   *connect.Client[v1.ListSweepsRequest, v1.ListSweepsResponse]
-	getSweep     *connect.Client[v1.GetSweepRequest, v1.GetSweepResponse]
+	listClusters      *connect.Client[v1.ListClustersRequest, v1.ListClustersResponse]
+	runSweep          *connect.Client[v1.RunSweepRequest, v1.RunSweepResponse]
+	listSweeps        *connect.Client[v1.ListSweepsRequest, v1.ListSweepsResponse]
+	getSweep          *connect.Client[v1.GetSweepRequest, v1.GetSweepResponse]
+	registerCluster   *connect.Client[v1.RegisterClusterRequest, v1.RegisterClusterResponse]
+	deregisterCluster *connect.Client[v1.DeregisterClusterRequest, v1.DeregisterClusterResponse]
 }
 
 // ListClusters calls kubemedic.v1.FleetService.ListClusters.
@@ -123,6 +149,16 @@ func (c *fleetServiceClient) GetSweep(ctx context.Context, req *connect.Request[
 	return c.getSweep.CallUnary(ctx, req)
 }
 
+// RegisterCluster calls kubemedic.v1.FleetService.RegisterCluster.
+func (c *fleetServiceClient) RegisterCluster(ctx context.Context, req *connect.Request[v1.RegisterClusterRequest]) (*connect.Response[v1.RegisterClusterResponse], error) {
+	return c.registerCluster.CallUnary(ctx, req)
+}
+
+// DeregisterCluster calls kubemedic.v1.FleetService.DeregisterCluster.
+func (c *fleetServiceClient) DeregisterCluster(ctx context.Context, req *connect.Request[v1.DeregisterClusterRequest]) (*connect.Response[v1.DeregisterClusterResponse], error) {
+	return c.deregisterCluster.CallUnary(ctx, req)
+}
+
 // FleetServiceHandler is an implementation of the kubemedic.v1.FleetService service.
 type FleetServiceHandler interface {
 	// ListClusters lists the configured clusters.
@@ -134,6 +170,12 @@ type FleetServiceHandler interface {
 	ListSweeps(context.Context, *connect.Request[v1.ListSweepsRequest]) (*connect.Response[v1.ListSweepsResponse], error)
 	// GetSweep returns one sweep with its new, resolved and still-open findings.
 	GetSweep(context.Context, *connect.Request[v1.GetSweepRequest]) (*connect.Response[v1.GetSweepResponse], error)
+	// RegisterCluster adds (or replaces) a cluster registered through the API.
+	// Clusters from the configuration file cannot be replaced. Admin only.
+	RegisterCluster(context.Context, *connect.Request[v1.RegisterClusterRequest]) (*connect.Response[v1.RegisterClusterResponse], error)
+	// DeregisterCluster removes a cluster registered through the API. Admin
+	// only.
+	DeregisterCluster(context.Context, *connect.Request[v1.DeregisterClusterRequest]) (*connect.Response[v1.DeregisterClusterResponse], error)
 }
 
 // NewFleetServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -167,6 +209,18 @@ func NewFleetServiceHandler(svc FleetServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(fleetServiceMethods.ByName("GetSweep")),
 		connect.WithHandlerOptions(opts...),
 	)
+	fleetServiceRegisterClusterHandler := connect.NewUnaryHandler(
+		FleetServiceRegisterClusterProcedure,
+		svc.RegisterCluster,
+		connect.WithSchema(fleetServiceMethods.ByName("RegisterCluster")),
+		connect.WithHandlerOptions(opts...),
+	)
+	fleetServiceDeregisterClusterHandler := connect.NewUnaryHandler(
+		FleetServiceDeregisterClusterProcedure,
+		svc.DeregisterCluster,
+		connect.WithSchema(fleetServiceMethods.ByName("DeregisterCluster")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/kubemedic.v1.FleetService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case FleetServiceListClustersProcedure:
@@ -177,6 +231,10 @@ func NewFleetServiceHandler(svc FleetServiceHandler, opts ...connect.HandlerOpti
 			fleetServiceListSweepsHandler.ServeHTTP(w, r)
 		case FleetServiceGetSweepProcedure:
 			fleetServiceGetSweepHandler.ServeHTTP(w, r)
+		case FleetServiceRegisterClusterProcedure:
+			fleetServiceRegisterClusterHandler.ServeHTTP(w, r)
+		case FleetServiceDeregisterClusterProcedure:
+			fleetServiceDeregisterClusterHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -200,4 +258,12 @@ func (UnimplementedFleetServiceHandler) ListSweeps(context.Context, *connect.Req
 
 func (UnimplementedFleetServiceHandler) GetSweep(context.Context, *connect.Request[v1.GetSweepRequest]) (*connect.Response[v1.GetSweepResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("kubemedic.v1.FleetService.GetSweep is not implemented"))
+}
+
+func (UnimplementedFleetServiceHandler) RegisterCluster(context.Context, *connect.Request[v1.RegisterClusterRequest]) (*connect.Response[v1.RegisterClusterResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("kubemedic.v1.FleetService.RegisterCluster is not implemented"))
+}
+
+func (UnimplementedFleetServiceHandler) DeregisterCluster(context.Context, *connect.Request[v1.DeregisterClusterRequest]) (*connect.Response[v1.DeregisterClusterResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("kubemedic.v1.FleetService.DeregisterCluster is not implemented"))
 }

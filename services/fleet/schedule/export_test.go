@@ -1,0 +1,4 @@
+package schedule
+
+// Next exposes next to tests.
+var Next = next

@@ -1,0 +1,305 @@
+package sweep
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+
+	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+)
+
+// Work takes jobs from the queue until ctx ends, diagnosing at most
+// Concurrency clusters at once. Jobs running when ctx ends are abandoned
+// without a result (JetStream redelivers them to another replica), exactly
+// as if the replica had died.
+func (m *Manager) Work(ctx context.Context) error {
+	if m.o.Diagnoser == nil {
+		return errors.New("sweep: Options.Diagnoser is required to work")
+	}
+	cons, err := m.stream.Consumer(ctx, Consumer)
+	if err != nil {
+		return fmt.Errorf("sweep: consumer %s: %w", Consumer, err)
+	}
+	stopAdvisories := m.watchExhausted(ctx)
+	defer stopAdvisories()
+
+	slots := make(chan struct{}, m.o.Concurrency)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for ctx.Err() == nil {
+		// Wait for a free slot, then ask for as many jobs as slots are free.
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		}
+		free := 1
+		for len(slots) < cap(slots) {
+			slots <- struct{}{}
+			free++
+		}
+		fctx, cancelFetch := context.WithTimeout(ctx, 2*time.Second)
+		batch, err := cons.Fetch(free, jetstream.FetchContext(fctx))
+		if err != nil {
+			cancelFetch()
+			for range free {
+				<-slots
+			}
+			m.log.Debug("fetching sweep jobs failed; retrying", "error", err)
+			if !sleep(ctx, 500*time.Millisecond) {
+				return nil
+			}
+			// The consumer may have been lost with a NATS node; look it up again.
+			if c, err := m.stream.Consumer(ctx, Consumer); err == nil {
+				cons = c
+			}
+			continue
+		}
+		got := 0
+		for msg := range batch.Messages() {
+			got++
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-slots }()
+				m.handle(ctx, msg)
+			}()
+		}
+		cancelFetch()
+		for range free - got {
+			<-slots
+		}
+	}
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// handle runs one job: result stored first, then acked.
+func (m *Manager) handle(ctx context.Context, msg jetstream.Msg) {
+	var j job
+	if err := json.Unmarshal(msg.Data(), &j); err != nil || j.SweepID == "" || j.Cluster == "" {
+		m.log.Error("dropping a malformed sweep job", "error", err, "data", string(msg.Data()))
+		_ = msg.TermWithReason("malformed job")
+		return
+	}
+	attempt := 1
+	if md, err := msg.Metadata(); err == nil {
+		attempt = int(md.NumDelivered)
+	}
+	log := m.log.With("sweep", j.SweepID, "cluster", j.Cluster, "attempt", attempt)
+
+	if _, err := m.kv.Get(ctx, resultKey(j.SweepID, j.Cluster)); err == nil {
+		// Stored by an earlier attempt that died before acking.
+		m.ack(ctx, msg, log)
+		m.afterResult(ctx, j.SweepID, log)
+		return
+	}
+
+	// Keep the job ours while it runs.
+	hbCtx, stopHB := context.WithCancel(ctx)
+	defer stopHB()
+	go func() {
+		t := time.NewTicker(m.o.AckWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-hbCtx.Done():
+				return
+			case <-t.C:
+				_ = msg.InProgress()
+			}
+		}
+	}()
+
+	result := m.diagnose(ctx, j, attempt)
+	if ctx.Err() != nil {
+		log.Info("replica stopping; leaving the job for another replica")
+		return // not acked: redelivered after AckWait
+	}
+	stopHB()
+	if err := m.store(ctx, result); err != nil {
+		log.Warn("storing the result failed; the job will be retried", "error", err)
+		_ = msg.NakWithDelay(time.Second)
+		return
+	}
+	m.ack(ctx, msg, log)
+	m.afterResult(ctx, j.SweepID, log)
+}
+
+func (m *Manager) ack(ctx context.Context, msg jetstream.Msg, log interface{ Warn(string, ...any) }) {
+	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := msg.DoubleAck(actx); err != nil {
+		// The result is stored; a redelivery finds it and acks.
+		log.Warn("acking a sweep job failed", "error", err)
+	}
+}
+
+func (m *Manager) afterResult(ctx context.Context, id string, log interface{ Warn(string, ...any) }) {
+	if _, err := m.finalize(ctx, id); err != nil {
+		log.Warn("finalizing the sweep failed; a watcher or the next result retries", "error", err)
+	}
+}
+
+// diagnose runs the Diagnoser with the per-cluster timeout.
+func (m *Manager) diagnose(ctx context.Context, j job, attempt int) *kubemedicv1.SweepClusterResult {
+	start := time.Now()
+	r := &kubemedicv1.SweepClusterResult{
+		SweepId:  j.SweepID,
+		Progress: &kubemedicv1.SweepProgress{Cluster: j.Cluster, Done: true},
+		Worker:   m.o.Worker,
+		Attempt:  int32(attempt),
+	}
+	defer func() { r.Progress.DurationMs = time.Since(start).Milliseconds() }()
+	cctx, cancel := context.WithTimeout(ctx, m.o.ClusterTimeout)
+	defer cancel()
+	cluster, err := m.o.Clusters.Get(cctx, j.Cluster)
+	if err != nil {
+		r.Progress.Error = fmt.Sprintf("cluster is no longer registered: %v", err)
+		return r
+	}
+	type outcome struct {
+		findings []*kubemedicv1.Finding
+		err      error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- outcome{err: fmt.Errorf("diagnosis panicked: %v", p)}
+			}
+		}()
+		fs, err := m.o.Diagnoser.Diagnose(cctx, cluster)
+		done <- outcome{fs, err}
+	}()
+	var out outcome
+	select {
+	case out = <-done:
+	case <-cctx.Done():
+		// A Diagnoser that ignores ctx must not hold the sweep.
+		out = outcome{err: cctx.Err()}
+	}
+	switch {
+	case ctx.Err() != nil:
+		return r // replica stopping; the caller drops the result
+	case errors.Is(out.err, context.DeadlineExceeded) || cctx.Err() != nil:
+		r.Progress.Error = fmt.Sprintf("timed out after %s (클러스터가 제한 시간 안에 응답하지 않았습니다)", m.o.ClusterTimeout)
+	case out.err != nil:
+		r.Progress.Error = out.err.Error()
+	default:
+		var kept []*kubemedicv1.Finding
+		for _, f := range out.findings {
+			if j.MinSeverity == kubemedicv1.Severity_SEVERITY_UNSPECIFIED || f.GetSeverity() >= j.MinSeverity {
+				kept = append(kept, f)
+			}
+		}
+		r.Findings = kept
+		r.Progress.Findings = int32(len(kept))
+		r.Progress.Counts = Count(kept)
+	}
+	return r
+}
+
+// store writes a result unless one is there already (idempotent): the
+// findings as an object named after the attempt, then the small progress
+// record with create-if-absent. The first record wins; it names the attempt
+// whose findings belong to it.
+func (m *Manager) store(ctx context.Context, r *kubemedicv1.SweepClusterResult) error {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	cluster := r.GetProgress().GetCluster()
+	if len(r.GetFindings()) > 0 {
+		if err := m.putObject(sctx, findingsObject(r.GetSweepId(), cluster, r.GetAttempt()), &kubemedicv1.SweepClusterResult{Findings: r.GetFindings()}); err != nil {
+			return err
+		}
+	}
+	small := proto.Clone(r).(*kubemedicv1.SweepClusterResult)
+	small.Findings = nil
+	b, err := proto.Marshal(small)
+	if err != nil {
+		return err
+	}
+	_, err = m.kv.Create(sctx, resultKey(r.GetSweepId(), cluster), b)
+	if errors.Is(err, jetstream.ErrKeyExists) {
+		return nil
+	}
+	return err
+}
+
+// exhausted is the JetStream advisory for a job that reached MaxDeliver.
+type exhausted struct {
+	StreamSeq  uint64 `json:"stream_seq"`
+	Deliveries uint64 `json:"deliveries"`
+}
+
+// watchExhausted reports jobs that ran out of deliveries (every replica that
+// took them died) as not swept, so the sweep still finishes.
+func (m *Manager) watchExhausted(ctx context.Context) func() {
+	nc := m.o.JetStream.Conn()
+	subject := fmt.Sprintf("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.%s.%s", Stream, Consumer)
+	sub, err := nc.QueueSubscribe(subject, "kubemedic-sweep-exhausted", func(msg *nats.Msg) {
+		// Short and independent of the worker's life: the advisory is sent
+		// once.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var a exhausted
+		if err := json.Unmarshal(msg.Data, &a); err != nil {
+			return
+		}
+		raw, err := m.stream.GetMsg(ctx, a.StreamSeq)
+		if err != nil {
+			m.log.Warn("reading an exhausted sweep job failed", "seq", a.StreamSeq, "error", err)
+			return
+		}
+		var j job
+		if err := json.Unmarshal(raw.Data, &j); err != nil {
+			return
+		}
+		r := &kubemedicv1.SweepClusterResult{
+			SweepId: j.SweepID,
+			Progress: &kubemedicv1.SweepProgress{Cluster: j.Cluster, Done: true,
+				Error: fmt.Sprintf("not swept: %d attempts, each on a replica that stopped before finishing (점검을 끝낸 레플리카가 없습니다)", a.Deliveries)},
+			Worker:  m.o.Worker,
+			Attempt: int32(a.Deliveries),
+		}
+		if err := m.store(ctx, r); err != nil {
+			m.log.Warn("storing an exhausted sweep job failed", "sweep", j.SweepID, "cluster", j.Cluster, "error", err)
+			return
+		}
+		_ = m.stream.DeleteMsg(ctx, a.StreamSeq)
+		m.afterResult(ctx, j.SweepID, m.log)
+	})
+	if err != nil {
+		m.log.Warn("watching exhausted sweep jobs failed", "error", err)
+		return func() {}
+	}
+	return func() { _ = sub.Unsubscribe() }
+}
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "kubemedic"
+	}
+	return h
+}
