@@ -177,22 +177,21 @@ func kubeconfigFor(t testing.TB, server string) string {
 	return f
 }
 
-// harness starts n real control planes in parallel.
+// harness starts n real control planes one after another: started in
+// parallel on a busy 2-core CI machine (other test packages run their own
+// clusters at the same time), kwok's nodes could miss the start timeout.
 func harness(t testing.TB, n int, nodes int) []*controlplane.Cluster {
 	t.Helper()
 	out := make([]*controlplane.Cluster, n)
 	errs := make([]error, n)
-	var wg sync.WaitGroup
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-			defer cancel()
-			out[i], errs[i] = controlplane.Start(ctx, controlplane.Config{Nodes: nodes})
-		}()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		out[i], errs[i] = controlplane.Start(ctx, controlplane.Config{Nodes: nodes, StartTimeout: 6 * time.Minute})
+		cancel()
+		if errs[i] != nil {
+			break
+		}
 	}
-	wg.Wait()
 	for i, c := range out {
 		if c != nil {
 			t.Cleanup(func() { _ = c.Stop() })
