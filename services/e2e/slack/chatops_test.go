@@ -391,6 +391,7 @@ bot:
 		p, at = sl.await(t, "diagnose answer", at, 30*time.Second, func(p post) bool { return p.Method == "response_url" && !strings.Contains(p.all(), "찾는 중") })
 		if strings.Contains(p.all(), "cpu-hog") {
 			findings = p
+			t.Logf("findings (attempt %d): %s", attempt+1, clip(p.Text, 300))
 			break
 		}
 		if !strings.Contains(p.all(), "not analyzed yet") || attempt == 20 {
@@ -409,6 +410,7 @@ bot:
 	plan, at := sl.await(t, "scale plan", at, 30*time.Second, func(p post) bool {
 		return p.Method == "chat.postMessage" && p.Channel == channel && strings.Contains(p.all(), "plan.approve")
 	})
+	t.Logf("plan: %s", clip(plan.Text, 300))
 	approve := plan.button(t, "plan.approve")
 	if !strings.Contains(plan.all(), "web") {
 		t.Errorf("plan does not name the deployment:\n%s", clip(plan.all(), 2000))
@@ -419,6 +421,7 @@ bot:
 	refused, at := sl.await(t, "refused self-approval", at, 30*time.Second, func(p post) bool {
 		return p.Method == "response_url" && strings.Contains(p.all(), "승인이 거부")
 	})
+	t.Logf("refusal shown to A: %s", clip(refused.Text, 300))
 	if refused.Type != "ephemeral" || !strings.Contains(refused.all(), "requester") {
 		t.Errorf("refusal = %s %s, want an ephemeral reply naming the requester rule", refused.Type, clip(refused.all(), 1000))
 	}
@@ -434,6 +437,7 @@ bot:
 	if d, err := env.Client.AppsV1().Deployments(ns).Get(ctx, "web", metav1.GetOptions{}); err != nil || *d.Spec.Replicas != 0 {
 		t.Fatalf("after the approved scale web is %v (%v), want 0 replicas", d.Spec.Replicas, err)
 	}
+	t.Logf("finished execution: %s", clip(finished.Text, 300))
 	undo := finished.button(t, "exec.undo")
 
 	// 5. Undo plans the scale back in the thread; B approves; web has 2 again.
