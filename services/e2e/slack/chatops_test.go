@@ -438,6 +438,18 @@ bot:
 		t.Fatalf("after the approved scale web is %v (%v), want 0 replicas", d.Spec.Replicas, err)
 	}
 	t.Logf("finished execution: %s", clip(finished.Text, 300))
+	// The cluster's own record says who it was done for: the approver B.
+	events, err := env.Client.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.kind=Deployment,involvedObject.name=web,reason=KubemedicExecuted"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events.Items) != 1 || !strings.Contains(events.Items[0].Message, "minho@example.com") {
+		var msgs []string
+		for _, e := range events.Items {
+			msgs = append(msgs, e.Message)
+		}
+		t.Errorf("KubemedicExecuted events on web = %q, want one naming minho@example.com", msgs)
+	}
 	undo := finished.button(t, "exec.undo")
 
 	// 5. Undo plans the scale back in the thread; B approves; web has 2 again.
