@@ -109,7 +109,11 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 	col := live.Collector
 	col.AddReadiness(p.Probe)
 	s.Diagnosis = live.Diagnosis
-	fl, err := fleet.Open(ctx, cfg, conn.Conn, p.Logger.With("component", "fleet"))
+	sweepNotes, err := bot.SweepNotifierFromConfig(cfg, p.Logger.With("component", "sweep-notifier"))
+	if err != nil {
+		return nil, err
+	}
+	fl, err := fleet.Open(ctx, cfg, conn.Conn, sweepNotes, p.Logger.With("component", "fleet"))
 	if err != nil {
 		return nil, err
 	}

@@ -9,13 +9,15 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kubemedic/kubemedic/platform/config"
+	"github.com/kubemedic/kubemedic/platform/sweepnotice"
 	"github.com/kubemedic/kubemedic/services/fleet/oneshot"
 )
 
 // Open builds the Service a kubemedic process runs from its configuration:
 // clusters diagnosed with one round of LISTs (package oneshot). JetStream
 // must be reachable: the buckets and the job stream are created here.
-func Open(ctx context.Context, cfg *config.Config, nc *nats.Conn, logger *slog.Logger) (*Service, error) {
+// notifier posts finished sweeps to fleet.slack_channel; nil posts nothing.
+func Open(ctx context.Context, cfg *config.Config, nc *nats.Conn, notifier sweepnotice.Notifier, logger *slog.Logger) (*Service, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("fleet: JetStream: %w", err)
@@ -25,6 +27,7 @@ func Open(ctx context.Context, cfg *config.Config, nc *nats.Conn, logger *slog.L
 		Fleet:     cfg.Fleet,
 		JetStream: js,
 		Diagnoser: &oneshot.Diagnoser{},
+		Notifier:  notifier,
 		Logger:    logger,
 	})
 	if err != nil && cfg.Fleet.Replicas > 1 {

@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 
+	"github.com/kubemedic/kubemedic/bot"
 	"github.com/kubemedic/kubemedic/platform/launch"
 	"github.com/kubemedic/kubemedic/services/analyzer"
 	"github.com/kubemedic/kubemedic/services/fleet"
@@ -32,7 +33,13 @@ func main() {
 		p.OnClose(live.Close)
 		live.Collector.AddReadiness(p.Probe)
 		// Sweeps: this replica takes sweep jobs and competes for schedule slots.
-		fl, err := fleet.Open(ctx, p.Config, conn.Conn, p.Logger.With("component", "fleet"))
+		// Finished sweeps go to fleet.slack_channel through the bot
+		// package's Slack client (no gateway or Bot needed).
+		sweepNotes, err := bot.SweepNotifierFromConfig(p.Config, p.Logger.With("component", "sweep-notifier"))
+		if err != nil {
+			return err
+		}
+		fl, err := fleet.Open(ctx, p.Config, conn.Conn, sweepNotes, p.Logger.With("component", "fleet"))
 		if err != nil {
 			return err
 		}
