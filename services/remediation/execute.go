@@ -73,10 +73,14 @@ func (s *Service) Execute(ctx context.Context, req *kubemedicv1.ExecuteRequest) 
 	if err != nil {
 		return nil, err
 	}
+	cluster := p.GetAction().GetCluster()
+	if err := mayUseCluster(executor, cluster); err != nil {
+		s.record(ctx, kubemedicv1.AuditEventType_AUDIT_EVENT_TYPE_DENIED, executor, cluster, p.GetId(), "", p.GetAction(), "execution refused: "+err.Error())
+		return nil, err
+	}
 	if rec.ExecutionID != "" {
 		return s.executionReply(ctx, rec.ExecutionID)
 	}
-	cluster := p.GetAction().GetCluster()
 	if err := s.mayExecute(p, executor); err != nil {
 		s.record(ctx, kubemedicv1.AuditEventType_AUDIT_EVENT_TYPE_DENIED, executor, cluster, p.GetId(), "", p.GetAction(), "execution refused: "+err.Error())
 		return nil, err
