@@ -181,7 +181,7 @@ func (s *Service) Execute(ctx context.Context, req *kubemedicv1.ExecuteRequest) 
 	}
 
 	now := s.o.Now()
-	exec := &kubemedicv1.Execution{Id: execID, PlanId: p.GetId(), State: kubemedicv1.ExecutionState_EXECUTION_STATE_RUNNING, StartedAt: timestamppb.New(now)}
+	exec := &kubemedicv1.Execution{Id: execID, PlanId: p.GetId(), Cluster: cluster, State: kubemedicv1.ExecutionState_EXECUTION_STATE_RUNNING, StartedAt: timestamppb.New(now)}
 	actionBytes, _ := proto.Marshal(p.GetAction())
 	executorBytes, _ := proto.Marshal(executor)
 	er := &executionRecord{Action: actionBytes, Executor: executorBytes, State: rec.State, Locks: locks, Owner: s.o.Instance, Heartbeat: now}

@@ -121,6 +121,27 @@ func TestTokenClustersBindIDOnlyCalls(t *testing.T) {
 	e := h.execute(t, alice, approved)
 	mustSucceed(t, e)
 
+	if e.GetCluster() != "b" {
+		t.Errorf("execution cluster %q, want b", e.GetCluster())
+	}
+	// GetExecution names only the execution id and carries no identity:
+	// the execution's cluster lets the gateway withhold it (a stream drops
+	// what the caller may not see).
+	stream, err := rc.GetExecution(ctx, &kubemedicv1.GetExecutionRequest{ExecutionId: e.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		got, err := stream.Recv()
+		if err == io.EOF || status.Code(err) == codes.PermissionDenied {
+			break
+		}
+		if err != nil {
+			t.Fatalf("GetExecution of an execution in b: %v", err)
+		}
+		t.Fatalf("GetExecution of an execution in b with a token for a showed %v", got.GetExecution())
+	}
+
 	// Undo names only the execution id; its plan would be in b.
 	_, err = rc.Undo(ctx, &kubemedicv1.UndoRequest{ExecutionId: e.GetId()})
 	if status.Code(err) != codes.PermissionDenied || !strings.Contains(status.Convert(err).Message(), "cluster b") {
