@@ -12,6 +12,7 @@ import (
 	"github.com/kubemedic/kubemedic/services/changefeed"
 	"github.com/kubemedic/kubemedic/services/collector"
 	"github.com/kubemedic/kubemedic/services/findings"
+	"github.com/kubemedic/kubemedic/services/fleet/registry"
 )
 
 // Live is what a process needs for live diagnosis, wired together: a
@@ -37,7 +38,10 @@ func StartLive(ctx context.Context, nc *nats.Conn, clusters []config.Cluster, lo
 	if err != nil {
 		return nil, err
 	}
-	col, err := collector.New(collector.Options{Clusters: clusters, Changes: pub, Logger: log.With("component", "collector")})
+	col, err := collector.New(collector.Options{
+		Clusters: clusters, Changes: pub, Logger: log.With("component", "collector"),
+		Registered: func(ctx context.Context) ([]config.Cluster, error) { return registry.Registered(ctx, js) },
+	})
 	if err != nil {
 		pub.Close()
 		return nil, err

@@ -17,11 +17,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"connectrpc.com/connect"
 	"github.com/prometheus/client_golang/prometheus"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -56,6 +58,11 @@ type Options struct {
 	Changes Sink
 	// Logger is required.
 	Logger *slog.Logger
+	// Registered lists the clusters registered through the API
+	// (registry.Registered); ListClusters shows them after Clusters,
+	// marked CLUSTER_SOURCE_REGISTERED. Default: none, only Clusters are
+	// listed.
+	Registered func(ctx context.Context) ([]config.Cluster, error)
 }
 
 // Collector is the collector service.
@@ -127,6 +134,13 @@ func (c *Collector) Serve(conn *natsrpc.Conn, reg prometheus.Registerer) (*natsr
 }
 
 func (c *Collector) listClusters(ctx context.Context, _ *kubemedicv1.ListClustersRequest) (*kubemedicv1.ListClustersResponse, error) {
+	var registered []config.Cluster
+	if c.opts.Registered != nil {
+		var err error
+		if registered, err = c.opts.Registered(ctx); err != nil {
+			return nil, connect.NewError(connect.CodeUnavailable, fmt.Errorf("API로 등록된 클러스터 목록을 읽지 못했습니다 (listing the clusters registered through the API): %w", err))
+		}
+	}
 	out := make([]*kubemedicv1.Cluster, len(c.clusters))
 	var wg sync.WaitGroup
 	for i := range c.clusters {
@@ -137,6 +151,17 @@ func (c *Collector) listClusters(ctx context.Context, _ *kubemedicv1.ListCluster
 		}()
 	}
 	wg.Wait()
+	for _, rc := range registered {
+		if slices.ContainsFunc(c.clusters, func(cl connection) bool { return cl.cfg.Name == rc.Name }) {
+			continue // the configuration's own cluster wins (registry.ErrConfigured)
+		}
+		out = append(out, &kubemedicv1.Cluster{
+			Name:     rc.Name,
+			Provider: rc.Provider,
+			Labels:   rc.Labels,
+			Source:   kubemedicv1.ClusterSource_CLUSTER_SOURCE_REGISTERED,
+		})
+	}
 	return &kubemedicv1.ListClustersResponse{Clusters: out}, nil
 }
 
@@ -148,6 +173,7 @@ func (c *Collector) describe(ctx context.Context, cl *connection) *kubemedicv1.C
 		Server:   cl.server,
 		Labels:   cl.cfg.Labels,
 		Watch:    cl.watchStatus(),
+		Source:   kubemedicv1.ClusterSource_CLUSTER_SOURCE_CONFIG,
 	}
 	if cl.client == nil {
 		return m

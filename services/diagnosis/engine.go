@@ -81,24 +81,39 @@ func NewEngine(o EngineOptions) (*Engine, error) {
 	return e, nil
 }
 
-var (
-	defaultOnce   sync.Once
-	defaultEngine *Engine
-	defaultErr    error
-)
+// engineCache builds the default engine on first use and keeps it. A
+// failed build (a caller's context cancelled while the runbooks load) is not
+// kept: the next call builds again.
+type engineCache struct {
+	mu     sync.Mutex
+	engine *Engine
+}
+
+func (c *engineCache) get(ctx context.Context) (*Engine, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.engine != nil {
+		return c.engine, nil
+	}
+	rb, err := EmbeddedRunbooks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e, err := NewEngine(EngineOptions{Runbooks: rb})
+	if err != nil {
+		return nil, err
+	}
+	c.engine = e
+	return e, nil
+}
+
+var defaultEngine engineCache
 
 // Default returns the engine with every rule and the embedded runbooks,
-// built once.
+// built on the first call that succeeds and shared from then on; ctx bounds
+// that build only.
 func Default(ctx context.Context) (*Engine, error) {
-	defaultOnce.Do(func() {
-		rb, err := EmbeddedRunbooks(ctx)
-		if err != nil {
-			defaultErr = err
-			return
-		}
-		defaultEngine, defaultErr = NewEngine(EngineOptions{Runbooks: rb})
-	})
-	return defaultEngine, defaultErr
+	return defaultEngine.get(ctx)
 }
 
 // Analyze runs the default engine (see Default).

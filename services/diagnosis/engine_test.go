@@ -2,6 +2,7 @@ package diagnosis
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -154,5 +155,27 @@ func TestRunbooksPreferProviderAndSpecific(t *testing.T) {
 	}
 	if got, want := rb.For("LoadBalancerPending", "", "generic"), []string{"generic-lb", "generic-broad"}; !slices.Equal(got, want) {
 		t.Errorf("generic: %v, want %v", got, want)
+	}
+}
+
+// A first build on a cancelled context fails, and must not leave the
+// default engine broken for every later caller.
+func TestDefaultEngineRecoversFromACancelledFirstCall(t *testing.T) {
+	var c engineCache
+	cancelled, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := c.get(cancelled); !errors.Is(err, context.Canceled) {
+		t.Fatalf("first build on a cancelled context: %v, want context.Canceled", err)
+	}
+	e, err := c.get(t.Context())
+	if err != nil {
+		t.Fatalf("build after a cancelled first call: %v", err)
+	}
+	if len(e.Codes()) == 0 || e.runbooks == nil {
+		t.Fatalf("engine after a cancelled first call has %d codes, runbooks %v", len(e.Codes()), e.runbooks != nil)
+	}
+	again, err := c.get(cancelled)
+	if err != nil || again != e {
+		t.Fatalf("a built engine is shared whatever the caller's context: got %p, %v; want %p", again, err, e)
 	}
 }

@@ -226,7 +226,7 @@ func (s *Service) RegisterCluster(ctx context.Context, req *kubemedicv1.Register
 		return nil, rpcError(err)
 	}
 	s.log.Info("cluster registered", "cluster", got.Name, "provider", got.Provider)
-	return &kubemedicv1.RegisterClusterResponse{Cluster: &kubemedicv1.Cluster{Name: got.Name, Provider: got.Provider, Labels: got.Labels}}, nil
+	return &kubemedicv1.RegisterClusterResponse{Cluster: &kubemedicv1.Cluster{Name: got.Name, Provider: got.Provider, Labels: got.Labels, Source: kubemedicv1.ClusterSource_CLUSTER_SOURCE_REGISTERED}}, nil
 }
 
 // DeregisterCluster removes an API-registered cluster.

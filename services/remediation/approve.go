@@ -73,6 +73,10 @@ func (s *Service) Approve(ctx context.Context, req *kubemedicv1.ApproveRequest) 
 		return nil, err
 	}
 	cluster := p.GetAction().GetCluster()
+	if err := mayUseCluster(approver, cluster); err != nil {
+		s.record(ctx, kubemedicv1.AuditEventType_AUDIT_EVENT_TYPE_DENIED, approver, cluster, p.GetId(), "", p.GetAction(), "approval refused: "+err.Error())
+		return nil, err
+	}
 	pr, err := s.policyRequest(p, approver, policy.VerbApprove)
 	if err != nil {
 		return nil, err
@@ -160,6 +164,9 @@ func (s *Service) Reject(ctx context.Context, req *kubemedicv1.RejectRequest) (*
 		return nil, err
 	}
 	cluster := p.GetAction().GetCluster()
+	if err := mayUseCluster(who, cluster); err != nil {
+		return nil, err
+	}
 	if !policy.SamePerson(p.GetRequester(), who) {
 		pr, err := s.policyRequest(p, who, policy.VerbApprove)
 		if err != nil {

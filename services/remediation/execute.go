@@ -73,10 +73,14 @@ func (s *Service) Execute(ctx context.Context, req *kubemedicv1.ExecuteRequest) 
 	if err != nil {
 		return nil, err
 	}
+	cluster := p.GetAction().GetCluster()
+	if err := mayUseCluster(executor, cluster); err != nil {
+		s.record(ctx, kubemedicv1.AuditEventType_AUDIT_EVENT_TYPE_DENIED, executor, cluster, p.GetId(), "", p.GetAction(), "execution refused: "+err.Error())
+		return nil, err
+	}
 	if rec.ExecutionID != "" {
 		return s.executionReply(ctx, rec.ExecutionID)
 	}
-	cluster := p.GetAction().GetCluster()
 	if err := s.mayExecute(p, executor); err != nil {
 		s.record(ctx, kubemedicv1.AuditEventType_AUDIT_EVENT_TYPE_DENIED, executor, cluster, p.GetId(), "", p.GetAction(), "execution refused: "+err.Error())
 		return nil, err
@@ -177,7 +181,7 @@ func (s *Service) Execute(ctx context.Context, req *kubemedicv1.ExecuteRequest) 
 	}
 
 	now := s.o.Now()
-	exec := &kubemedicv1.Execution{Id: execID, PlanId: p.GetId(), State: kubemedicv1.ExecutionState_EXECUTION_STATE_RUNNING, StartedAt: timestamppb.New(now)}
+	exec := &kubemedicv1.Execution{Id: execID, PlanId: p.GetId(), Cluster: cluster, State: kubemedicv1.ExecutionState_EXECUTION_STATE_RUNNING, StartedAt: timestamppb.New(now)}
 	actionBytes, _ := proto.Marshal(p.GetAction())
 	executorBytes, _ := proto.Marshal(executor)
 	er := &executionRecord{Action: actionBytes, Executor: executorBytes, State: rec.State, Locks: locks, Owner: s.o.Instance, Heartbeat: now}

@@ -101,6 +101,9 @@ func (s *Service) plan(ctx context.Context, a *kubemedicv1.Action, requester *ku
 	if err := requireIdentity(requester, "requester"); err != nil {
 		return nil, err
 	}
+	if err := mayUseCluster(requester, a.GetCluster()); err != nil {
+		return nil, err
+	}
 	act, err := action.From(a)
 	if err != nil {
 		return nil, toConnect(err, "plan")

@@ -21,6 +21,13 @@ func (s *Service) Undo(ctx context.Context, req *kubemedicv1.UndoRequest) (*kube
 	if err != nil {
 		return nil, err
 	}
+	done := &kubemedicv1.Action{}
+	if err := proto.Unmarshal(er.Action, done); err != nil {
+		return nil, err
+	}
+	if err := mayUseCluster(req.GetRequester(), done.GetCluster()); err != nil {
+		return nil, err
+	}
 	if running(e) {
 		return nil, errorf(connect.CodeFailedPrecondition, "실행 %s이(가) 아직 진행 중입니다; 끝난 뒤에 되돌리세요", "execution %s is still running; undo it when it has finished", e.GetId())
 	}

@@ -23,6 +23,61 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ClusterSource is where kubemedic learned of a cluster.
+type ClusterSource int32
+
+const (
+	// CLUSTER_SOURCE_UNSPECIFIED is not used by the server.
+	ClusterSource_CLUSTER_SOURCE_UNSPECIFIED ClusterSource = 0
+	// CLUSTER_SOURCE_CONFIG is the configuration file: watched live (reachable,
+	// version, node_count and watch are known) and swept.
+	ClusterSource_CLUSTER_SOURCE_CONFIG ClusterSource = 1
+	// CLUSTER_SOURCE_REGISTERED is FleetService.RegisterCluster: swept, not
+	// watched live, so reachable, version and node_count are not reported.
+	ClusterSource_CLUSTER_SOURCE_REGISTERED ClusterSource = 2
+)
+
+// Enum value maps for ClusterSource.
+var (
+	ClusterSource_name = map[int32]string{
+		0: "CLUSTER_SOURCE_UNSPECIFIED",
+		1: "CLUSTER_SOURCE_CONFIG",
+		2: "CLUSTER_SOURCE_REGISTERED",
+	}
+	ClusterSource_value = map[string]int32{
+		"CLUSTER_SOURCE_UNSPECIFIED": 0,
+		"CLUSTER_SOURCE_CONFIG":      1,
+		"CLUSTER_SOURCE_REGISTERED":  2,
+	}
+)
+
+func (x ClusterSource) Enum() *ClusterSource {
+	p := new(ClusterSource)
+	*p = x
+	return p
+}
+
+func (x ClusterSource) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ClusterSource) Descriptor() protoreflect.EnumDescriptor {
+	return file_kubemedic_v1_fleet_proto_enumTypes[0].Descriptor()
+}
+
+func (ClusterSource) Type() protoreflect.EnumType {
+	return &file_kubemedic_v1_fleet_proto_enumTypes[0]
+}
+
+func (x ClusterSource) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ClusterSource.Descriptor instead.
+func (ClusterSource) EnumDescriptor() ([]byte, []int) {
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{0}
+}
+
 // WatchState is the state of kubemedic's live view of one cluster.
 type WatchState int32
 
@@ -74,11 +129,11 @@ func (x WatchState) String() string {
 }
 
 func (WatchState) Descriptor() protoreflect.EnumDescriptor {
-	return file_kubemedic_v1_fleet_proto_enumTypes[0].Descriptor()
+	return file_kubemedic_v1_fleet_proto_enumTypes[1].Descriptor()
 }
 
 func (WatchState) Type() protoreflect.EnumType {
-	return &file_kubemedic_v1_fleet_proto_enumTypes[0]
+	return &file_kubemedic_v1_fleet_proto_enumTypes[1]
 }
 
 func (x WatchState) Number() protoreflect.EnumNumber {
@@ -87,7 +142,7 @@ func (x WatchState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use WatchState.Descriptor instead.
 func (WatchState) EnumDescriptor() ([]byte, []int) {
-	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{0}
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{1}
 }
 
 // SweepState is where a sweep is.
@@ -135,11 +190,11 @@ func (x SweepState) String() string {
 }
 
 func (SweepState) Descriptor() protoreflect.EnumDescriptor {
-	return file_kubemedic_v1_fleet_proto_enumTypes[1].Descriptor()
+	return file_kubemedic_v1_fleet_proto_enumTypes[2].Descriptor()
 }
 
 func (SweepState) Type() protoreflect.EnumType {
-	return &file_kubemedic_v1_fleet_proto_enumTypes[1]
+	return &file_kubemedic_v1_fleet_proto_enumTypes[2]
 }
 
 func (x SweepState) Number() protoreflect.EnumNumber {
@@ -148,7 +203,7 @@ func (x SweepState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use SweepState.Descriptor instead.
 func (SweepState) EnumDescriptor() ([]byte, []int) {
-	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{1}
+	return file_kubemedic_v1_fleet_proto_rawDescGZIP(), []int{2}
 }
 
 // Cluster is one Kubernetes cluster kubemedic watches.
@@ -171,7 +226,9 @@ type Cluster struct {
 	// labels are free-form labels from the configuration (team, env...).
 	Labels map[string]string `protobuf:"bytes,8,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// watch tells how far kubemedic's live view (informers) of the cluster is.
-	Watch         *WatchStatus `protobuf:"bytes,9,opt,name=watch,proto3" json:"watch,omitempty"`
+	Watch *WatchStatus `protobuf:"bytes,9,opt,name=watch,proto3" json:"watch,omitempty"`
+	// source says where the cluster comes from.
+	Source        ClusterSource `protobuf:"varint,10,opt,name=source,proto3,enum=kubemedic.v1.ClusterSource" json:"source,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -267,6 +324,13 @@ func (x *Cluster) GetWatch() *WatchStatus {
 		return x.Watch
 	}
 	return nil
+}
+
+func (x *Cluster) GetSource() ClusterSource {
+	if x != nil {
+		return x.Source
+	}
+	return ClusterSource_CLUSTER_SOURCE_UNSPECIFIED
 }
 
 // WatchStatus reports the live view of one cluster.
@@ -1587,7 +1651,7 @@ var File_kubemedic_v1_fleet_proto protoreflect.FileDescriptor
 
 const file_kubemedic_v1_fleet_proto_rawDesc = "" +
 	"\n" +
-	"\x18kubemedic/v1/fleet.proto\x12\fkubemedic.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1akubemedic/v1/finding.proto\"\x93\x03\n" +
+	"\x18kubemedic/v1/fleet.proto\x12\fkubemedic.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1akubemedic/v1/finding.proto\"\xc8\x03\n" +
 	"\aCluster\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
 	"\bprovider\x18\x02 \x01(\tR\bprovider\x12\x16\n" +
@@ -1598,7 +1662,9 @@ const file_kubemedic_v1_fleet_proto_rawDesc = "" +
 	"node_count\x18\x06 \x01(\x05R\tnodeCount\x12B\n" +
 	"\x0flast_sweep_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\rlastSweepTime\x129\n" +
 	"\x06labels\x18\b \x03(\v2!.kubemedic.v1.Cluster.LabelsEntryR\x06labels\x12/\n" +
-	"\x05watch\x18\t \x01(\v2\x19.kubemedic.v1.WatchStatusR\x05watch\x1a9\n" +
+	"\x05watch\x18\t \x01(\v2\x19.kubemedic.v1.WatchStatusR\x05watch\x123\n" +
+	"\x06source\x18\n" +
+	" \x01(\x0e2\x1b.kubemedic.v1.ClusterSourceR\x06source\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xee\x01\n" +
@@ -1691,7 +1757,11 @@ const file_kubemedic_v1_fleet_proto_rawDesc = "" +
 	"\bprogress\x18\x02 \x01(\v2\x1b.kubemedic.v1.SweepProgressR\bprogress\x121\n" +
 	"\bfindings\x18\x03 \x03(\v2\x15.kubemedic.v1.FindingR\bfindings\x12\x16\n" +
 	"\x06worker\x18\x04 \x01(\tR\x06worker\x12\x18\n" +
-	"\aattempt\x18\x05 \x01(\x05R\aattempt*\xa7\x01\n" +
+	"\aattempt\x18\x05 \x01(\x05R\aattempt*i\n" +
+	"\rClusterSource\x12\x1e\n" +
+	"\x1aCLUSTER_SOURCE_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15CLUSTER_SOURCE_CONFIG\x10\x01\x12\x1d\n" +
+	"\x19CLUSTER_SOURCE_REGISTERED\x10\x02*\xa7\x01\n" +
 	"\n" +
 	"WatchState\x12\x1b\n" +
 	"\x17WATCH_STATE_UNSPECIFIED\x10\x00\x12\x14\n" +
@@ -1730,81 +1800,83 @@ func file_kubemedic_v1_fleet_proto_rawDescGZIP() []byte {
 	return file_kubemedic_v1_fleet_proto_rawDescData
 }
 
-var file_kubemedic_v1_fleet_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_kubemedic_v1_fleet_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
 var file_kubemedic_v1_fleet_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_kubemedic_v1_fleet_proto_goTypes = []any{
-	(WatchState)(0),                   // 0: kubemedic.v1.WatchState
-	(SweepState)(0),                   // 1: kubemedic.v1.SweepState
-	(*Cluster)(nil),                   // 2: kubemedic.v1.Cluster
-	(*WatchStatus)(nil),               // 3: kubemedic.v1.WatchStatus
-	(*ListClustersRequest)(nil),       // 4: kubemedic.v1.ListClustersRequest
-	(*ListClustersResponse)(nil),      // 5: kubemedic.v1.ListClustersResponse
-	(*RunSweepRequest)(nil),           // 6: kubemedic.v1.RunSweepRequest
-	(*SweepProgress)(nil),             // 7: kubemedic.v1.SweepProgress
-	(*SeverityCounts)(nil),            // 8: kubemedic.v1.SeverityCounts
-	(*RunSweepResponse)(nil),          // 9: kubemedic.v1.RunSweepResponse
-	(*Sweep)(nil),                     // 10: kubemedic.v1.Sweep
-	(*ListSweepsRequest)(nil),         // 11: kubemedic.v1.ListSweepsRequest
-	(*ListSweepsResponse)(nil),        // 12: kubemedic.v1.ListSweepsResponse
-	(*GetSweepRequest)(nil),           // 13: kubemedic.v1.GetSweepRequest
-	(*GetSweepResponse)(nil),          // 14: kubemedic.v1.GetSweepResponse
-	(*ClusterCredentials)(nil),        // 15: kubemedic.v1.ClusterCredentials
-	(*SecretKeyRef)(nil),              // 16: kubemedic.v1.SecretKeyRef
-	(*RegisterClusterRequest)(nil),    // 17: kubemedic.v1.RegisterClusterRequest
-	(*RegisterClusterResponse)(nil),   // 18: kubemedic.v1.RegisterClusterResponse
-	(*DeregisterClusterRequest)(nil),  // 19: kubemedic.v1.DeregisterClusterRequest
-	(*DeregisterClusterResponse)(nil), // 20: kubemedic.v1.DeregisterClusterResponse
-	(*SweepClusterResult)(nil),        // 21: kubemedic.v1.SweepClusterResult
-	nil,                               // 22: kubemedic.v1.Cluster.LabelsEntry
-	nil,                               // 23: kubemedic.v1.RegisterClusterRequest.LabelsEntry
-	(*timestamppb.Timestamp)(nil),     // 24: google.protobuf.Timestamp
-	(Severity)(0),                     // 25: kubemedic.v1.Severity
-	(*Finding)(nil),                   // 26: kubemedic.v1.Finding
+	(ClusterSource)(0),                // 0: kubemedic.v1.ClusterSource
+	(WatchState)(0),                   // 1: kubemedic.v1.WatchState
+	(SweepState)(0),                   // 2: kubemedic.v1.SweepState
+	(*Cluster)(nil),                   // 3: kubemedic.v1.Cluster
+	(*WatchStatus)(nil),               // 4: kubemedic.v1.WatchStatus
+	(*ListClustersRequest)(nil),       // 5: kubemedic.v1.ListClustersRequest
+	(*ListClustersResponse)(nil),      // 6: kubemedic.v1.ListClustersResponse
+	(*RunSweepRequest)(nil),           // 7: kubemedic.v1.RunSweepRequest
+	(*SweepProgress)(nil),             // 8: kubemedic.v1.SweepProgress
+	(*SeverityCounts)(nil),            // 9: kubemedic.v1.SeverityCounts
+	(*RunSweepResponse)(nil),          // 10: kubemedic.v1.RunSweepResponse
+	(*Sweep)(nil),                     // 11: kubemedic.v1.Sweep
+	(*ListSweepsRequest)(nil),         // 12: kubemedic.v1.ListSweepsRequest
+	(*ListSweepsResponse)(nil),        // 13: kubemedic.v1.ListSweepsResponse
+	(*GetSweepRequest)(nil),           // 14: kubemedic.v1.GetSweepRequest
+	(*GetSweepResponse)(nil),          // 15: kubemedic.v1.GetSweepResponse
+	(*ClusterCredentials)(nil),        // 16: kubemedic.v1.ClusterCredentials
+	(*SecretKeyRef)(nil),              // 17: kubemedic.v1.SecretKeyRef
+	(*RegisterClusterRequest)(nil),    // 18: kubemedic.v1.RegisterClusterRequest
+	(*RegisterClusterResponse)(nil),   // 19: kubemedic.v1.RegisterClusterResponse
+	(*DeregisterClusterRequest)(nil),  // 20: kubemedic.v1.DeregisterClusterRequest
+	(*DeregisterClusterResponse)(nil), // 21: kubemedic.v1.DeregisterClusterResponse
+	(*SweepClusterResult)(nil),        // 22: kubemedic.v1.SweepClusterResult
+	nil,                               // 23: kubemedic.v1.Cluster.LabelsEntry
+	nil,                               // 24: kubemedic.v1.RegisterClusterRequest.LabelsEntry
+	(*timestamppb.Timestamp)(nil),     // 25: google.protobuf.Timestamp
+	(Severity)(0),                     // 26: kubemedic.v1.Severity
+	(*Finding)(nil),                   // 27: kubemedic.v1.Finding
 }
 var file_kubemedic_v1_fleet_proto_depIdxs = []int32{
-	24, // 0: kubemedic.v1.Cluster.last_sweep_time:type_name -> google.protobuf.Timestamp
-	22, // 1: kubemedic.v1.Cluster.labels:type_name -> kubemedic.v1.Cluster.LabelsEntry
-	3,  // 2: kubemedic.v1.Cluster.watch:type_name -> kubemedic.v1.WatchStatus
-	0,  // 3: kubemedic.v1.WatchStatus.state:type_name -> kubemedic.v1.WatchState
-	24, // 4: kubemedic.v1.WatchStatus.synced_at:type_name -> google.protobuf.Timestamp
-	2,  // 5: kubemedic.v1.ListClustersResponse.clusters:type_name -> kubemedic.v1.Cluster
-	25, // 6: kubemedic.v1.RunSweepRequest.min_severity:type_name -> kubemedic.v1.Severity
-	8,  // 7: kubemedic.v1.SweepProgress.counts:type_name -> kubemedic.v1.SeverityCounts
-	7,  // 8: kubemedic.v1.RunSweepResponse.progress:type_name -> kubemedic.v1.SweepProgress
-	10, // 9: kubemedic.v1.RunSweepResponse.sweep:type_name -> kubemedic.v1.Sweep
-	1,  // 10: kubemedic.v1.Sweep.state:type_name -> kubemedic.v1.SweepState
-	24, // 11: kubemedic.v1.Sweep.started_at:type_name -> google.protobuf.Timestamp
-	24, // 12: kubemedic.v1.Sweep.finished_at:type_name -> google.protobuf.Timestamp
-	7,  // 13: kubemedic.v1.Sweep.clusters:type_name -> kubemedic.v1.SweepProgress
-	26, // 14: kubemedic.v1.Sweep.new_findings:type_name -> kubemedic.v1.Finding
-	26, // 15: kubemedic.v1.Sweep.resolved_findings:type_name -> kubemedic.v1.Finding
-	26, // 16: kubemedic.v1.Sweep.still_open_findings:type_name -> kubemedic.v1.Finding
-	8,  // 17: kubemedic.v1.Sweep.totals:type_name -> kubemedic.v1.SeverityCounts
-	10, // 18: kubemedic.v1.ListSweepsResponse.sweeps:type_name -> kubemedic.v1.Sweep
-	10, // 19: kubemedic.v1.GetSweepResponse.sweep:type_name -> kubemedic.v1.Sweep
-	16, // 20: kubemedic.v1.ClusterCredentials.secret:type_name -> kubemedic.v1.SecretKeyRef
-	23, // 21: kubemedic.v1.RegisterClusterRequest.labels:type_name -> kubemedic.v1.RegisterClusterRequest.LabelsEntry
-	15, // 22: kubemedic.v1.RegisterClusterRequest.credentials:type_name -> kubemedic.v1.ClusterCredentials
-	2,  // 23: kubemedic.v1.RegisterClusterResponse.cluster:type_name -> kubemedic.v1.Cluster
-	7,  // 24: kubemedic.v1.SweepClusterResult.progress:type_name -> kubemedic.v1.SweepProgress
-	26, // 25: kubemedic.v1.SweepClusterResult.findings:type_name -> kubemedic.v1.Finding
-	4,  // 26: kubemedic.v1.FleetService.ListClusters:input_type -> kubemedic.v1.ListClustersRequest
-	6,  // 27: kubemedic.v1.FleetService.RunSweep:input_type -> kubemedic.v1.RunSweepRequest
-	11, // 28: kubemedic.v1.FleetService.ListSweeps:input_type -> kubemedic.v1.ListSweepsRequest
-	13, // 29: kubemedic.v1.FleetService.GetSweep:input_type -> kubemedic.v1.GetSweepRequest
-	17, // 30: kubemedic.v1.FleetService.RegisterCluster:input_type -> kubemedic.v1.RegisterClusterRequest
-	19, // 31: kubemedic.v1.FleetService.DeregisterCluster:input_type -> kubemedic.v1.DeregisterClusterRequest
-	5,  // 32: kubemedic.v1.FleetService.ListClusters:output_type -> kubemedic.v1.ListClustersResponse
-	9,  // 33: kubemedic.v1.FleetService.RunSweep:output_type -> kubemedic.v1.RunSweepResponse
-	12, // 34: kubemedic.v1.FleetService.ListSweeps:output_type -> kubemedic.v1.ListSweepsResponse
-	14, // 35: kubemedic.v1.FleetService.GetSweep:output_type -> kubemedic.v1.GetSweepResponse
-	18, // 36: kubemedic.v1.FleetService.RegisterCluster:output_type -> kubemedic.v1.RegisterClusterResponse
-	20, // 37: kubemedic.v1.FleetService.DeregisterCluster:output_type -> kubemedic.v1.DeregisterClusterResponse
-	32, // [32:38] is the sub-list for method output_type
-	26, // [26:32] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	25, // 0: kubemedic.v1.Cluster.last_sweep_time:type_name -> google.protobuf.Timestamp
+	23, // 1: kubemedic.v1.Cluster.labels:type_name -> kubemedic.v1.Cluster.LabelsEntry
+	4,  // 2: kubemedic.v1.Cluster.watch:type_name -> kubemedic.v1.WatchStatus
+	0,  // 3: kubemedic.v1.Cluster.source:type_name -> kubemedic.v1.ClusterSource
+	1,  // 4: kubemedic.v1.WatchStatus.state:type_name -> kubemedic.v1.WatchState
+	25, // 5: kubemedic.v1.WatchStatus.synced_at:type_name -> google.protobuf.Timestamp
+	3,  // 6: kubemedic.v1.ListClustersResponse.clusters:type_name -> kubemedic.v1.Cluster
+	26, // 7: kubemedic.v1.RunSweepRequest.min_severity:type_name -> kubemedic.v1.Severity
+	9,  // 8: kubemedic.v1.SweepProgress.counts:type_name -> kubemedic.v1.SeverityCounts
+	8,  // 9: kubemedic.v1.RunSweepResponse.progress:type_name -> kubemedic.v1.SweepProgress
+	11, // 10: kubemedic.v1.RunSweepResponse.sweep:type_name -> kubemedic.v1.Sweep
+	2,  // 11: kubemedic.v1.Sweep.state:type_name -> kubemedic.v1.SweepState
+	25, // 12: kubemedic.v1.Sweep.started_at:type_name -> google.protobuf.Timestamp
+	25, // 13: kubemedic.v1.Sweep.finished_at:type_name -> google.protobuf.Timestamp
+	8,  // 14: kubemedic.v1.Sweep.clusters:type_name -> kubemedic.v1.SweepProgress
+	27, // 15: kubemedic.v1.Sweep.new_findings:type_name -> kubemedic.v1.Finding
+	27, // 16: kubemedic.v1.Sweep.resolved_findings:type_name -> kubemedic.v1.Finding
+	27, // 17: kubemedic.v1.Sweep.still_open_findings:type_name -> kubemedic.v1.Finding
+	9,  // 18: kubemedic.v1.Sweep.totals:type_name -> kubemedic.v1.SeverityCounts
+	11, // 19: kubemedic.v1.ListSweepsResponse.sweeps:type_name -> kubemedic.v1.Sweep
+	11, // 20: kubemedic.v1.GetSweepResponse.sweep:type_name -> kubemedic.v1.Sweep
+	17, // 21: kubemedic.v1.ClusterCredentials.secret:type_name -> kubemedic.v1.SecretKeyRef
+	24, // 22: kubemedic.v1.RegisterClusterRequest.labels:type_name -> kubemedic.v1.RegisterClusterRequest.LabelsEntry
+	16, // 23: kubemedic.v1.RegisterClusterRequest.credentials:type_name -> kubemedic.v1.ClusterCredentials
+	3,  // 24: kubemedic.v1.RegisterClusterResponse.cluster:type_name -> kubemedic.v1.Cluster
+	8,  // 25: kubemedic.v1.SweepClusterResult.progress:type_name -> kubemedic.v1.SweepProgress
+	27, // 26: kubemedic.v1.SweepClusterResult.findings:type_name -> kubemedic.v1.Finding
+	5,  // 27: kubemedic.v1.FleetService.ListClusters:input_type -> kubemedic.v1.ListClustersRequest
+	7,  // 28: kubemedic.v1.FleetService.RunSweep:input_type -> kubemedic.v1.RunSweepRequest
+	12, // 29: kubemedic.v1.FleetService.ListSweeps:input_type -> kubemedic.v1.ListSweepsRequest
+	14, // 30: kubemedic.v1.FleetService.GetSweep:input_type -> kubemedic.v1.GetSweepRequest
+	18, // 31: kubemedic.v1.FleetService.RegisterCluster:input_type -> kubemedic.v1.RegisterClusterRequest
+	20, // 32: kubemedic.v1.FleetService.DeregisterCluster:input_type -> kubemedic.v1.DeregisterClusterRequest
+	6,  // 33: kubemedic.v1.FleetService.ListClusters:output_type -> kubemedic.v1.ListClustersResponse
+	10, // 34: kubemedic.v1.FleetService.RunSweep:output_type -> kubemedic.v1.RunSweepResponse
+	13, // 35: kubemedic.v1.FleetService.ListSweeps:output_type -> kubemedic.v1.ListSweepsResponse
+	15, // 36: kubemedic.v1.FleetService.GetSweep:output_type -> kubemedic.v1.GetSweepResponse
+	19, // 37: kubemedic.v1.FleetService.RegisterCluster:output_type -> kubemedic.v1.RegisterClusterResponse
+	21, // 38: kubemedic.v1.FleetService.DeregisterCluster:output_type -> kubemedic.v1.DeregisterClusterResponse
+	33, // [33:39] is the sub-list for method output_type
+	27, // [27:33] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_kubemedic_v1_fleet_proto_init() }
@@ -1827,7 +1899,7 @@ func file_kubemedic_v1_fleet_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kubemedic_v1_fleet_proto_rawDesc), len(file_kubemedic_v1_fleet_proto_rawDesc)),
-			NumEnums:      2,
+			NumEnums:      3,
 			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,

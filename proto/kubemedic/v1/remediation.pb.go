@@ -1213,7 +1213,10 @@ type Execution struct {
 	// error summarises why it failed.
 	Error string `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`
 	// undoable is true when Undo can reverse it.
-	Undoable      bool `protobuf:"varint,8,opt,name=undoable,proto3" json:"undoable,omitempty"`
+	Undoable bool `protobuf:"varint,8,opt,name=undoable,proto3" json:"undoable,omitempty"`
+	// cluster is the cluster the plan changes (its action's cluster), so an
+	// execution is shown only to callers who may use that cluster.
+	Cluster       string `protobuf:"bytes,9,opt,name=cluster,proto3" json:"cluster,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1302,6 +1305,13 @@ func (x *Execution) GetUndoable() bool {
 		return x.Undoable
 	}
 	return false
+}
+
+func (x *Execution) GetCluster() string {
+	if x != nil {
+		return x.Cluster
+	}
+	return ""
 }
 
 // UndoRequest asks to reverse an execution.
@@ -1818,7 +1828,7 @@ const file_kubemedic_v1_remediation_proto_rawDesc = "" +
 	"\x04time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12/\n" +
 	"\x06object\x18\x02 \x01(\v2\x17.kubemedic.v1.ObjectRefR\x06object\x125\n" +
 	"\amessage\x18\x03 \x01(\v2\x1b.kubemedic.v1.LocalizedTextR\amessage\x12\x14\n" +
-	"\x05error\x18\x04 \x01(\tR\x05error\"\xc5\x02\n" +
+	"\x05error\x18\x04 \x01(\tR\x05error\"\xdf\x02\n" +
 	"\tExecution\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
 	"\aplan_id\x18\x02 \x01(\tR\x06planId\x122\n" +
@@ -1829,7 +1839,8 @@ const file_kubemedic_v1_remediation_proto_rawDesc = "" +
 	"\vfinished_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"finishedAt\x12\x14\n" +
 	"\x05error\x18\a \x01(\tR\x05error\x12\x1a\n" +
-	"\bundoable\x18\b \x01(\bR\bundoable\"o\n" +
+	"\bundoable\x18\b \x01(\bR\bundoable\x12\x18\n" +
+	"\acluster\x18\t \x01(\tR\acluster\"o\n" +
 	"\vUndoRequest\x12*\n" +
 	"\fexecution_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\vexecutionId\x124\n" +
 	"\trequester\x18\x02 \x01(\v2\x16.kubemedic.v1.IdentityR\trequester\"6\n" +

@@ -8,9 +8,11 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/kubemedic/kubemedic/platform/config"
 	"github.com/kubemedic/kubemedic/platform/launch"
 	"github.com/kubemedic/kubemedic/services/changefeed"
 	"github.com/kubemedic/kubemedic/services/collector"
+	"github.com/kubemedic/kubemedic/services/fleet/registry"
 )
 
 func main() {
@@ -28,7 +30,10 @@ func main() {
 			return err
 		}
 		p.OnClose(pub.Close)
-		col, err := collector.New(collector.Options{Clusters: p.Config.Clusters, Changes: pub, Logger: p.Logger})
+		col, err := collector.New(collector.Options{
+			Clusters: p.Config.Clusters, Changes: pub, Logger: p.Logger,
+			Registered: func(ctx context.Context) ([]config.Cluster, error) { return registry.Registered(ctx, js) },
+		})
 		if err != nil {
 			return err
 		}

@@ -149,6 +149,18 @@ func watchState(s kubemedicv1.WatchState) string {
 	return "-"
 }
 
+// clusterSource names where a cluster comes from for the table (Korean
+// first).
+func clusterSource(s kubemedicv1.ClusterSource) string {
+	switch s {
+	case kubemedicv1.ClusterSource_CLUSTER_SOURCE_CONFIG:
+		return "설정(config)"
+	case kubemedicv1.ClusterSource_CLUSTER_SOURCE_REGISTERED:
+		return "등록(registered)"
+	}
+	return "-"
+}
+
 func printClusters(w io.Writer, resp *kubemedicv1.ListClustersResponse, asJSON bool) error {
 	if asJSON {
 		b, err := protojson.Marshal(resp)
@@ -167,9 +179,9 @@ func printClusters(w io.Writer, resp *kubemedicv1.ListClustersResponse, asJSON b
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tPROVIDER\tREACHABLE\tVERSION\tNODES\tWATCH\tOBJECTS\tSERVER")
+	fmt.Fprintln(tw, "NAME\tSOURCE\tPROVIDER\tREACHABLE\tVERSION\tNODES\tWATCH\tOBJECTS\tSERVER")
 	for _, c := range resp.GetClusters() {
-		fmt.Fprintf(tw, "%s\t%s\t%t\t%s\t%d\t%s\t%d\t%s\n", c.GetName(), c.GetProvider(), c.GetReachable(), c.GetVersion(), c.GetNodeCount(),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%t\t%s\t%d\t%s\t%d\t%s\n", c.GetName(), clusterSource(c.GetSource()), c.GetProvider(), c.GetReachable(), c.GetVersion(), c.GetNodeCount(),
 			watchState(c.GetWatch().GetState()), c.GetWatch().GetObjects(), c.GetServer())
 	}
 	return tw.Flush()

@@ -59,10 +59,7 @@ func (d *Diagnoser) Diagnose(ctx context.Context, c config.Cluster) ([]*kubemedi
 	if d.Now != nil {
 		now = d.Now
 	}
-	// The default engine is built once per process and keeps the outcome of
-	// that first build, so build it on a context this job's cancellation
-	// (a replica stopping, a timeout) cannot end.
-	engine, err := diagnosis.Default(context.WithoutCancel(ctx))
+	engine, err := diagnosis.Default(ctx)
 	if err != nil {
 		return nil, errors.Join(errors.New("loading the diagnosis rules"), err)
 	}

@@ -182,6 +182,22 @@ func (r *Registry) List(ctx context.Context) ([]config.Cluster, error) {
 	return slices.SortedFunc(maps.Values(all), func(a, b config.Cluster) int { return strings.Compare(a.Name, b.Name) }), nil
 }
 
+// Registered lists the clusters registered through the API, in name order,
+// reading the bucket without creating or changing it: for processes that
+// show clusters but do not manage them (the collector). It returns none
+// when nothing was ever registered (no bucket yet).
+func Registered(ctx context.Context, js jetstream.JetStream) ([]config.Cluster, error) {
+	kv, err := js.KeyValue(ctx, Bucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("registry: opening bucket %s: %w", Bucket, err)
+	}
+	r := &Registry{configured: map[string]config.Cluster{}, kv: kv}
+	return r.List(ctx)
+}
+
 // Get returns one cluster.
 func (r *Registry) Get(ctx context.Context, name string) (config.Cluster, error) {
 	if c, ok := r.configured[name]; ok {
