@@ -178,7 +178,7 @@ func clip(s string, n int) string {
 	return s
 }
 
-// grantRBAC lets the operators group scale deployments and the server's own
+// grantRBAC lets the operators group scale deployments and drain nodes, and the server's own
 // identity (the harness's limited user: read-only plus impersonate) create
 // SubjectAccessReviews and Events.
 func grantRBAC(t *testing.T, env *clustertest.Env) {
@@ -190,6 +190,9 @@ func grantRBAC(t *testing.T, env *clustertest.Env) {
 			{APIGroups: []string{"apps"}, Resources: []string{"deployments/scale"}, Verbs: []string{"get", "update", "patch"}},
 			{APIGroups: []string{"apps"}, Resources: []string{"replicasets"}, Verbs: []string{"get", "list"}},
 			{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list"}},
+			// Drain: cordon the node, evict what runs on it; undo uncordons.
+			{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get", "list", "update", "patch"}},
+			{APIGroups: []string{""}, Resources: []string{"pods/eviction"}, Verbs: []string{"create"}},
 		}},
 		{ObjectMeta: metav1.ObjectMeta{Name: "kubemedic-e2e-slack:service"}, Rules: []rbacv1.PolicyRule{
 			{APIGroups: []string{"authorization.k8s.io"}, Resources: []string{"subjectaccessreviews"}, Verbs: []string{"create"}},
@@ -235,36 +238,21 @@ func webDeployment(ns string, n int32) *appsv1.Deployment {
 	}
 }
 
-// TestChatOps: diagnose a broken namespace from a slash command, plan a
-// high-risk scale to zero, see the requester's own approval refused, have a
-// second person approve it, check the cluster changed, and undo it.
-func TestChatOps(t *testing.T) {
-	env := clustertest.Namespace(t)
-	grantRBAC(t, env)
-	ns := env.Namespace
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
+// rig is a running `kubemedic serve` with the Slack stand-in, and the
+// signed requests a test sends it.
+type rig struct {
+	sl    *slack
+	slash func(user, text string)
+	click func(user, actionID, value, ts string)
+}
 
-	// The broken situation, from the scenario catalogue, and a healthy
-	// deployment to scale.
-	sc, err := scenario.Get("insufficient-cpu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	target, err := scenario.NewTarget(env.Config, ns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sc.Apply(ctx, target); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := env.Client.AppsV1().Deployments(ns).Create(ctx, webDeployment(ns, 2), metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-
+// serve starts the Slack stand-in and `kubemedic serve` against env's
+// cluster, both stopped when the test ends.
+func serve(t *testing.T, ctx context.Context, env *clustertest.Env) rig {
+	t.Helper()
 	sl := &slack{t: t}
 	srv := httptest.NewServer(sl.handler())
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 
 	// kubemedic serve: the harness read through its limited user (reads and
 	// impersonation only); both Slack users mapped to operators.
@@ -320,14 +308,14 @@ bot:
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Run(sctx) }()
-	defer func() {
+	t.Cleanup(func() {
 		stop()
 		select {
 		case <-done:
 		case <-time.After(30 * time.Second):
 			t.Error("kubemedic serve did not stop within 30s")
 		}
-	}()
+	})
 	if s.BotAddr == "" {
 		t.Fatal("the Slack bot did not start")
 	}
@@ -380,6 +368,39 @@ bot:
 		})
 		send("/slack/interactivity", url.Values{"payload": {string(payload)}}.Encode())
 	}
+
+	return rig{sl: sl, slash: slash, click: click}
+}
+
+// TestChatOps: diagnose a broken namespace from a slash command, plan a
+// high-risk scale to zero, see the requester's own approval refused, have a
+// second person approve it, check the cluster changed, and undo it.
+func TestChatOps(t *testing.T) {
+	env := clustertest.Namespace(t)
+	grantRBAC(t, env)
+	ns := env.Namespace
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+
+	// The broken situation, from the scenario catalogue, and a healthy
+	// deployment to scale.
+	sc, err := scenario.Get("insufficient-cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := scenario.NewTarget(env.Config, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.Apply(ctx, target); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Client.AppsV1().Deployments(ns).Create(ctx, webDeployment(ns, 2), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	r := serve(t, ctx, env)
+	sl, slash, click := r.sl, r.slash, r.click
 
 	// 1. Diagnose the namespace: the finding names the pod and the cause.
 	// Until the informers have synced the answer says to try again later.
@@ -463,5 +484,126 @@ bot:
 	})
 	if d, err := env.Client.AppsV1().Deployments(ns).Get(ctx, "web", metav1.GetOptions{}); err != nil || *d.Spec.Replicas != 2 {
 		t.Fatalf("after undo web is %v (%v), want 2 replicas", d.Spec.Replicas, err)
+	}
+}
+
+// TestChatOpsDrain: A drains a node running two replicated pods; A's own
+// approval of the high-risk plan is refused, B's runs it with progress in
+// place; the node ends cordoned and empty; Undo uncordons it.
+func TestChatOpsDrain(t *testing.T) {
+	env := clustertest.Namespace(t)
+	grantRBAC(t, env)
+	ns := env.Namespace
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+
+	// A node of this test only, with a Deployment pinned to it.
+	node := env.AddNode(t, "drain", controlplane.NodeOptions{}).Name
+	web := webDeployment(ns, 2)
+	web.Spec.Template.Spec.NodeSelector = map[string]string{corev1.LabelHostname: node}
+	if _, err := env.Client.AppsV1().Deployments(ns).Create(ctx, web, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// podsOn lists the namespace's pods bound to node that are not being deleted.
+	podsOn := func() []string {
+		t.Helper()
+		list, err := env.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + node})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, p := range list.Items {
+			if p.DeletionTimestamp == nil {
+				names = append(names, p.Name+"="+string(p.Status.Phase))
+			}
+		}
+		return names
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		got := podsOn()
+		if len(got) == 2 && strings.Count(strings.Join(got, ","), "=Running") == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("web pods on %s = %v, want 2 running", node, got)
+		}
+	}
+	cordonedNow := func() bool {
+		t.Helper()
+		n, err := env.Client.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n.Spec.Unschedulable
+	}
+
+	r := serve(t, ctx, env)
+	sl, slash, click := r.sl, r.slash, r.click
+
+	// 1. A asks to drain the node: the plan names it and the pods to evict.
+	slash(userA, "drain "+node)
+	plan, at := sl.await(t, "drain plan", 0, 30*time.Second, func(p post) bool {
+		return p.Method == "chat.postMessage" && p.Channel == channel && strings.Contains(p.all(), "plan.approve")
+	})
+	t.Logf("plan: %s", clip(plan.Text, 300))
+	for _, want := range []string{node, ns + "/web-"} {
+		if !strings.Contains(plan.all(), want) {
+			t.Errorf("plan lacks %q:\n%s", want, clip(plan.all(), 3000))
+		}
+	}
+	approve := plan.button(t, "plan.approve")
+
+	// 2. A approves their own drain: refused (high risk), shown only to A,
+	// and the node is untouched.
+	click(userA, "plan.approve", approve, plan.TS)
+	refused, at := sl.await(t, "refused self-approval", at, 30*time.Second, func(p post) bool {
+		return p.Method == "response_url" && strings.Contains(p.all(), "승인이 거부")
+	})
+	t.Logf("refusal shown to A: %s", clip(refused.Text, 300))
+	if refused.Type != "ephemeral" || !strings.Contains(refused.all(), "requester") {
+		t.Errorf("refusal = %s %s, want an ephemeral reply naming the requester rule", refused.Type, clip(refused.all(), 1000))
+	}
+	if cordonedNow() || len(podsOn()) != 2 {
+		t.Fatalf("after the refused approval: cordoned=%v pods=%v, want schedulable with 2 pods", cordonedNow(), podsOn())
+	}
+
+	// 3. B approves: the plan message is updated in place until done.
+	click(userB, "plan.approve", approve, plan.TS)
+	finished, _ := sl.await(t, "finished drain", at, 45*time.Second, func(p post) bool {
+		return p.Method == "chat.update" && p.TS == plan.TS && strings.Contains(p.all(), "✅ 완료")
+	})
+	t.Logf("finished execution: %s", clip(finished.Text, 300))
+	sl.mu.Lock()
+	updates := 0
+	for _, p := range sl.posts {
+		if p.Method == "chat.update" && p.TS == plan.TS {
+			updates++
+		}
+	}
+	sl.mu.Unlock()
+	if updates < 2 {
+		t.Errorf("the plan message was updated %d times, want progress before the final result", updates)
+	}
+	if !strings.Contains(finished.all(), "web-") {
+		t.Errorf("the finished message names no evicted pod:\n%s", clip(finished.all(), 3000))
+	}
+	if !cordonedNow() {
+		t.Error("after the drain the node is schedulable")
+	}
+	if got := podsOn(); len(got) != 0 {
+		t.Errorf("after the drain pods still on %s: %v", node, got)
+	}
+
+	// 4. Undo plans the uncordon in the thread (low risk: A may approve it).
+	click(userA, "exec.undo", finished.button(t, "exec.undo"), plan.TS)
+	undoPlan, at := sl.await(t, "undo plan", at, 30*time.Second, func(p post) bool {
+		return p.Method == "chat.postMessage" && p.ThreadTS == plan.TS && strings.Contains(p.all(), "plan.approve")
+	})
+	click(userA, "plan.approve", undoPlan.button(t, "plan.approve"), undoPlan.TS)
+	sl.await(t, "finished undo", at, 30*time.Second, func(p post) bool {
+		return p.Method == "chat.update" && p.TS == undoPlan.TS && strings.Contains(p.all(), "✅ 완료")
+	})
+	if cordonedNow() {
+		t.Error("after undo the node is still cordoned")
 	}
 }
