@@ -163,7 +163,6 @@ func jobHas(j *batchv1.Job, typ batchv1.JobConditionType) bool {
 	return false
 }
 
-
 func strOr(s *string) string {
 	if s == nil {
 		return "<nil>"
