@@ -200,21 +200,7 @@ func New(o Options) (*Bot, error) {
 		}
 		byEmail[strings.ToLower(email)] = id
 	}
-	switch o.Language {
-	case "":
-		o.Language = "ko"
-	case "ko", "en":
-	default:
-		errs = append(errs, fmt.Errorf("language %q: want ko or en", o.Language))
-	}
-	if o.SlackAPIURL != "" {
-		u, err := url.Parse(o.SlackAPIURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("slack API URL %q: want an absolute http(s) URL", o.SlackAPIURL))
-		} else if !strings.HasSuffix(o.SlackAPIURL, "/") {
-			o.SlackAPIURL += "/"
-		}
-	}
+	errs = append(errs, checkSlackOptions(&o.Language, &o.SlackAPIURL)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("slack bot: %w", err)
 	}
@@ -393,4 +379,27 @@ func (b *Bot) startJobFor(name string, timeout time.Duration, f func(ctx context
 		f(ctx)
 	}()
 	return true
+}
+
+// checkSlackOptions defaults the reply language to Korean and checks it, and
+// checks the Slack Web API URL (ending it in "/") for the bot and the sweep
+// notifier alike.
+func checkSlackOptions(language, apiURL *string) []error {
+	var errs []error
+	switch *language {
+	case "":
+		*language = "ko"
+	case "ko", "en":
+	default:
+		errs = append(errs, fmt.Errorf("language %q: want ko or en", *language))
+	}
+	if *apiURL != "" {
+		u, err := url.Parse(*apiURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("slack API URL %q: want an absolute http(s) URL", *apiURL))
+		} else if !strings.HasSuffix(*apiURL, "/") {
+			*apiURL += "/"
+		}
+	}
+	return errs
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -77,21 +76,7 @@ func NewSweepNotifier(o SweepNotifierOptions) (*SweepNotifier, error) {
 	if o.BotToken == "" {
 		errs = append(errs, errors.New("bot token is required to post sweeps (KUBEMEDIC_SLACK_BOT_TOKEN or bot.bot_token_file)"))
 	}
-	switch o.Language {
-	case "":
-		o.Language = "ko"
-	case "ko", "en":
-	default:
-		errs = append(errs, fmt.Errorf("language %q: want ko or en", o.Language))
-	}
-	if o.SlackAPIURL != "" {
-		u, err := url.Parse(o.SlackAPIURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("slack API URL %q: want an absolute http(s) URL", o.SlackAPIURL))
-		} else if !strings.HasSuffix(o.SlackAPIURL, "/") {
-			o.SlackAPIURL += "/"
-		}
-	}
+	errs = append(errs, checkSlackOptions(&o.Language, &o.SlackAPIURL)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("slack sweep notifier: %w", err)
 	}

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"github.com/kubemedic/kubemedic/platform/slackid"
 	"net/http"
 
 	"github.com/kubemedic/kubemedic/platform/natsrpc"
@@ -32,22 +33,8 @@ func withOrigin(ctx context.Context, h http.Header) context.Context {
 		return natsrpc.WithOutgoingHeader(ctx, natsrpc.HeaderCallerSource, sourceAPI)
 	}
 	ctx = natsrpc.WithOutgoingHeader(ctx, natsrpc.HeaderCallerSource, sourceSlack)
-	if u := h.Get(HeaderSlackUser); slackUserID(u) {
+	if u := h.Get(HeaderSlackUser); slackid.Valid(u) {
 		ctx = natsrpc.WithOutgoingHeader(ctx, natsrpc.HeaderSlackUser, u)
 	}
 	return ctx
-}
-
-// slackUserID accepts Slack user ids (U0123ABCD, W0123ABCD): upper-case
-// letters and digits, at most 32.
-func slackUserID(s string) bool {
-	if s == "" || len(s) > 32 {
-		return false
-	}
-	for _, r := range s {
-		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
-			return false
-		}
-	}
-	return true
 }

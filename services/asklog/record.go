@@ -2,6 +2,7 @@ package asklog
 
 import (
 	"context"
+	"github.com/kubemedic/kubemedic/platform/slackid"
 	"time"
 )
 
@@ -87,23 +88,8 @@ func CallerFrom(ctx context.Context) Caller {
 	default:
 		c.Source = SourceAPI
 	}
-	if c.Source != SourceSlack || !validSlackUser(c.SlackUser) {
+	if c.Source != SourceSlack || !slackid.Valid(c.SlackUser) {
 		c.SlackUser = ""
 	}
 	return c
-}
-
-// validSlackUser accepts Slack user ids (U0123ABCD, W0123ABCD): upper-case
-// letters and digits, at most 32. Anything else is not stored, so free text
-// can never leak into the log through this field.
-func validSlackUser(s string) bool {
-	if s == "" || len(s) > 32 {
-		return false
-	}
-	for _, r := range s {
-		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
-			return false
-		}
-	}
-	return true
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kubemedic/kubemedic/platform/slackid"
 	"log/slog"
 	"math/bits"
 	"sync"
@@ -155,7 +156,7 @@ func (r *Recorder) Feedback(ctx context.Context, f Feedback) error {
 	if f.AskID == "" || f.EntryID == "" {
 		return errors.New("asklog: feedback needs the ask id and the entry id")
 	}
-	if f.SlackUser != "" && !validSlackUser(f.SlackUser) {
+	if f.SlackUser != "" && !slackid.Valid(f.SlackUser) {
 		return fmt.Errorf("asklog: %q is not a Slack user id", f.SlackUser)
 	}
 	if f.Time.IsZero() {
