@@ -1,0 +1,136 @@
+package lease_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+
+	"github.com/kubemedic/kubemedic/services/fleet/natstest"
+	"github.com/kubemedic/kubemedic/services/lease"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// replica is one Set with a record of its work's terms.
+type replica struct {
+	set *lease.Set
+	nc  *nats.Conn
+	mu  sync.Mutex
+	// terms are [start, stop) of every term of work per name; stop is zero
+	// while running.
+	terms map[string][][2]time.Time
+}
+
+func (r *replica) running(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t := r.terms[name]
+	return len(t) > 0 && t[len(t)-1][1].IsZero()
+}
+
+func (r *replica) termsOf(name string) [][2]time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([][2]time.Time(nil), r.terms[name]...)
+}
+
+func start(t *testing.T, s *server.Server, holder string, ttl time.Duration) *replica {
+	t.Helper()
+	nc, js := natstest.Connect(t, s.ClientURL())
+	r := &replica{nc: nc, terms: map[string][][2]time.Time{}}
+	set, err := lease.Open(t.Context(), lease.Options{
+		JetStream: js, Holder: holder, TTL: ttl, Logger: quiet,
+		Own: func(ctx context.Context, name string) <-chan struct{} {
+			r.mu.Lock()
+			r.terms[name] = append(r.terms[name], [2]time.Time{time.Now()})
+			i := len(r.terms[name]) - 1
+			r.mu.Unlock()
+			stopped := make(chan struct{})
+			go func() {
+				<-ctx.Done()
+				time.Sleep(50 * time.Millisecond) // stopping takes a moment
+				r.mu.Lock()
+				r.terms[name][i][1] = time.Now()
+				r.mu.Unlock()
+				close(stopped)
+			}()
+			return stopped
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(set.Close)
+	r.set = set
+	return r
+}
+
+func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool) time.Time {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, within)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return time.Now()
+}
+
+func TestOneOwnerAndHandover(t *testing.T) {
+	const ttl = 2 * time.Second
+	tests := []struct {
+		name string
+		// end stops replica a: gracefully or as a crash.
+		end func(a *replica)
+		// within is how soon b must take over after a ends.
+		within time.Duration
+	}{
+		{"graceful close releases at once", func(a *replica) { a.set.Close() }, ttl / 2},
+		// Closing a's connection leaves its Set running with every renewal
+		// failing, as in a partition; a crashed process behaves the same
+		// from the server's side.
+		{"cut-off owner stops and is replaced after the TTL", func(a *replica) { a.nc.Close() }, ttl + ttl/2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _, _ := natstest.Single(t)
+			a := start(t, s, "a", ttl)
+			b := start(t, s, "b", ttl)
+			ctx := t.Context()
+
+			mine, err := a.set.Claim(ctx, "c1")
+			if err != nil || !mine {
+				t.Fatalf("a.Claim(c1) = %v, %v; want held", mine, err)
+			}
+			mine, err = b.set.Claim(ctx, "c1")
+			if err != nil || mine {
+				t.Fatalf("b.Claim(c1) = %v, %v; want held by a", mine, err)
+			}
+			waitUntil(t, time.Second, "b sees a as owner", func() bool { return b.set.Owner("c1") == "a" })
+			// Several renewals later a still holds it and b never ran.
+			time.Sleep(2 * ttl)
+			if !a.set.Holds("c1") || b.set.Holds("c1") || len(b.termsOf("c1")) != 0 {
+				t.Fatalf("after renewals: a holds %v, b holds %v, b terms %v", a.set.Holds("c1"), b.set.Holds("c1"), b.termsOf("c1"))
+			}
+
+			ended := time.Now()
+			tc.end(a)
+			took := waitUntil(t, tc.within, "b takes over", func() bool { return b.running("c1") }).Sub(ended)
+			t.Logf("handover took %s", took.Round(time.Millisecond))
+			at := b.termsOf("c1")[0][0]
+			waitUntil(t, time.Second, "a stops", func() bool { return !a.running("c1") })
+			aStop := a.termsOf("c1")[0][1]
+			if !aStop.Before(at) {
+				t.Errorf("a's work stopped at %s, after b's began at %s: two owners at once", aStop.Format(time.StampMilli), at.Format(time.StampMilli))
+			}
+		})
+	}
+}
+
