@@ -15,6 +15,14 @@
 // a restart with their first_seen; each change is published as a
 // WatchFindingsResponse on kubemedic.findings.v1.<cluster> in the
 // KUBEMEDIC_FINDINGS stream, which WatchFindings and notifiers follow.
+//
+// Several replicas share the bucket, one writer per cluster (the replica
+// holding the cluster's lease, see services/lease). Every Ledger mirrors the
+// whole bucket through a KV watch, so any replica answers from memory; the
+// clusters a Ledger writes itself (Adopt, or its first Apply) are kept from
+// its own memory and their echoes from the watch are ignored. Sync waits
+// until the mirror holds every change made before the call, so a reader that
+// knows the writer is done can answer as fresh as the writer.
 package findings
 
 import (
@@ -24,6 +32,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,8 +82,13 @@ type Ledger struct {
 	kv   jetstream.KeyValue
 	js   jetstream.JetStream
 
-	mu   sync.RWMutex
-	open map[string]*entry // by key (cluster.fingerprint)
+	stop func() // ends the mirror
+
+	mu     sync.RWMutex
+	open   map[string]*entry // by key (cluster.fingerprint)
+	writes map[string]bool   // clusters this Ledger writes
+	rev    uint64            // highest bucket revision mirrored
+	moved  chan struct{}     // closed and replaced when rev grows
 }
 
 type entry struct {
@@ -82,8 +96,8 @@ type entry struct {
 	stored  time.Time // last_seen as stored in the bucket
 }
 
-// Open creates the bucket and the stream if needed and loads the open
-// findings from the bucket.
+// Open creates the bucket and the stream if needed, loads the open findings
+// from the bucket and keeps following it until Close.
 func Open(ctx context.Context, o Options) (*Ledger, error) {
 	if o.JetStream == nil || o.Logger == nil {
 		return nil, errors.New("findings: Options.JetStream and Logger are required")
@@ -112,35 +126,131 @@ func Open(ctx context.Context, o Options) (*Ledger, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("findings: creating stream %s: %w", Stream, err)
 	}
-	l := &Ledger{opts: o, kv: kv, js: o.JetStream, open: map[string]*entry{}}
-	if err := l.load(ctx); err != nil {
-		return nil, err
+	l := &Ledger{opts: o, kv: kv, js: o.JetStream, open: map[string]*entry{}, writes: map[string]bool{}, moved: make(chan struct{})}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	w, err := kv.WatchAll(wctx)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("findings: watching %s: %w", Bucket, err)
 	}
-	return l, nil
+	loaded := make(chan struct{})
+	done := make(chan struct{})
+	l.stop = func() {
+		cancel()
+		_ = w.Stop()
+		<-done
+	}
+	go func() {
+		defer close(done)
+		l.follow(wctx, w, loaded)
+	}()
+	select {
+	case <-loaded:
+		return l, nil
+	case <-done:
+		return nil, fmt.Errorf("findings: loading %s: the watch ended", Bucket)
+	case <-ctx.Done():
+		l.stop()
+		return nil, fmt.Errorf("findings: loading %s: %w", Bucket, ctx.Err())
+	}
 }
 
-func (l *Ledger) load(ctx context.Context) error {
-	keys, err := l.kv.ListKeys(ctx)
-	if err != nil {
-		return fmt.Errorf("findings: listing %s: %w", Bucket, err)
+// Close stops following the bucket.
+func (l *Ledger) Close() { l.stop() }
+
+// follow mirrors the bucket; loaded is closed once the initial values are in.
+func (l *Ledger) follow(ctx context.Context, w jetstream.KeyWatcher, loaded chan struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-w.Updates():
+			if !ok {
+				return
+			}
+			if e == nil {
+				close(loaded)
+				continue
+			}
+			l.mirror(e)
+		}
 	}
-	for k := range keys.Keys() {
-		e, err := l.kv.Get(ctx, k)
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("findings: reading %s/%s: %w", Bucket, k, err)
-		}
-		f := &kubemedicv1.Finding{}
+}
+
+// mirror applies one bucket change unless this Ledger writes its cluster.
+func (l *Ledger) mirror(e jetstream.KeyValueEntry) {
+	k := e.Key()
+	cluster, _, _ := strings.Cut(k, ".")
+	var f *kubemedicv1.Finding
+	if e.Operation() == jetstream.KeyValuePut {
+		f = &kubemedicv1.Finding{}
 		if err := proto.Unmarshal(e.Value(), f); err != nil {
-			l.opts.Logger.Warn("unreadable stored finding dropped", "key", k, "error", err)
-			_ = l.kv.Delete(ctx, k)
-			continue
+			l.opts.Logger.Warn("unreadable stored finding skipped", "key", k, "error", err)
+			f = nil
 		}
-		l.open[k] = &entry{finding: f, stored: f.GetLastSeen().AsTime()}
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.writes[cluster] {
+		if f != nil {
+			l.open[k] = &entry{finding: f, stored: f.GetLastSeen().AsTime()}
+		} else {
+			delete(l.open, k)
+		}
+	}
+	if e.Revision() > l.rev {
+		l.rev = e.Revision()
+		close(l.moved)
+		l.moved = make(chan struct{})
+	}
+}
+
+// Sync waits until the mirror holds every change made to the bucket before
+// the call.
+func (l *Ledger) Sync(ctx context.Context) error {
+	st, err := l.kv.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("findings: reading %s: %w", Bucket, err)
+	}
+	bs, ok := st.(*jetstream.KeyValueBucketStatus)
+	if !ok {
+		return fmt.Errorf("findings: unexpected status %T of %s", st, Bucket)
+	}
+	last := bs.StreamInfo().State.LastSeq
+	for {
+		l.mu.RLock()
+		done, moved := l.rev >= last, l.moved
+		l.mu.RUnlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-moved:
+		case <-ctx.Done():
+			return fmt.Errorf("findings: waiting for %s to reach revision %d: %w", Bucket, last, ctx.Err())
+		}
+	}
+}
+
+// Adopt makes this Ledger the writer of cluster: it waits until the mirror
+// holds the previous writer's last changes (Sync), then keeps the cluster's
+// findings from its own applications.
+func (l *Ledger) Adopt(ctx context.Context, cluster string) error {
+	if err := l.Sync(ctx); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.writes[cluster] = true
+	l.mu.Unlock()
 	return nil
+}
+
+// Release hands the writing of cluster to another Ledger: from now on its
+// findings follow the bucket again.
+func (l *Ledger) Release(cluster string) {
+	l.mu.Lock()
+	delete(l.writes, cluster)
+	l.mu.Unlock()
 }
 
 // key is a finding's bucket key.
@@ -148,7 +258,8 @@ func key(f *kubemedicv1.Finding) string {
 	return f.GetObject().GetCluster() + "." + f.GetFingerprint()
 }
 
-// Apply records one analysis of cluster made at now: found are its findings
+// Apply records one analysis of cluster made at now and makes this Ledger
+// its writer (see Adopt): found are its findings
 // (each with a fingerprint), covers tells which open findings it speaks for.
 // It returns the changes, in the order opened, updated, resolved, after
 // storing and publishing them. A storage error is returned after every
@@ -161,6 +272,7 @@ func (l *Ledger) Apply(ctx context.Context, cluster string, found []*kubemedicv1
 	var toDelete []string
 
 	l.mu.Lock()
+	l.writes[cluster] = true
 	seen := make(map[string]bool, len(found))
 	for _, f := range found {
 		if f.GetObject().GetCluster() != cluster || f.GetFingerprint() == "" {

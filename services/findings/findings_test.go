@@ -242,3 +242,79 @@ func TestFilter(t *testing.T) {
 		}
 	}
 }
+
+// TestMirrorAndHandover runs two ledgers on one bucket as two replicas do:
+// the reader's mirror follows the writer's changes (Sync makes it current),
+// and after a handover (Release, Adopt) the new writer continues from the
+// old writer's state: no finding opened twice, the old one resolved.
+func TestMirrorAndHandover(t *testing.T) {
+	ns, err := embeddednats.Start(embeddednats.Options{StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ns.Stop)
+	ctx := t.Context()
+	open := func() *findings.Ledger {
+		l, err := findings.Open(ctx, findings.Options{JetStream: connect(t, ns.URL()), Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(l.Close)
+		return l
+	}
+	a, b := open(), open()
+	t0 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	web := finding("prod", "shop", "web-1", "PodUnschedulable", "CPU 부족", kubemedicv1.Severity_SEVERITY_ERROR)
+	api := finding("prod", "shop", "api-1", "CrashLoopBackOff", "재시작 반복", kubemedicv1.Severity_SEVERITY_ERROR)
+	db := finding("prod", "shop", "db-0", "OOMKilled", "메모리 부족", kubemedicv1.Severity_SEVERITY_ERROR)
+
+	if err := a.Adopt(ctx, "prod"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Apply(ctx, "prod", []*kubemedicv1.Finding{web, api}, all, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.List(findings.Filter{Cluster: "prod"}); len(got) != 2 {
+		t.Fatalf("reader after Sync lists %d findings, want 2", len(got))
+	}
+	// api resolves on the writer; the reader follows.
+	if _, err := a.Apply(ctx, "prod", []*kubemedicv1.Finding{web}, all, t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.List(findings.Filter{Cluster: "prod"}); len(got) != 1 || got[0].GetObject().GetName() != "web-1" {
+		t.Fatalf("reader after the resolve lists %v, want only web-1", got)
+	}
+
+	// Handover: b writes from now on; web is still there, db is new.
+	a.Release("prod")
+	if err := b.Adopt(ctx, "prod"); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := b.Apply(ctx, "prod", []*kubemedicv1.Finding{web, db}, all, t0.Add(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := changes(evs); len(c) != 1 || c["db-0/OOMKilled"] != kubemedicv1.FindingChange_FINDING_CHANGE_OPENED {
+		t.Fatalf("new writer's first apply: %v, want only db-0 opened", c)
+	}
+	evs, err = b.Apply(ctx, "prod", []*kubemedicv1.Finding{db}, all, t0.Add(3*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := changes(evs); len(c) != 1 || c["web-1/PodUnschedulable"] != kubemedicv1.FindingChange_FINDING_CHANGE_RESOLVED {
+		t.Fatalf("new writer resolving web-1: %v", c)
+	}
+	if err := a.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := a.List(findings.Filter{Cluster: "prod"})
+	if len(got) != 1 || got[0].GetObject().GetName() != "db-0" || !got[0].GetFirstSeen().AsTime().Equal(t0.Add(2*time.Second)) {
+		t.Fatalf("old writer, now a reader, lists %v; want db-0 first seen %v", got, t0.Add(2*time.Second))
+	}
+}

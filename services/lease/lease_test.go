@@ -133,4 +133,3 @@ func TestOneOwnerAndHandover(t *testing.T) {
 		})
 	}
 }
-
