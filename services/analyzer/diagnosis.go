@@ -6,12 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
 	"google.golang.org/protobuf/proto"
 
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
@@ -19,6 +23,7 @@ import (
 	"github.com/kubemedic/kubemedic/services/diagnosis"
 	"github.com/kubemedic/kubemedic/services/diagnosis/cluster"
 	"github.com/kubemedic/kubemedic/services/findings"
+	"github.com/kubemedic/kubemedic/services/lease"
 )
 
 // DiagnosisService serves DiagnosisService from the collector's live views.
@@ -28,20 +33,24 @@ import (
 // ledger current from the change feed. Diagnose then answers from the ledger
 // once every change published before the call has been applied, so a
 // whole-cluster answer costs a filter over open findings, not an analysis.
+//
+// With several replicas on one NATS system exactly one of them watches each
+// cluster (the holder of its lease) and every replica answers; see owner.go.
+// A single process holds every lease and answers from its own watchers.
 type DiagnosisService struct {
 	col       *collector.Collector
 	engine    *diagnosis.Engine
 	ledger    *findings.Ledger
 	js        jetstream.JetStream
+	nc        *nats.Conn
+	leases    *lease.Set
 	providers map[string]string
 	resync    time.Duration
 	wait      time.Duration
 	log       *slog.Logger
 
-	ctx context.Context // ends the watchers
-
 	mu       sync.Mutex
-	watchers map[string]*watcher
+	watchers map[string]*watcher // the clusters this replica watches
 }
 
 // DiagnosisOptions configures NewDiagnosisService.
@@ -64,15 +73,28 @@ type DiagnosisOptions struct {
 	// (informers listing a big cluster). Default 2m; the call's own
 	// deadline may be shorter.
 	SyncWait time.Duration
+	// Replica names this replica in cluster leases; unique among running
+	// replicas. Default: the host name and a random suffix.
+	Replica string
+	// LeaseTTL is how long a dead replica keeps its clusters before another
+	// replica watches them (lease.Options.TTL). Default 6s.
+	LeaseTTL time.Duration
+	// Replicas of the lease bucket (3 on a NATS cluster). Default 1.
+	Replicas int
 	// Logger is required.
 	Logger *slog.Logger
 }
 
-// NewDiagnosisService validates the options and starts watchers for the
-// clusters the ledger has open findings of. They stop when ctx ends.
+// NewDiagnosisService validates the options and takes the leases of the
+// clusters the ledger has open findings of, watching those it gets. Close
+// stops the watchers and hands their clusters to other replicas.
 func NewDiagnosisService(ctx context.Context, o DiagnosisOptions) (*DiagnosisService, error) {
 	if o.Collector == nil || o.Ledger == nil || o.JetStream == nil || o.Logger == nil {
 		return nil, errors.New("analyzer: DiagnosisOptions.Collector, Ledger, JetStream and Logger are required")
+	}
+	if o.Replica == "" {
+		host, _ := os.Hostname()
+		o.Replica = strings.Trim(host+"-"+strings.ToLower(nuid.Next()[:8]), "-")
 	}
 	if o.Engine == nil {
 		e, err := diagnosis.Default(ctx)
@@ -93,14 +115,25 @@ func NewDiagnosisService(ctx context.Context, o DiagnosisOptions) (*DiagnosisSer
 			providers[k] = v
 		}
 	}
-	d := &DiagnosisService{
-		col: o.Collector, engine: o.Engine, ledger: o.Ledger, js: o.JetStream,
-		providers: providers, resync: o.Resync, wait: o.SyncWait, log: o.Logger,
-		ctx: ctx, watchers: map[string]*watcher{},
+	if o.Replicas <= 0 {
+		o.Replicas = 1
 	}
+	d := &DiagnosisService{
+		col: o.Collector, engine: o.Engine, ledger: o.Ledger, js: o.JetStream, nc: o.JetStream.Conn(),
+		providers: providers, resync: o.Resync, wait: o.SyncWait, log: o.Logger,
+		watchers: map[string]*watcher{},
+	}
+	leases, err := lease.Open(ctx, lease.Options{
+		JetStream: o.JetStream, Holder: o.Replica, TTL: o.LeaseTTL, Replicas: o.Replicas,
+		Own: d.own, Known: d.known, Logger: o.Logger.With("component", "lease"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.leases = leases
 	for _, name := range o.Collector.Names() {
 		if len(o.Ledger.List(findings.Filter{Cluster: name})) > 0 {
-			if _, err := d.watch(name); err != nil {
+			if _, _, err := d.resolve(ctx, name); err != nil {
 				o.Logger.Warn("cluster with open findings cannot be watched", "cluster", name, "error", err)
 			}
 		}
@@ -108,44 +141,52 @@ func NewDiagnosisService(ctx context.Context, o DiagnosisOptions) (*DiagnosisSer
 	return d, nil
 }
 
-// watch returns the cluster's watcher, starting it on first use. name ""
-// means the default cluster.
-func (d *DiagnosisService) watch(name string) (*watcher, error) {
-	if name == "" && d.col.Default() == "" {
-		return nil, connect.NewError(connect.CodeFailedPrecondition, errors.New(
-			"진단할 클러스터가 없습니다: `kubemedic serve --kubeconfig FILE` 또는 설정의 clusters로 추가하세요 "+
-				"(no cluster configured: start with --kubeconfig FILE or list clusters in the config)"))
-	}
-	live, err := d.col.Live(name)
-	if err != nil {
-		if errors.Is(err, collector.ErrUnknownCluster) {
-			return nil, connect.NewError(connect.CodeNotFound, err)
-		}
-		return nil, connect.NewError(connect.CodeFailedPrecondition, err)
-	}
-	if name == "" {
-		name = d.col.Default()
-	}
+// Close stops this replica's watchers and informers and releases their
+// leases, so other replicas take the clusters over at once.
+func (d *DiagnosisService) Close() { d.leases.Close() }
+
+// Replica is this replica's id in cluster leases.
+func (d *DiagnosisService) Replica() string { return d.leases.Holder() }
+
+// Watches reports whether this replica watches the named cluster now.
+func (d *DiagnosisService) Watches(name string) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	w, ok := d.watchers[name]
-	if !ok {
-		w = newWatcher(name, live, d)
-		d.watchers[name] = w
-		go w.run(d.ctx)
-	}
-	return w, nil
+	return d.watchers[name] != nil
 }
 
-// current waits until the cluster's findings are current (see
-// watcher.current), at most SyncWait.
-func (d *DiagnosisService) current(ctx context.Context, w *watcher) error {
+// current makes the named cluster's findings in this replica's ledger
+// current, at most SyncWait: through its own watcher (see watcher.current)
+// or through the replica that watches it (ownerCurrent). It returns the
+// cluster's name and the objects its live view holds.
+func (d *DiagnosisService) current(ctx context.Context, name string) (string, int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.wait)
 	defer cancel()
-	if err := w.current(ctx); err != nil {
-		return connect.NewError(connect.CodeUnavailable, err)
+	for {
+		w, cluster, err := d.resolve(ctx, name)
+		if err != nil {
+			return "", 0, err
+		}
+		if w == nil {
+			objects, taken, err := d.ownerCurrent(ctx, cluster)
+			if err != nil {
+				return "", 0, err
+			}
+			if taken == nil {
+				return cluster, objects, nil
+			}
+			w = taken
+		}
+		err = w.current(ctx)
+		switch {
+		case err == nil:
+			return cluster, w.live.Objects(), nil
+		case errors.Is(err, errMoved) && ctx.Err() == nil:
+			continue // lost the lease meanwhile: ask the new owner
+		default:
+			return "", 0, connect.NewError(connect.CodeUnavailable, err)
+		}
 	}
-	return nil
 }
 
 // Diagnose streams the open findings of one cluster that match the request,
@@ -156,15 +197,12 @@ func (d *DiagnosisService) Diagnose(ctx context.Context, req *kubemedicv1.Diagno
 	if err := validScope(req.GetNamespaces(), req.GetKinds(), req.GetMinSeverity()); err != nil {
 		return err
 	}
-	w, err := d.watch(req.GetCluster())
+	cluster, objects, err := d.current(ctx, req.GetCluster())
 	if err != nil {
 		return err
 	}
-	if err := d.current(ctx, w); err != nil {
-		return err
-	}
 	list := d.ledger.List(findings.Filter{
-		Cluster:     w.cluster,
+		Cluster:     cluster,
 		Namespaces:  req.GetNamespaces(),
 		Kinds:       req.GetKinds(),
 		MinSeverity: req.GetMinSeverity(),
@@ -175,16 +213,18 @@ func (d *DiagnosisService) Diagnose(ctx context.Context, req *kubemedicv1.Diagno
 		}
 	}
 	return send(&kubemedicv1.DiagnoseResponse{Event: &kubemedicv1.DiagnoseResponse_Summary{Summary: &kubemedicv1.DiagnoseSummary{
-		ObjectsExamined: int32(w.live.Objects()),
+		ObjectsExamined: int32(objects),
 		Findings:        int32(len(list)),
 		DurationMs:      time.Since(begin).Milliseconds(),
 	}}})
 }
 
 // ListFindings pages the open findings kubemedic knows of. It does not wait
-// for clusters to sync: it answers with what the ledger holds and starts
-// watching the clusters asked about.
-func (d *DiagnosisService) ListFindings(_ context.Context, req *kubemedicv1.ListFindingsRequest) (*kubemedicv1.ListFindingsResponse, error) {
+// for clusters to sync: it answers with what the ledger holds (on a replica
+// that does not watch a cluster, after its mirror has caught up with every
+// finding stored before the call) and starts watching the clusters asked
+// about.
+func (d *DiagnosisService) ListFindings(ctx context.Context, req *kubemedicv1.ListFindingsRequest) (*kubemedicv1.ListFindingsResponse, error) {
 	if err := validScope(req.GetNamespaces(), nil, req.GetMinSeverity()); err != nil {
 		return nil, err
 	}
@@ -209,14 +249,8 @@ func (d *DiagnosisService) ListFindings(_ context.Context, req *kubemedicv1.List
 			return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("page_token이 이 서버가 준 토큰이 아닙니다; 첫 페이지부터 다시 조회하세요 (page_token is not a token this server issued; list again from the first page)"))
 		}
 	}
-	if c := req.GetCluster(); c != "" {
-		if _, err := d.watch(c); err != nil {
-			return nil, err
-		}
-	} else {
-		for _, name := range d.col.Names() {
-			_, _ = d.watch(name) // unusable clusters simply have no findings
-		}
+	if err := d.follow(ctx, req.GetCluster()); err != nil {
+		return nil, err
 	}
 	list := d.ledger.List(findings.Filter{
 		Cluster:     req.GetCluster(),
@@ -254,14 +288,8 @@ func (d *DiagnosisService) WatchFindings(ctx context.Context, req *kubemedicv1.W
 	if err := validScope(req.GetNamespaces(), nil, req.GetMinSeverity()); err != nil {
 		return err
 	}
-	if c := req.GetCluster(); c != "" {
-		if _, err := d.watch(c); err != nil {
-			return err
-		}
-	} else {
-		for _, name := range d.col.Names() {
-			_, _ = d.watch(name)
-		}
+	if err := d.follow(ctx, req.GetCluster()); err != nil {
+		return err
 	}
 	filter := findings.Filter{Cluster: req.GetCluster(), Namespaces: req.GetNamespaces(), MinSeverity: req.GetMinSeverity()}
 	events := make(chan *findings.Event, 256)
@@ -294,6 +322,39 @@ func (d *DiagnosisService) WatchFindings(ctx context.Context, req *kubemedicv1.W
 		}
 	}
 }
+
+// follow makes sure the named cluster ("" = every configured cluster) is
+// watched by some replica, taking its lease when nobody watches it, and
+// brings the ledger mirror up to date when another replica does.
+func (d *DiagnosisService) follow(ctx context.Context, name string) error {
+	names := []string{name}
+	if name == "" {
+		names = d.col.Names()
+	}
+	elsewhere := false
+	for _, n := range names {
+		w, _, err := d.resolve(ctx, n)
+		switch {
+		case err != nil && name != "":
+			return err
+		case err == nil && w == nil:
+			elsewhere = true
+		}
+		// With every cluster asked for, unusable ones simply have no
+		// findings.
+	}
+	if elsewhere {
+		sctx, cancel := context.WithTimeout(ctx, syncWait)
+		defer cancel()
+		if err := d.ledger.Sync(sctx); err != nil {
+			d.log.Debug("answering from the ledger mirror as it is", "error", err)
+		}
+	}
+	return nil
+}
+
+// syncWait bounds how long a read waits for the ledger mirror to catch up.
+const syncWait = 2 * time.Second
 
 // validScope checks the filters requests share.
 func validScope(namespaces, kinds []string, sev kubemedicv1.Severity) error {

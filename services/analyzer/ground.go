@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/proto"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
@@ -39,17 +40,46 @@ const groundWait = 2 * time.Second
 // question names no existing object or the cluster's live view is not ready
 // within a short wait: the answer then stands on the runbooks alone.
 func (d *DiagnosisService) Ground(ctx context.Context, clusterName, question string) ([]*kubemedicv1.ObjectRef, []*kubemedicv1.Finding) {
-	candidates := candidateNames(question)
-	if len(candidates) == 0 {
-		return nil, nil
-	}
-	w, err := d.watch(clusterName)
-	if err != nil {
+	if len(candidateNames(question)) == 0 {
 		return nil, nil
 	}
 	wctx, cancel := context.WithTimeout(ctx, groundWait)
 	defer cancel()
-	if err := w.current(wctx); err != nil {
+	w, name, err := d.resolve(wctx, clusterName)
+	if err != nil {
+		return nil, nil
+	}
+	if w == nil {
+		// Another replica holds the cluster's live objects.
+		b, err := proto.Marshal(&kubemedicv1.AskRequest{Question: question, Cluster: name})
+		if err != nil {
+			return nil, nil
+		}
+		reply, taken, err := d.ownerCall(wctx, name, opGround, b)
+		if err != nil {
+			d.log.Debug("question not grounded: the replica watching the cluster did not answer", "cluster", name, "error", err)
+			return nil, nil
+		}
+		if taken == nil {
+			resp := &kubemedicv1.AskResponse{}
+			if err := proto.Unmarshal(reply.Data, resp); err != nil {
+				return nil, nil
+			}
+			return resp.GetObjects(), resp.GetFindings()
+		}
+		w = taken
+	}
+	return d.groundLocal(wctx, w, question)
+}
+
+// groundLocal grounds a question in the live view of a cluster this replica
+// watches.
+func (d *DiagnosisService) groundLocal(ctx context.Context, w *watcher, question string) ([]*kubemedicv1.ObjectRef, []*kubemedicv1.Finding) {
+	candidates := candidateNames(question)
+	if len(candidates) == 0 {
+		return nil, nil
+	}
+	if err := w.current(ctx); err != nil {
 		d.log.Debug("question not grounded: cluster not ready", "cluster", w.cluster, "error", err)
 		return nil, nil
 	}

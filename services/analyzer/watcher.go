@@ -32,6 +32,7 @@ type watcher struct {
 	log     *slog.Logger
 
 	ready chan struct{} // closed after the first whole-cluster analysis
+	done  chan struct{} // closed when run returns (the lease is gone)
 
 	mu        sync.Mutex
 	queue     []changefeed.Batch
@@ -51,6 +52,7 @@ func newWatcher(cluster string, live *collector.Live, d *DiagnosisService) *watc
 		resync:   d.resync,
 		log:      d.log.With("cluster", cluster),
 		ready:    make(chan struct{}),
+		done:     make(chan struct{}),
 		wake:     make(chan struct{}, 1),
 		advanced: make(chan struct{}),
 	}
@@ -58,6 +60,7 @@ func newWatcher(cluster string, live *collector.Live, d *DiagnosisService) *watc
 
 // run follows the cluster until ctx ends.
 func (w *watcher) run(ctx context.Context) {
+	defer close(w.done)
 	// Subscribe first: changes made while the first analysis runs are
 	// applied after it.
 	var stop func()
@@ -75,6 +78,20 @@ func (w *watcher) run(ctx context.Context) {
 		}
 	}
 	defer stop()
+	// This replica writes the cluster's findings from now on, starting
+	// from the previous writer's last state.
+	for {
+		err := w.ledger.Adopt(ctx, w.cluster)
+		if err == nil {
+			break
+		}
+		w.log.Warn("catching up with the findings ledger failed; retrying", "error", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
 	// Batches published before the subscription are covered by the
 	// whole-cluster analysis below (the informers already hold them).
 	if seq, err := changefeed.LastSequence(ctx, w.js, w.cluster); err == nil {
@@ -170,6 +187,8 @@ func (w *watcher) advance(seq uint64) {
 func (w *watcher) current(ctx context.Context) error {
 	select {
 	case <-w.ready:
+	case <-w.done:
+		return errMoved
 	case <-ctx.Done():
 		st := w.live.Status()
 		return fmt.Errorf("클러스터 %s를 아직 분석하지 못했습니다; 잠시 후 다시 시도하세요 (cluster %s is not analyzed yet; %s: %s)", w.cluster, w.cluster, st.GetState(), st.GetMessage())
@@ -187,6 +206,8 @@ func (w *watcher) current(ctx context.Context) error {
 		}
 		select {
 		case <-next:
+		case <-w.done:
+			return errMoved
 		case <-ctx.Done():
 			return fmt.Errorf("클러스터 %s의 최근 변경을 아직 분석 중입니다 (cluster %s: changes not yet analyzed): %w", w.cluster, w.cluster, ctx.Err())
 		}

@@ -63,20 +63,27 @@ type Options struct {
 	// marked CLUSTER_SOURCE_REGISTERED. Default: none, only Clusters are
 	// listed.
 	Registered func(ctx context.Context) ([]config.Cluster, error)
+	// Watcher names the replica that watches a cluster when this one does
+	// not (services/lease); an idle cluster's sync state then says
+	// "watched by replica <id>". Default: none.
+	Watcher func(cluster string) string
 }
 
 // Collector is the collector service.
 type Collector struct {
 	opts     Options
-	clusters []connection
+	clusters []*connection
 }
 
 type connection struct {
 	cfg    config.Cluster
 	server string
 	client kubernetes.Interface
-	live   *Live
-	err    error // why no client could be built
+	err    error       // why no client could be built
+	lo     LiveOptions // builds the next live view after Release
+
+	mu   sync.Mutex
+	live *Live
 }
 
 // New builds a client for every cluster. A cluster whose kubeconfig cannot be
@@ -91,7 +98,7 @@ func New(o Options) (*Collector, error) {
 	}
 	c := &Collector{opts: o}
 	for _, cc := range o.Clusters {
-		cl := connection{cfg: cc}
+		cl := &connection{cfg: cc}
 		rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: cc.Kubeconfig}
 		overrides := &clientcmd.ConfigOverrides{CurrentContext: cc.Context}
 		rc, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides).ClientConfig()
@@ -100,7 +107,8 @@ func New(o Options) (*Collector, error) {
 			o.Logger.Warn("cluster unusable", "cluster", cc.Name, "error", cl.err)
 		} else {
 			cl.server = rc.Host
-			cl.live, cl.err = NewLive(LiveOptions{Cluster: cc.Name, Config: rc, QPS: o.QPS, Burst: o.Burst, Sink: o.Changes, Logger: o.Logger})
+			cl.lo = LiveOptions{Cluster: cc.Name, Config: rc, QPS: o.QPS, Burst: o.Burst, Sink: o.Changes, Logger: o.Logger}
+			cl.live, cl.err = NewLive(cl.lo)
 			if cl.err == nil {
 				probe := rest.CopyConfig(rc)
 				probe.Timeout = o.ProbeTimeout
@@ -147,12 +155,12 @@ func (c *Collector) listClusters(ctx context.Context, _ *kubemedicv1.ListCluster
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i] = c.describe(ctx, &c.clusters[i])
+			out[i] = c.describe(ctx, c.clusters[i])
 		}()
 	}
 	wg.Wait()
 	for _, rc := range registered {
-		if slices.ContainsFunc(c.clusters, func(cl connection) bool { return cl.cfg.Name == rc.Name }) {
+		if slices.ContainsFunc(c.clusters, func(cl *connection) bool { return cl.cfg.Name == rc.Name }) {
 			continue // the configuration's own cluster wins (registry.ErrConfigured)
 		}
 		out = append(out, &kubemedicv1.Cluster{
@@ -172,7 +180,7 @@ func (c *Collector) describe(ctx context.Context, cl *connection) *kubemedicv1.C
 		Provider: cl.cfg.Provider,
 		Server:   cl.server,
 		Labels:   cl.cfg.Labels,
-		Watch:    cl.watchStatus(),
+		Watch:    c.watchStatus(cl),
 		Source:   kubemedicv1.ClusterSource_CLUSTER_SOURCE_CONFIG,
 	}
 	if cl.client == nil {
@@ -200,15 +208,28 @@ func (c *Collector) describe(ctx context.Context, cl *connection) *kubemedicv1.C
 	return m
 }
 
-func (cl *connection) watchStatus() *kubemedicv1.WatchStatus {
-	if cl.live == nil {
+func (c *Collector) watchStatus(cl *connection) *kubemedicv1.WatchStatus {
+	l := cl.current()
+	if l == nil {
 		msg := "no client"
 		if cl.err != nil {
 			msg = cl.err.Error()
 		}
 		return &kubemedicv1.WatchStatus{State: kubemedicv1.WatchState_WATCH_STATE_UNAVAILABLE, Message: msg}
 	}
-	return cl.live.Status()
+	s := l.Status()
+	if s.GetState() == kubemedicv1.WatchState_WATCH_STATE_IDLE && c.opts.Watcher != nil {
+		if w := c.opts.Watcher(cl.cfg.Name); w != "" {
+			s.Message = "watched by replica " + w
+		}
+	}
+	return s
+}
+
+func (cl *connection) current() *Live {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return cl.live
 }
 
 // ErrUnknownCluster is returned by Live for a name not in the configuration.
@@ -221,17 +242,51 @@ func (c *Collector) Live(name string) (*Live, error) {
 	if name == "" {
 		name = c.Default()
 	}
-	for i := range c.clusters {
-		cl := &c.clusters[i]
-		if cl.cfg.Name != name {
-			continue
-		}
-		if cl.live == nil {
-			return nil, fmt.Errorf("클러스터 %s에 연결할 수 없습니다 (cluster %s is unusable): %w", name, name, cl.err)
-		}
-		return cl.live, nil
+	cl := c.find(name)
+	if cl == nil {
+		return nil, fmt.Errorf("알 수 없는 클러스터 %q입니다; `kubemedic clusters`로 목록을 보세요 (%w %q)", name, ErrUnknownCluster, name)
 	}
-	return nil, fmt.Errorf("알 수 없는 클러스터 %q입니다; `kubemedic clusters`로 목록을 보세요 (%w %q)", name, ErrUnknownCluster, name)
+	if l := cl.current(); l != nil {
+		return l, nil
+	}
+	return nil, fmt.Errorf("클러스터 %s에 연결할 수 없습니다 (cluster %s is unusable): %w", name, name, cl.err)
+}
+
+func (c *Collector) find(name string) *connection {
+	for _, cl := range c.clusters {
+		if cl.cfg.Name == name {
+			return cl
+		}
+	}
+	return nil
+}
+
+// Release stops the named cluster's informers and drops their caches, for
+// a replica that no longer watches the cluster (another one does, see
+// services/lease). The next Live call returns a fresh view that starts on
+// first use. Releasing a view that never started does nothing.
+func (c *Collector) Release(name string) {
+	cl := c.find(name)
+	if cl == nil {
+		return
+	}
+	cl.mu.Lock()
+	old := cl.live
+	if old == nil || !old.Started() {
+		cl.mu.Unlock()
+		return
+	}
+	next, err := NewLive(cl.lo)
+	if err != nil {
+		// Same options as the first time: cannot fail differently, but
+		// keep the stopped view rather than none.
+		c.opts.Logger.Warn("rebuilding a released live view failed", "cluster", name, "error", err)
+		next = old
+	}
+	cl.live = next
+	cl.mu.Unlock()
+	old.Stop()
+	c.opts.Logger.Info("informers stopped: another replica watches the cluster", "cluster", name)
 }
 
 // Default is the default cluster's name: the first configured cluster, or ""
@@ -256,10 +311,9 @@ func (c *Collector) Names() []string {
 // A cluster never makes the process unready (one broken cluster must not take
 // the others' service down); its line says how far its live view is.
 func (c *Collector) AddReadiness(p *probe.Probe) {
-	for i := range c.clusters {
-		cl := &c.clusters[i]
+	for _, cl := range c.clusters {
 		p.AddStatus("cluster/"+cl.cfg.Name, func() (string, error) {
-			s := cl.watchStatus()
+			s := c.watchStatus(cl)
 			return strings.ToLower(strings.TrimPrefix(s.GetState().String(), "WATCH_STATE_")) + ": " + s.GetMessage(), nil
 		})
 	}
@@ -268,8 +322,8 @@ func (c *Collector) AddReadiness(p *probe.Probe) {
 // Close stops every cluster's informers.
 func (c *Collector) Close() {
 	for _, cl := range c.clusters {
-		if cl.live != nil {
-			cl.live.Stop()
+		if l := cl.current(); l != nil {
+			l.Stop()
 		}
 	}
 }

@@ -371,6 +371,13 @@ func (l *Live) markSynced() {
 	}
 }
 
+// Started reports whether the informers were started.
+func (l *Live) Started() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.started
+}
+
 // Synced reports whether every kind has been listed.
 func (l *Live) Synced() bool { return l.hasSynced() }
 

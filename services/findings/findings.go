@@ -72,6 +72,9 @@ type Options struct {
 	// finding may get before it is written again. Default 1 minute (an
 	// unchanged finding costs no write per analysis).
 	TouchInterval time.Duration
+	// Replicas of the bucket and the stream (3 on a NATS cluster).
+	// Default 1.
+	Replicas int
 	// Logger is required.
 	Logger *slog.Logger
 }
@@ -105,11 +108,15 @@ func Open(ctx context.Context, o Options) (*Ledger, error) {
 	if o.TouchInterval <= 0 {
 		o.TouchInterval = time.Minute
 	}
+	if o.Replicas <= 0 {
+		o.Replicas = 1
+	}
 	kv, err := o.JetStream.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket:      Bucket,
 		Description: "kubemedic open findings by cluster and fingerprint",
 		History:     1,
 		Storage:     jetstream.FileStorage,
+		Replicas:    o.Replicas,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("findings: opening bucket %s: %w", Bucket, err)
@@ -123,6 +130,7 @@ func Open(ctx context.Context, o Options) (*Ledger, error) {
 		Discard:     jetstream.DiscardOld,
 		MaxAge:      7 * 24 * time.Hour,
 		MaxBytes:    256 << 20,
+		Replicas:    o.Replicas,
 	}); err != nil {
 		return nil, fmt.Errorf("findings: creating stream %s: %w", Stream, err)
 	}

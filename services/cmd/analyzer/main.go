@@ -25,8 +25,10 @@ func main() {
 		// The analyzer reads clusters through its own informers; they
 		// publish change notices too, so a notice never arrives before this
 		// process's cache holds the change (the collector's own notices only
-		// add re-evaluations).
-		live, err := analyzer.StartLive(ctx, conn.Conn, p.Config.Clusters, p.Logger)
+		// add re-evaluations). With several replicas, each cluster is
+		// watched by the one holding its lease; the buckets get the fleet's
+		// JetStream replica count.
+		live, err := analyzer.OpenLive(ctx, conn.Conn, analyzer.LiveOptions{Clusters: p.Config.Clusters, Replicas: p.Config.Fleet.Replicas, Logger: p.Logger})
 		if err != nil {
 			return err
 		}
