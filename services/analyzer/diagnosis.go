@@ -148,6 +148,10 @@ func (d *DiagnosisService) Close() { d.leases.Close() }
 // Replica is this replica's id in cluster leases.
 func (d *DiagnosisService) Replica() string { return d.leases.Holder() }
 
+// WatchedBy is the replica that holds the named cluster's lease as last
+// seen, or "" when nobody does.
+func (d *DiagnosisService) WatchedBy(name string) string { return d.leases.Owner(name) }
+
 // Watches reports whether this replica watches the named cluster now.
 func (d *DiagnosisService) Watches(name string) bool {
 	d.mu.Lock()

@@ -49,10 +49,10 @@ const (
 	opGround  = "ground"
 
 	// Headers of owner requests and replies.
-	hdrWait    = "Kubemedic-Wait-Ms"   // request: how long the caller waits
-	hdrObjects = "Kubemedic-Objects"   // current reply: objects examined
-	hdrCode    = "Kubemedic-Code"      // error reply: connect code name
-	hdrError   = "Kubemedic-Error"     // error reply: message
+	hdrWait    = "Kubemedic-Wait-Ms" // request: how long the caller waits
+	hdrObjects = "Kubemedic-Objects" // current reply: objects examined
+	hdrCode    = "Kubemedic-Code"    // error reply: connect code name
+	hdrError   = "Kubemedic-Error"   // error reply: message
 	ownerQueue = "kubemedic-owner"
 )
 

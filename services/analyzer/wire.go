@@ -77,7 +77,7 @@ func OpenLive(ctx context.Context, nc *nats.Conn, o LiveOptions) (*Live, error) 
 			if d == nil {
 				return ""
 			}
-			return d.leases.Owner(cluster)
+			return d.WatchedBy(cluster)
 		},
 	})
 	if err != nil {

@@ -208,6 +208,16 @@ func (c *Collector) describe(ctx context.Context, cl *connection) *kubemedicv1.C
 	return m
 }
 
+// Status is the sync state of the named cluster as ListClusters and the
+// readiness details report it; nil for an unknown cluster.
+func (c *Collector) Status(name string) *kubemedicv1.WatchStatus {
+	cl := c.find(name)
+	if cl == nil {
+		return nil
+	}
+	return c.watchStatus(cl)
+}
+
 func (c *Collector) watchStatus(cl *connection) *kubemedicv1.WatchStatus {
 	l := cl.current()
 	if l == nil {
