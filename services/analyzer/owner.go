@@ -81,14 +81,14 @@ func (d *DiagnosisService) own(ctx context.Context, name string) <-chan struct{}
 			d.log.Warn("owner subject unavailable; other replicas cannot reach this one for the cluster", "cluster", name, "error", err)
 		}
 		w.run(ctx)
-		if sub != nil {
-			_ = sub.Unsubscribe()
-		}
 		d.mu.Lock()
 		if d.watchers[name] == w {
 			delete(d.watchers, name)
 		}
 		d.mu.Unlock()
+		if sub != nil {
+			_ = sub.Unsubscribe()
+		}
 		d.ledger.Release(name)
 		d.col.Release(name)
 	}()
