@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -230,6 +231,19 @@ func TestReplicasShareOneWatcher(t *testing.T) {
 	}
 	if fs, _ := diagnoseOn(t, b, env.Namespace); codesOf(fs)["Pod/web-1"] != "PodUnschedulable" {
 		t.Fatalf("Diagnose on the non-owner: %v", codesOf(fs))
+	}
+	// A question grounded on the non-owner: the owner finds the object in
+	// its live view.
+	// (Other tests' namespaces may still hold a web-1 of their own.)
+	objs, found := b.live.Diagnosis.Ground(ctx, clusterName, "web-1 파드가 왜 Pending이죠?")
+	grounded := slices.ContainsFunc(objs, func(o *kubemedicv1.ObjectRef) bool {
+		return o.GetKind() == "Pod" && o.GetNamespace() == env.Namespace && o.GetName() == "web-1"
+	})
+	withFinding := slices.ContainsFunc(found, func(f *kubemedicv1.Finding) bool {
+		return f.GetObject().GetNamespace() == env.Namespace && f.GetObject().GetName() == "web-1" && f.GetCode() == "PodUnschedulable"
+	})
+	if !grounded || !withFinding {
+		t.Fatalf("Ground on the non-owner: objects %v, findings %v", objs, codesOf(found))
 	}
 
 	// The owner dies. b takes the lease within the TTL, runs its informers
