@@ -5,7 +5,9 @@
 // an existing object (its open findings travel with the runbook answer).
 // DiagnosisService keeps each watched cluster's findings current from the
 // collector's change feed (see DiagnosisService) and serves them from the
-// findings ledger.
+// findings ledger. With several replicas on one NATS system, exactly one
+// watches each cluster (the holder of its lease) and every replica answers
+// (see owner.go).
 package analyzer
 
 import (

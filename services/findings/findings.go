@@ -185,21 +185,25 @@ func (l *Ledger) follow(ctx context.Context, w jetstream.KeyWatcher, loaded chan
 	}
 }
 
-// mirror applies one bucket change unless this Ledger writes its cluster.
+// mirror applies one bucket change unless this Ledger writes its cluster
+// (then the change is its own write coming back and is not even decoded).
 func (l *Ledger) mirror(e jetstream.KeyValueEntry) {
 	k := e.Key()
 	cluster, _, _ := strings.Cut(k, ".")
+	put := e.Operation() == jetstream.KeyValuePut
+	l.mu.RLock()
+	echo := l.writes[cluster]
+	l.mu.RUnlock()
 	var f *kubemedicv1.Finding
-	if e.Operation() == jetstream.KeyValuePut {
-		f = &kubemedicv1.Finding{}
-		if err := proto.Unmarshal(e.Value(), f); err != nil {
-			l.opts.Logger.Warn("unreadable stored finding skipped", "key", k, "error", err)
-			f = nil
-		}
+	if put && !echo {
+		f = l.decode(k, e.Value()) // outside the lock: readers go on
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.writes[cluster] {
+		if put && f == nil && echo {
+			f = l.decode(k, e.Value()) // released meanwhile
+		}
 		if f != nil {
 			l.open[k] = &entry{finding: f, stored: f.GetLastSeen().AsTime()}
 		} else {
@@ -211,6 +215,16 @@ func (l *Ledger) mirror(e jetstream.KeyValueEntry) {
 		close(l.moved)
 		l.moved = make(chan struct{})
 	}
+}
+
+// decode reads a stored finding; nil when it is unreadable.
+func (l *Ledger) decode(k string, b []byte) *kubemedicv1.Finding {
+	f := &kubemedicv1.Finding{}
+	if err := proto.Unmarshal(b, f); err != nil {
+		l.opts.Logger.Warn("unreadable stored finding skipped", "key", k, "error", err)
+		return nil
+	}
+	return f
 }
 
 // Sync waits until the mirror holds every change made to the bucket before
