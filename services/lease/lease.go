@@ -66,10 +66,11 @@ type Set struct {
 	kv     jetstream.KeyValue
 	margin time.Duration
 
-	ctx    context.Context // ends the Set
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	kick   chan struct{}
+	ctx     context.Context // ends the Set
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	kick    chan struct{} // compete now: a lease became free
+	changed chan struct{} // a lease was taken: its expiry may be the earliest
 
 	mu     sync.Mutex
 	wanted map[string]bool
@@ -132,7 +133,7 @@ func Open(ctx context.Context, o Options) (*Set, error) {
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Set{
 		o: o, kv: kv, margin: o.TTL / 6,
-		ctx: sctx, cancel: cancel, kick: make(chan struct{}, 1),
+		ctx: sctx, cancel: cancel, kick: make(chan struct{}, 1), changed: make(chan struct{}, 1),
 		wanted: map[string]bool{}, held: map[string]*held{}, busy: map[string]<-chan struct{}{}, seen: map[string]view{},
 	}
 	w, err := kv.WatchAll(sctx)
@@ -140,7 +141,7 @@ func Open(ctx context.Context, o Options) (*Set, error) {
 		cancel()
 		return nil, fmt.Errorf("lease: watching bucket %s: %w", Bucket, err)
 	}
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go func() {
 		defer s.wg.Done()
 		s.follow(w)
@@ -148,6 +149,10 @@ func Open(ctx context.Context, o Options) (*Set, error) {
 	go func() {
 		defer s.wg.Done()
 		s.loop()
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.guard()
 	}()
 	return s, nil
 }
@@ -180,8 +185,13 @@ func (s *Set) follow(w jetstream.KeyWatcher) {
 				delete(s.seen, name)
 			}
 			vacant := e.Operation() != jetstream.KeyValuePut
-			if h, ok := s.held[name]; ok && vacant && e.Revision() > h.rev {
-				s.loseLocked(name, h, "the lease expired")
+			if h, ok := s.held[name]; ok && e.Revision() > h.rev {
+				switch {
+				case vacant:
+					s.loseLocked(name, h, "the lease expired")
+				case string(e.Value()) != s.o.Holder:
+					s.loseLocked(name, h, "replica "+string(e.Value())+" holds the lease")
+				}
 			}
 			if s.o.Known(name) {
 				s.wanted[name] = true
@@ -201,25 +211,35 @@ func (s *Set) poke() {
 	}
 }
 
-// loop renews held leases and competes for wanted ones every TTL/6, and
-// stops the work of a lease at the moment its renewals have been failing for
-// TTL minus the margin.
+// loop renews held leases and competes for wanted ones every TTL/6.
 func (s *Set) loop() {
 	t := time.NewTicker(s.o.TTL / 6)
 	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+		case <-s.kick:
+		}
+		s.tick()
+	}
+}
+
+// guard stops the work of a lease at the moment its renewals have been
+// failing for TTL minus the margin, however long a renewal or take blocks
+// the loop.
+func (s *Set) guard() {
 	for {
 		expiry := time.NewTimer(time.Until(s.earliest()))
 		select {
 		case <-s.ctx.Done():
 			expiry.Stop()
 			return
-		case <-t.C:
-			s.tick()
-		case <-s.kick:
-			s.tick()
 		case <-expiry.C:
+		case <-s.changed:
+			expiry.Stop()
 		}
-		expiry.Stop()
 		s.expire()
 	}
 }
@@ -275,7 +295,10 @@ func (s *Set) tick() {
 		s.renew(name)
 	}
 	for _, name := range compete {
-		if _, err := s.acquire(s.ctx, name); err != nil && s.ctx.Err() == nil {
+		ctx, cancel := context.WithTimeout(s.ctx, s.o.TTL/3)
+		_, err := s.acquire(ctx, name)
+		cancel()
+		if err != nil && s.ctx.Err() == nil {
 			s.o.Logger.Debug("taking a lease failed", "name", name, "error", err)
 		}
 	}
@@ -358,6 +381,10 @@ func (s *Set) acquire(ctx context.Context, name string) (bool, error) {
 	s.seen[name] = view{holder: s.o.Holder, at: sent}
 	s.o.Logger.Info("lease taken", "name", name, "holder", s.o.Holder)
 	h.stopped = s.o.Own(wctx, name)
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
 	return true, nil
 }
 
