@@ -450,3 +450,23 @@ func (s *Set) Close() {
 		cancel()
 	}
 }
+
+// Lookup returns the holder of name's lease, or "" when nobody holds it, for
+// a process that only reports ownership (the collector service).
+func Lookup(ctx context.Context, js jetstream.JetStream, name string) (string, error) {
+	kv, err := js.KeyValue(ctx, Bucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("lease: opening bucket %s: %w", Bucket, err)
+	}
+	e, err := kv.Get(ctx, name)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyDeleted):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("lease: reading %s: %w", name, err)
+	}
+	return string(e.Value()), nil
+}

@@ -133,3 +133,24 @@ func TestOneOwnerAndHandover(t *testing.T) {
 		})
 	}
 }
+
+func TestLookup(t *testing.T) {
+	s, _, js := natstest.Single(t)
+	ctx := t.Context()
+	if h, err := lease.Lookup(ctx, js, "c1"); h != "" || err != nil {
+		t.Fatalf("before any replica: %q, %v; want none", h, err)
+	}
+	a := start(t, s, "a", 2*time.Second)
+	if mine, err := a.set.Claim(ctx, "c1"); !mine || err != nil {
+		t.Fatalf("Claim: %v, %v", mine, err)
+	}
+	for name, want := range map[string]string{"c1": "a", "c2": ""} {
+		if h, err := lease.Lookup(ctx, js, name); h != want || err != nil {
+			t.Errorf("Lookup(%s) = %q, %v; want %q", name, h, err, want)
+		}
+	}
+	a.set.Close()
+	if h, err := lease.Lookup(ctx, js, "c1"); h != "" || err != nil {
+		t.Errorf("after release: %q, %v; want none", h, err)
+	}
+}

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/kubemedic/kubemedic/services/changefeed"
 	"github.com/kubemedic/kubemedic/services/collector"
 	"github.com/kubemedic/kubemedic/services/fleet/registry"
+	"github.com/kubemedic/kubemedic/services/lease"
 )
 
 func main() {
@@ -33,6 +35,17 @@ func main() {
 		col, err := collector.New(collector.Options{
 			Clusters: p.Config.Clusters, Changes: pub, Logger: p.Logger,
 			Registered: func(ctx context.Context) ([]config.Cluster, error) { return registry.Registered(ctx, js) },
+			// The analyzer replicas run the informers; say which one
+			// watches each cluster.
+			Watcher: func(cluster string) string {
+				ctx, cancel := context.WithTimeout(ctx, time.Second)
+				defer cancel()
+				holder, err := lease.Lookup(ctx, js, cluster)
+				if err != nil {
+					p.Logger.Debug("looking up the watching replica failed", "cluster", cluster, "error", err)
+				}
+				return holder
+			},
 		})
 		if err != nil {
 			return err
