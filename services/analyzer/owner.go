@@ -89,7 +89,11 @@ func (d *DiagnosisService) own(ctx context.Context, name string) <-chan struct{}
 		if sub != nil {
 			_ = sub.Unsubscribe()
 		}
-		d.ledger.Release(name)
+		rctx, cancel := context.WithTimeout(context.Background(), d.leases.TTL())
+		if err := d.ledger.Release(rctx, name); err != nil {
+			d.log.Debug("re-reading the released cluster's findings failed; they converge with its next owner's writes", "cluster", name, "error", err)
+		}
+		cancel()
 		d.col.Release(name)
 	}()
 	return stopped

@@ -97,6 +97,7 @@ type Ledger struct {
 type entry struct {
 	finding *kubemedicv1.Finding
 	stored  time.Time // last_seen as stored in the bucket
+	rev     uint64    // bucket revision of the value; 0 = not stored yet
 }
 
 // Open creates the bucket and the stream if needed, loads the open findings
@@ -205,7 +206,7 @@ func (l *Ledger) mirror(e jetstream.KeyValueEntry) {
 			f = l.decode(k, e.Value()) // released meanwhile
 		}
 		if f != nil {
-			l.open[k] = &entry{finding: f, stored: f.GetLastSeen().AsTime()}
+			l.open[k] = &entry{finding: f, stored: f.GetLastSeen().AsTime(), rev: e.Revision()}
 		} else {
 			delete(l.open, k)
 		}
@@ -268,11 +269,67 @@ func (l *Ledger) Adopt(ctx context.Context, cluster string) error {
 }
 
 // Release hands the writing of cluster to another Ledger: from now on its
-// findings follow the bucket again.
-func (l *Ledger) Release(cluster string) {
+// findings follow the bucket again. Writes of the last application may have
+// been cut short (a lost lease ends their context), so the cluster's
+// findings are read from the bucket once more; on failure the mirror simply
+// converges as the next writer changes them.
+func (l *Ledger) Release(ctx context.Context, cluster string) error {
 	l.mu.Lock()
 	delete(l.writes, cluster)
 	l.mu.Unlock()
+	// Everything up to last is in the snapshot below: a finding of the
+	// cluster held in memory at or below it but not in the snapshot is gone.
+	st, err := l.kv.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("findings: reading %s: %w", Bucket, err)
+	}
+	bs, ok := st.(*jetstream.KeyValueBucketStatus)
+	if !ok {
+		return fmt.Errorf("findings: unexpected status %T of %s", st, Bucket)
+	}
+	last := bs.StreamInfo().State.LastSeq
+	w, err := l.kv.Watch(ctx, cluster+".>", jetstream.IgnoreDeletes())
+	if err != nil {
+		return fmt.Errorf("findings: reading %s of %s: %w", Bucket, cluster, err)
+	}
+	defer func() { _ = w.Stop() }()
+	stored := map[string]*entry{}
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("findings: reading %s of %s: %w", Bucket, cluster, ctx.Err())
+		case e, ok := <-w.Updates():
+			switch {
+			case !ok:
+				return fmt.Errorf("findings: reading %s of %s: the watch ended", Bucket, cluster)
+			case e == nil:
+				done = true
+			default:
+				if f := l.decode(e.Key(), e.Value()); f != nil {
+					stored[e.Key()] = &entry{finding: f, stored: f.GetLastSeen().AsTime(), rev: e.Revision()}
+				}
+			}
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.writes[cluster] {
+		return nil // adopted again meanwhile
+	}
+	for k, e := range l.open {
+		if c, _, _ := strings.Cut(k, "."); c == cluster && stored[k] == nil && e.rev <= last {
+			delete(l.open, k)
+		}
+	}
+	// A finding the next writer deleted in the moment between the
+	// snapshot and here comes back until its next change: the next writer
+	// starts only after this one lost the lease, so the window is rare.
+	for k, e := range stored {
+		if cur, ok := l.open[k]; !ok || cur.rev < e.rev {
+			l.open[k] = e
+		}
+	}
+	return nil
 }
 
 // key is a finding's bucket key.
@@ -352,9 +409,16 @@ func (l *Ledger) Apply(ctx context.Context, cluster string, found []*kubemedicv1
 
 	events := slices.Concat(opened, updated, resolved)
 	for k, b := range puts {
-		if _, err := l.kv.Put(ctx, k, b); err != nil {
+		rev, err := l.kv.Put(ctx, k, b)
+		if err != nil {
 			errs = append(errs, fmt.Errorf("storing finding %s: %w", k, err))
+			continue
 		}
+		l.mu.Lock()
+		if e, ok := l.open[k]; ok {
+			e.rev = max(e.rev, rev)
+		}
+		l.mu.Unlock()
 	}
 	for _, k := range toDelete {
 		if err := l.kv.Delete(ctx, k); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {

@@ -291,8 +291,22 @@ func TestMirrorAndHandover(t *testing.T) {
 		t.Fatalf("reader after the resolve lists %v, want only web-1", got)
 	}
 
-	// Handover: b writes from now on; web is still there, db is new.
-	a.Release("prod")
+	// a's last application is cut short (its lease ended its context): in
+	// its memory ghost opened and web resolved, in the bucket neither.
+	ghost := finding("prod", "shop", "ghost-1", "OOMKilled", "메모리 부족", kubemedicv1.Severity_SEVERITY_ERROR)
+	cut, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := a.Apply(cut, "prod", []*kubemedicv1.Finding{ghost}, all, t0.Add(1500*time.Millisecond)); err == nil {
+		t.Fatal("an application with its context ended stored everything")
+	}
+	// Handover: a reads the cluster from the bucket again (no ghost, web
+	// back); b writes from now on; web is still there, db is new.
+	if err := a.Release(ctx, "prod"); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.List(findings.Filter{Cluster: "prod"}); len(got) != 1 || got[0].GetObject().GetName() != "web-1" {
+		t.Fatalf("after Release the old writer lists %v, want web-1 as stored", got)
+	}
 	if err := b.Adopt(ctx, "prod"); err != nil {
 		t.Fatal(err)
 	}
