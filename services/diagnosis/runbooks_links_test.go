@@ -117,7 +117,7 @@ func TestRunbooksForCommonFindings(t *testing.T) {
 		{"PVCPending", "", "aks", []string{"pvc"}},
 		{"NodeCordoned", "", "generic", []string{"cordon"}},
 		{"PDBBlocksDisruption", "", "generic", []string{"disruption", "pdb"}},
-		{"CrashLoopBackOff", "", "generic", []string{"crash"}},
+		{"CrashLoopBackOff", "", "generic", []string{"crashloopbackoff"}},
 		{"ImagePullSecretMissing", "", "generic", []string{"image", "pull"}},
 		{"NodeNotReady", "", "nks", []string{"notready", "not ready", "node"}},
 	}
