@@ -120,10 +120,12 @@ func entryWords(e knowledge.Entry) map[string]bool {
 var camel = regexp.MustCompile(`[A-Z]+[a-z0-9]*|[a-z0-9]+`)
 
 // findingWords splits CamelCase identifiers into lower-case words, adding
-// each pair of neighbours joined ("Load","Balancer" → "loadbalancer").
+// each pair of neighbours joined ("Load","Balancer" → "loadbalancer") and the
+// whole identifier ("crashloopbackoff", as runbooks write the status).
 func findingWords(s string) map[string]bool {
 	m := map[string]bool{}
 	for _, field := range strings.Fields(s) {
+		m[strings.ToLower(field)] = true
 		parts := camel.FindAllString(field, -1)
 		for i, p := range parts {
 			m[strings.ToLower(p)] = true

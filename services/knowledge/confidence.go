@@ -40,7 +40,7 @@ type Calibration struct {
 // (not the held-out runbook-writer sets), label 1 = the top answer is
 // correct, wrong answers weighted by evaluation.WrongCost.
 func DefaultCalibration() Calibration {
-	return Calibration{Bias: -3.44, Coverage: 2.02, Known: 1.42, Concepts: 1.95, Score: 1.13}
+	return Calibration{Bias: -3.59, Coverage: 2.00, Known: 1.48, Concepts: 1.96, Score: 1.26}
 }
 
 // NumFeatures is the number of model inputs (Signals.Features).

@@ -69,7 +69,8 @@
 //   - DomainGate: a question whose only specific words are general IT
 //     vocabulary (VPN, vim, Excel, sudo, EC2: data/general-it.txt) and that
 //     names nothing of the domain (a Kubernetes/cloud glossary concept, a
-//     runbook keyword phrase, a technical keyword or tag of a runbook) is
+//     runbook keyword phrase not made of everyday words alone — "윈도우
+//     업데이트" is none —, a technical keyword or tag of a runbook) is
 //     answered only from the confidence band where answers are right nine
 //     times in ten, however many generic words (connect, save, error, cost)
 //     it shares with a runbook.

@@ -163,6 +163,12 @@ func TestKoreanEnglishPairs(t *testing.T) {
 		{"노드가 낫레디 상태예요", "how do I debug a NotReady node", "k8s-node-notready-debug"},
 		{"초기화 컨테이너가 계속 실패해요", "the init container keeps failing", "k8s-init-container-failing"},
 		{"서비스에 엔드포인트가 없어요", "service has no endpoints", "k8s-service-no-endpoints"},
+		// The wrong answers: an init-container runbook for a plain
+		// CrashLoopBackOff, an AKS runbook for a Pending PVC, a TKE
+		// autoscaler runbook for draining a node.
+		{"파드가 CrashLoopBackOff 상태예요", "my pod is stuck in CrashLoopBackOff", "k8s-pod-crashing-logs"},
+		{"pvc 가 펜딩에서 안 넘어가요", "PVC stuck in Pending", "k8s-pvc-pending-storageclass"},
+		{"노드 점검 전에 drain 하는 법", "how do I drain a node safely", "k8s-node-drain-safely"},
 	}
 	for _, tt := range tests {
 		for _, q := range []string{tt.ko, tt.en} {

@@ -17,7 +17,8 @@ import (
 //
 //   - domain words: Kubernetes/cloud glossary concepts (pod, ingress, CLB;
 //     not the everyday ones such as error, log, password), runbook keyword
-//     phrases, and the technical (Latin) terms of the runbooks' keywords and
+//     phrases with at least one word beyond everyday and general IT words
+//     ("윈도우 업데이트" is a keyword, yet no domain word), and the technical (Latin) terms of the runbooks' keywords and
 //     tags (hostPath, crictl, ncloud-config) that are neither everyday
 //     concepts nor general IT vocabulary. Korean words outside the glossary
 //     are ordinary language (회사, 용량, 저장), not domain evidence: the
@@ -106,7 +107,7 @@ func (d *domainModel) classify(e *engine, q *query, u *unit) wordClass {
 		if !covers {
 			continue
 		}
-		if t.Kind == analysis.Phrase && e.ix.DocFreq(t.Text) > 0 {
+		if t.Kind == analysis.Phrase && e.ix.DocFreq(t.Text) > 0 && !d.everydayPhrase(e, q, t) {
 			return domainWord
 		}
 		if c, ok := strings.CutPrefix(t.Text, analysis.ConceptPrefix); ok && (t.Kind == analysis.Concept || t.Kind == analysis.Fuzzy) {
@@ -138,4 +139,34 @@ func (d *domainModel) classify(e *engine, q *query, u *unit) wordClass {
 		return foreignWord
 	}
 	return neutralWord
+}
+
+// everydayPhrase reports whether every word of keyword phrase p is an
+// everyday concept or general IT vocabulary: "윈도우 업데이트" (Windows
+// update) is a runbook keyword, yet it names nothing of Kubernetes
+// operations, so it is no domain evidence by itself.
+func (d *domainModel) everydayPhrase(e *engine, q *query, p analysis.Term) bool {
+	g := e.analyzer.Glossary()
+	for _, u := range q.units {
+		if u.id < p.Unit || u.id >= p.Unit+p.Span {
+			continue
+		}
+		everyday := false
+		for _, t := range u.terms {
+			switch {
+			case t.Kind == analysis.Concept && t.Span == 1:
+				c := strings.TrimPrefix(t.Text, analysis.ConceptPrefix)
+				if !g.Everyday(c) {
+					return false
+				}
+				everyday = true
+			case (t.Kind == analysis.Word || t.Kind == analysis.Stem) && d.general[t.Text]:
+				everyday = true
+			}
+		}
+		if !everyday {
+			return false
+		}
+	}
+	return true
 }

@@ -27,6 +27,8 @@ func TestDomainGate(t *testing.T) {
 		{"업그레이드하고 나서 메트릭이 안 보여요", false},                 // no general IT word: the confidence decides
 		{"kubectl edit opens vi but I want nano", false}, // kubectl is
 		{"자바 스택트레이스가 줄마다 따로 수집돼요", false},                // off the domain, but a runbook covers it closely
+		{"윈도우 업데이트 하고 나서 프린터가 안 잡혀요", true},              // a runbook keyword phrase of everyday words is no domain word
+		{"윈도우 노드 업데이트는 어떻게 받아요", false},                  // node is
 	}
 	for _, tt := range tests {
 		res := b.Ask(context.Background(), tt.q, AskOptions{KeepRefused: true})

@@ -98,15 +98,20 @@ func TestFloorsOwn(t *testing.T) {
 // retrieval code, plus 40 out-of-domain ones (half hard negatives). Nobody
 // tunes on it; it measures how answers generalise. Measured when it was
 // written: top-1 0.913 / MRR@3 0.927 before the second tuning round, 0.933 /
-// 0.942 after, out-of-domain refusal 1.000 both times.
+// 0.942 after, out-of-domain refusal 1.000 both times; 0.967 / 0.972 with
+// false refusals 0.007 (from 0.033) after chat endings, term pairs and the
+// everyday-phrase rule of the domain gate. The false-refusal floor is the
+// issue's target (at most 3%).
 func TestFloorsBlind(t *testing.T) {
-	checkFloors(t, []string{"../testdata/blind/blind.jsonl"}, floors{top1: 0.90, mrr3: 0.92, oodRefusal: 0.95, maxFalseRefusal: 0.05})
+	checkFloors(t, []string{"../testdata/blind/blind.jsonl"}, floors{top1: 0.93, mrr3: 0.95, oodRefusal: 0.95, maxFalseRefusal: 0.03})
 }
 
 // TestFloorsEnglish holds our own English questions and hard negatives
 // (testdata/english), written before the English retrieval and refusal work
-// and kept out of calibration.
+// and kept out of calibration. Measured: top-1 0.954 / MRR@3 0.967, false
+// refusals 0, hard negatives refused 1.000; the floors are the issue's
+// targets (top-1 0.93, MRR@3 0.95, hard negatives 95%, false refusals 3%).
 func TestFloorsEnglish(t *testing.T) {
-	checkFloors(t, []string{"testdata/english/questions.jsonl"}, floors{top1: 0.88, mrr3: 0.90, oodRefusal: 1, maxFalseRefusal: 0.05})
-	checkFloors(t, []string{"testdata/english/hard-negatives.jsonl"}, floors{oodRefusal: 0.92})
+	checkFloors(t, []string{"testdata/english/questions.jsonl"}, floors{top1: 0.93, mrr3: 0.95, oodRefusal: 1, maxFalseRefusal: 0.03})
+	checkFloors(t, []string{"testdata/english/hard-negatives.jsonl"}, floors{oodRefusal: 0.95})
 }

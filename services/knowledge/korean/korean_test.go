@@ -91,6 +91,14 @@ func TestStem(t *testing.T) {
 		{"한도가", "한도"},
 		{"목적으로", "목적"}, // the protected noun wins over the longer ending 적으로
 		{"효과적으로", "효과"},
+		// chat endings: nominal 임, 거임, 을때; nouns ending in 임 stay
+		{"뭐임", "뭐"},
+		{"낫레디임", "낫레디"},
+		{"넣는거임", "넣"},
+		{"몰아넣을때", "몰아넣"},
+		{"런타임", "런타임"},
+		{"런타임이", "런타임"},
+		{"책임", "책임"},
 	}
 	for _, tt := range tests {
 		if got := Stem(tt.in); got != tt.want {
