@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"math/bits"
 	"sort"
 	"strings"
 	"unicode"
@@ -33,7 +34,7 @@ func (TypoTolerance) bind(e *engine) Stage {
 		}
 		seen[w] = true
 		r := korean.Decompose(w)
-		t.byLen[len(r)] = append(t.byLen[len(r)], dictWord{w, r})
+		t.byLen[len(r)] = append(t.byLen[len(r)], dictWord{w, r, korean.HasHangul(w), runeMask(r)})
 	}
 	e.ix.Vocabulary(func(term string, _ int) {
 		if e.words[term] {
@@ -65,8 +66,23 @@ type typoDict struct {
 }
 
 type dictWord struct {
-	text  string
-	runes []rune
+	text   string
+	runes  []rune
+	hangul bool   // korean.HasHangul(text)
+	mask   uint64 // runeMask(runes)
+}
+
+// runeMask is the set of a word's runes hashed into 64 bits. A rune of one
+// word that the other lacks costs at least one edit, so the number of bits
+// set in one mask and not in the other is a lower bound of the edit distance
+// of the two words: the typo lookup skips candidates that cannot be within
+// the limit without aligning them.
+func runeMask(rs []rune) uint64 {
+	var m uint64
+	for _, r := range rs {
+		m |= 1 << (uint32(r) * 2654435761 >> 26)
+	}
+	return m
 }
 
 func (*typoDict) Name() string     { return TypoTolerance{}.Name() }
@@ -140,18 +156,25 @@ func (t *typoDict) completion(w string) string {
 // corrections returns the dictionary words closest to w (at most 3), or nil.
 func (t *typoDict) corrections(w string) []string {
 	r := korean.Decompose(w)
+	hangul, mask := korean.HasHangul(w), runeMask(r)
 	limit := fuzzyLimit(len(r))
 	var best []string
 	bestD := limit + 1
+	var al korean.Aligner
 	for n := len(r) - limit; n <= len(r)+limit; n++ {
-		for _, cand := range t.byLen[n] {
-			if cand.text == w || korean.HasHangul(cand.text) != korean.HasHangul(w) {
+		for i := range t.byLen[n] {
+			cand := &t.byLen[n][i]
+			if cand.hangul != hangul || cand.text == w {
 				continue
 			}
-			if !korean.Within(r, cand.runes, min(limit, bestD)) {
+			cut := min(limit, bestD)
+			if bits.OnesCount64(mask&^cand.mask) > cut || bits.OnesCount64(cand.mask&^mask) > cut {
+				continue // more differing runes than edits allowed
+			}
+			d, ok := al.Within(r, cand.runes, cut)
+			if !ok {
 				continue
 			}
-			d := korean.Distance(w, cand.text)
 			switch {
 			case d < bestD:
 				bestD, best = d, []string{cand.text}

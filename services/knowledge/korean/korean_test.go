@@ -155,6 +155,27 @@ func TestDistance(t *testing.T) {
 	}
 }
 
+// One Aligner, reused across words of different lengths, gives the same
+// distances as Distance within the limit and limit+1 beyond it.
+func TestAlignerWithin(t *testing.T) {
+	words := []string{"", "a", "kubelet", "kublet", "kubeletes", "팬딩", "펜딩", "펜딩중", "노드풀", "노드 풀", "crashloopbackoff", "crashlopbakoff"}
+	var al Aligner
+	for _, a := range words {
+		for _, b := range words {
+			want := Distance(a, b)
+			for limit := 0; limit <= 3; limit++ {
+				d, ok := al.Within(Decompose(a), Decompose(b), limit)
+				switch {
+				case want <= limit && (!ok || d != want):
+					t.Errorf("Within(%q, %q, %d) = %d, %v; want %d, true", a, b, limit, d, ok, want)
+				case want > limit && (ok || d != limit+1):
+					t.Errorf("Within(%q, %q, %d) = %d, %v; want %d, false", a, b, limit, d, ok, limit+1)
+				}
+			}
+		}
+	}
+}
+
 func TestDecompose(t *testing.T) {
 	got := string(Decompose("팬a"))
 	want := "\u1111\u1162\u11ab" + "a"
