@@ -1,13 +1,15 @@
 package knowledge
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
 	"github.com/kubemedic/kubemedic/services/knowledge/glossary"
 	"github.com/kubemedic/kubemedic/services/knowledge/index"
+	"github.com/kubemedic/kubemedic/services/knowledge/korean"
 )
 
 // Tuning selects the retrieval pipeline and the confidence model.
@@ -78,6 +80,9 @@ type engine struct {
 	// suggest.
 	words  map[string]bool
 	stages compiled
+	// latin holds the Latin words of the runbooks as written, for the
+	// analyzer's stem cache; only while the engine is built.
+	latin map[string]bool
 }
 
 func newEngine(entries []Entry, t Tuning) (*engine, error) {
@@ -97,7 +102,7 @@ func newEngine(entries []Entry, t Tuning) (*engine, error) {
 	if features.Glossary {
 		g = glossary.Default()
 	}
-	e := &engine{tuning: t, entries: entries, analyzer: analysis.New(features, g, phrases), topical: map[string]bool{}, curated: map[string]bool{}, words: map[string]bool{}}
+	e := &engine{tuning: t, entries: entries, analyzer: analysis.New(features, g, phrases), topical: map[string]bool{}, curated: map[string]bool{}, words: map[string]bool{}, latin: map[string]bool{}}
 	params := indexParams()
 	for _, s := range t.Stages {
 		if h, ok := s.(indexStage); ok {
@@ -130,6 +135,11 @@ func newEngine(entries []Entry, t Tuning) (*engine, error) {
 		}
 	}
 	e.ix = b.Build()
+	latin := make([]string, 0, len(e.latin))
+	for w := range e.latin {
+		latin = append(latin, w)
+	}
+	e.analyzer, e.latin = e.analyzer.WithStemCache(latin), nil
 	for _, s := range t.Stages {
 		if h, ok := s.(bindingStage); ok {
 			s = h.bind(e)
@@ -166,6 +176,9 @@ func (e *engine) texts(field int, texts ...string) []string {
 			if t.Kind == analysis.Word || t.Kind == analysis.Part {
 				e.words[t.Text] = true
 			}
+			if t.Kind == analysis.Word && !korean.HasHangul(t.Surface) {
+				e.latin[t.Surface] = true
+			}
 			if t.Kind == analysis.Word && (field == fieldKeywords || field == fieldTags) {
 				e.curated[t.Text] = true
 			}
@@ -181,11 +194,29 @@ func (e *engine) search(q *query, top int, keep func(int) bool) []index.Hit {
 	for _, s := range e.stages.rank {
 		s.rank(e, q, hits)
 	}
-	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
-	if len(hits) > top {
-		hits = hits[:top]
+	return bestFirst(hits, top)
+}
+
+// bestFirst returns the top highest-scoring hits, best first, ties in their
+// order in hits: what a stable sort by descending score followed by a cut
+// to top returns, without sorting the rest.
+func bestFirst(hits []index.Hit, top int) []index.Hit {
+	if top >= len(hits) {
+		slices.SortStableFunc(hits, func(a, b index.Hit) int { return cmp.Compare(b.Score, a.Score) })
+		return hits
 	}
-	return hits
+	for i := range top {
+		b := i
+		for j := i + 1; j < len(hits); j++ {
+			if hits[j].Score > hits[b].Score {
+				b = j
+			}
+		}
+		h := hits[b]
+		copy(hits[i+1:b+1], hits[i:b])
+		hits[i] = h
+	}
+	return hits[:top]
 }
 
 // refusal is the first gate stage's reason to refuse q, whose top answer has

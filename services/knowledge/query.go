@@ -41,14 +41,33 @@ var kindWeight = [...]float64{
 // index query, which the shape stages adjust.
 func (e *engine) parse(question string) *query {
 	q := &query{all: e.analyzer.Terms(question)}
-	byUnit := map[int]*unit{}
+	// Units are numbered from 0 in text order: count each one's terms, then
+	// give every unit its share of one array of terms (capped, so that a
+	// term a stage adds later moves that unit's terms out).
+	n := 0
+	for _, t := range q.all {
+		n = max(n, t.Unit+t.Span)
+	}
+	count := make([]int, n)
 	for _, t := range q.all {
 		if t.Kind == analysis.Phrase || (t.Kind == analysis.Concept && t.Span > 1) {
 			continue // phrases credit units, they do not define them
 		}
+		count[t.Unit]++
+	}
+	units := make([]unit, 0, n)
+	byUnit := make([]*unit, n)
+	terms := make([]analysis.Term, len(q.all))
+	for _, t := range q.all {
+		if t.Kind == analysis.Phrase || (t.Kind == analysis.Concept && t.Span > 1) {
+			continue
+		}
 		u := byUnit[t.Unit]
 		if u == nil {
-			u = &unit{id: t.Unit, surface: t.Surface}
+			c := count[t.Unit]
+			units = append(units, unit{id: t.Unit, surface: t.Surface, terms: terms[:0:c]})
+			terms = terms[c:]
+			u = &units[len(units)-1]
 			byUnit[t.Unit] = u
 			q.units = append(q.units, u)
 		}
@@ -134,7 +153,11 @@ func (e *engine) weigh(q *query) {
 // inside a multi-word concept (넘어가 of "안 넘어가") and for a keyword phrase
 // that spells a concept out ("not ready").
 func (e *engine) queryTerms(q *query) {
-	conceptIDF := map[int]float64{}
+	n := 0
+	for _, t := range q.all {
+		n = max(n, t.Unit+t.Span)
+	}
+	conceptIDF := make([]float64, n) // by unit
 	for _, t := range q.all {
 		if t.Kind == analysis.Concept && e.ix.DocFreq(t.Text) > 0 {
 			for id := t.Unit; id < t.Unit+t.Span; id++ {

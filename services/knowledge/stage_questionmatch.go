@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
@@ -30,13 +31,23 @@ const (
 )
 
 func (QuestionMatch) bind(e *engine) Stage {
-	m := &questionSets{byDoc: make([][]map[string]bool, len(e.entries))}
+	m := &questionSets{byDoc: make([][]wordIDs, len(e.entries)), ids: map[string]int32{}}
 	for i := range e.entries {
 		en := &e.entries[i]
 		texts := append([]string{en.TitleKo, en.TitleEn}, en.Questions...)
 		for _, t := range texts {
 			if set := wordSet(unitsOf(e.analyzer.Terms(t))); len(set) > 0 {
-				m.byDoc[i] = append(m.byDoc[i], set)
+				ids := make(wordIDs, 0, len(set))
+				for w := range set {
+					id, ok := m.ids[w]
+					if !ok {
+						id = int32(len(m.ids))
+						m.ids[w] = id
+					}
+					ids = append(ids, id)
+				}
+				slices.Sort(ids)
+				m.byDoc[i] = append(m.byDoc[i], ids)
 			}
 		}
 	}
@@ -44,10 +55,15 @@ func (QuestionMatch) bind(e *engine) Stage {
 }
 
 // questionSets is QuestionMatch bound to one engine: the word sets of every
-// entry's titles and example questions.
+// entry's titles and example questions, each word numbered (ids) so that a
+// set is a sorted list of numbers and a question compares without hashing.
 type questionSets struct {
-	byDoc [][]map[string]bool
+	byDoc [][]wordIDs
+	ids   map[string]int32
 }
+
+// wordIDs is a word set as sorted, distinct word numbers.
+type wordIDs []int32
 
 func (*questionSets) Name() string     { return QuestionMatch{}.Name() }
 func (*questionSets) Describe() string { return QuestionMatch{}.Describe() }
@@ -56,7 +72,8 @@ func (m *questionSets) rank(_ *engine, q *query, hits []index.Hit) {
 	if len(hits) < 2 {
 		return
 	}
-	qs := wordSet(q.units)
+	var buf [32]int32
+	qs := m.idsOf(q.units, buf[:0])
 	if len(qs) == 0 {
 		return
 	}
@@ -109,38 +126,72 @@ func unitsOf(terms []analysis.Term) []*unit {
 	return out
 }
 
+// idsOf is wordSet(units) as word numbers, appended to buf: a word no
+// example question has gets a number of its own below zero, so that it
+// counts in the union only.
+func (m *questionSets) idsOf(units []*unit, buf wordIDs) wordIDs {
+	var unknown []string
+	for _, u := range units {
+		w := unitIdentity(u)
+		if w == "" {
+			continue
+		}
+		id, ok := m.ids[w]
+		if !ok {
+			i := slices.Index(unknown, w)
+			if i < 0 {
+				i = len(unknown)
+				unknown = append(unknown, w)
+			}
+			id = -1 - int32(i)
+		}
+		buf = append(buf, id)
+	}
+	slices.Sort(buf)
+	return slices.Compact(buf)
+}
+
 // wordSet is the set of the units' identities: a unit's first concept (so
 // spellings of one thing meet), else its first word, stem or correction.
 func wordSet(units []*unit) map[string]bool {
 	set := map[string]bool{}
 	for _, u := range units {
-		id := ""
-		for _, t := range u.terms {
-			if t.Kind == analysis.Concept || (t.Kind == analysis.Fuzzy && len(t.Text) > 0 && t.Text[0] == analysis.ConceptPrefix[0]) {
-				id = t.Text
-				break
-			}
-		}
-		if id == "" {
-			for _, t := range u.terms {
-				if t.Kind == analysis.Word || t.Kind == analysis.Fuzzy {
-					id = t.Text
-					break
-				}
-			}
-		}
-		if id != "" {
+		if id := unitIdentity(u); id != "" {
 			set[id] = true
 		}
 	}
 	return set
 }
 
-func jaccard(a, b map[string]bool) float64 {
+// unitIdentity is the identity of a unit in a word set, or "" when it has
+// none.
+func unitIdentity(u *unit) string {
+	for _, t := range u.terms {
+		if t.Kind == analysis.Concept || (t.Kind == analysis.Fuzzy && len(t.Text) > 0 && t.Text[0] == analysis.ConceptPrefix[0]) {
+			return t.Text
+		}
+	}
+	for _, t := range u.terms {
+		if t.Kind == analysis.Word || t.Kind == analysis.Fuzzy {
+			return t.Text
+		}
+	}
+	return ""
+}
+
+// jaccard is the Jaccard similarity of two word sets.
+func jaccard(a, b wordIDs) float64 {
 	inter := 0
-	for w := range a {
-		if b[w] {
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
 			inter++
+			i++
+			j++
 		}
 	}
 	union := len(a) + len(b) - inter

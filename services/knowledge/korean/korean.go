@@ -84,7 +84,16 @@ func innerPunct(r rune) bool {
 // touch ("pod가") become two words, the second marked Joined.
 func Words(s string) []Word {
 	var out []Word
-	rs := []rune(s)
+	// The runes of s and the byte offset of each (and of the end): a word's
+	// text is a substring of s. Words hold no U+FFFD, so a word's bytes are
+	// exactly its runes encoded, even in invalid UTF-8 input.
+	var runeBuf [256]rune
+	var offBuf [257]int
+	rs, off := runeBuf[:0], offBuf[:0]
+	for i, r := range s {
+		rs, off = append(rs, r), append(off, i)
+	}
+	off = append(off, len(s))
 	n := len(rs)
 	prevEnd := -1
 	for i := 0; i < n; {
@@ -95,7 +104,7 @@ func Words(s string) []Word {
 			for j < n && IsHangul(rs[j]) {
 				j++
 			}
-			out = append(out, Word{Text: string(rs[i:j]), Script: Hangul, Joined: prevEnd == i})
+			out = append(out, Word{Text: s[off[i]:off[j]], Script: Hangul, Joined: prevEnd == i})
 			prevEnd = j
 			i = j
 		case IsLatinOrDigit(r) || (r == '-' && flagStart(rs, i)):
@@ -114,7 +123,7 @@ func Words(s string) []Word {
 				}
 				break
 			}
-			text := string(rs[i:j])
+			text := s[off[i]:off[j]]
 			w := Word{Text: text, Script: Latin, Joined: prevEnd == i}
 			w.Parts = splitParts(text)
 			out = append(out, w)

@@ -2,6 +2,9 @@ package korean
 
 import (
 	"reflect"
+	"slices"
+	"sort"
+	"strings"
 	"testing"
 )
 
@@ -37,6 +40,7 @@ func TestWords(t *testing.T) {
 		{"<none>으로", []w{{"none", nil, false}, {"으로", nil, false}}},
 		{"mc_rg, cbs-reuse-key.", []w{{"mc_rg", []string{"mc", "rg"}, false}, {"cbs-reuse-key", []string{"cbs", "reuse", "key"}, false}}},
 		{"a-b- c", []w{{"a-b", []string{"a", "b"}, false}, {"c", nil, false}}},
+		{"pod\xffgo 파드\xfe가 \ufffd노드", []w{{"pod", nil, false}, {"go", nil, false}, {"파드", nil, false}, {"가", nil, false}, {"노드", nil, false}}},
 	}
 	for _, tt := range tests {
 		var got []w
@@ -181,5 +185,59 @@ func TestDecompose(t *testing.T) {
 	want := "\u1111\u1162\u11ab" + "a"
 	if got != want {
 		t.Errorf("Decompose = %q, want %q", got, want)
+	}
+}
+
+// Stem tries each suffix length instead of each suffix; it must cut exactly
+// where trying the suffixes longest first cuts.
+func TestStemMatchesSuffixScan(t *testing.T) {
+	sorted := slices.Clone(suffixes)
+	sort.SliceStable(sorted, func(i, j int) bool { return len(sorted[i]) > len(sorted[j]) })
+	scan := func(word string) string {
+		if IsSuffix(word) {
+			return word
+		}
+		for range 2 {
+			if protected[word] {
+				return word
+			}
+			for _, s := range sorted {
+				if len(word) > len(s) && strings.HasSuffix(word, s) && protected[word[:len(word)-len(s)]] {
+					return word[:len(word)-len(s)]
+				}
+			}
+			cut := ""
+			for _, s := range sorted {
+				if len(word) > len(s) && strings.HasSuffix(word, s) {
+					cut = s
+					break
+				}
+			}
+			if cut == "" {
+				return word
+			}
+			word = word[:len(word)-len(cut)]
+		}
+		return word
+	}
+	heads := []string{"파드", "노드", "목", "목적", "설정", "재시작", "로드밸런서", "가", "pod"}
+	for p := range protected {
+		if len(heads) < 60 {
+			heads = append(heads, p)
+		}
+	}
+	n := 0
+	for _, h := range heads {
+		for _, s1 := range suffixes {
+			for _, w := range []string{h + s1, h + s1 + s1, h + s1 + "이에요", h + "들" + s1} {
+				n++
+				if got, want := Stem(w), scan(w); got != want {
+					t.Errorf("Stem(%q) = %q, suffix scan gives %q", w, got, want)
+				}
+			}
+		}
+	}
+	if n < 1000 {
+		t.Fatalf("only %d words tried", n)
 	}
 }
