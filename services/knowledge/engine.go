@@ -1,7 +1,6 @@
 package knowledge
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -190,31 +189,49 @@ func (e *engine) texts(field int, texts ...string) []string {
 // search returns the best top entries for q among those keep accepts (all
 // when keep is nil), after the rank stages rescaled the scores.
 func (e *engine) search(q *query, top int, keep func(int) bool) []index.Hit {
-	hits := e.ix.SearchFiltered(q.terms, 0, keep)
+	hits := e.ix.Scores(q.terms, keep)
 	for _, s := range e.stages.rank {
 		s.rank(e, q, hits)
 	}
 	return bestFirst(hits, top)
 }
 
-// bestFirst returns the top highest-scoring hits, best first, ties in their
-// order in hits: what a stable sort by descending score followed by a cut
-// to top returns, without sorting the rest.
+// ahead reports whether hit a ranks before hit b: by score, and equal scores
+// as the index ranks them (by its own score, then by document number). The
+// order is total, so rank stages may see the hits in any order.
+func ahead(a, b index.Hit) bool {
+	if a.Score != b.Score {
+		return a.Score > b.Score
+	}
+	if a.Base != b.Base {
+		return a.Base > b.Base
+	}
+	return a.Doc < b.Doc
+}
+
+// bestFirst returns the top best hits in rank order (ahead), without sorting
+// the rest.
 func bestFirst(hits []index.Hit, top int) []index.Hit {
 	if top >= len(hits) {
-		slices.SortStableFunc(hits, func(a, b index.Hit) int { return cmp.Compare(b.Score, a.Score) })
+		slices.SortFunc(hits, func(a, b index.Hit) int {
+			switch {
+			case a.Doc == b.Doc:
+				return 0
+			case ahead(a, b):
+				return -1
+			}
+			return 1
+		})
 		return hits
 	}
 	for i := range top {
 		b := i
 		for j := i + 1; j < len(hits); j++ {
-			if hits[j].Score > hits[b].Score {
+			if ahead(hits[j], hits[b]) {
 				b = j
 			}
 		}
-		h := hits[b]
-		copy(hits[i+1:b+1], hits[i:b])
-		hits[i] = h
+		hits[i], hits[b] = hits[b], hits[i]
 	}
 	return hits[:top]
 }

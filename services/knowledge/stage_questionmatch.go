@@ -86,16 +86,16 @@ func (m *questionSets) rank(_ *engine, q *query, hits []index.Hit) {
 	}
 }
 
-// best returns the indices of the k best-scoring hits (hits arrive
-// unsorted; only the best candidates can change places), without sorting
-// them all.
+// best returns the indices of the k best hits in rank order (ahead; hits
+// arrive unsorted; only the best candidates can change places), without
+// sorting them all.
 func best(hits []index.Hit, k int) []int {
 	top := make([]int, 0, k+1)
 	for i := range hits {
-		if len(top) == k && hits[i].Score <= hits[top[k-1]].Score {
+		if len(top) == k && !ahead(hits[i], hits[top[k-1]]) {
 			continue
 		}
-		j := sort.Search(len(top), func(j int) bool { return hits[top[j]].Score < hits[i].Score })
+		j := sort.Search(len(top), func(j int) bool { return ahead(hits[i], hits[top[j]]) })
 		top = append(top, 0)
 		copy(top[j+1:], top[j:])
 		top[j] = i

@@ -46,12 +46,19 @@ func (TypoTolerance) bind(e *engine) Stage {
 			add(w)
 		}
 	}
-	for _, ws := range t.byLen {
+	for n, ws := range t.byLen {
 		sort.Slice(ws, func(i, j int) bool { return ws[i].text < ws[j].text })
 		for _, w := range ws {
 			if allLetters(w.text) {
 				t.latin = append(t.latin, w.text)
 			}
+			script := &t.shelves[b2i(w.hangul)]
+			for len(*script) <= n {
+				*script = append(*script, shelf{})
+			}
+			sh := &(*script)[n]
+			sh.words = append(sh.words, w)
+			sh.masks = append(sh.masks, w.mask)
 		}
 	}
 	sort.Strings(t.latin)
@@ -60,9 +67,25 @@ func (TypoTolerance) bind(e *engine) Stage {
 
 // typoDict is TypoTolerance bound to one engine's vocabulary.
 type typoDict struct {
-	byLen    map[int][]dictWord // by decomposed length
-	latin    []string           // sorted Latin words, for completion
-	concepts bool               // add the glossary concepts of a correction
+	byLen map[int][]dictWord // by decomposed length
+	// shelves are the words of byLen again, by script (0 without Hangul,
+	// 1 with) and decomposed length, in the same order, with their masks in
+	// an array of their own: the lookup mostly reads masks only.
+	shelves  [2][]shelf
+	latin    []string // sorted Latin words, for completion
+	concepts bool     // add the glossary concepts of a correction
+}
+
+type shelf struct {
+	words []dictWord
+	masks []uint64 // masks[i] is words[i].mask
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 type dictWord struct {
@@ -161,15 +184,17 @@ func (t *typoDict) corrections(w string) []string {
 	var best []string
 	bestD := limit + 1
 	var al korean.Aligner
-	for n := len(r) - limit; n <= len(r)+limit; n++ {
-		for i := range t.byLen[n] {
-			cand := &t.byLen[n][i]
-			if cand.hangul != hangul || cand.text == w {
-				continue
-			}
+	shelves := t.shelves[b2i(hangul)]
+	for n := max(len(r)-limit, 0); n <= len(r)+limit && n < len(shelves); n++ {
+		sh := &shelves[n]
+		for i, m := range sh.masks {
 			cut := min(limit, bestD)
-			if bits.OnesCount64(mask&^cand.mask) > cut || bits.OnesCount64(cand.mask&^mask) > cut {
+			if bits.OnesCount64(mask&^m) > cut || bits.OnesCount64(m&^mask) > cut {
 				continue // more differing runes than edits allowed
+			}
+			cand := &sh.words[i]
+			if cand.text == w {
+				continue
 			}
 			d, ok := al.Within(r, cand.runes, cut)
 			if !ok {

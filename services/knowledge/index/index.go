@@ -233,6 +233,10 @@ type QueryTerm struct {
 type Hit struct {
 	Doc   int
 	Score float64
+	// Base is the score the index gave the document. Score starts equal to
+	// it; a searcher that rescales hits changes only Score, and can still
+	// order equal scores as the index would (higher Base, then lower Doc).
+	Base float64
 }
 
 // Search scores every document containing at least one query term and returns
@@ -271,6 +275,27 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // SearchFiltered is Search over the documents for which keep returns true (all
 // when keep is nil).
 func (ix *Index) SearchFiltered(query []QueryTerm, k int, keep func(doc int) bool) []Hit {
+	hits := ix.Scores(query, keep)
+	slices.SortFunc(hits, func(a, b Hit) int {
+		if a.Score != b.Score {
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
+		}
+		return a.Doc - b.Doc
+	})
+	if k > 0 && len(hits) > k {
+		hits = hits[:k]
+	}
+	return hits
+}
+
+// Scores returns every document that contains at least one query term and
+// that keep accepts (all when keep is nil) with its score, in no particular
+// order: what SearchFiltered sorts. A searcher that rescales and cuts the
+// hits itself saves the sort.
+func (ix *Index) Scores(query []QueryTerm, keep func(doc int) bool) []Hit {
 	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
 	// Deduplicate terms and number the (group, pool) slots and the groups,
@@ -360,19 +385,7 @@ func (ix *Index) SearchFiltered(query []QueryTerm, k int, keep func(doc int) boo
 		for _, v := range best {
 			score += v
 		}
-		hits = append(hits, Hit{Doc: int(d), Score: score})
-	}
-	slices.SortFunc(hits, func(a, b Hit) int {
-		if a.Score != b.Score {
-			if a.Score > b.Score {
-				return -1
-			}
-			return 1
-		}
-		return a.Doc - b.Doc
-	})
-	if k > 0 && len(hits) > k {
-		hits = hits[:k]
+		hits = append(hits, Hit{Doc: int(d), Score: score, Base: score})
 	}
 	return hits
 }
