@@ -67,13 +67,14 @@ func (TypoTolerance) bind(e *engine) Stage {
 
 // typoDict is TypoTolerance bound to one engine's vocabulary.
 type typoDict struct {
-	byLen map[int][]dictWord // by decomposed length
+	byLen    map[int][]dictWord // by decomposed length
+	latin    []string           // sorted Latin words, for completion
+	concepts bool               // add the glossary concepts of a correction
+
 	// shelves are the words of byLen again, by script (0 without Hangul,
 	// 1 with) and decomposed length, in the same order, with their masks in
 	// an array of their own: the lookup mostly reads masks only.
-	shelves  [2][]shelf
-	latin    []string // sorted Latin words, for completion
-	concepts bool     // add the glossary concepts of a correction
+	shelves [2][]shelf
 }
 
 type shelf struct {
