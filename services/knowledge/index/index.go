@@ -21,6 +21,7 @@ package index
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"sync"
 )
@@ -257,7 +258,12 @@ type scratch struct {
 	rowOf     []int32   // document → 1 + its row of acc; 0 when untouched
 	touched   []int32   // documents in order of their first posting
 	acc       []float64 // per touched document, one score per slot
-	best      []float64 // per group, while scoring one document
+	// marks has per touched document one bit per slot, set for the slots
+	// its postings reached: most documents meet few of a query's terms, and
+	// the slots they miss add nothing.
+	marks  []uint64
+	best   []float64 // per group, while scoring one document; zero between documents
+	gmarks []uint64  // the groups of best in use
 }
 
 type qterm struct {
@@ -347,10 +353,12 @@ func (ix *Index) Scores(query []QueryTerm, keep func(doc int) bool) []Hit {
 	if len(s.rowOf) < len(ix.lens) {
 		s.rowOf = make([]int32, len(ix.lens))
 	}
-	s.touched, s.acc = s.touched[:0], s.acc[:0]
+	nWords := (nSlots + 63) / 64 // marks per document
+	s.touched, s.acc, s.marks = s.touched[:0], s.acc[:0], s.marks[:0]
 	for _, t := range s.terms {
 		l := t.list
 		wIDF := t.weight * l.idf
+		word, bit := t.slot>>6, uint64(1)<<(t.slot&63)
 		for i, d := range l.docs {
 			row := s.rowOf[d]
 			if row == 0 {
@@ -360,30 +368,49 @@ func (ix *Index) Scores(query []QueryTerm, keep func(doc int) bool) []Hit {
 				n := len(s.acc)
 				s.acc = slices.Grow(s.acc, nSlots)[:n+nSlots]
 				clear(s.acc[n:])
+				n = len(s.marks)
+				s.marks = slices.Grow(s.marks, nWords)[:n+nWords]
+				clear(s.marks[n:])
 			}
-			s.acc[int(row-1)*nSlots+t.slot] += wIDF * l.tf[i] / l.den[i]
+			r := int(row - 1)
+			s.acc[r*nSlots+t.slot] += wIDF * l.tf[i] / l.den[i]
+			s.marks[r*nWords+word] |= bit
 		}
 	}
-	if cap(s.best) < len(s.groups) {
-		s.best = make([]float64, len(s.groups))
+	// A document's score is the sum, in group order, of each group's best
+	// slot. Slots a document's postings did not reach hold 0 and groups
+	// without such a slot add 0, so only marked ones are visited.
+	nGroups := len(s.groups)
+	if cap(s.best) < nGroups {
+		s.best = make([]float64, nGroups)
+		s.gmarks = make([]uint64, (nGroups+63)/64)
 	}
-	best := s.best[:len(s.groups)]
+	best, gmarks := s.best[:nGroups], s.gmarks[:(nGroups+63)/64]
 	hits := make([]Hit, 0, len(s.touched))
 	for r, d := range s.touched {
 		s.rowOf[d] = 0
 		if keep != nil && !keep(int(d)) {
 			continue
 		}
-		clear(best)
 		row := s.acc[r*nSlots : (r+1)*nSlots]
-		for slot, v := range row {
-			if g := s.slotGroup[slot]; v > best[g] {
-				best[g] = v
+		for w, m := range s.marks[r*nWords : (r+1)*nWords] {
+			for ; m != 0; m &= m - 1 {
+				slot := w<<6 + bits.TrailingZeros64(m)
+				g := s.slotGroup[slot]
+				if v := row[slot]; v > best[g] {
+					best[g] = v
+				}
+				gmarks[g>>6] |= 1 << (g & 63)
 			}
 		}
 		var score float64
-		for _, v := range best {
-			score += v
+		for w, m := range gmarks {
+			for ; m != 0; m &= m - 1 {
+				g := w<<6 + bits.TrailingZeros64(m)
+				score += best[g]
+				best[g] = 0
+			}
+			gmarks[w] = 0
 		}
 		hits = append(hits, Hit{Doc: int(d), Score: score, Base: score})
 	}
