@@ -3,6 +3,7 @@ package knowledge
 import (
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
 	"github.com/kubemedic/kubemedic/services/knowledge/index"
@@ -60,6 +61,7 @@ func (QuestionMatch) bind(e *engine) Stage {
 type questionSets struct {
 	byDoc [][]wordIDs
 	ids   map[string]int32
+	marks sync.Pool // *[]uint64, one bit per word number, all clear
 }
 
 // wordIDs is a word set as sorted, distinct word numbers.
@@ -77,13 +79,44 @@ func (m *questionSets) rank(_ *engine, q *query, hits []index.Hit) {
 	if len(qs) == 0 {
 		return
 	}
+	// The question's known words as bits: a set's overlap with it is then
+	// one bit test per word of the set.
+	marks, _ := m.marks.Get().(*[]uint64)
+	if marks == nil {
+		marks = new(make([]uint64, (len(m.ids)+63)/64))
+	}
+	for _, id := range qs {
+		if id >= 0 {
+			(*marks)[id>>6] |= 1 << (id & 63)
+		}
+	}
 	for _, i := range best(hits, questionMatchDepth) {
 		sim := 0.0
 		for _, set := range m.byDoc[hits[i].Doc] {
-			sim = max(sim, jaccard(qs, set))
+			sim = max(sim, jaccard(*marks, len(qs), set))
 		}
 		hits[i].Score *= 1 + questionMatch*sim
 	}
+	for _, id := range qs {
+		if id >= 0 {
+			(*marks)[id>>6] = 0
+		}
+	}
+	m.marks.Put(marks)
+}
+
+// jaccard is the Jaccard similarity of a set a of n words, whose known
+// words are the bits of marks, and the set b.
+func jaccard(marks []uint64, n int, b wordIDs) float64 {
+	inter := 0
+	for _, id := range b {
+		inter += int(marks[id>>6] >> (id & 63) & 1)
+	}
+	union := n + len(b) - inter
+	if union == 0 {
+		return 0
+	}
+	return float64(inter) / float64(union)
 }
 
 // best returns the indices of the k best hits in rank order (ahead; hits
@@ -179,24 +212,3 @@ func unitIdentity(u *unit) string {
 	return ""
 }
 
-// jaccard is the Jaccard similarity of two word sets.
-func jaccard(a, b wordIDs) float64 {
-	inter := 0
-	for i, j := 0, 0; i < len(a) && j < len(b); {
-		switch {
-		case a[i] < b[j]:
-			i++
-		case a[i] > b[j]:
-			j++
-		default:
-			inter++
-			i++
-			j++
-		}
-	}
-	union := len(a) + len(b) - inter
-	if union == 0 {
-		return 0
-	}
-	return float64(inter) / float64(union)
-}
