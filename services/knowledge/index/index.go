@@ -21,7 +21,6 @@ package index
 import (
 	"fmt"
 	"math"
-	"math/bits"
 	"slices"
 	"sync"
 )
@@ -249,21 +248,22 @@ func (ix *Index) Search(query []QueryTerm, k int) []Hit {
 }
 
 // scratch is the working memory of one search, kept in scratchPool between
-// searches so that a search allocates only the hits it returns.
+// searches so that a search allocates only the hits it returns. The arrays
+// by document are all zero (false) between searches.
 type scratch struct {
 	terms     []qterm
 	slots     []poolKey // slot → its (group, pool)
 	slotGroup []int     // slot → group index (dense)
 	groups    []int     // group index → group
-	rowOf     []int32   // document → 1 + its row of acc; 0 when untouched
-	touched   []int32   // documents in order of their first posting
-	acc       []float64 // per touched document, one score per slot
-	// marks has per touched document one bit per slot, set for the slots
-	// its postings reached: most documents meet few of a query's terms, and
-	// the slots they miss add nothing.
-	marks  []uint64
-	best   []float64 // per group, while scoring one document; zero between documents
-	gmarks []uint64  // the groups of best in use
+
+	cell  []float64 // by document: the current slot's sum
+	best  []float64 // by document: the current group's best slot
+	score []float64 // by document: the sum of the groups so far
+	// inSlot, inGroup and inDoc mark the documents in slotDocs, groupDocs
+	// and touched: those the current slot's, the current group's and any
+	// postings reached.
+	inSlot, inGroup, inDoc       []bool
+	slotDocs, groupDocs, touched []int32
 }
 
 type qterm struct {
@@ -272,6 +272,7 @@ type qterm struct {
 	group  int
 	pool   int
 	slot   int
+	gi     int // group index
 }
 
 type poolKey struct{ group, pool int }
@@ -346,71 +347,71 @@ func (ix *Index) Scores(query []QueryTerm, keep func(doc int) bool) []Hit {
 		}
 		s.terms = append(s.terms, qterm{list: l, weight: q.Weight, group: g, pool: p, slot: slot})
 	}
-	nSlots := len(s.slotGroup)
-	if nSlots == 0 {
+	if len(s.slotGroup) == 0 {
 		return nil
 	}
-	if len(s.rowOf) < len(ix.lens) {
-		s.rowOf = make([]int32, len(ix.lens))
+	// Score group by group, in group order, and within a group slot by slot:
+	// a slot's value for a document is the sum of its terms' contributions
+	// (in query order), a group's the best of its slots, and a document's
+	// score the sum of its groups' values in group order. A slot or group
+	// without postings in a document adds nothing to it.
+	for i := range s.terms {
+		s.terms[i].gi = s.slotGroup[s.terms[i].slot]
 	}
-	nWords := (nSlots + 63) / 64 // marks per document
-	s.touched, s.acc, s.marks = s.touched[:0], s.acc[:0], s.marks[:0]
-	for _, t := range s.terms {
+	slices.SortStableFunc(s.terms, func(a, b qterm) int {
+		if a.gi != b.gi {
+			return a.gi - b.gi
+		}
+		return a.slot - b.slot
+	})
+	if n := len(ix.lens); len(s.cell) < n {
+		s.cell, s.best, s.score = make([]float64, n), make([]float64, n), make([]float64, n)
+		s.inSlot, s.inGroup, s.inDoc = make([]bool, n), make([]bool, n), make([]bool, n)
+	}
+	s.touched = s.touched[:0]
+	for i, t := range s.terms {
 		l := t.list
 		wIDF := t.weight * l.idf
-		word, bit := t.slot>>6, uint64(1)<<(t.slot&63)
-		for i, d := range l.docs {
-			row := s.rowOf[d]
-			if row == 0 {
-				s.touched = append(s.touched, d)
-				row = int32(len(s.touched))
-				s.rowOf[d] = row
-				n := len(s.acc)
-				s.acc = slices.Grow(s.acc, nSlots)[:n+nSlots]
-				clear(s.acc[n:])
-				n = len(s.marks)
-				s.marks = slices.Grow(s.marks, nWords)[:n+nWords]
-				clear(s.marks[n:])
+		for k, d := range l.docs {
+			if !s.inSlot[d] {
+				s.inSlot[d] = true
+				s.slotDocs = append(s.slotDocs, d)
 			}
-			r := int(row - 1)
-			s.acc[r*nSlots+t.slot] += wIDF * l.tf[i] / l.den[i]
-			s.marks[r*nWords+word] |= bit
+			s.cell[d] += wIDF * l.tf[k] / l.den[k]
 		}
+		if i+1 < len(s.terms) && s.terms[i+1].slot == t.slot {
+			continue // the slot goes on
+		}
+		for _, d := range s.slotDocs {
+			if !s.inGroup[d] {
+				s.inGroup[d] = true
+				s.groupDocs = append(s.groupDocs, d)
+			}
+			if v := s.cell[d]; v > s.best[d] {
+				s.best[d] = v
+			}
+			s.cell[d], s.inSlot[d] = 0, false
+		}
+		s.slotDocs = s.slotDocs[:0]
+		if i+1 < len(s.terms) && s.terms[i+1].gi == t.gi {
+			continue // the group goes on
+		}
+		for _, d := range s.groupDocs {
+			if !s.inDoc[d] {
+				s.inDoc[d] = true
+				s.touched = append(s.touched, d)
+			}
+			s.score[d] += s.best[d]
+			s.best[d], s.inGroup[d] = 0, false
+		}
+		s.groupDocs = s.groupDocs[:0]
 	}
-	// A document's score is the sum, in group order, of each group's best
-	// slot. Slots a document's postings did not reach hold 0 and groups
-	// without such a slot add 0, so only marked ones are visited.
-	nGroups := len(s.groups)
-	if cap(s.best) < nGroups {
-		s.best = make([]float64, nGroups)
-		s.gmarks = make([]uint64, (nGroups+63)/64)
-	}
-	best, gmarks := s.best[:nGroups], s.gmarks[:(nGroups+63)/64]
 	hits := make([]Hit, 0, len(s.touched))
-	for r, d := range s.touched {
-		s.rowOf[d] = 0
+	for _, d := range s.touched {
+		score := s.score[d]
+		s.score[d], s.inDoc[d] = 0, false
 		if keep != nil && !keep(int(d)) {
 			continue
-		}
-		row := s.acc[r*nSlots : (r+1)*nSlots]
-		for w, m := range s.marks[r*nWords : (r+1)*nWords] {
-			for ; m != 0; m &= m - 1 {
-				slot := w<<6 + bits.TrailingZeros64(m)
-				g := s.slotGroup[slot]
-				if v := row[slot]; v > best[g] {
-					best[g] = v
-				}
-				gmarks[g>>6] |= 1 << (g & 63)
-			}
-		}
-		var score float64
-		for w, m := range gmarks {
-			for ; m != 0; m &= m - 1 {
-				g := w<<6 + bits.TrailingZeros64(m)
-				score += best[g]
-				best[g] = 0
-			}
-			gmarks[w] = 0
 		}
 		hits = append(hits, Hit{Doc: int(d), Score: score, Base: score})
 	}
