@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
 	"github.com/kubemedic/kubemedic/services/knowledge/glossary"
@@ -189,12 +190,20 @@ func (e *engine) texts(field int, texts ...string) []string {
 // search returns the best top entries for q among those keep accepts (all
 // when keep is nil), after the rank stages rescaled the scores.
 func (e *engine) search(q *query, top int, keep func(int) bool) []index.Hit {
-	hits := e.ix.Scores(q.terms, keep)
+	buf := hitsPool.Get().(*[]index.Hit)
+	hits := e.ix.Scores((*buf)[:0], q.terms, keep)
 	for _, s := range e.stages.rank {
 		s.rank(e, q, hits)
 	}
-	return bestFirst(hits, top)
+	out := slices.Clone(bestFirst(hits, top))
+	*buf = hits[:0]
+	hitsPool.Put(buf)
+	return out
 }
+
+// hitsPool holds the hit lists of searches: every document sharing a word
+// with the question is a hit, of which an answer keeps a few.
+var hitsPool = sync.Pool{New: func() any { return new([]index.Hit) }}
 
 // ahead reports whether hit a ranks before hit b: by score, and equal scores
 // as the index ranks them (by its own score, then by document number). The

@@ -1,9 +1,13 @@
 package knowledge
 
 import (
+	"context"
+	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"sort"
+	"sync"
 	"testing"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/index"
@@ -58,4 +62,49 @@ func sortedStable(hits []index.Hit) []index.Hit {
 	out := slices.Clone(hits)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
 	return out
+}
+
+// Questions asked at once from several goroutines, which share pooled
+// search memory, get exactly the answers they get one at a time.
+func TestConcurrentAsksAgree(t *testing.T) {
+	b := embedded(t)
+	questions := []string{
+		"파드가 계속 Pending이에요", "팟이 팬딩에서 안 넘어가요 cpu 부족이래요", "노드가 낫레디 상태예요 kublet 문제인가요",
+		"init 컨테이너가 실패해서 파드가 Init:CrashLoopBackOff 예요", "다른 파드에서 서비스 이름으로 wget 하면 Name or service not known 이 나와요",
+		"TKE Serverless에서 9100 포트로 listen 하니까 Operation not permitted 에러", "How do I change the number of replicas of a deployment?",
+		"my pod is stuck in CrashLoopBackOff", "VPN 접속이 안돼요", "오늘 점심 메뉴 추천해줘", "how do I bake sourdough bread",
+		"kubectl top 치면 metrics not available 에러 나요", "클러스터 오토스케일러가 노드를 추가 안 해요", "",
+	}
+	opts := []AskOptions{{}, {Top: 10, KeepRefused: true}, {Provider: "aks"}}
+	want := make([][]Result, len(questions))
+	for i, q := range questions {
+		for _, o := range opts {
+			want[i] = append(want[i], b.Ask(context.Background(), q, o))
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for g := range 4 {
+		wg.Go(func() {
+			for round := range 5 {
+				for k := range questions {
+					i := (k*7 + g + round) % len(questions)
+					for j, o := range opts {
+						if got := b.Ask(context.Background(), questions[i], o); !reflect.DeepEqual(got, want[i][j]) {
+							select {
+							case errs <- fmt.Sprintf("goroutine %d: %q %+v: %+v, alone %+v", g, questions[i], o, got, want[i][j]):
+							default:
+							}
+							return
+						}
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
 }

@@ -1,6 +1,9 @@
 package knowledge
 
 import (
+	"slices"
+	"sync"
+
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
 	"github.com/kubemedic/kubemedic/services/knowledge/index"
 	"github.com/kubemedic/kubemedic/services/knowledge/korean"
@@ -23,6 +26,48 @@ type query struct {
 	// concepts counts the units with a glossary concept: 1 for a
 	// Kubernetes/cloud concept, everydayConcept for an everyday IT word.
 	concepts float64
+	// mem is the memory parse took from queryPool; release returns it.
+	mem *queryMem
+}
+
+// queryMem is the memory of a query, reused from one question to the next
+// (queryPool): a question allocates little beyond its answers, which keeps
+// the garbage collector, and with it the tail latency, quiet under load.
+type queryMem struct {
+	all     []analysis.Term
+	units   []*unit
+	terms   []index.QueryTerm
+	count   []int
+	unitBuf []unit
+	byUnit  []*unit
+	termBuf []analysis.Term
+	idfBuf  []float64
+}
+
+var queryPool = sync.Pool{New: func() any { return new(queryMem) }}
+
+// release gives the query's memory back for the next question; q must not be
+// used afterwards.
+func (q *query) release() {
+	m := q.mem
+	if m == nil {
+		return
+	}
+	q.mem = nil
+	m.all, m.units, m.terms = q.all[:0], q.units[:0], q.terms[:0]
+	clear(m.byUnit)
+	queryPool.Put(m)
+}
+
+// zeroed returns s resized to n zero elements, reusing its array when it is
+// large enough.
+func zeroed[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
 }
 
 // kindWeight is the query weight of each term kind.
@@ -40,7 +85,8 @@ var kindWeight = [...]float64{
 // (which may add terms to a word or drop it), then each word's weight and the
 // index query, which the shape stages adjust.
 func (e *engine) parse(question string) *query {
-	q := &query{all: e.analyzer.Terms(question)}
+	m := queryPool.Get().(*queryMem)
+	q := &query{mem: m, all: e.analyzer.AppendTerms(m.all[:0], question), units: m.units[:0], terms: m.terms[:0]}
 	// Units are numbered from 0 in text order: count each one's terms, then
 	// give every unit its share of one array of terms (capped, so that a
 	// term a stage adds later moves that unit's terms out).
@@ -48,16 +94,16 @@ func (e *engine) parse(question string) *query {
 	for _, t := range q.all {
 		n = max(n, t.Unit+t.Span)
 	}
-	count := make([]int, n)
+	m.count = zeroed(m.count, n)
+	count := m.count
 	for _, t := range q.all {
 		if t.Kind == analysis.Phrase || (t.Kind == analysis.Concept && t.Span > 1) {
 			continue // phrases credit units, they do not define them
 		}
 		count[t.Unit]++
 	}
-	units := make([]unit, 0, n)
-	byUnit := make([]*unit, n)
-	terms := make([]analysis.Term, len(q.all))
+	m.unitBuf, m.byUnit, m.termBuf = zeroed(m.unitBuf, n), zeroed(m.byUnit, n), zeroed(m.termBuf, len(q.all))
+	units, byUnit, terms := m.unitBuf[:0], m.byUnit, m.termBuf
 	for _, t := range q.all {
 		if t.Kind == analysis.Phrase || (t.Kind == analysis.Concept && t.Span > 1) {
 			continue
@@ -157,7 +203,8 @@ func (e *engine) queryTerms(q *query) {
 	for _, t := range q.all {
 		n = max(n, t.Unit+t.Span)
 	}
-	conceptIDF := make([]float64, n) // by unit
+	q.mem.idfBuf = zeroed(q.mem.idfBuf, n)
+	conceptIDF := q.mem.idfBuf // by unit
 	for _, t := range q.all {
 		if t.Kind == analysis.Concept && e.ix.DocFreq(t.Text) > 0 {
 			for id := t.Unit; id < t.Unit+t.Span; id++ {
@@ -165,7 +212,7 @@ func (e *engine) queryTerms(q *query) {
 			}
 		}
 	}
-	q.terms = make([]index.QueryTerm, 0, len(q.all))
+	q.terms = slices.Grow(q.terms[:0], len(q.all))
 	for _, t := range q.all {
 		qt := index.QueryTerm{Text: t.Text, Weight: kindWeight[t.Kind], Group: -1}
 		if c := conceptIDF[t.Unit]; c > 0 && t.Kind == analysis.Word && korean.HasHangul(t.Text) {

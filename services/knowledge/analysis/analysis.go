@@ -242,16 +242,22 @@ func isLetters(s string) bool {
 
 // Terms analyses text into terms, in text order. The same text always gives
 // the same terms.
-func (a *Analyzer) Terms(text string) []Term {
+func (a *Analyzer) Terms(text string) []Term { return a.AppendTerms(nil, text) }
+
+// AppendTerms appends the terms of text (as Terms gives them) to dst, so that
+// a caller analysing many texts can reuse one array.
+func (a *Analyzer) AppendTerms(dst []Term, text string) []Term {
 	if !a.features.Segment {
-		return baselineTerms(text)
+		return append(dst, baselineTerms(text)...)
 	}
-	words := korean.Words(korean.Normalize(text))
+	var wordBuf [32]korean.Word
+	words := korean.AppendWords(wordBuf[:0], korean.Normalize(text))
 	type unit struct {
 		key  string
 		word korean.Word
 	}
-	units := make([]unit, 0, len(words))
+	var unitBuf [32]unit
+	units := unitBuf[:0]
 	for _, w := range words {
 		k, ok := a.key(w)
 		if !ok {
@@ -259,10 +265,11 @@ func (a *Analyzer) Terms(text string) []Term {
 		}
 		units = append(units, unit{k, w})
 	}
-	var out []Term
-	keys := make([]string, len(units))
-	for i, u := range units {
-		keys[i] = u.key
+	out := slices.Grow(dst, 2*len(units)+4)
+	var keyBuf [32]string
+	keys := keyBuf[:0]
+	for _, u := range units {
+		keys = append(keys, u.key)
 	}
 	// Phrases first: they may include stop words ("name or service not known").
 	if a.features.Glossary || a.features.Phrases {
@@ -326,8 +333,17 @@ func (a *Analyzer) Terms(text string) []Term {
 			continue
 		}
 		if a.features.Bigrams {
-			for _, b := range korean.Bigrams(u.key) {
-				out = append(out, Term{Text: BigramPrefix + b, Kind: Bigram, Unit: i, Span: 1, Surface: u.word.Text})
+			// korean.Bigrams(u.key), each with its prefix in one string:
+			// the key is a Hangul stem, so its bigrams are substrings.
+			s0, s1 := -1, -1 // where the two runes before b start
+			for b := range u.key {
+				if s0 >= 0 {
+					out = append(out, Term{Text: BigramPrefix + u.key[s0:b], Kind: Bigram, Unit: i, Span: 1, Surface: u.word.Text})
+				}
+				s0, s1 = s1, b
+			}
+			if s0 >= 0 {
+				out = append(out, Term{Text: BigramPrefix + u.key[s0:], Kind: Bigram, Unit: i, Span: 1, Surface: u.word.Text})
 			}
 		}
 	}
@@ -353,16 +369,24 @@ func (a *Analyzer) appendConcepts(out []Term, surface, key string, unit int) []T
 	if len(out) > first || !korean.HasHangul(key) {
 		return out
 	}
-	rs := []rune(key)
-	for cut := len(rs) - 1; cut >= 2; cut-- {
-		head := string(rs[:cut])
+	// Heads and tails are substrings at rune boundaries (the key is a
+	// Hangul stem: valid UTF-8), off[i] the byte offset of rune i.
+	var offBuf [64]int
+	off := offBuf[:0]
+	for i := range key {
+		off = append(off, i)
+	}
+	n := len(off)
+	off = append(off, len(key))
+	for cut := n - 1; cut >= 2; cut-- {
+		head := key[:off[cut]]
 		hc := a.glossary.Lookup(head)
 		if hc == nil {
 			continue
 		}
 		add(hc, head)
-		tail := string(rs[cut:])
-		if tc := a.glossary.Lookup(korean.Stem(tail)); tc != nil && len(rs)-cut >= 2 {
+		tail := key[off[cut]:]
+		if tc := a.glossary.Lookup(korean.Stem(tail)); tc != nil && n-cut >= 2 {
 			add(tc, tail)
 		}
 		break

@@ -282,7 +282,7 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // SearchFiltered is Search over the documents for which keep returns true (all
 // when keep is nil).
 func (ix *Index) SearchFiltered(query []QueryTerm, k int, keep func(doc int) bool) []Hit {
-	hits := ix.Scores(query, keep)
+	hits := ix.Scores(nil, query, keep)
 	slices.SortFunc(hits, func(a, b Hit) int {
 		if a.Score != b.Score {
 			if a.Score > b.Score {
@@ -298,11 +298,11 @@ func (ix *Index) SearchFiltered(query []QueryTerm, k int, keep func(doc int) boo
 	return hits
 }
 
-// Scores returns every document that contains at least one query term and
-// that keep accepts (all when keep is nil) with its score, in no particular
-// order: what SearchFiltered sorts. A searcher that rescales and cuts the
-// hits itself saves the sort.
-func (ix *Index) Scores(query []QueryTerm, keep func(doc int) bool) []Hit {
+// Scores appends to dst every document that contains at least one query
+// term and that keep accepts (all when keep is nil) with its score, in no
+// particular order: what SearchFiltered sorts. A searcher that rescales and
+// cuts the hits itself saves the sort, and may reuse dst.
+func (ix *Index) Scores(dst []Hit, query []QueryTerm, keep func(doc int) bool) []Hit {
 	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
 	// Deduplicate terms and number the (group, pool) slots and the groups,
@@ -348,7 +348,7 @@ func (ix *Index) Scores(query []QueryTerm, keep func(doc int) bool) []Hit {
 		s.terms = append(s.terms, qterm{list: l, weight: q.Weight, group: g, pool: p, slot: slot})
 	}
 	if len(s.slotGroup) == 0 {
-		return nil
+		return dst
 	}
 	// Score group by group, in group order, and within a group slot by slot:
 	// a slot's value for a document is the sum of its terms' contributions
@@ -406,7 +406,7 @@ func (ix *Index) Scores(query []QueryTerm, keep func(doc int) bool) []Hit {
 		}
 		s.groupDocs = s.groupDocs[:0]
 	}
-	hits := make([]Hit, 0, len(s.touched))
+	hits := slices.Grow(dst, len(s.touched))
 	for _, d := range s.touched {
 		score := s.score[d]
 		s.score[d], s.inDoc[d] = 0, false

@@ -158,7 +158,11 @@ func TestScoresAreSearchUnsorted(t *testing.T) {
 		for i, q := range queries {
 			for _, k := range []func(int) bool{nil, keep} {
 				want := ix.SearchFiltered(q, 0, k)
-				got := ix.Scores(q, k)
+				got := ix.Scores([]Hit{{Doc: -1}}, q, k)
+				if got[0].Doc != -1 {
+					t.Fatalf("round %d query %d: Scores overwrote dst: %+v", round, i, got)
+				}
+				got = got[1:]
 				if len(got) != len(want) {
 					t.Fatalf("round %d query %d: %d hits, SearchFiltered has %d", round, i, len(got), len(want))
 				}

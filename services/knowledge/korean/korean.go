@@ -20,7 +20,30 @@ import (
 // Normalize applies Unicode NFKC (full-width letters, compatibility jamo and
 // ligatures become their canonical forms) and lower-cases the text.
 func Normalize(s string) string {
-	return strings.ToLower(norm.NFKC.String(s))
+	s = norm.NFKC.String(s)
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			// strings.ToLower maps every rune with unicode.ToLower; lower
+			// gives the same runes, Hangul without a table lookup.
+			return strings.Map(lower, s)
+		}
+	}
+	return strings.ToLower(s)
+}
+
+// lower is unicode.ToLower, with the ASCII and Hangul syllable cases (no
+// case, so unchanged) answered first.
+func lower(r rune) rune {
+	switch {
+	case r < 0x80:
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		return r
+	case IsHangul(r):
+		return r
+	}
+	return unicode.ToLower(r)
 }
 
 // IsHangul reports whether r is a precomposed Hangul syllable (가–힣).
@@ -31,7 +54,10 @@ func IsHangul(r rune) bool {
 // IsLatinOrDigit reports whether r is an ASCII-range letter or digit, or any
 // other Latin letter.
 func IsLatinOrDigit(r rune) bool {
-	return r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)) || unicode.In(r, unicode.Latin)
+	if r < 0x80 { // the ASCII letters are Latin, no other ASCII rune is
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
+	return unicode.In(r, unicode.Latin)
 }
 
 // HasHangul reports whether s contains at least one Hangul syllable.
@@ -82,8 +108,11 @@ func innerPunct(r rune) bool {
 // inner punctuation - : . _ / between two letters or digits. Leading dashes are
 // kept for command-line flags ("--previous", "-A"). Hangul and Latin runs that
 // touch ("pod가") become two words, the second marked Joined.
-func Words(s string) []Word {
-	var out []Word
+func Words(s string) []Word { return AppendWords(nil, s) }
+
+// AppendWords appends the words of s (as Words splits them) to dst.
+func AppendWords(dst []Word, s string) []Word {
+	out := dst
 	// The runes of s and the byte offset of each (and of the end): a word's
 	// text is a substring of s. Words hold no U+FFFD, so a word's bytes are
 	// exactly its runes encoded, even in invalid UTF-8 input.

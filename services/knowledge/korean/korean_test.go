@@ -6,6 +6,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestNormalize(t *testing.T) {
@@ -239,5 +242,24 @@ func TestStemMatchesSuffixScan(t *testing.T) {
 	}
 	if n < 1000 {
 		t.Fatalf("only %d words tried", n)
+	}
+}
+
+// The fast paths of Normalize and IsLatinOrDigit answer as the Unicode
+// tables do.
+func TestFastPathsMatchUnicode(t *testing.T) {
+	for r := rune(0); r < 0x11000; r++ {
+		if got, want := lower(r), unicode.ToLower(r); got != want {
+			t.Fatalf("lower(%U) = %U, unicode.ToLower gives %U", r, got, want)
+		}
+		want := r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)) || unicode.In(r, unicode.Latin)
+		if got := IsLatinOrDigit(r); got != want {
+			t.Fatalf("IsLatinOrDigit(%U) = %v, want %v", r, got, want)
+		}
+	}
+	for _, s := range []string{"", "Pod", "파드가 Pending이에요", "ÉCOLE Straße ΣΑΣ Ǆ", "ＣｒａｓｈＬｏｏｐ　파드", "bad\xffUTF-8 파\xfe드", "İstanbul K"} {
+		if got, want := Normalize(s), strings.ToLower(norm.NFKC.String(s)); got != want {
+			t.Errorf("Normalize(%q) = %q, want %q", s, got, want)
+		}
 	}
 }

@@ -70,17 +70,17 @@ func Stem(word string) string {
 			return word
 		}
 		// A cut that leaves a protected noun wins over a longer one:
-		// 목적으로 is 목적 + 으로, not 목 + 적으로.
-		for _, n := range suffixLengths {
-			if len(word) > n && suffixSet[word[len(word)-n:]] && protected[word[:len(word)-n]] {
-				return word[:len(word)-n]
-			}
-		}
+		// 목적으로 is 목적 + 으로, not 목 + 적으로. Otherwise the longest
+		// suffix goes.
 		cut := 0
 		for _, n := range suffixLengths {
 			if len(word) > n && suffixSet[word[len(word)-n:]] {
-				cut = n
-				break
+				if protected[word[:len(word)-n]] {
+					return word[:len(word)-n]
+				}
+				if cut == 0 {
+					cut = n
+				}
 			}
 		}
 		if cut == 0 {
