@@ -211,4 +211,3 @@ func unitIdentity(u *unit) string {
 	}
 	return ""
 }
-
