@@ -2,7 +2,6 @@ package knowledge
 
 import (
 	"slices"
-	"sort"
 	"sync"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
@@ -128,7 +127,10 @@ func best(hits []index.Hit, k int) []int {
 		if len(top) == k && !ahead(hits[i], hits[top[k-1]]) {
 			continue
 		}
-		j := sort.Search(len(top), func(j int) bool { return ahead(hits[i], hits[top[j]]) })
+		j := len(top) // the first of top that hits[i] ranks ahead of
+		for j > 0 && ahead(hits[i], hits[top[j-1]]) {
+			j--
+		}
 		top = append(top, 0)
 		copy(top[j+1:], top[j:])
 		top[j] = i
