@@ -1,6 +1,7 @@
 package korean
 
 import (
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -224,10 +225,9 @@ func TestStemMatchesSuffixScan(t *testing.T) {
 		return word
 	}
 	heads := []string{"파드", "노드", "목", "목적", "설정", "재시작", "로드밸런서", "가", "pod"}
-	for p := range protected {
-		if len(heads) < 60 {
-			heads = append(heads, p)
-		}
+	nouns := slices.Sorted(maps.Keys(protected))
+	for i := 0; i < len(nouns); i += max(1, len(nouns)/50) {
+		heads = append(heads, nouns[i])
 	}
 	n := 0
 	for _, h := range heads {
