@@ -267,6 +267,7 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 	s := b.cur.Load()
 	eng := s.engine
 	q := eng.parse(question)
+	defer q.release()
 	if len(q.units) == 0 {
 		res.NoAnswer, res.Reason = true, "no searchable words in the question"
 		return res

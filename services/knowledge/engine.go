@@ -2,12 +2,14 @@ package knowledge
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
 	"github.com/kubemedic/kubemedic/services/knowledge/glossary"
 	"github.com/kubemedic/kubemedic/services/knowledge/index"
+	"github.com/kubemedic/kubemedic/services/knowledge/korean"
 )
 
 // Tuning selects the retrieval pipeline and the confidence model.
@@ -78,6 +80,9 @@ type engine struct {
 	// suggest.
 	words  map[string]bool
 	stages compiled
+	// latin holds the Latin words of the runbooks as written, for the
+	// analyzer's stem cache; only while the engine is built.
+	latin map[string]bool
 }
 
 func newEngine(entries []Entry, t Tuning) (*engine, error) {
@@ -97,7 +102,7 @@ func newEngine(entries []Entry, t Tuning) (*engine, error) {
 	if features.Glossary {
 		g = glossary.Default()
 	}
-	e := &engine{tuning: t, entries: entries, analyzer: analysis.New(features, g, phrases), topical: map[string]bool{}, curated: map[string]bool{}, words: map[string]bool{}}
+	e := &engine{tuning: t, entries: entries, analyzer: analysis.New(features, g, phrases), topical: map[string]bool{}, curated: map[string]bool{}, words: map[string]bool{}, latin: map[string]bool{}}
 	params := indexParams()
 	for _, s := range t.Stages {
 		if h, ok := s.(indexStage); ok {
@@ -130,6 +135,11 @@ func newEngine(entries []Entry, t Tuning) (*engine, error) {
 		}
 	}
 	e.ix = b.Build()
+	latin := make([]string, 0, len(e.latin))
+	for w := range e.latin {
+		latin = append(latin, w)
+	}
+	e.analyzer, e.latin = e.analyzer.WithStemCache(latin), nil
 	for _, s := range t.Stages {
 		if h, ok := s.(bindingStage); ok {
 			s = h.bind(e)
@@ -166,6 +176,9 @@ func (e *engine) texts(field int, texts ...string) []string {
 			if t.Kind == analysis.Word || t.Kind == analysis.Part {
 				e.words[t.Text] = true
 			}
+			if t.Kind == analysis.Word && !korean.HasHangul(t.Surface) {
+				e.latin[t.Surface] = true
+			}
 			if t.Kind == analysis.Word && (field == fieldKeywords || field == fieldTags) {
 				e.curated[t.Text] = true
 			}
@@ -177,15 +190,59 @@ func (e *engine) texts(field int, texts ...string) []string {
 // search returns the best top entries for q among those keep accepts (all
 // when keep is nil), after the rank stages rescaled the scores.
 func (e *engine) search(q *query, top int, keep func(int) bool) []index.Hit {
-	hits := e.ix.SearchFiltered(q.terms, 0, keep)
+	buf := hitsPool.Get().(*[]index.Hit)
+	hits := e.ix.Scores((*buf)[:0], q.terms, keep)
 	for _, s := range e.stages.rank {
 		s.rank(e, q, hits)
 	}
-	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
-	if len(hits) > top {
-		hits = hits[:top]
+	out := slices.Clone(bestFirst(hits, top))
+	*buf = hits[:0]
+	hitsPool.Put(buf)
+	return out
+}
+
+// hitsPool holds the hit lists of searches: every document sharing a word
+// with the question is a hit, of which an answer keeps a few.
+var hitsPool = sync.Pool{New: func() any { return new([]index.Hit) }}
+
+// ahead reports whether hit a ranks before hit b: by score, and equal scores
+// as the index ranks them (by its own score, then by document number). The
+// order is total, so rank stages may see the hits in any order.
+func ahead(a, b index.Hit) bool {
+	if a.Score != b.Score {
+		return a.Score > b.Score
 	}
-	return hits
+	if a.Base != b.Base {
+		return a.Base > b.Base
+	}
+	return a.Doc < b.Doc
+}
+
+// bestFirst returns the top best hits in rank order (ahead), without sorting
+// the rest.
+func bestFirst(hits []index.Hit, top int) []index.Hit {
+	if top >= len(hits) {
+		slices.SortFunc(hits, func(a, b index.Hit) int {
+			switch {
+			case a.Doc == b.Doc:
+				return 0
+			case ahead(a, b):
+				return -1
+			}
+			return 1
+		})
+		return hits
+	}
+	for i := range top {
+		b := i
+		for j := i + 1; j < len(hits); j++ {
+			if ahead(hits[j], hits[b]) {
+				b = j
+			}
+		}
+		hits[i], hits[b] = hits[b], hits[i]
+	}
+	return hits[:top]
 }
 
 // refusal is the first gate stage's reason to refuse q, whose top answer has

@@ -1,6 +1,9 @@
 package knowledge
 
 import (
+	"slices"
+	"sync"
+
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
 	"github.com/kubemedic/kubemedic/services/knowledge/index"
 	"github.com/kubemedic/kubemedic/services/knowledge/korean"
@@ -23,6 +26,48 @@ type query struct {
 	// concepts counts the units with a glossary concept: 1 for a
 	// Kubernetes/cloud concept, everydayConcept for an everyday IT word.
 	concepts float64
+	// mem is the memory parse took from queryPool; release returns it.
+	mem *queryMem
+}
+
+// queryMem is the memory of a query, reused from one question to the next
+// (queryPool): a question allocates little beyond its answers, which keeps
+// the garbage collector, and with it the tail latency, quiet under load.
+type queryMem struct {
+	all     []analysis.Term
+	units   []*unit
+	terms   []index.QueryTerm
+	count   []int
+	unitBuf []unit
+	byUnit  []*unit
+	termBuf []analysis.Term
+	idfBuf  []float64
+}
+
+var queryPool = sync.Pool{New: func() any { return new(queryMem) }}
+
+// release gives the query's memory back for the next question; q must not be
+// used afterwards.
+func (q *query) release() {
+	m := q.mem
+	if m == nil {
+		return
+	}
+	q.mem = nil
+	m.all, m.units, m.terms = q.all[:0], q.units[:0], q.terms[:0]
+	clear(m.byUnit)
+	queryPool.Put(m)
+}
+
+// zeroed returns s resized to n zero elements, reusing its array when it is
+// large enough.
+func zeroed[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
 }
 
 // kindWeight is the query weight of each term kind.
@@ -40,15 +85,35 @@ var kindWeight = [...]float64{
 // (which may add terms to a word or drop it), then each word's weight and the
 // index query, which the shape stages adjust.
 func (e *engine) parse(question string) *query {
-	q := &query{all: e.analyzer.Terms(question)}
-	byUnit := map[int]*unit{}
+	m := queryPool.Get().(*queryMem)
+	q := &query{mem: m, all: e.analyzer.AppendTerms(m.all[:0], question), units: m.units[:0], terms: m.terms[:0]}
+	// Units are numbered from 0 in text order: count each one's terms, then
+	// give every unit its share of one array of terms (capped, so that a
+	// term a stage adds later moves that unit's terms out).
+	n := 0
+	for _, t := range q.all {
+		n = max(n, t.Unit+t.Span)
+	}
+	m.count = zeroed(m.count, n)
+	count := m.count
 	for _, t := range q.all {
 		if t.Kind == analysis.Phrase || (t.Kind == analysis.Concept && t.Span > 1) {
 			continue // phrases credit units, they do not define them
 		}
+		count[t.Unit]++
+	}
+	m.unitBuf, m.byUnit, m.termBuf = zeroed(m.unitBuf, n), zeroed(m.byUnit, n), zeroed(m.termBuf, len(q.all))
+	units, byUnit, terms := m.unitBuf[:0], m.byUnit, m.termBuf
+	for _, t := range q.all {
+		if t.Kind == analysis.Phrase || (t.Kind == analysis.Concept && t.Span > 1) {
+			continue
+		}
 		u := byUnit[t.Unit]
 		if u == nil {
-			u = &unit{id: t.Unit, surface: t.Surface}
+			c := count[t.Unit]
+			units = append(units, unit{id: t.Unit, surface: t.Surface, terms: terms[:0:c]})
+			terms = terms[c:]
+			u = &units[len(units)-1]
 			byUnit[t.Unit] = u
 			q.units = append(q.units, u)
 		}
@@ -134,7 +199,12 @@ func (e *engine) weigh(q *query) {
 // inside a multi-word concept (넘어가 of "안 넘어가") and for a keyword phrase
 // that spells a concept out ("not ready").
 func (e *engine) queryTerms(q *query) {
-	conceptIDF := map[int]float64{}
+	n := 0
+	for _, t := range q.all {
+		n = max(n, t.Unit+t.Span)
+	}
+	q.mem.idfBuf = zeroed(q.mem.idfBuf, n)
+	conceptIDF := q.mem.idfBuf // by unit
 	for _, t := range q.all {
 		if t.Kind == analysis.Concept && e.ix.DocFreq(t.Text) > 0 {
 			for id := t.Unit; id < t.Unit+t.Span; id++ {
@@ -142,7 +212,7 @@ func (e *engine) queryTerms(q *query) {
 			}
 		}
 	}
-	q.terms = make([]index.QueryTerm, 0, len(q.all))
+	q.terms = slices.Grow(q.terms[:0], len(q.all))
 	for _, t := range q.all {
 		qt := index.QueryTerm{Text: t.Text, Weight: kindWeight[t.Kind], Group: -1}
 		if c := conceptIDF[t.Unit]; c > 0 && t.Kind == analysis.Word && korean.HasHangul(t.Text) {

@@ -1,7 +1,8 @@
 package knowledge
 
 import (
-	"sort"
+	"slices"
+	"sync"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
 	"github.com/kubemedic/kubemedic/services/knowledge/index"
@@ -30,13 +31,23 @@ const (
 )
 
 func (QuestionMatch) bind(e *engine) Stage {
-	m := &questionSets{byDoc: make([][]map[string]bool, len(e.entries))}
+	m := &questionSets{byDoc: make([][]wordIDs, len(e.entries)), ids: map[string]int32{}}
 	for i := range e.entries {
 		en := &e.entries[i]
 		texts := append([]string{en.TitleKo, en.TitleEn}, en.Questions...)
 		for _, t := range texts {
 			if set := wordSet(unitsOf(e.analyzer.Terms(t))); len(set) > 0 {
-				m.byDoc[i] = append(m.byDoc[i], set)
+				ids := make(wordIDs, 0, len(set))
+				for w := range set {
+					id, ok := m.ids[w]
+					if !ok {
+						id = int32(len(m.ids))
+						m.ids[w] = id
+					}
+					ids = append(ids, id)
+				}
+				slices.Sort(ids)
+				m.byDoc[i] = append(m.byDoc[i], ids)
 			}
 		}
 	}
@@ -44,10 +55,16 @@ func (QuestionMatch) bind(e *engine) Stage {
 }
 
 // questionSets is QuestionMatch bound to one engine: the word sets of every
-// entry's titles and example questions.
+// entry's titles and example questions, each word numbered (ids) so that a
+// set is a sorted list of numbers and a question compares without hashing.
 type questionSets struct {
-	byDoc [][]map[string]bool
+	byDoc [][]wordIDs
+	ids   map[string]int32
+	marks sync.Pool // *[]uint64, one bit per word number, all clear
 }
+
+// wordIDs is a word set as sorted, distinct word numbers.
+type wordIDs []int32
 
 func (*questionSets) Name() string     { return QuestionMatch{}.Name() }
 func (*questionSets) Describe() string { return QuestionMatch{}.Describe() }
@@ -56,29 +73,64 @@ func (m *questionSets) rank(_ *engine, q *query, hits []index.Hit) {
 	if len(hits) < 2 {
 		return
 	}
-	qs := wordSet(q.units)
+	var buf [32]int32
+	qs := m.idsOf(q.units, buf[:0])
 	if len(qs) == 0 {
 		return
+	}
+	// The question's known words as bits: a set's overlap with it is then
+	// one bit test per word of the set.
+	marks, _ := m.marks.Get().(*[]uint64)
+	if marks == nil {
+		marks = new(make([]uint64, (len(m.ids)+63)/64))
+	}
+	for _, id := range qs {
+		if id >= 0 {
+			(*marks)[id>>6] |= 1 << (id & 63)
+		}
 	}
 	for _, i := range best(hits, questionMatchDepth) {
 		sim := 0.0
 		for _, set := range m.byDoc[hits[i].Doc] {
-			sim = max(sim, jaccard(qs, set))
+			sim = max(sim, jaccard(*marks, len(qs), set))
 		}
 		hits[i].Score *= 1 + questionMatch*sim
 	}
+	for _, id := range qs {
+		if id >= 0 {
+			(*marks)[id>>6] = 0
+		}
+	}
+	m.marks.Put(marks)
 }
 
-// best returns the indices of the k best-scoring hits (hits arrive
-// unsorted; only the best candidates can change places), without sorting
-// them all.
+// jaccard is the Jaccard similarity of a set a of n words, whose known
+// words are the bits of marks, and the set b.
+func jaccard(marks []uint64, n int, b wordIDs) float64 {
+	inter := 0
+	for _, id := range b {
+		inter += int(marks[id>>6] >> (id & 63) & 1)
+	}
+	union := n + len(b) - inter
+	if union == 0 {
+		return 0
+	}
+	return float64(inter) / float64(union)
+}
+
+// best returns the indices of the k best hits in rank order (ahead; hits
+// arrive unsorted; only the best candidates can change places), without
+// sorting them all.
 func best(hits []index.Hit, k int) []int {
 	top := make([]int, 0, k+1)
 	for i := range hits {
-		if len(top) == k && hits[i].Score <= hits[top[k-1]].Score {
+		if len(top) == k && !ahead(hits[i], hits[top[k-1]]) {
 			continue
 		}
-		j := sort.Search(len(top), func(j int) bool { return hits[top[j]].Score < hits[i].Score })
+		j := len(top) // the first of top that hits[i] ranks ahead of
+		for j > 0 && ahead(hits[i], hits[top[j-1]]) {
+			j--
+		}
 		top = append(top, 0)
 		copy(top[j+1:], top[j:])
 		top[j] = i
@@ -109,43 +161,55 @@ func unitsOf(terms []analysis.Term) []*unit {
 	return out
 }
 
+// idsOf is wordSet(units) as word numbers, appended to buf: a word no
+// example question has gets a number of its own below zero, so that it
+// counts in the union only.
+func (m *questionSets) idsOf(units []*unit, buf wordIDs) wordIDs {
+	var unknown []string
+	for _, u := range units {
+		w := unitIdentity(u)
+		if w == "" {
+			continue
+		}
+		id, ok := m.ids[w]
+		if !ok {
+			i := slices.Index(unknown, w)
+			if i < 0 {
+				i = len(unknown)
+				unknown = append(unknown, w)
+			}
+			id = -1 - int32(i)
+		}
+		buf = append(buf, id)
+	}
+	slices.Sort(buf)
+	return slices.Compact(buf)
+}
+
 // wordSet is the set of the units' identities: a unit's first concept (so
 // spellings of one thing meet), else its first word, stem or correction.
 func wordSet(units []*unit) map[string]bool {
 	set := map[string]bool{}
 	for _, u := range units {
-		id := ""
-		for _, t := range u.terms {
-			if t.Kind == analysis.Concept || (t.Kind == analysis.Fuzzy && len(t.Text) > 0 && t.Text[0] == analysis.ConceptPrefix[0]) {
-				id = t.Text
-				break
-			}
-		}
-		if id == "" {
-			for _, t := range u.terms {
-				if t.Kind == analysis.Word || t.Kind == analysis.Fuzzy {
-					id = t.Text
-					break
-				}
-			}
-		}
-		if id != "" {
+		if id := unitIdentity(u); id != "" {
 			set[id] = true
 		}
 	}
 	return set
 }
 
-func jaccard(a, b map[string]bool) float64 {
-	inter := 0
-	for w := range a {
-		if b[w] {
-			inter++
+// unitIdentity is the identity of a unit in a word set, or "" when it has
+// none.
+func unitIdentity(u *unit) string {
+	for _, t := range u.terms {
+		if t.Kind == analysis.Concept || (t.Kind == analysis.Fuzzy && len(t.Text) > 0 && t.Text[0] == analysis.ConceptPrefix[0]) {
+			return t.Text
 		}
 	}
-	union := len(a) + len(b) - inter
-	if union == 0 {
-		return 0
+	for _, t := range u.terms {
+		if t.Kind == analysis.Word || t.Kind == analysis.Fuzzy {
+			return t.Text
+		}
 	}
-	return float64(inter) / float64(union)
+	return ""
 }

@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"math/bits"
 	"sort"
 	"strings"
 	"unicode"
@@ -33,7 +34,7 @@ func (TypoTolerance) bind(e *engine) Stage {
 		}
 		seen[w] = true
 		r := korean.Decompose(w)
-		t.byLen[len(r)] = append(t.byLen[len(r)], dictWord{w, r})
+		t.byLen[len(r)] = append(t.byLen[len(r)], dictWord{w, r, korean.HasHangul(w), runeMask(r)})
 	}
 	e.ix.Vocabulary(func(term string, _ int) {
 		if e.words[term] {
@@ -45,12 +46,19 @@ func (TypoTolerance) bind(e *engine) Stage {
 			add(w)
 		}
 	}
-	for _, ws := range t.byLen {
+	for n, ws := range t.byLen {
 		sort.Slice(ws, func(i, j int) bool { return ws[i].text < ws[j].text })
 		for _, w := range ws {
 			if allLetters(w.text) {
 				t.latin = append(t.latin, w.text)
 			}
+			script := &t.shelves[b2i(w.hangul)]
+			for len(*script) <= n {
+				*script = append(*script, shelf{})
+			}
+			sh := &(*script)[n]
+			sh.words = append(sh.words, w)
+			sh.masks = append(sh.masks, w.mask)
 		}
 	}
 	sort.Strings(t.latin)
@@ -62,11 +70,43 @@ type typoDict struct {
 	byLen    map[int][]dictWord // by decomposed length
 	latin    []string           // sorted Latin words, for completion
 	concepts bool               // add the glossary concepts of a correction
+
+	// shelves are the words of byLen again, by script (0 without Hangul,
+	// 1 with) and decomposed length, in the same order, with their masks in
+	// an array of their own: the lookup mostly reads masks only.
+	shelves [2][]shelf
+}
+
+type shelf struct {
+	words []dictWord
+	masks []uint64 // masks[i] is words[i].mask
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 type dictWord struct {
-	text  string
-	runes []rune
+	text   string
+	runes  []rune
+	hangul bool   // korean.HasHangul(text)
+	mask   uint64 // runeMask(runes)
+}
+
+// runeMask is the set of a word's runes hashed into 64 bits. A rune of one
+// word that the other lacks costs at least one edit, so the number of bits
+// set in one mask and not in the other is a lower bound of the edit distance
+// of the two words: the typo lookup skips candidates that cannot be within
+// the limit without aligning them.
+func runeMask(rs []rune) uint64 {
+	var m uint64
+	for _, r := range rs {
+		m |= 1 << (uint32(r) * 2654435761 >> 26)
+	}
+	return m
 }
 
 func (*typoDict) Name() string     { return TypoTolerance{}.Name() }
@@ -140,18 +180,27 @@ func (t *typoDict) completion(w string) string {
 // corrections returns the dictionary words closest to w (at most 3), or nil.
 func (t *typoDict) corrections(w string) []string {
 	r := korean.Decompose(w)
+	hangul, mask := korean.HasHangul(w), runeMask(r)
 	limit := fuzzyLimit(len(r))
 	var best []string
 	bestD := limit + 1
-	for n := len(r) - limit; n <= len(r)+limit; n++ {
-		for _, cand := range t.byLen[n] {
-			if cand.text == w || korean.HasHangul(cand.text) != korean.HasHangul(w) {
+	var al korean.Aligner
+	shelves := t.shelves[b2i(hangul)]
+	for n := max(len(r)-limit, 0); n <= len(r)+limit && n < len(shelves); n++ {
+		sh := &shelves[n]
+		for i, m := range sh.masks {
+			cut := min(limit, bestD)
+			if bits.OnesCount64(mask&^m) > cut || bits.OnesCount64(m&^mask) > cut {
+				continue // more differing runes than edits allowed
+			}
+			cand := &sh.words[i]
+			if cand.text == w {
 				continue
 			}
-			if !korean.Within(r, cand.runes, min(limit, bestD)) {
+			d, ok := al.Within(r, cand.runes, cut)
+			if !ok {
 				continue
 			}
-			d := korean.Distance(w, cand.text)
 			switch {
 			case d < bestD:
 				bestD, best = d, []string{cand.text}

@@ -1,7 +1,7 @@
 package knowledge
 
 import (
-	"sort"
+	"slices"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
 )
@@ -53,7 +53,8 @@ func phraseRuns(terms []analysis.Term) []int {
 			spans = append(spans, span{i, t.Unit, t.Unit + max(t.Span, 1)})
 		}
 	}
-	sort.Slice(spans, func(a, b int) bool { return spans[a].from < spans[b].from })
+	// Spans starting together get one run number whichever comes first.
+	slices.SortFunc(spans, func(a, b span) int { return a.from - b.from })
 	run := make([]int, len(terms))
 	for i := range run {
 		run[i] = -1

@@ -28,6 +28,7 @@
 package analysis
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -105,6 +106,12 @@ type Analyzer struct {
 	glossary  *glossary.Glossary
 	phrases   map[string]bool // keys joined by one space
 	maxPhrase int
+	// prefixes holds the first 1, 2, 3… keys, joined by one space, of every
+	// phrase and glossary phrase: Terms stops extending a run of words as
+	// soon as it starts no phrase.
+	prefixes map[string]bool
+	// stems holds the Porter2 stems of known words (WithStemCache).
+	stems map[string]string
 }
 
 // New returns an analyzer. phrases are extra multi-word terms (typically the
@@ -126,7 +133,40 @@ func New(f Features, g *glossary.Glossary, phrases []string) *Analyzer {
 			a.maxPhrase = max(a.maxPhrase, len(keys))
 		}
 	}
+	a.prefixes = map[string]bool{}
+	addPrefixes := func(joined string) {
+		for i := range len(joined) {
+			if joined[i] == ' ' {
+				a.prefixes[joined[:i]] = true
+			}
+		}
+		a.prefixes[joined] = true
+	}
+	for p := range a.phrases {
+		addPrefixes(p)
+	}
+	for _, p := range a.glossary.PhraseKeys() {
+		addPrefixes(p)
+	}
 	return a
+}
+
+// WithStemCache returns a copy of a that takes the Porter2 stem of the given
+// words from a table built now instead of stemming them on every call: the
+// words of a corpus, which questions mostly reuse. Other words are stemmed
+// as before; the terms are the same either way.
+func (a *Analyzer) WithStemCache(words []string) *Analyzer {
+	if !a.features.EnglishStem {
+		return a
+	}
+	c := *a
+	c.stems = make(map[string]string, len(words))
+	for _, w := range words {
+		if len(w) > 3 && isLetters(w) {
+			c.stems[w] = english.Stem(w, true)
+		}
+	}
+	return &c
 }
 
 // Features returns the enabled stages.
@@ -181,7 +221,10 @@ func (a *Analyzer) englishStem(word, key string) (string, bool) {
 	if !a.features.EnglishStem || len(word) <= 3 || !isLetters(word) {
 		return "", false
 	}
-	s := english.Stem(word, true)
+	s, ok := a.stems[word]
+	if !ok {
+		s = english.Stem(word, true)
+	}
 	if s == key || s == word || len(s) < 3 {
 		return "", false
 	}
@@ -199,16 +242,22 @@ func isLetters(s string) bool {
 
 // Terms analyses text into terms, in text order. The same text always gives
 // the same terms.
-func (a *Analyzer) Terms(text string) []Term {
+func (a *Analyzer) Terms(text string) []Term { return a.AppendTerms(nil, text) }
+
+// AppendTerms appends the terms of text (as Terms gives them) to dst, so that
+// a caller analysing many texts can reuse one array.
+func (a *Analyzer) AppendTerms(dst []Term, text string) []Term {
 	if !a.features.Segment {
-		return baselineTerms(text)
+		return append(dst, baselineTerms(text)...)
 	}
-	words := korean.Words(korean.Normalize(text))
+	var wordBuf [32]korean.Word
+	words := korean.AppendWords(wordBuf[:0], korean.Normalize(text))
 	type unit struct {
 		key  string
 		word korean.Word
 	}
-	units := make([]unit, 0, len(words))
+	var unitBuf [32]unit
+	units := unitBuf[:0]
 	for _, w := range words {
 		k, ok := a.key(w)
 		if !ok {
@@ -216,22 +265,36 @@ func (a *Analyzer) Terms(text string) []Term {
 		}
 		units = append(units, unit{k, w})
 	}
-	var out []Term
-	keys := make([]string, len(units))
-	for i, u := range units {
-		keys[i] = u.key
+	out := slices.Grow(dst, 2*len(units)+4)
+	var keyBuf [32]string
+	keys := keyBuf[:0]
+	for _, u := range units {
+		keys = append(keys, u.key)
 	}
 	// Phrases first: they may include stop words ("name or service not known").
 	if a.features.Glossary || a.features.Phrases {
 		maxN := max(a.glossary.MaxPhraseWords(), a.maxPhrase)
+		var buf [128]byte
 		for i := range keys {
+			if !a.prefixes[keys[i]] {
+				continue
+			}
+			run := append(buf[:0], keys[i]...) // keys[i:i+n] joined by one space
 			for n := 2; n <= maxN && i+n <= len(keys); n++ {
-				joined := strings.Join(keys[i:i+n], " ")
-				if a.features.Phrases && a.phrases[joined] {
+				run = append(append(run, ' '), keys[i+n-1]...)
+				if !a.prefixes[string(run)] {
+					break // no longer phrase starts with these words
+				}
+				joined := ""
+				if a.features.Phrases && a.phrases[string(run)] {
+					joined = string(run)
 					out = append(out, Term{Text: PhrasePrefix + joined, Kind: Phrase, Unit: i, Span: n, Surface: joined})
 				}
 				if a.features.Glossary {
-					for _, c := range a.glossary.Phrase(keys[i : i+n]) {
+					for _, c := range a.glossary.PhraseKey(string(run)) {
+						if joined == "" {
+							joined = string(run)
+						}
 						out = append(out, Term{Text: ConceptPrefix + c, Kind: Concept, Unit: i, Span: n, Surface: joined})
 					}
 				}
@@ -270,8 +333,17 @@ func (a *Analyzer) Terms(text string) []Term {
 			continue
 		}
 		if a.features.Bigrams {
-			for _, b := range korean.Bigrams(u.key) {
-				out = append(out, Term{Text: BigramPrefix + b, Kind: Bigram, Unit: i, Span: 1, Surface: u.word.Text})
+			// korean.Bigrams(u.key), each with its prefix in one string:
+			// the key is a Hangul stem, so its bigrams are substrings.
+			s0, s1 := -1, -1 // where the two runes before b start
+			for b := range u.key {
+				if s0 >= 0 {
+					out = append(out, Term{Text: BigramPrefix + u.key[s0:b], Kind: Bigram, Unit: i, Span: 1, Surface: u.word.Text})
+				}
+				s0, s1 = s1, b
+			}
+			if s0 >= 0 {
+				out = append(out, Term{Text: BigramPrefix + u.key[s0:], Kind: Bigram, Unit: i, Span: 1, Surface: u.word.Text})
 			}
 		}
 	}
@@ -284,30 +356,37 @@ func (a *Analyzer) Terms(text string) []Term {
 // both compounds (파드스케줄링 → 파드 + 스케줄링) and conjugations the stemmer
 // leaves alone (쫓겨났 → 쫓겨, 늘려줘 → 늘려).
 func (a *Analyzer) appendConcepts(out []Term, surface, key string, unit int) []Term {
-	seen := map[string]bool{}
+	first := len(out) // the concepts of this word are out[first:]
 	add := func(cs []string, from string) {
 		for _, c := range cs {
-			if !seen[c] {
-				seen[c] = true
+			if !slices.ContainsFunc(out[first:], func(t Term) bool { return t.Text[len(ConceptPrefix):] == c }) {
 				out = append(out, Term{Text: ConceptPrefix + c, Kind: Concept, Unit: unit, Span: 1, Surface: from})
 			}
 		}
 	}
 	add(a.glossary.Lookup(surface), surface)
 	add(a.glossary.Lookup(key), key)
-	if len(seen) > 0 || !korean.HasHangul(key) {
+	if len(out) > first || !korean.HasHangul(key) {
 		return out
 	}
-	rs := []rune(key)
-	for cut := len(rs) - 1; cut >= 2; cut-- {
-		head := string(rs[:cut])
+	// Heads and tails are substrings at rune boundaries (the key is a
+	// Hangul stem: valid UTF-8), off[i] the byte offset of rune i.
+	var offBuf [64]int
+	off := offBuf[:0]
+	for i := range key {
+		off = append(off, i)
+	}
+	n := len(off)
+	off = append(off, len(key))
+	for cut := n - 1; cut >= 2; cut-- {
+		head := key[:off[cut]]
 		hc := a.glossary.Lookup(head)
 		if hc == nil {
 			continue
 		}
 		add(hc, head)
-		tail := string(rs[cut:])
-		if tc := a.glossary.Lookup(korean.Stem(tail)); tc != nil && len(rs)-cut >= 2 {
+		tail := key[off[cut]:]
+		if tc := a.glossary.Lookup(korean.Stem(tail)); tc != nil && n-cut >= 2 {
 			add(tc, tail)
 		}
 		break

@@ -87,3 +87,21 @@ func TestUnits(t *testing.T) {
 		}
 	}
 }
+
+// The stem cache changes how stems are found, not which: the same terms come
+// out for cached words, uncached words and plurals of either.
+func TestStemCacheSameTerms(t *testing.T) {
+	a := New(Full(), glossary.Default(), []string{"Name or service not known"})
+	cached := a.WithStemCache([]string{"restarting", "pods", "evicted", "containers", "nodes", "abc", "kube-proxy"})
+	for _, text := range []string{
+		"restarting pods keep getting evicted",
+		"the containers restarted and nodes are NotReady",
+		"Name or service not known when restarting kube-proxy",
+		"파드가 계속 재시작돼요 restarting",
+		"rotated logs disappear after compaction",
+	} {
+		if got, want := cached.Terms(text), a.Terms(text); !slices.Equal(got, want) {
+			t.Errorf("%q: with the stem cache %v, without %v", text, got, want)
+		}
+	}
+}

@@ -153,6 +153,22 @@ func (g *Glossary) Phrase(keys []string) []string {
 	return g.phrases[strings.Join(keys, " ")]
 }
 
+// PhraseKey returns the concepts of consecutive keys already joined by one
+// space (what Phrase joins), or nil.
+func (g *Glossary) PhraseKey(joined string) []string {
+	return g.phrases[joined]
+}
+
+// PhraseKeys lists the keys of every multi-word variant, each joined by one
+// space, in no particular order.
+func (g *Glossary) PhraseKeys() []string {
+	out := make([]string, 0, len(g.phrases))
+	for k := range g.phrases {
+		out = append(out, k)
+	}
+	return out
+}
+
 // MaxPhraseWords is the length, in words, of the longest phrase.
 func (g *Glossary) MaxPhraseWords() int { return g.maxWords }
 

@@ -13,14 +13,16 @@
 // than one in the body without letting a long body win by repetition.
 //
 // The knowledge base holds a few hundred entries, so the index is a map of
-// posting lists with a dense score accumulator; a query touches each posting
-// once.
+// posting lists, each with its idf and per-document tf~ computed when the
+// index is built, and a search accumulates scores only for the documents its
+// terms touch, in pooled memory; a query touches each posting once.
 package index
 
 import (
 	"fmt"
 	"math"
-	"sort"
+	"slices"
+	"sync"
 )
 
 // MaxFields is the number of fields a document may have.
@@ -68,7 +70,17 @@ type Index struct {
 	params   Params
 	lens     [][MaxFields]int32 // per document, per field
 	avgLen   [MaxFields]float64
-	postings map[string][]posting
+	postings map[string]*list
+}
+
+// list is the posting list of one term with what a search needs of it
+// computed when the index is built: the term's idf and, per document, the
+// field-combined term frequency tf~ and the saturation denominator k1 + tf~.
+type list struct {
+	idf  float64
+	docs []int32 // ascending
+	tf   []float64
+	den  []float64
 }
 
 // Builder collects documents. It is not safe for concurrent use.
@@ -120,7 +132,7 @@ func (b *Builder) Add(fields [][]string) (int, error) {
 
 // Build returns the index. The builder must not be used afterwards.
 func (b *Builder) Build() *Index {
-	ix := &Index{params: b.params, lens: b.lens, postings: b.postings}
+	ix := &Index{params: b.params, lens: b.lens, postings: make(map[string]*list, len(b.postings))}
 	if n := len(b.lens); n > 0 {
 		for f := range b.params.Fields {
 			var sum int64
@@ -130,6 +142,28 @@ func (b *Builder) Build() *Index {
 			ix.avgLen[f] = float64(sum) / float64(n)
 		}
 	}
+	nf := len(ix.params.Fields)
+	for t, ps := range b.postings {
+		l := &list{idf: ix.idf(len(ps)), docs: make([]int32, len(ps)), tf: make([]float64, len(ps)), den: make([]float64, len(ps))}
+		for i := range ps {
+			p := &ps[i]
+			var tf float64
+			dl := &ix.lens[p.doc]
+			for f := 0; f < nf; f++ {
+				if p.tf[f] == 0 {
+					continue
+				}
+				fp := ix.params.Fields[f]
+				norm := 1 - fp.B
+				if ix.avgLen[f] > 0 {
+					norm += fp.B * float64(dl[f]) / ix.avgLen[f]
+				}
+				tf += fp.Weight * float64(p.tf[f]) / norm
+			}
+			l.docs[i], l.tf[i], l.den[i] = p.doc, tf, ix.params.K1+tf
+		}
+		ix.postings[t] = l
+	}
 	return ix
 }
 
@@ -137,11 +171,21 @@ func (b *Builder) Build() *Index {
 func (ix *Index) Len() int { return len(ix.lens) }
 
 // DocFreq is the number of documents containing term in any field.
-func (ix *Index) DocFreq(term string) int { return len(ix.postings[term]) }
+func (ix *Index) DocFreq(term string) int {
+	if l := ix.postings[term]; l != nil {
+		return len(l.docs)
+	}
+	return 0
+}
 
 // IDF is the BM25 inverse document frequency of a term, always > 0. A term no
 // document contains gets MaxIDF.
-func (ix *Index) IDF(term string) float64 { return ix.idf(len(ix.postings[term])) }
+func (ix *Index) IDF(term string) float64 {
+	if l := ix.postings[term]; l != nil {
+		return l.idf
+	}
+	return ix.idf(0)
+}
 
 // MaxIDF is the IDF of a term that no document contains.
 func (ix *Index) MaxIDF() float64 { return ix.idf(0) }
@@ -153,15 +197,18 @@ func (ix *Index) idf(df int) float64 {
 
 // Contains reports whether document doc contains term in any field.
 func (ix *Index) Contains(doc int, term string) bool {
-	ps := ix.postings[term]
-	i := sort.Search(len(ps), func(i int) bool { return ps[i].doc >= int32(doc) })
-	return i < len(ps) && ps[i].doc == int32(doc)
+	l := ix.postings[term]
+	if l == nil {
+		return false
+	}
+	_, found := slices.BinarySearch(l.docs, int32(doc))
+	return found
 }
 
 // Vocabulary calls fn for every term in the index, in no particular order.
 func (ix *Index) Vocabulary(fn func(term string, df int)) {
-	for t, ps := range ix.postings {
-		fn(t, len(ps))
+	for t, l := range ix.postings {
+		fn(t, len(l.docs))
 	}
 }
 
@@ -186,6 +233,10 @@ type QueryTerm struct {
 type Hit struct {
 	Doc   int
 	Score float64
+	// Base is the score the index gave the document. Score starts equal to
+	// it; a searcher that rescales hits changes only Score, and can still
+	// order equal scores as the index would (higher Base, then lower Doc).
+	Base float64
 }
 
 // Search scores every document containing at least one query term and returns
@@ -196,29 +247,75 @@ func (ix *Index) Search(query []QueryTerm, k int) []Hit {
 	return ix.SearchFiltered(query, k, nil)
 }
 
-type slotKey struct {
-	group, pool int
-	text        string
+// scratch is the working memory of one search, kept in scratchPool between
+// searches so that a search allocates only the hits it returns. The arrays
+// by document are all zero (false) between searches.
+type scratch struct {
+	terms     []qterm
+	slots     []poolKey // slot → its (group, pool)
+	slotGroup []int     // slot → group index (dense)
+	groups    []int     // group index → group
+
+	cell  []float64 // by document: the current slot's sum
+	best  []float64 // by document: the current group's best slot
+	score []float64 // by document: the sum of the groups so far
+	// inSlot, inGroup and inDoc mark the documents in slotDocs, groupDocs
+	// and touched: those the current slot's, the current group's and any
+	// postings reached.
+	inSlot, inGroup, inDoc       []bool
+	slotDocs, groupDocs, touched []int32
 }
+
+type qterm struct {
+	list   *list
+	weight float64
+	group  int
+	pool   int
+	slot   int
+	gi     int // group index
+}
+
+type poolKey struct{ group, pool int }
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // SearchFiltered is Search over the documents for which keep returns true (all
 // when keep is nil).
 func (ix *Index) SearchFiltered(query []QueryTerm, k int, keep func(doc int) bool) []Hit {
-	// Deduplicate terms and number the (group, pool) slots.
-	type qterm struct {
-		text   string
-		weight float64
-		slot   int
+	hits := ix.Scores(nil, query, keep)
+	slices.SortFunc(hits, func(a, b Hit) int {
+		if a.Score != b.Score {
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
+		}
+		return a.Doc - b.Doc
+	})
+	if k > 0 && len(hits) > k {
+		hits = hits[:k]
 	}
-	type poolKey struct{ group, pool int }
-	terms := make([]qterm, 0, len(query))
-	seen := make(map[slotKey]int, len(query))
-	slots := map[poolKey]int{}
-	var slotGroup []int // slot → group index (dense)
-	groups := map[int]int{}
+	return hits
+}
+
+// Scores appends to dst every document that contains at least one query
+// term and that keep accepts (all when keep is nil) with its score, in no
+// particular order: what SearchFiltered sorts. A searcher that rescales and
+// cuts the hits itself saves the sort, and may reuse dst.
+func (ix *Index) Scores(dst []Hit, query []QueryTerm, keep func(doc int) bool) []Hit {
+	s := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(s)
+	// Deduplicate terms and number the (group, pool) slots and the groups,
+	// each in order of first appearance. A term with a negative Group is a
+	// group of its own.
+	s.terms, s.slots, s.slotGroup, s.groups = s.terms[:0], s.slots[:0], s.slotGroup[:0], s.groups[:0]
 	free := -1
 	for _, q := range query {
-		if q.Weight <= 0 || len(ix.postings[q.Text]) == 0 {
+		if q.Weight <= 0 {
+			continue
+		}
+		l := ix.postings[q.Text]
+		if l == nil {
 			continue
 		}
 		g, p := q.Group, q.Pool
@@ -226,88 +323,97 @@ func (ix *Index) SearchFiltered(query []QueryTerm, k int, keep func(doc int) boo
 			g, p = free, 0
 			free--
 		}
-		key := slotKey{g, p, q.Text}
-		if i, ok := seen[key]; ok {
-			terms[i].weight = max(terms[i].weight, q.Weight)
+		dup := false
+		for i := range s.terms {
+			if t := &s.terms[i]; t.list == l && t.group == g && t.pool == p {
+				t.weight = max(t.weight, q.Weight)
+				dup = true
+				break
+			}
+		}
+		if dup {
 			continue
 		}
-		pk := poolKey{g, p}
-		slot, ok := slots[pk]
-		if !ok {
-			slot = len(slotGroup)
-			slots[pk] = slot
-			gi, ok := groups[g]
-			if !ok {
-				gi = len(groups)
-				groups[g] = gi
+		slot := slices.Index(s.slots, poolKey{g, p})
+		if slot < 0 {
+			slot = len(s.slots)
+			s.slots = append(s.slots, poolKey{g, p})
+			gi := slices.Index(s.groups, g)
+			if gi < 0 {
+				gi = len(s.groups)
+				s.groups = append(s.groups, g)
 			}
-			slotGroup = append(slotGroup, gi)
+			s.slotGroup = append(s.slotGroup, gi)
 		}
-		seen[key] = len(terms)
-		terms = append(terms, qterm{q.Text, q.Weight, slot})
+		s.terms = append(s.terms, qterm{list: l, weight: q.Weight, group: g, pool: p, slot: slot})
 	}
-	nSlots := len(slotGroup)
-	if nSlots == 0 {
-		return nil
+	if len(s.slotGroup) == 0 {
+		return dst
 	}
-	acc := make([]float64, nSlots*len(ix.lens))
-	hit := make([]bool, len(ix.lens))
-	touched := make([]int32, 0, 64)
-	nf := len(ix.params.Fields)
-	for _, t := range terms {
-		ps := ix.postings[t.text]
-		idf := ix.idf(len(ps))
-		for i := range ps {
-			p := &ps[i]
-			var tf float64
-			l := &ix.lens[p.doc]
-			for f := 0; f < nf; f++ {
-				if p.tf[f] == 0 {
-					continue
-				}
-				fp := ix.params.Fields[f]
-				norm := 1 - fp.B
-				if ix.avgLen[f] > 0 {
-					norm += fp.B * float64(l[f]) / ix.avgLen[f]
-				}
-				tf += fp.Weight * float64(p.tf[f]) / norm
-			}
-			if !hit[p.doc] {
-				hit[p.doc] = true
-				touched = append(touched, p.doc)
-			}
-			acc[int(p.doc)*nSlots+t.slot] += t.weight * idf * tf / (ix.params.K1 + tf)
+	// Score group by group, in group order, and within a group slot by slot:
+	// a slot's value for a document is the sum of its terms' contributions
+	// (in query order), a group's the best of its slots, and a document's
+	// score the sum of its groups' values in group order. A slot or group
+	// without postings in a document adds nothing to it.
+	for i := range s.terms {
+		s.terms[i].gi = s.slotGroup[s.terms[i].slot]
+	}
+	slices.SortStableFunc(s.terms, func(a, b qterm) int {
+		if a.gi != b.gi {
+			return a.gi - b.gi
 		}
+		return a.slot - b.slot
+	})
+	if n := len(ix.lens); len(s.cell) < n {
+		s.cell, s.best, s.score = make([]float64, n), make([]float64, n), make([]float64, n)
+		s.inSlot, s.inGroup, s.inDoc = make([]bool, n), make([]bool, n), make([]bool, n)
 	}
-	best := make([]float64, len(groups))
-	hits := make([]Hit, 0, len(touched))
-	for _, d := range touched {
+	s.touched = s.touched[:0]
+	for i, t := range s.terms {
+		l := t.list
+		wIDF := t.weight * l.idf
+		for k, d := range l.docs {
+			if !s.inSlot[d] {
+				s.inSlot[d] = true
+				s.slotDocs = append(s.slotDocs, d)
+			}
+			s.cell[d] += wIDF * l.tf[k] / l.den[k]
+		}
+		if i+1 < len(s.terms) && s.terms[i+1].slot == t.slot {
+			continue // the slot goes on
+		}
+		for _, d := range s.slotDocs {
+			if !s.inGroup[d] {
+				s.inGroup[d] = true
+				s.groupDocs = append(s.groupDocs, d)
+			}
+			if v := s.cell[d]; v > s.best[d] {
+				s.best[d] = v
+			}
+			s.cell[d], s.inSlot[d] = 0, false
+		}
+		s.slotDocs = s.slotDocs[:0]
+		if i+1 < len(s.terms) && s.terms[i+1].gi == t.gi {
+			continue // the group goes on
+		}
+		for _, d := range s.groupDocs {
+			if !s.inDoc[d] {
+				s.inDoc[d] = true
+				s.touched = append(s.touched, d)
+			}
+			s.score[d] += s.best[d]
+			s.best[d], s.inGroup[d] = 0, false
+		}
+		s.groupDocs = s.groupDocs[:0]
+	}
+	hits := slices.Grow(dst, len(s.touched))
+	for _, d := range s.touched {
+		score := s.score[d]
+		s.score[d], s.inDoc[d] = 0, false
 		if keep != nil && !keep(int(d)) {
 			continue
 		}
-		for i := range best {
-			best[i] = 0
-		}
-		row := acc[int(d)*nSlots : int(d+1)*nSlots]
-		for s, v := range row {
-			if g := slotGroup[s]; v > best[g] {
-				best[g] = v
-			}
-		}
-		var score float64
-		for _, v := range best {
-			score += v
-		}
-		hits = append(hits, Hit{Doc: int(d), Score: score})
-	}
-	sort.Slice(hits, func(i, j int) bool {
-		if hits[i].Score != hits[j].Score {
-			return hits[i].Score > hits[j].Score
-		}
-		return hits[i].Doc < hits[j].Doc
-	})
-	if k > 0 && len(hits) > k {
-		hits = hits[:k]
+		hits = append(hits, Hit{Doc: int(d), Score: score, Base: score})
 	}
 	return hits
 }

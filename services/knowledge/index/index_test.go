@@ -2,6 +2,7 @@ package index
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -132,6 +133,49 @@ func TestGroupsAndPools(t *testing.T) {
 	for _, tt := range tests {
 		if got := one(tt.q...); math.Abs(got-tt.want) > 1e-9 {
 			t.Errorf("%s: score %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// Scores returns what SearchFiltered returns, unsorted, each hit's Base
+// equal to its Score; searches reusing pooled memory do not disturb each
+// other.
+func TestScoresAreSearchUnsorted(t *testing.T) {
+	ix := build(t, [][2]string{
+		{"node notready", "kubelet stopped pod pending"},
+		{"pod pending", "scheduler insufficient cpu pod"},
+		{"dns lookup", "coredns pod"},
+		{"cpu limit", "throttling pod cpu"},
+	})
+	queries := [][]QueryTerm{
+		{{Text: "pod", Weight: 1, Group: -1}, {Text: "cpu", Weight: 0.5, Group: -1}},
+		{{Text: "pod", Weight: 1, Group: 0, Pool: 0}, {Text: "pending", Weight: 1, Group: 0, Pool: 1}, {Text: "pod", Weight: 0.3, Group: 0, Pool: 0}},
+		{{Text: "missing", Weight: 1, Group: -1}},
+		{{Text: "dns", Weight: 1, Group: 2}, {Text: "coredns", Weight: 0.7, Group: 2}, {Text: "kubelet", Weight: 1, Group: 5}},
+	}
+	keep := func(doc int) bool { return doc != 1 }
+	for round := range 3 { // later rounds reuse the pooled scratch
+		for i, q := range queries {
+			for _, k := range []func(int) bool{nil, keep} {
+				want := ix.SearchFiltered(q, 0, k)
+				got := ix.Scores([]Hit{{Doc: -1}}, q, k)
+				if got[0].Doc != -1 {
+					t.Fatalf("round %d query %d: Scores overwrote dst: %+v", round, i, got)
+				}
+				got = got[1:]
+				if len(got) != len(want) {
+					t.Fatalf("round %d query %d: %d hits, SearchFiltered has %d", round, i, len(got), len(want))
+				}
+				for _, h := range got {
+					if h.Base != h.Score {
+						t.Errorf("round %d query %d: hit %+v: Base differs from Score", round, i, h)
+					}
+					j := slices.IndexFunc(want, func(w Hit) bool { return w.Doc == h.Doc })
+					if j < 0 || want[j].Score != h.Score {
+						t.Errorf("round %d query %d: hit %+v not in %+v", round, i, h, want)
+					}
+				}
+			}
 		}
 	}
 }

@@ -28,9 +28,35 @@ func Within(a, b []rune, limit int) bool {
 	return distance(a, b, limit) <= limit
 }
 
+// Aligner computes bounded distances between decomposed words, reusing its
+// buffers from one call to the next, so that a fuzzy lookup comparing a word
+// with thousands of candidates allocates once. The zero value is ready to
+// use; an Aligner is not safe for concurrent use.
+type Aligner struct {
+	rows []int
+}
+
+// Within returns the OSA distance of a and b (as Distance, over runes that
+// are already decomposed) and true when it is at most limit (>= 0), or
+// limit+1 and false, stopping early once the limit is exceeded.
+func (al *Aligner) Within(a, b []rune, limit int) (int, bool) {
+	if n := 3 * (len(b) + 1); cap(al.rows) < n {
+		al.rows = make([]int, n)
+	}
+	d := al.distance(a, b, limit)
+	return d, d <= limit
+}
+
 // distance computes the OSA distance; with limit >= 0 it returns limit+1 as
 // soon as every cell of a row exceeds the limit.
 func distance(a, b []rune, limit int) int {
+	al := Aligner{rows: make([]int, 3*(len(b)+1))}
+	return al.distance(a, b, limit)
+}
+
+// distance is the package function distance over al.rows, which holds at
+// least 3·(len(b)+1) ints.
+func (al *Aligner) distance(a, b []rune, limit int) int {
 	if limit >= 0 {
 		d := len(a) - len(b)
 		if d < 0 {
@@ -46,9 +72,9 @@ func distance(a, b []rune, limit int) int {
 	if len(b) == 0 {
 		return len(a)
 	}
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	w := len(b) + 1
+	prev2, prev, cur := al.rows[:w:w], al.rows[w:2*w:2*w], al.rows[2*w:3*w:3*w]
+	clear(prev2)
 	for j := range prev {
 		prev[j] = j
 	}

@@ -20,7 +20,30 @@ import (
 // Normalize applies Unicode NFKC (full-width letters, compatibility jamo and
 // ligatures become their canonical forms) and lower-cases the text.
 func Normalize(s string) string {
-	return strings.ToLower(norm.NFKC.String(s))
+	s = norm.NFKC.String(s)
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			// strings.ToLower maps every rune with unicode.ToLower; lower
+			// gives the same runes, Hangul without a table lookup.
+			return strings.Map(lower, s)
+		}
+	}
+	return strings.ToLower(s)
+}
+
+// lower is unicode.ToLower, with the ASCII and Hangul syllable cases (no
+// case, so unchanged) answered first.
+func lower(r rune) rune {
+	switch {
+	case r < 0x80:
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		return r
+	case IsHangul(r):
+		return r
+	}
+	return unicode.ToLower(r)
 }
 
 // IsHangul reports whether r is a precomposed Hangul syllable (가–힣).
@@ -31,7 +54,10 @@ func IsHangul(r rune) bool {
 // IsLatinOrDigit reports whether r is an ASCII-range letter or digit, or any
 // other Latin letter.
 func IsLatinOrDigit(r rune) bool {
-	return r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)) || unicode.In(r, unicode.Latin)
+	if r < 0x80 { // the ASCII letters are Latin, no other ASCII rune is
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
+	return unicode.In(r, unicode.Latin)
 }
 
 // HasHangul reports whether s contains at least one Hangul syllable.
@@ -82,9 +108,21 @@ func innerPunct(r rune) bool {
 // inner punctuation - : . _ / between two letters or digits. Leading dashes are
 // kept for command-line flags ("--previous", "-A"). Hangul and Latin runs that
 // touch ("pod가") become two words, the second marked Joined.
-func Words(s string) []Word {
-	var out []Word
-	rs := []rune(s)
+func Words(s string) []Word { return AppendWords(nil, s) }
+
+// AppendWords appends the words of s (as Words splits them) to dst.
+func AppendWords(dst []Word, s string) []Word {
+	out := dst
+	// The runes of s and the byte offset of each (and of the end): a word's
+	// text is a substring of s. Words hold no U+FFFD, so a word's bytes are
+	// exactly its runes encoded, even in invalid UTF-8 input.
+	var runeBuf [256]rune
+	var offBuf [257]int
+	rs, off := runeBuf[:0], offBuf[:0]
+	for i, r := range s {
+		rs, off = append(rs, r), append(off, i)
+	}
+	off = append(off, len(s))
 	n := len(rs)
 	prevEnd := -1
 	for i := 0; i < n; {
@@ -95,7 +133,7 @@ func Words(s string) []Word {
 			for j < n && IsHangul(rs[j]) {
 				j++
 			}
-			out = append(out, Word{Text: string(rs[i:j]), Script: Hangul, Joined: prevEnd == i})
+			out = append(out, Word{Text: s[off[i]:off[j]], Script: Hangul, Joined: prevEnd == i})
 			prevEnd = j
 			i = j
 		case IsLatinOrDigit(r) || (r == '-' && flagStart(rs, i)):
@@ -114,7 +152,7 @@ func Words(s string) []Word {
 				}
 				break
 			}
-			text := string(rs[i:j])
+			text := s[off[i]:off[j]]
 			w := Word{Text: text, Script: Latin, Joined: prevEnd == i}
 			w.Parts = splitParts(text)
 			out = append(out, w)

@@ -1,8 +1,15 @@
 package korean
 
 import (
+	"maps"
 	"reflect"
+	"slices"
+	"sort"
+	"strings"
 	"testing"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestNormalize(t *testing.T) {
@@ -37,6 +44,7 @@ func TestWords(t *testing.T) {
 		{"<none>으로", []w{{"none", nil, false}, {"으로", nil, false}}},
 		{"mc_rg, cbs-reuse-key.", []w{{"mc_rg", []string{"mc", "rg"}, false}, {"cbs-reuse-key", []string{"cbs", "reuse", "key"}, false}}},
 		{"a-b- c", []w{{"a-b", []string{"a", "b"}, false}, {"c", nil, false}}},
+		{"pod\xffgo 파드\xfe가 \ufffd노드", []w{{"pod", nil, false}, {"go", nil, false}, {"파드", nil, false}, {"가", nil, false}, {"노드", nil, false}}},
 	}
 	for _, tt := range tests {
 		var got []w
@@ -163,10 +171,103 @@ func TestDistance(t *testing.T) {
 	}
 }
 
+// One Aligner, reused across words of different lengths, gives the same
+// distances as Distance within the limit and limit+1 beyond it.
+func TestAlignerWithin(t *testing.T) {
+	words := []string{"", "a", "kubelet", "kublet", "kubeletes", "팬딩", "펜딩", "펜딩중", "노드풀", "노드 풀", "crashloopbackoff", "crashlopbakoff"}
+	var al Aligner
+	for _, a := range words {
+		for _, b := range words {
+			want := Distance(a, b)
+			for limit := 0; limit <= 3; limit++ {
+				d, ok := al.Within(Decompose(a), Decompose(b), limit)
+				switch {
+				case want <= limit && (!ok || d != want):
+					t.Errorf("Within(%q, %q, %d) = %d, %v; want %d, true", a, b, limit, d, ok, want)
+				case want > limit && (ok || d != limit+1):
+					t.Errorf("Within(%q, %q, %d) = %d, %v; want %d, false", a, b, limit, d, ok, limit+1)
+				}
+			}
+		}
+	}
+}
+
 func TestDecompose(t *testing.T) {
 	got := string(Decompose("팬a"))
 	want := "\u1111\u1162\u11ab" + "a"
 	if got != want {
 		t.Errorf("Decompose = %q, want %q", got, want)
+	}
+}
+
+// Stem tries each suffix length instead of each suffix; it must cut exactly
+// where trying the suffixes longest first cuts.
+func TestStemMatchesSuffixScan(t *testing.T) {
+	sorted := slices.Clone(suffixes)
+	sort.SliceStable(sorted, func(i, j int) bool { return len(sorted[i]) > len(sorted[j]) })
+	scan := func(word string) string {
+		if IsSuffix(word) {
+			return word
+		}
+		for range 2 {
+			if protected[word] {
+				return word
+			}
+			for _, s := range sorted {
+				if len(word) > len(s) && strings.HasSuffix(word, s) && protected[word[:len(word)-len(s)]] {
+					return word[:len(word)-len(s)]
+				}
+			}
+			cut := ""
+			for _, s := range sorted {
+				if len(word) > len(s) && strings.HasSuffix(word, s) {
+					cut = s
+					break
+				}
+			}
+			if cut == "" {
+				return word
+			}
+			word = word[:len(word)-len(cut)]
+		}
+		return word
+	}
+	heads := []string{"파드", "노드", "목", "목적", "설정", "재시작", "로드밸런서", "가", "pod"}
+	nouns := slices.Sorted(maps.Keys(protected))
+	for i := 0; i < len(nouns); i += max(1, len(nouns)/50) {
+		heads = append(heads, nouns[i])
+	}
+	n := 0
+	for _, h := range heads {
+		for _, s1 := range suffixes {
+			for _, w := range []string{h + s1, h + s1 + s1, h + s1 + "이에요", h + "들" + s1} {
+				n++
+				if got, want := Stem(w), scan(w); got != want {
+					t.Errorf("Stem(%q) = %q, suffix scan gives %q", w, got, want)
+				}
+			}
+		}
+	}
+	if n < 1000 {
+		t.Fatalf("only %d words tried", n)
+	}
+}
+
+// The fast paths of Normalize and IsLatinOrDigit answer as the Unicode
+// tables do.
+func TestFastPathsMatchUnicode(t *testing.T) {
+	for r := rune(0); r < 0x11000; r++ {
+		if got, want := lower(r), unicode.ToLower(r); got != want {
+			t.Fatalf("lower(%U) = %U, unicode.ToLower gives %U", r, got, want)
+		}
+		want := r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)) || unicode.In(r, unicode.Latin)
+		if got := IsLatinOrDigit(r); got != want {
+			t.Fatalf("IsLatinOrDigit(%U) = %v, want %v", r, got, want)
+		}
+	}
+	for _, s := range []string{"", "Pod", "파드가 Pending이에요", "ÉCOLE Straße ΣΑΣ Ǆ", "ＣｒａｓｈＬｏｏｐ　파드", "bad\xffUTF-8 파\xfe드", "İstanbul K"} {
+		if got, want := Normalize(s), strings.ToLower(norm.NFKC.String(s)); got != want {
+			t.Errorf("Normalize(%q) = %q, want %q", s, got, want)
+		}
 	}
 }

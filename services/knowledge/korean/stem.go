@@ -2,8 +2,7 @@ package korean
 
 import (
 	_ "embed"
-	"sort"
-	"strings"
+	"slices"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/wordlist"
 )
@@ -27,17 +26,19 @@ var protectedList string
 
 var protected = wordlist.Set(protectedList)
 
-// sortedSuffixes is suffixes ordered longest first.
-var sortedSuffixes = func() []string {
-	seen := map[string]bool{}
-	out := make([]string, 0, len(suffixes))
+// suffixLengths are the distinct byte lengths of the suffixes, longest
+// first. Whether a word ends in a suffix of length n is one lookup of its
+// last n bytes in suffixSet, so Stem tries each length instead of each
+// suffix; a cut depends only on its length.
+var suffixLengths = func() []int {
+	var out []int
 	for _, s := range suffixes {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
+		if !slices.Contains(out, len(s)) {
+			out = append(out, len(s))
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	slices.Sort(out)
+	slices.Reverse(out)
 	return out
 }()
 
@@ -69,23 +70,23 @@ func Stem(word string) string {
 			return word
 		}
 		// A cut that leaves a protected noun wins over a longer one:
-		// 목적으로 is 목적 + 으로, not 목 + 적으로.
-		for _, s := range sortedSuffixes {
-			if len(word) > len(s) && strings.HasSuffix(word, s) && protected[word[:len(word)-len(s)]] {
-				return word[:len(word)-len(s)]
+		// 목적으로 is 목적 + 으로, not 목 + 적으로. Otherwise the longest
+		// suffix goes.
+		cut := 0
+		for _, n := range suffixLengths {
+			if len(word) > n && suffixSet[word[len(word)-n:]] {
+				if protected[word[:len(word)-n]] {
+					return word[:len(word)-n]
+				}
+				if cut == 0 {
+					cut = n
+				}
 			}
 		}
-		cut := ""
-		for _, s := range sortedSuffixes {
-			if len(word) > len(s) && strings.HasSuffix(word, s) {
-				cut = s
-				break
-			}
-		}
-		if cut == "" {
+		if cut == 0 {
 			return word
 		}
-		word = word[:len(word)-len(cut)]
+		word = word[:len(word)-cut]
 	}
 	return word
 }
