@@ -46,7 +46,7 @@ func (DomainGate) Describe() string { return "domain gate" }
 var generalITList string
 
 func (DomainGate) bind(e *engine) Stage {
-	d := &domainModel{general: map[string]bool{}}
+	d := &domainModel{general: map[string]bool{}, technical: map[string]bool{}}
 	for _, w := range wordlist.Parse(generalITList) {
 		for _, t := range e.analyzer.Terms(w) {
 			if t.Kind == analysis.Word || t.Kind == analysis.Stem {
@@ -54,12 +54,41 @@ func (DomainGate) bind(e *engine) Stage {
 			}
 		}
 	}
+	// The Korean runbooks write Kubernetes terms in Latin letters (hostPath,
+	// crictl, Pending) and ordinary words in Korean; their English keywords
+	// and titles translate everything. So a Latin keyword or tag word is a
+	// technical term only when the Korean text (title and body) uses it too:
+	// "address", "add" or "found" in an English keyword say nothing of the
+	// domain. Digits alone ("0", "80") name nothing either.
+	for i := range e.entries {
+		en := &e.entries[i]
+		for _, s := range [...]string{en.TitleKo, en.Body} {
+			for _, t := range e.analyzer.Terms(s) {
+				if t.Kind == analysis.Word && e.curated[t.Text] && !korean.HasHangul(t.Text) && !allDigits(t.Text) {
+					d.technical[t.Text] = true
+				}
+			}
+		}
+	}
 	return d
+}
+
+// allDigits reports whether s is made of ASCII digits only.
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // domainModel is DomainGate bound to one engine's analyzer.
 type domainModel struct {
 	general map[string]bool // analysed forms of the general IT vocabulary
+	// technical holds the Latin keyword and tag words of the runbooks that
+	// their Korean text uses too (see bind).
+	technical map[string]bool
 }
 
 func (*domainModel) Name() string     { return DomainGate{}.Name() }
@@ -130,7 +159,7 @@ func (d *domainModel) classify(e *engine, q *query, u *unit) wordClass {
 		case analysis.Word, analysis.Stem, analysis.Fuzzy:
 			if d.general[t.Text] {
 				general = true
-			} else if (concepts == 0 || domainConcept) && e.curated[t.Text] && !korean.HasHangul(t.Text) {
+			} else if (concepts == 0 || domainConcept) && d.technical[t.Text] {
 				return domainWord
 			}
 		}
