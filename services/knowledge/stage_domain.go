@@ -17,12 +17,15 @@ import (
 //
 //   - domain words: Kubernetes/cloud glossary concepts (pod, ingress, CLB;
 //     not the everyday ones such as error, log, password), runbook keyword
-//     phrases with at least one word beyond everyday and general IT words
-//     ("윈도우 업데이트" is a keyword, yet no domain word), and the technical (Latin) terms of the runbooks' keywords and
-//     tags (hostPath, crictl, ncloud-config) that are neither everyday
-//     concepts nor general IT vocabulary. Korean words outside the glossary
-//     are ordinary language (회사, 용량, 저장), not domain evidence: the
-//     glossary holds the Korean domain vocabulary;
+//     phrases with at least one word that names the domain by itself
+//     ("윈도우 업데이트", "로그 위치" and "command not found" are keywords,
+//     yet no domain words), and technical terms: the Latin words of the
+//     runbooks' keywords and tags (hostPath, crictl, ncloud-config) that the
+//     Korean runbooks write too, in at least half as many runbooks as the
+//     English ones — a word only the English translation uses (add, address,
+//     config) is ordinary English. Korean words outside the glossary are
+//     ordinary language (회사, 용량, 저장), not domain evidence: the glossary
+//     holds the Korean domain vocabulary;
 //   - foreign words: general IT vocabulary (data/general-it.txt: office
 //     software, devices, other clouds, developer tools, databases), even
 //     when a runbook mentions them (vim, Java);
@@ -55,22 +58,40 @@ func (DomainGate) bind(e *engine) Stage {
 		}
 	}
 	// The Korean runbooks write Kubernetes terms in Latin letters (hostPath,
-	// crictl, Pending) and ordinary words in Korean; their English keywords
-	// and titles translate everything. So a Latin keyword or tag word is a
-	// technical term only when the Korean text (title and body) uses it too:
-	// "address", "add" or "found" in an English keyword say nothing of the
-	// domain. Digits alone ("0", "80") name nothing either.
+	// crictl, Pending) and ordinary words in Korean, while their English
+	// titles and bodies write everything in Latin letters. So a Latin keyword
+	// or tag word is a technical term only when the Korean text (title and
+	// body) uses it in at least half as many runbooks as the English text
+	// does: kubectl (220 Korean / 219 English runbooks) and crictl (8/8) are;
+	// add (10/56), address (3/16) or config (1/14), which English keywords
+	// translate and Korean code blocks show now and then, are not. Digits
+	// alone ("0", "80") name nothing either.
+	ko, en := map[string]int{}, map[string]int{}
 	for i := range e.entries {
-		en := &e.entries[i]
-		for _, s := range [...]string{en.TitleKo, en.Body} {
-			for _, t := range e.analyzer.Terms(s) {
-				if t.Kind == analysis.Word && e.curated[t.Text] && !korean.HasHangul(t.Text) && !allDigits(t.Text) {
-					d.technical[t.Text] = true
-				}
-			}
+		in := &e.entries[i]
+		countLatinWords(e, ko, in.TitleKo, in.Body)
+		countLatinWords(e, en, in.TitleEn, in.BodyEn)
+	}
+	for w := range e.curated {
+		if !korean.HasHangul(w) && !allDigits(w) && 2*ko[w] >= en[w] && ko[w] > 0 {
+			d.technical[w] = true
 		}
 	}
 	return d
+}
+
+// countLatinWords adds one to df[w] for every Latin word w of the texts of
+// one runbook.
+func countLatinWords(e *engine, df map[string]int, texts ...string) {
+	seen := map[string]bool{}
+	for _, s := range texts {
+		for _, t := range e.analyzer.Terms(s) {
+			if t.Kind == analysis.Word && !seen[t.Text] && !korean.HasHangul(t.Text) {
+				seen[t.Text] = true
+				df[t.Text]++
+			}
+		}
+	}
 }
 
 // allDigits reports whether s is made of ASCII digits only.
@@ -136,7 +157,7 @@ func (d *domainModel) classify(e *engine, q *query, u *unit) wordClass {
 		if !covers {
 			continue
 		}
-		if t.Kind == analysis.Phrase && e.ix.DocFreq(t.Text) > 0 && !d.everydayPhrase(e, q, t) {
+		if t.Kind == analysis.Phrase && e.ix.DocFreq(t.Text) > 0 && !d.plainPhrase(e, q, t) {
 			return domainWord
 		}
 		if c, ok := strings.CutPrefix(t.Text, analysis.ConceptPrefix); ok && (t.Kind == analysis.Concept || t.Kind == analysis.Fuzzy) {
@@ -170,31 +191,26 @@ func (d *domainModel) classify(e *engine, q *query, u *unit) wordClass {
 	return neutralWord
 }
 
-// everydayPhrase reports whether every word of keyword phrase p is an
-// everyday concept or general IT vocabulary: "윈도우 업데이트" (Windows
-// update) is a runbook keyword, yet it names nothing of Kubernetes
-// operations, so it is no domain evidence by itself.
-func (d *domainModel) everydayPhrase(e *engine, q *query, p analysis.Term) bool {
+// plainPhrase reports whether no word of keyword phrase p names the domain
+// by itself — a Kubernetes/cloud glossary concept or a technical term:
+// "윈도우 업데이트" (Windows update), "로그 위치" (log location) and
+// "command not found" are runbook keywords, yet they name nothing of
+// Kubernetes operations, so they are no domain evidence by themselves.
+func (d *domainModel) plainPhrase(e *engine, q *query, p analysis.Term) bool {
 	g := e.analyzer.Glossary()
 	for _, u := range q.units {
 		if u.id < p.Unit || u.id >= p.Unit+p.Span {
 			continue
 		}
-		everyday := false
 		for _, t := range u.terms {
 			switch {
 			case t.Kind == analysis.Concept && t.Span == 1:
-				c := strings.TrimPrefix(t.Text, analysis.ConceptPrefix)
-				if !g.Everyday(c) {
+				if !g.Everyday(strings.TrimPrefix(t.Text, analysis.ConceptPrefix)) {
 					return false
 				}
-				everyday = true
-			case (t.Kind == analysis.Word || t.Kind == analysis.Stem) && d.general[t.Text]:
-				everyday = true
+			case t.Kind == analysis.Word && d.technical[t.Text]:
+				return false
 			}
-		}
-		if !everyday {
-			return false
 		}
 	}
 	return true
