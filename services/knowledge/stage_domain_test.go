@@ -121,3 +121,37 @@ func TestDomainTechnicalTerms(t *testing.T) {
 		}
 	}
 }
+
+// The gate's confidence bands: a question that names the domain and general
+// IT vocabulary needs mixedMinConfidence, one that names only general IT
+// vocabulary offDomainMinConfidence, and one without general IT words is
+// left to MinConfidence.
+func TestDomainGateBands(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	var d *domainModel
+	for _, g := range eng.stages.gate {
+		if m, ok := g.(*domainModel); ok {
+			d = m
+		}
+	}
+	if d == nil {
+		t.Fatal("domain gate not bound")
+	}
+	tests := []struct {
+		q          string
+		confidence float64
+		refused    bool
+	}{
+		{"vim이 컨테이너에 없어요", mixedMinConfidence - 0.05, true},
+		{"vim이 컨테이너에 없어요", mixedMinConfidence, false},
+		{"VPN 접속이 안돼요", offDomainMinConfidence - 0.05, true},
+		{"VPN 접속이 안돼요", offDomainMinConfidence, false},
+		{"파드가 계속 재시작돼요", 0.3, false},
+	}
+	for _, tt := range tests {
+		reason := d.gate(eng, eng.parse(tt.q), tt.confidence)
+		if (reason != "") != tt.refused {
+			t.Errorf("%q at %.2f: reason %q, want refused %v", tt.q, tt.confidence, reason, tt.refused)
+		}
+	}
+}
