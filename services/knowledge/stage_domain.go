@@ -70,8 +70,8 @@ func (DomainGate) bind(e *engine) Stage {
 	ko, en := map[string]int{}, map[string]int{}
 	for i := range e.entries {
 		in := &e.entries[i]
-		countLatinWords(e, ko, in.TitleKo, in.Body)
-		countLatinWords(e, en, in.TitleEn, in.BodyEn)
+		countLatinWords(e.analyzer, ko, in.TitleKo, in.Body)
+		countLatinWords(e.analyzer, en, in.TitleEn, in.BodyEn)
 	}
 	for w := range e.curated {
 		if !korean.HasHangul(w) && !allDigits(w) && 2*ko[w] >= en[w] && ko[w] > 0 {
@@ -82,14 +82,19 @@ func (DomainGate) bind(e *engine) Stage {
 }
 
 // countLatinWords adds one to df[w] for every Latin word w of the texts of
-// one runbook.
-func countLatinWords(e *engine, df map[string]int, texts ...string) {
+// one runbook, in its index form. It splits and keys words as the analyzer
+// does, without the rest of the analysis (the index build has paid for that
+// once already).
+func countLatinWords(a *analysis.Analyzer, df map[string]int, texts ...string) {
 	seen := map[string]bool{}
 	for _, s := range texts {
-		for _, t := range e.analyzer.Terms(s) {
-			if t.Kind == analysis.Word && !seen[t.Text] && !korean.HasHangul(t.Text) {
-				seen[t.Text] = true
-				df[t.Text]++
+		for _, w := range korean.Words(korean.Normalize(s)) {
+			if w.Script != korean.Latin {
+				continue
+			}
+			if k, ok := a.Key(w); ok && !seen[k] {
+				seen[k] = true
+				df[k]++
 			}
 		}
 	}
