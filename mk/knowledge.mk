@@ -13,7 +13,10 @@ KB_BLIND    ?= $(wildcard services/knowledge/testdata/blind/*.jsonl)
 # English questions and hard negatives written before the English work; held
 # out from calibration (see their README).
 KB_ENGLISH  ?= $(sort $(wildcard services/knowledge/evaluation/testdata/english/*.jsonl))
-KB_CASES     = $(wildcard $(KB_DEV)) $(KB_HELDOUT) $(KB_OWN) $(KB_ENGLISH) $(KB_BLIND)
+# Second-round hard negatives and in-domain probes written before the second
+# refusal change; held out from tuning and calibration (see their README).
+KB_PROBES   ?= $(sort $(wildcard services/knowledge/evaluation/testdata/probes/*.jsonl))
+KB_CASES     = $(wildcard $(KB_DEV)) $(KB_HELDOUT) $(KB_OWN) $(KB_ENGLISH) $(KB_PROBES) $(KB_BLIND)
 
 .PHONY: bench-faq bench-knowledge kb-calibrate
 
@@ -34,4 +37,4 @@ bench-knowledge:
 ## kb-calibrate: refit the confidence model on faq-dev + own sets, check it on the held-out sets
 kb-calibrate:
 	$(GO) run ./services/cmd/kubemedic kb calibrate $(foreach f,$(wildcard $(KB_DEV)) $(KB_OWN),--dev $(f)) \
-	  $(foreach f,$(KB_HELDOUT) $(KB_ENGLISH),--test $(f))
+	  $(foreach f,$(KB_HELDOUT) $(KB_ENGLISH) $(KB_PROBES),--test $(f))

@@ -67,13 +67,18 @@
 //     match (Jaccard similarity) raises the score, so the runbook that lists
 //     a question stands out from its near-duplicates.
 //   - DomainGate: a question whose only specific words are general IT
-//     vocabulary (VPN, vim, Excel, sudo, EC2: data/general-it.txt) and that
-//     names nothing of the domain (a Kubernetes/cloud glossary concept, a
-//     runbook keyword phrase not made of everyday words alone — "윈도우
-//     업데이트" is none —, a technical keyword or tag of a runbook) is
+//     vocabulary (VPN, vim, Excel, sudo, EC2, Windows, Ubuntu:
+//     data/general-it.txt) and that names nothing of the domain (a
+//     Kubernetes/cloud glossary concept, a runbook keyword phrase with such a
+//     word — "윈도우 업데이트" and "로그 위치" are none —, a technical term:
+//     a Latin keyword or tag word of the runbooks that their Korean text
+//     writes too, so not "address" or "config", which only the English
+//     translation uses) is
 //     answered only from the confidence band where answers are right nine
 //     times in ten, however many generic words (connect, save, error, cost)
-//     it shares with a runbook.
+//     it shares with a runbook. A question that names the domain next to
+//     general IT words ("vim이 컨테이너에 없어요", "cron job on Linux") needs
+//     a little more than MinConfidence (mixedMinConfidence).
 //
 // A Hangul spelling of a concept weighs no more than the concept, so a rare
 // spelling (팟, 여러개) does not favour the few runbooks that happen to use it.

@@ -29,6 +29,7 @@ func TestDomainGate(t *testing.T) {
 		{"자바 스택트레이스가 줄마다 따로 수집돼요", false},                // off the domain, but a runbook covers it closely
 		{"윈도우 업데이트 하고 나서 프린터가 안 잡혀요", true},              // a runbook keyword phrase of everyday words is no domain word
 		{"윈도우 노드 업데이트는 어떻게 받아요", false},                  // node is
+		{"리눅스 노트북 로그 위치가 어디예요", true},                    // "로그 위치" is a keyword, yet names nothing of the domain
 	}
 	for _, tt := range tests {
 		res := b.Ask(context.Background(), tt.q, AskOptions{KeepRefused: true})
@@ -83,6 +84,74 @@ func TestGeneralITListIsOutsideTheDomain(t *testing.T) {
 			if c, ok := strings.CutPrefix(term.Text, analysis.ConceptPrefix); ok && term.Kind == analysis.Concept && !g.Everyday(c) {
 				t.Errorf("general IT word %q is the domain concept %q", w, c)
 			}
+		}
+	}
+}
+
+// A Latin keyword word is a technical term only when the Korean runbooks
+// write it too; words only English keywords and bodies use are ordinary.
+func TestDomainTechnicalTerms(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	var d *domainModel
+	for _, g := range eng.stages.gate {
+		if m, ok := g.(*domainModel); ok {
+			d = m
+		}
+	}
+	if d == nil {
+		t.Fatal("domain gate not bound")
+	}
+	tests := []struct {
+		word      string
+		technical bool
+	}{
+		{"kubectl", true},
+		{"crictl", true},
+		{"hostpath", true},
+		{"address", false}, // English keywords only, now and then in Korean code
+		{"config", false},
+		{"0", false}, // digits name nothing
+	}
+	for _, tt := range tests {
+		if !eng.curated[tt.word] {
+			t.Errorf("%q is no keyword or tag word of the runbooks; pick another example", tt.word)
+		}
+		if got := d.technical[tt.word]; got != tt.technical {
+			t.Errorf("technical[%q] = %v, want %v", tt.word, got, tt.technical)
+		}
+	}
+}
+
+// The gate's confidence bands: a question that names the domain and general
+// IT vocabulary needs mixedMinConfidence, one that names only general IT
+// vocabulary offDomainMinConfidence, and one without general IT words is
+// left to MinConfidence.
+func TestDomainGateBands(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	var d *domainModel
+	for _, g := range eng.stages.gate {
+		if m, ok := g.(*domainModel); ok {
+			d = m
+		}
+	}
+	if d == nil {
+		t.Fatal("domain gate not bound")
+	}
+	tests := []struct {
+		q          string
+		confidence float64
+		refused    bool
+	}{
+		{"vim이 컨테이너에 없어요", mixedMinConfidence - 0.05, true},
+		{"vim이 컨테이너에 없어요", mixedMinConfidence, false},
+		{"VPN 접속이 안돼요", offDomainMinConfidence - 0.05, true},
+		{"VPN 접속이 안돼요", offDomainMinConfidence, false},
+		{"파드가 계속 재시작돼요", 0.3, false},
+	}
+	for _, tt := range tests {
+		reason := d.gate(eng, eng.parse(tt.q), tt.confidence)
+		if (reason != "") != tt.refused {
+			t.Errorf("%q at %.2f: reason %q, want refused %v", tt.q, tt.confidence, reason, tt.refused)
 		}
 	}
 }

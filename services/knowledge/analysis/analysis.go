@@ -186,6 +186,12 @@ func (a *Analyzer) keys(words []korean.Word) []string {
 	return out
 }
 
+// Key is the index form of a word of korean.Words on normalised text, as
+// Terms gives it as a Word term: for callers that need the words of a text
+// without the rest of its analysis. ok is false for a particle glued to a
+// Latin word.
+func (a *Analyzer) Key(w korean.Word) (string, bool) { return a.key(w) }
+
 // key is the index form of a word: its stem (Hangul, when stemming is on) or
 // the word itself, English plural s removed. ok is false for a particle glued
 // to a Latin word ("pod가" → "가").
