@@ -41,15 +41,30 @@ func NewClient(conn *Conn, timeout time.Duration) *Client {
 // chose, CodeUnavailable when the bus or the service is unreachable, or
 // CodeDeadlineExceeded when the caller's own deadline passed.
 func (c *Client) Call(ctx context.Context, procedure string, req, resp proto.Message) error {
+	data, err := c.CallRaw(ctx, procedure, req)
+	if err != nil {
+		return err
+	}
+	if err := proto.Unmarshal(data, resp); err != nil {
+		return connect.NewError(connect.CodeInternal, fmt.Errorf("decoding %s reply: %w", procedure, err))
+	}
+	return nil
+}
+
+// CallRaw is Call without decoding: it returns the reply's protobuf
+// encoding as the service sent it, for a caller that passes replies on
+// (the gateway, which then need not decode and encode them again). The
+// slice is the caller's.
+func (c *Client) CallRaw(ctx context.Context, procedure string, req proto.Message) ([]byte, error) {
 	subject, err := Subject(procedure)
 	if err != nil {
-		return connect.NewError(connect.CodeInternal, err)
+		return nil, connect.NewError(connect.CodeInternal, err)
 	}
 	ctx, span := startClientSpan(ctx, subject)
 	defer span.End()
-	err = c.call(ctx, subject, req, resp)
+	data, err := c.call(ctx, subject, req)
 	endSpan(span, err)
-	return err
+	return data, err
 }
 
 func startClientSpan(ctx context.Context, subject string) (context.Context, trace.Span) {
@@ -88,23 +103,18 @@ func (c *Client) unavailable() error {
 }
 
 // failFast returns a context cancelled with ErrUnavailable as soon as the
-// connection drops.
+// connection drops. It costs no goroutine per call: the connection's own
+// context (Conn.downContext) ends when it drops, and context.AfterFunc
+// passes that on.
 func (c *Client) failFast(ctx context.Context) (context.Context, context.CancelFunc) {
-	down := c.conn.Down()
 	ctx, cancel := context.WithCancelCause(ctx)
-	go func() {
-		select {
-		case <-down:
-			cancel(ErrUnavailable)
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, func() { cancel(nil) }
+	stop := context.AfterFunc(c.conn.downContext(), func() { cancel(ErrUnavailable) })
+	return ctx, func() { stop(); cancel(nil) }
 }
 
-func (c *Client) call(ctx context.Context, subject string, req, resp proto.Message) error {
+func (c *Client) call(ctx context.Context, subject string, req proto.Message) ([]byte, error) {
 	if !c.conn.IsConnected() {
-		return c.unavailable()
+		return nil, c.unavailable()
 	}
 	start := time.Now()
 	callerDeadline, hasDeadline := ctx.Deadline()
@@ -114,11 +124,11 @@ func (c *Client) call(ctx context.Context, subject string, req, resp proto.Messa
 	defer cancelDown()
 	msg, err := c.request(ctx, subject, req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	reply, err := c.conn.RequestMsgWithContext(ctx, msg)
 	if err != nil {
-		return transportError(err, subject, errors.Is(context.Cause(ctx), ErrUnavailable),
+		return nil, transportError(err, subject, errors.Is(context.Cause(ctx), ErrUnavailable),
 			hasDeadline && !time.Now().Before(callerDeadline), c.timeout.String())
 	}
 	if err := replyError(reply); err != nil {
@@ -126,14 +136,11 @@ func (c *Client) call(ctx context.Context, subject string, req, resp proto.Messa
 		// the caller's: the service is too slow, which callers may retry.
 		callerLimited := hasDeadline && callerDeadline.Before(start.Add(c.timeout))
 		if connect.CodeOf(err) == connect.CodeDeadlineExceeded && !callerLimited {
-			return connect.NewError(connect.CodeUnavailable, fmt.Errorf("%s did not answer within %s: %w", subject, c.timeout, err))
+			return nil, connect.NewError(connect.CodeUnavailable, fmt.Errorf("%s did not answer within %s: %w", subject, c.timeout, err))
 		}
-		return err
+		return nil, err
 	}
-	if err := proto.Unmarshal(reply.Data, resp); err != nil {
-		return connect.NewError(connect.CodeInternal, fmt.Errorf("decoding %s reply: %w", subject, err))
-	}
-	return nil
+	return reply.Data, nil
 }
 
 // ServerStream calls a server-streaming procedure and hands each message,
