@@ -12,7 +12,6 @@ import (
 	"connectrpc.com/connect"
 	"github.com/nats-io/nats.go"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
@@ -23,6 +22,25 @@ import (
 type Client struct {
 	conn    *Conn
 	timeout time.Duration
+	routes  sync.Map // procedure -> *clientRoute
+}
+
+// clientRoute is what a Client works out once per procedure.
+type clientRoute struct {
+	subject     string
+	spanOptions []trace.SpanStartOption
+}
+
+func (c *Client) route(procedure string) (*clientRoute, error) {
+	if r, ok := c.routes.Load(procedure); ok {
+		return r.(*clientRoute), nil
+	}
+	subject, err := Subject(procedure)
+	if err != nil {
+		return nil, connect.NewError(connect.CodeInternal, err)
+	}
+	r, _ := c.routes.LoadOrStore(procedure, &clientRoute{subject: subject, spanOptions: spanOptions(subject, trace.SpanKindClient)})
+	return r.(*clientRoute), nil
 }
 
 // NewClient returns a Client. timeout bounds each unary call, and the wait
@@ -56,21 +74,15 @@ func (c *Client) Call(ctx context.Context, procedure string, req, resp proto.Mes
 // (the gateway, which then need not decode and encode them again). The
 // slice is the caller's.
 func (c *Client) CallRaw(ctx context.Context, procedure string, req proto.Message) ([]byte, error) {
-	subject, err := Subject(procedure)
+	r, err := c.route(procedure)
 	if err != nil {
-		return nil, connect.NewError(connect.CodeInternal, err)
+		return nil, err
 	}
-	ctx, span := startClientSpan(ctx, subject)
+	ctx, span := tracer().Start(ctx, r.subject, r.spanOptions...)
 	defer span.End()
-	data, err := c.call(ctx, subject, req)
+	data, err := c.call(ctx, r.subject, req)
 	endSpan(span, err)
 	return data, err
-}
-
-func startClientSpan(ctx context.Context, subject string) (context.Context, trace.Span) {
-	return tracer().Start(ctx, subject,
-		trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(attribute.String("messaging.system", "nats"), attribute.String("messaging.destination.name", subject)))
 }
 
 func endSpan(span trace.Span, err error) {
@@ -120,15 +132,17 @@ func (c *Client) call(ctx context.Context, subject string, req proto.Message) ([
 	callerDeadline, hasDeadline := ctx.Deadline()
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	ctx, cancelDown := c.failFast(ctx)
-	defer cancelDown()
+	// Fail fast: the wait ends when the connection drops (no goroutine per
+	// call; the connection's context ends on a drop).
+	down := c.conn.downContext()
+	defer context.AfterFunc(down, cancel)()
 	msg, err := c.request(ctx, subject, req)
 	if err != nil {
 		return nil, err
 	}
 	reply, err := c.conn.RequestMsgWithContext(ctx, msg)
 	if err != nil {
-		return nil, transportError(err, subject, errors.Is(context.Cause(ctx), ErrUnavailable),
+		return nil, transportError(err, subject, down.Err() != nil,
 			hasDeadline && !time.Now().Before(callerDeadline), c.timeout.String())
 	}
 	if err := replyError(reply); err != nil {
@@ -164,13 +178,13 @@ func ServerStream[Resp proto.Message](ctx context.Context, c *Client, procedure 
 // CodeUnavailable when the bus drops or the serving process falls silent
 // for three heartbeats, CodeDataLoss when a message went missing.
 func (c *Client) Stream(ctx context.Context, procedure string, req proto.Message, newResp func() proto.Message, recv func(proto.Message) error) error {
-	subject, err := Subject(procedure)
+	r, err := c.route(procedure)
 	if err != nil {
-		return connect.NewError(connect.CodeInternal, err)
+		return err
 	}
-	ctx, span := startClientSpan(ctx, subject)
+	ctx, span := tracer().Start(ctx, r.subject, r.spanOptions...)
 	defer span.End()
-	err = c.stream(ctx, subject, req, newResp, recv)
+	err = c.stream(ctx, r.subject, req, newResp, recv)
 	endSpan(span, err)
 	return err
 }

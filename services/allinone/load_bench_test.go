@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
@@ -193,8 +194,18 @@ func BenchmarkGatewayLoad(b *testing.B) {
 		if h.perSecond > 0 && a.perSecond > 0 {
 			b.ReportMetric(a.perSecond/h.perSecond, "ask/health")
 		}
-		b.Logf("load average %s", loadAverage())
+		b.Logf("load average %s, live heap %d MiB", loadAverage(), liveHeap()>>20)
 	}
+}
+
+// liveHeap is the heap marked live by the last GC cycle.
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // loadAverage is the machine's 1/5/15-minute load, to read the figures by.
