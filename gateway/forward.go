@@ -19,7 +19,8 @@ import (
 // Bus is what the gateway needs from the internal message bus
 // (*natsrpc.Client): unary calls and server streams by procedure name.
 type Bus interface {
-	Call(ctx context.Context, procedure string, req, resp proto.Message) error
+	// CallRaw returns the reply's protobuf encoding, undecoded.
+	CallRaw(ctx context.Context, procedure string, req proto.Message) ([]byte, error)
 	Stream(ctx context.Context, procedure string, req proto.Message, newResp func() proto.Message, recv func(proto.Message) error) error
 }
 
@@ -79,11 +80,22 @@ func (r *route) unary(ctx context.Context, req *connect.Request[message]) (*conn
 		return nil, err
 	}
 	ctx = withOrigin(ctx, req.Header())
-	resp := newMessage(r.method.Output())
-	if err := r.bus.Call(ctx, r.procedure, req.Msg.Message, resp.Message); err != nil {
+	data, err := r.bus.CallRaw(ctx, r.procedure, req.Msg.Message)
+	if err != nil {
 		return nil, err
 	}
-	if caller, _ := CallerFrom(ctx); !visible(caller, resp.ProtoReflect()) {
+	resp := newMessage(r.method.Output())
+	caller, _ := CallerFrom(ctx)
+	if caller.Clusters == nil && binaryResponse(req.Header()) {
+		// Nothing to filter and nothing to transcode: the service's
+		// encoding goes out as it came (see passthroughCodec).
+		resp.raw = data
+		return connect.NewResponse(resp), nil
+	}
+	if err := proto.Unmarshal(data, resp.Message); err != nil {
+		return nil, connect.NewError(connect.CodeInternal, fmt.Errorf("decoding %s reply: %w", r.procedure, err))
+	}
+	if !visible(caller, resp.ProtoReflect()) {
 		return nil, connect.NewError(connect.CodePermissionDenied, fmt.Errorf("토큰 %s은(는) 이 결과의 클러스터(%s)에 접근할 수 없습니다. / token %s may not see cluster %s", caller.Name, clusterOf(resp.ProtoReflect()), caller.Name, clusterOf(resp.ProtoReflect())))
 	}
 	return connect.NewResponse(resp), nil
@@ -101,7 +113,7 @@ func (r *route) stream(ctx context.Context, req *connect.Request[message], strea
 			if !visible(caller, m.ProtoReflect()) {
 				return nil // another cluster's event: not the caller's to see
 			}
-			return stream.Send(&message{m})
+			return stream.Send(&message{Message: m})
 		})
 }
 
@@ -126,16 +138,21 @@ func (r *route) prepare(ctx context.Context, msg *message) error {
 // message is a request or response of any method: the generated Go type
 // when the binary links it (fast generated marshalling), else a dynamicpb
 // message of the descriptor. Connect's codecs see it as a proto.Message.
-type message struct{ proto.Message }
+// A response may instead carry raw, its encoding as the service sent it,
+// with Message left empty: only passthroughCodec sends such a message.
+type message struct {
+	proto.Message
+	raw []byte
+}
 
 // ProtoReflect makes *message a proto.Message: the inner message's.
 func (m *message) ProtoReflect() protoreflect.Message { return m.Message.ProtoReflect() }
 
 func newMessage(md protoreflect.MessageDescriptor) *message {
 	if mt, err := protoregistry.GlobalTypes.FindMessageByName(md.FullName()); err == nil && mt.Descriptor() == md {
-		return &message{mt.New().Interface()}
+		return &message{Message: mt.New().Interface()}
 	}
-	return &message{dynamicpb.NewMessage(md)}
+	return &message{Message: dynamicpb.NewMessage(md)}
 }
 
 // initDynamic makes Connect decode into a message of the method's input

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/kubemedic/kubemedic/gateway"
 	"github.com/kubemedic/kubemedic/platform/embeddednats"
@@ -254,6 +255,60 @@ func TestForwardsEveryKind(t *testing.T) {
 	_, err = kubemedicv1.NewKnowledgeServiceClient(cc).GetEntry(bearer(ctx, aliceToken), &kubemedicv1.GetEntryRequest{Id: "x"})
 	if status.Code(err) != codes.Unimplemented {
 		t.Errorf("GetEntry: %v, want Unimplemented", err)
+	}
+}
+
+// TestEveryEncodingGetsTheWholeReply checks the reply in every protocol and
+// codec: binary replies to callers who see every cluster go out as the
+// service encoded them (passthroughCodec), the rest are decoded, filtered
+// and encoded again, and all of them must carry the same message.
+func TestEveryEncodingGetsTheWholeReply(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	finding := func(cl string) *kubemedicv1.Finding {
+		return &kubemedicv1.Finding{Fingerprint: cl, Object: &kubemedicv1.ObjectRef{Cluster: cl, Kind: "Pod", Name: "p"}}
+	}
+	every := &kubemedicv1.ListFindingsResponse{Findings: []*kubemedicv1.Finding{finding("a"), finding("b"), finding("a"), finding("c")}}
+	onlyA := &kubemedicv1.ListFindingsResponse{Findings: []*kubemedicv1.Finding{finding("a"), finding("a")}}
+	grpcGo := func(token string) (*kubemedicv1.ListFindingsResponse, error) {
+		return kubemedicv1.NewDiagnosisServiceClient(f.grpcConn(t)).ListFindings(bearer(ctx, token), &kubemedicv1.ListFindingsRequest{})
+	}
+	viaConnect := func(opts ...connect.ClientOption) func(string) (*kubemedicv1.ListFindingsResponse, error) {
+		return func(token string) (*kubemedicv1.ListFindingsResponse, error) {
+			c := kubemedicv1connect.NewDiagnosisServiceClient(withToken(token), "http://"+f.addr, opts...)
+			resp, err := c.ListFindings(ctx, connect.NewRequest(&kubemedicv1.ListFindingsRequest{}))
+			if err != nil {
+				return nil, err
+			}
+			return resp.Msg, nil
+		}
+	}
+	for _, tt := range []struct {
+		name string
+		call func(token string) (*kubemedicv1.ListFindingsResponse, error)
+	}{
+		{"grpc-go", grpcGo},
+		{"connect proto", viaConnect()},
+		{"connect JSON", viaConnect(connect.WithProtoJSON())},
+		{"connect-go gRPC", viaConnect(connect.WithGRPC())},
+		{"gRPC-Web proto", viaConnect(connect.WithGRPCWeb())},
+		{"gRPC-Web JSON", viaConnect(connect.WithGRPCWeb(), connect.WithProtoJSON())},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, c := range []struct {
+				token string
+				want  *kubemedicv1.ListFindingsResponse
+			}{{aliceToken, every}, {teamAToken, onlyA}} {
+				got, err := tt.call(c.token)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !proto.Equal(got, c.want) {
+					t.Errorf("token %.6s: got %v, want %v", c.token, got, c.want)
+				}
+			}
+		})
 	}
 }
 

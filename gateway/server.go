@@ -115,6 +115,7 @@ func New(o Options) (*Server, error) {
 		connect.WithInterceptors(otelInterceptor, validate.NewInterceptor()),
 		connect.WithReadMaxBytes(int(o.MaxRequestBytes)),
 		connect.WithCompressMinBytes(o.CompressMinBytes),
+		connect.WithCodec(passthroughCodec{}),
 	}
 	routes, err := forwarders(o.Bus, opts...)
 	if err != nil {

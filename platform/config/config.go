@@ -48,6 +48,28 @@ type Config struct {
 	Remediation Remediation `json:"remediation,omitempty"`
 	// Fleet configures fleet-wide sweeps.
 	Fleet Fleet `json:"fleet,omitempty"`
+	// Runtime tunes the Go runtime of every kubemedic process.
+	Runtime Runtime `json:"runtime,omitempty"`
+}
+
+// Runtime tunes the Go garbage collector. The standard GOGC and GOMEMLIMIT
+// environment variables, when set, win over these keys.
+type Runtime struct {
+	// GCPercent is GOGC: a collection starts when the heap has grown by
+	// this percentage over what the last one left live, so the heap peaks
+	// near (1 + GCPercent/100) times the live heap; -1 turns the
+	// collector off until MemoryLimit is reached (needs MemoryLimit).
+	// Default: 400, not Go's 100: kubemedic's live heap is small (tens of
+	// MiB) and answering is allocation-heavy, so at 100 the collector
+	// takes a large share of the CPU for little memory saved (make
+	// bench-gateway prints heap, GC cycles and CPU per call). Lower it, or
+	// set MemoryLimit, where memory is tight.
+	GCPercent int `json:"gc_percent,omitempty"`
+	// MemoryLimit is GOMEMLIMIT in bytes: a soft limit on the memory the
+	// Go runtime uses; near it the collector runs as often as needed,
+	// whatever GCPercent says. Set it a little below a container's memory
+	// limit. Default: 0, no limit.
+	MemoryLimit int64 `json:"memory_limit,omitempty"`
 }
 
 // clusterName is what a cluster name may look like: a DNS label.
@@ -161,6 +183,11 @@ type Gateway struct {
 	Burst int `json:"burst,omitempty"`
 	// MaxRequestBytes bounds one request message. Default: 4194304 (4 MiB).
 	MaxRequestBytes int64 `json:"max_request_bytes,omitempty"`
+	// CompressMinBytes is the smallest response the gateway compresses for
+	// callers that accept gzip; 1 compresses everything. Default: 65536
+	// (64 KiB): gzip of a few-KiB answer costs more CPU than the call
+	// behind it (make bench-gateway).
+	CompressMinBytes int `json:"compress_min_bytes,omitempty"`
 	// TLS serves HTTPS (and optionally requires client certificates)
 	// instead of plain HTTP/2 (h2c). Default: off.
 	TLS TLS `json:"tls,omitempty"`
@@ -552,6 +579,9 @@ func (c *Config) setDefaults() error {
 	if c.Fleet.Replicas == 0 {
 		c.Fleet.Replicas = 1
 	}
+	if c.Runtime.GCPercent == 0 {
+		c.Runtime.GCPercent = 400
+	}
 	if len(c.Clusters) == 0 && c.Kubeconfig != "" {
 		c.Clusters = []Cluster{{Name: "default", Provider: "generic", Kubeconfig: c.Kubeconfig}}
 	}
@@ -570,6 +600,14 @@ func (c *Config) Validate() error {
 	case "text", "json":
 	default:
 		errs = append(errs, fmt.Errorf("log.format %q: want text or json", c.Log.Format))
+	}
+	switch r := c.Runtime; {
+	case r.GCPercent < -1:
+		errs = append(errs, fmt.Errorf("runtime.gc_percent %d: want a positive percentage, or -1 (off) with runtime.memory_limit", r.GCPercent))
+	case r.GCPercent == -1 && r.MemoryLimit <= 0:
+		errs = append(errs, errors.New("runtime.gc_percent -1 turns the garbage collector off: set runtime.memory_limit too, or the heap grows without bound"))
+	case r.MemoryLimit < 0:
+		errs = append(errs, fmt.Errorf("runtime.memory_limit %d: want bytes, or 0 for no limit", r.MemoryLimit))
 	}
 	for name, addr := range map[string]string{"gateway.addr": c.Gateway.Addr, "bot.addr": c.Bot.Addr, "nats.listen": c.NATS.Listen} {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
@@ -651,6 +689,9 @@ func (g *Gateway) setDefaults() {
 	if g.MaxRequestBytes == 0 {
 		g.MaxRequestBytes = 4 << 20
 	}
+	if g.CompressMinBytes == 0 {
+		g.CompressMinBytes = 64 << 10
+	}
 	if g.CORS.MaxAge.Duration == 0 {
 		g.CORS.MaxAge.Duration = 2 * time.Hour
 	}
@@ -706,6 +747,9 @@ func (g *Gateway) validate() []error {
 	}
 	if g.Burst < 0 {
 		errs = append(errs, fmt.Errorf("gateway.burst %d may not be negative", g.Burst))
+	}
+	if g.CompressMinBytes < 0 {
+		errs = append(errs, fmt.Errorf("gateway.compress_min_bytes %d may not be negative (1 compresses every response)", g.CompressMinBytes))
 	}
 	if g.MaxRequestBytes < 0 {
 		errs = append(errs, fmt.Errorf("gateway.max_request_bytes %d may not be negative", g.MaxRequestBytes))

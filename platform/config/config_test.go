@@ -29,6 +29,12 @@ func TestDefaults(t *testing.T) {
 	if al := c.Knowledge.AskLog; !*al.Enabled || al.MaxAge.Duration != 720*time.Hour || al.MaxBytes != 256<<20 || al.MaxMsgs != 1_000_000 {
 		t.Errorf("ask log defaults: %+v", al)
 	}
+	if c.Gateway.CompressMinBytes != 64<<10 {
+		t.Errorf("gateway.compress_min_bytes default %d, want 65536", c.Gateway.CompressMinBytes)
+	}
+	if c.Runtime.GCPercent != 400 || c.Runtime.MemoryLimit != 0 {
+		t.Errorf("runtime defaults: %+v", c.Runtime)
+	}
 }
 
 func TestFileThenEnv(t *testing.T) {
@@ -181,6 +187,10 @@ func TestInvalid(t *testing.T) {
 		{name: "token name twice", yaml: "gateway:\n  tokens:\n    - name: t\n      env: T\n    - name: t\n      env: U\n", want: []string{"\"t\" is used twice"}},
 		{name: "token empty cluster", yaml: "gateway:\n  tokens:\n    - name: t\n      env: T\n      clusters: [\"\"]\n", want: []string{"empty cluster name"}},
 		{name: "tls key without cert", yaml: "gateway:\n  tls:\n    key_file: /k\n", want: []string{"cert_file and key_file"}},
+		{name: "negative compression threshold", yaml: "gateway:\n  compress_min_bytes: -1\n", want: []string{"gateway.compress_min_bytes -1"}},
+		{name: "gc percent below -1", yaml: "runtime:\n  gc_percent: -5\n", want: []string{"runtime.gc_percent -5"}},
+		{name: "gc off without memory limit", yaml: "runtime:\n  gc_percent: -1\n", want: []string{"runtime.memory_limit", "without bound"}},
+		{name: "negative memory limit", yaml: "runtime:\n  memory_limit: -1\n", want: []string{"runtime.memory_limit -1"}},
 		{name: "client CA without TLS", yaml: "gateway:\n  tls:\n    client_ca_file: /ca\n", want: []string{"client_ca_file needs"}},
 	}
 	for _, tt := range tests {

@@ -28,6 +28,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -68,14 +69,31 @@ type Process struct {
 	shutdown   func(context.Context) error
 }
 
-// New sets up logging and tracing for the process called name.
+// New sets up logging, tracing and the garbage collector (cfg.Runtime) for
+// the process called name.
 func New(ctx context.Context, name string, cfg *config.Config, logOut io.Writer) (*Process, error) {
 	log := telemetry.NewLogger(logOut, cfg.Log).With("service", name)
+	tuneGC(cfg.Runtime, log)
 	shutdown, err := telemetry.SetupTracing(ctx, cfg.Tracing, name, Version, logOut)
 	if err != nil {
 		return nil, err
 	}
 	return &Process{Name: name, Config: cfg, Logger: log, Probe: probe.New(), shutdown: shutdown}, nil
+}
+
+// tuneGC applies runtime.gc_percent and runtime.memory_limit, unless the
+// GOGC or GOMEMLIMIT environment variable already set them.
+func tuneGC(r config.Runtime, log *slog.Logger) {
+	if v, set := os.LookupEnv("GOGC"); set {
+		log.Debug("garbage collector target from GOGC", "gogc", v)
+	} else if r.GCPercent != 0 {
+		debug.SetGCPercent(r.GCPercent)
+	}
+	if v, set := os.LookupEnv("GOMEMLIMIT"); set {
+		log.Debug("memory limit from GOMEMLIMIT", "gomemlimit", v)
+	} else if r.MemoryLimit > 0 {
+		debug.SetMemoryLimit(r.MemoryLimit)
+	}
 }
 
 // ConnectNATS connects to url and registers the "nats" readiness check.

@@ -12,7 +12,6 @@ import (
 	"connectrpc.com/connect"
 	"github.com/nats-io/nats.go"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
@@ -23,6 +22,25 @@ import (
 type Client struct {
 	conn    *Conn
 	timeout time.Duration
+	routes  sync.Map // procedure -> *clientRoute
+}
+
+// clientRoute is what a Client works out once per procedure.
+type clientRoute struct {
+	subject     string
+	spanOptions []trace.SpanStartOption
+}
+
+func (c *Client) route(procedure string) (*clientRoute, error) {
+	if r, ok := c.routes.Load(procedure); ok {
+		return r.(*clientRoute), nil
+	}
+	subject, err := Subject(procedure)
+	if err != nil {
+		return nil, connect.NewError(connect.CodeInternal, err)
+	}
+	r, _ := c.routes.LoadOrStore(procedure, &clientRoute{subject: subject, spanOptions: spanOptions(subject, trace.SpanKindClient)})
+	return r.(*clientRoute), nil
 }
 
 // NewClient returns a Client. timeout bounds each unary call, and the wait
@@ -41,21 +59,30 @@ func NewClient(conn *Conn, timeout time.Duration) *Client {
 // chose, CodeUnavailable when the bus or the service is unreachable, or
 // CodeDeadlineExceeded when the caller's own deadline passed.
 func (c *Client) Call(ctx context.Context, procedure string, req, resp proto.Message) error {
-	subject, err := Subject(procedure)
+	data, err := c.CallRaw(ctx, procedure, req)
 	if err != nil {
-		return connect.NewError(connect.CodeInternal, err)
+		return err
 	}
-	ctx, span := startClientSpan(ctx, subject)
-	defer span.End()
-	err = c.call(ctx, subject, req, resp)
-	endSpan(span, err)
-	return err
+	if err := proto.Unmarshal(data, resp); err != nil {
+		return connect.NewError(connect.CodeInternal, fmt.Errorf("decoding %s reply: %w", procedure, err))
+	}
+	return nil
 }
 
-func startClientSpan(ctx context.Context, subject string) (context.Context, trace.Span) {
-	return tracer().Start(ctx, subject,
-		trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(attribute.String("messaging.system", "nats"), attribute.String("messaging.destination.name", subject)))
+// CallRaw is Call without decoding: it returns the reply's protobuf
+// encoding as the service sent it, for a caller that passes replies on
+// (the gateway, which then need not decode and encode them again). The
+// slice is the caller's.
+func (c *Client) CallRaw(ctx context.Context, procedure string, req proto.Message) ([]byte, error) {
+	r, err := c.route(procedure)
+	if err != nil {
+		return nil, err
+	}
+	ctx, span := tracer().Start(ctx, r.subject, r.spanOptions...)
+	defer span.End()
+	data, err := c.call(ctx, r.subject, req)
+	endSpan(span, err)
+	return data, err
 }
 
 func endSpan(span trace.Span, err error) {
@@ -88,37 +115,34 @@ func (c *Client) unavailable() error {
 }
 
 // failFast returns a context cancelled with ErrUnavailable as soon as the
-// connection drops.
+// connection drops. It costs no goroutine per call: the connection's own
+// context (Conn.downContext) ends when it drops, and context.AfterFunc
+// passes that on.
 func (c *Client) failFast(ctx context.Context) (context.Context, context.CancelFunc) {
-	down := c.conn.Down()
 	ctx, cancel := context.WithCancelCause(ctx)
-	go func() {
-		select {
-		case <-down:
-			cancel(ErrUnavailable)
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, func() { cancel(nil) }
+	stop := context.AfterFunc(c.conn.downContext(), func() { cancel(ErrUnavailable) })
+	return ctx, func() { stop(); cancel(nil) }
 }
 
-func (c *Client) call(ctx context.Context, subject string, req, resp proto.Message) error {
+func (c *Client) call(ctx context.Context, subject string, req proto.Message) ([]byte, error) {
 	if !c.conn.IsConnected() {
-		return c.unavailable()
+		return nil, c.unavailable()
 	}
 	start := time.Now()
 	callerDeadline, hasDeadline := ctx.Deadline()
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	ctx, cancelDown := c.failFast(ctx)
-	defer cancelDown()
+	// Fail fast: the wait ends when the connection drops (no goroutine per
+	// call; the connection's context ends on a drop).
+	down := c.conn.downContext()
+	defer context.AfterFunc(down, cancel)()
 	msg, err := c.request(ctx, subject, req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	reply, err := c.conn.RequestMsgWithContext(ctx, msg)
 	if err != nil {
-		return transportError(err, subject, errors.Is(context.Cause(ctx), ErrUnavailable),
+		return nil, transportError(err, subject, down.Err() != nil,
 			hasDeadline && !time.Now().Before(callerDeadline), c.timeout.String())
 	}
 	if err := replyError(reply); err != nil {
@@ -126,14 +150,11 @@ func (c *Client) call(ctx context.Context, subject string, req, resp proto.Messa
 		// the caller's: the service is too slow, which callers may retry.
 		callerLimited := hasDeadline && callerDeadline.Before(start.Add(c.timeout))
 		if connect.CodeOf(err) == connect.CodeDeadlineExceeded && !callerLimited {
-			return connect.NewError(connect.CodeUnavailable, fmt.Errorf("%s did not answer within %s: %w", subject, c.timeout, err))
+			return nil, connect.NewError(connect.CodeUnavailable, fmt.Errorf("%s did not answer within %s: %w", subject, c.timeout, err))
 		}
-		return err
+		return nil, err
 	}
-	if err := proto.Unmarshal(reply.Data, resp); err != nil {
-		return connect.NewError(connect.CodeInternal, fmt.Errorf("decoding %s reply: %w", subject, err))
-	}
-	return nil
+	return reply.Data, nil
 }
 
 // ServerStream calls a server-streaming procedure and hands each message,
@@ -157,13 +178,13 @@ func ServerStream[Resp proto.Message](ctx context.Context, c *Client, procedure 
 // CodeUnavailable when the bus drops or the serving process falls silent
 // for three heartbeats, CodeDataLoss when a message went missing.
 func (c *Client) Stream(ctx context.Context, procedure string, req proto.Message, newResp func() proto.Message, recv func(proto.Message) error) error {
-	subject, err := Subject(procedure)
+	r, err := c.route(procedure)
 	if err != nil {
-		return connect.NewError(connect.CodeInternal, err)
+		return err
 	}
-	ctx, span := startClientSpan(ctx, subject)
+	ctx, span := tracer().Start(ctx, r.subject, r.spanOptions...)
 	defer span.End()
-	err = c.stream(ctx, subject, req, newResp, recv)
+	err = c.stream(ctx, r.subject, req, newResp, recv)
 	endSpan(span, err)
 	return err
 }

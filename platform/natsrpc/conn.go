@@ -1,6 +1,7 @@
 package natsrpc
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -14,8 +15,10 @@ import (
 type Conn struct {
 	*nats.Conn
 
-	mu   sync.Mutex
-	down chan struct{} // closed while disconnected; replaced on reconnect
+	mu sync.Mutex
+	// up is cancelled while disconnected; replaced on reconnect.
+	up       context.Context
+	cancelUp context.CancelFunc
 }
 
 // ConnectOptions configures Connect.
@@ -41,8 +44,9 @@ func Connect(url string, o ConnectOptions) (*Conn, error) {
 	if o.ReconnectWait == 0 {
 		o.ReconnectWait = 250 * time.Millisecond
 	}
-	c := &Conn{down: make(chan struct{})}
-	close(c.down) // not connected yet
+	c := &Conn{}
+	c.up, c.cancelUp = context.WithCancel(context.Background())
+	c.cancelUp() // not connected yet
 	log := o.Logger.With("nats_url", url)
 	opts := []nats.Option{
 		nats.Name(o.Name),
@@ -86,28 +90,26 @@ func Connect(url string, o ConnectOptions) (*Conn, error) {
 func (c *Conn) setUp() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	select {
-	case <-c.down:
-		c.down = make(chan struct{})
-	default:
+	if c.up.Err() != nil {
+		c.up, c.cancelUp = context.WithCancel(context.Background())
 	}
 }
 
 func (c *Conn) setDown() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	select {
-	case <-c.down:
-	default:
-		close(c.down)
-	}
+	c.cancelUp()
 }
 
 // Down returns a channel that is closed while the connection is down. Take it
 // before sending a request; if it closes before the reply, the connection
 // dropped in between.
-func (c *Conn) Down() <-chan struct{} {
+func (c *Conn) Down() <-chan struct{} { return c.downContext().Done() }
+
+// downContext is Down as a context (done when the connection drops), for
+// context.AfterFunc.
+func (c *Conn) downContext() context.Context {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.down
+	return c.up
 }

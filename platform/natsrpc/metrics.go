@@ -16,6 +16,8 @@ import (
 // near zero, errors missed), so every endpoint's `nats micro stats` entry
 // carries these in its "data" field.
 type endpointStats struct {
+	metrics endpointMetrics
+
 	mu sync.Mutex
 	s  EndpointStats
 }
@@ -85,6 +87,27 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 	inFlight *prometheus.GaugeVec
 	sent     *prometheus.CounterVec
+}
+
+// endpointMetrics are one procedure's metrics, looked up once rather than
+// by label values on every call (their series exist from the start, at 0).
+type endpointMetrics struct {
+	inFlight prometheus.Gauge
+	duration prometheus.Observer
+	ok       prometheus.Counter // handled with code "ok"
+	sent     prometheus.Counter // nil unless the method streams
+}
+
+func (m *metrics) of(procedure string, stream bool) endpointMetrics {
+	em := endpointMetrics{
+		inFlight: m.inFlight.WithLabelValues(procedure),
+		duration: m.duration.WithLabelValues(procedure),
+		ok:       m.handled.WithLabelValues(procedure, "ok"),
+	}
+	if stream {
+		em.sent = m.sent.WithLabelValues(procedure)
+	}
+	return em
 }
 
 func newMetrics(service string, reg prometheus.Registerer) (*metrics, error) {

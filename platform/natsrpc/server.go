@@ -153,7 +153,7 @@ func (srv *Server) addService(s *Service) error {
 		if err != nil {
 			return err
 		}
-		st := &endpointStats{}
+		st := &endpointStats{metrics: srv.metrics.of(procedure, m != nil && m.stream != nil)}
 		srv.stats[subject] = st
 		kind := "unimplemented"
 		var h micro.Handler
@@ -162,11 +162,11 @@ func (srv *Server) addService(s *Service) error {
 			h = srv.unimplementedHandler(procedure, st)
 		case m.unary != nil:
 			kind = "unary"
-			m.subject = subject
+			m.subject, m.spanOptions = subject, spanOptions(subject, trace.SpanKindServer)
 			h = srv.unaryHandler(s, m, st)
 		default:
 			kind = "server_stream"
-			m.subject = subject
+			m.subject, m.spanOptions = subject, spanOptions(subject, trace.SpanKindServer)
 			h = srv.streamHandler(s, m, st)
 		}
 		name := string(s.desc.Name()) + "-" + string(md.Name())
@@ -231,22 +231,23 @@ func (srv *Server) unimplementedHandler(procedure string, st *endpointStats) mic
 // (IncomingHeader), the caller's trace and
 // the caller's deadline capped by limit (0: no cap). Streams (limit 0) are
 // also cancelled when the server stops; unary calls may finish.
-func (srv *Server) handlerContext(h nats.Header, subject string, kind trace.SpanKind, limit time.Duration) (context.Context, trace.Span, context.CancelFunc) {
+func (srv *Server) handlerContext(h nats.Header, m *method, limit time.Duration) (context.Context, trace.Span, context.CancelFunc) {
 	ctx := otel.GetTextMapPropagator().Extract(withIncoming(context.Background(), h), propagation.HeaderCarrier(h))
-	ctx, span := tracer().Start(ctx, subject, trace.WithSpanKind(kind),
-		trace.WithAttributes(attribute.String("messaging.system", "nats"), attribute.String("messaging.destination.name", subject)))
+	ctx, span := tracer().Start(ctx, m.subject, m.spanOptions...)
 	timeout := limit
 	if ms, err := strconv.ParseInt(h.Get(HeaderTimeout), 10, 64); err == nil && ms > 0 {
 		if d := time.Duration(ms) * time.Millisecond; timeout == 0 || d < timeout {
 			timeout = d
 		}
 	}
-	ctx, cancelCause := context.WithCancelCause(ctx)
-	cancel := func() { cancelCause(nil) }
-	if limit == 0 {
-		stopAfter := context.AfterFunc(srv.base, func() { cancelCause(context.Cause(srv.base)) })
-		cancel = func() { stopAfter(); cancelCause(nil) }
+	if limit > 0 {
+		// Unary: only the deadline ends it (timeout > 0 here).
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		return ctx, span, cancel
 	}
+	ctx, cancelCause := context.WithCancelCause(ctx)
+	stopAfter := context.AfterFunc(srv.base, func() { cancelCause(context.Cause(srv.base)) })
+	cancel := func() { stopAfter(); cancelCause(nil) }
 	if timeout > 0 {
 		var cancelTimeout context.CancelFunc
 		ctx, cancelTimeout = context.WithTimeout(ctx, timeout)
@@ -254,6 +255,12 @@ func (srv *Server) handlerContext(h nats.Header, subject string, kind trace.Span
 		cancel = func() { cancelTimeout(); inner() }
 	}
 	return ctx, span, cancel
+}
+
+// spanOptions are the options of every span of subject, made once.
+func spanOptions(subject string, kind trace.SpanKind) []trace.SpanStartOption {
+	return []trace.SpanStartOption{trace.WithSpanKind(kind),
+		trace.WithAttributes(attribute.String("messaging.system", "nats"), attribute.String("messaging.destination.name", subject))}
 }
 
 func (srv *Server) unaryHandler(s *Service, m *method, st *endpointStats) micro.Handler {
@@ -284,13 +291,13 @@ func (srv *Server) unaryHandler(s *Service, m *method, st *endpointStats) micro.
 func (srv *Server) handleUnary(r micro.Request, s *Service, m *method, st *endpointStats) {
 	start := time.Now()
 	st.enter()
-	srv.metrics.inFlight.WithLabelValues(m.procedure).Inc()
-	defer srv.metrics.inFlight.WithLabelValues(m.procedure).Dec()
-	ctx, span, cancel := srv.handlerContext(nats.Header(r.Headers()), m.subject, trace.SpanKindServer, s.opts.Timeout)
+	st.metrics.inFlight.Inc()
+	defer st.metrics.inFlight.Dec()
+	ctx, span, cancel := srv.handlerContext(nats.Header(r.Headers()), m, s.opts.Timeout)
 	defer cancel()
 	defer span.End()
 
-	reply := nats.NewMsg(r.Reply())
+	reply := &nats.Msg{Subject: r.Reply()} // headers only on error (setError)
 	resp, ce := srv.runUnary(ctx, r.Data(), m)
 	if ce == nil {
 		data, err := proto.Marshal(resp)
@@ -357,6 +364,10 @@ func (srv *Server) finish(procedure string, st *endpointStats, start time.Time, 
 		code = ce.Code().String()
 	}
 	st.leave(d, ce)
-	srv.metrics.handled.WithLabelValues(procedure, code).Inc()
-	srv.metrics.duration.WithLabelValues(procedure).Observe(d.Seconds())
+	if ce == nil {
+		st.metrics.ok.Inc()
+	} else {
+		srv.metrics.handled.WithLabelValues(procedure, code).Inc()
+	}
+	st.metrics.duration.Observe(d.Seconds())
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -48,7 +49,9 @@ type method struct {
 	desc      protoreflect.MethodDescriptor
 	procedure string
 	subject   string
-	newReq    func() proto.Message
+	// spanOptions start the method's server spans (set by Serve).
+	spanOptions []trace.SpanStartOption
+	newReq      func() proto.Message
 	// Exactly one of unary and stream is set for a handled method; neither
 	// for an unimplemented one.
 	unary  func(ctx context.Context, req proto.Message) (proto.Message, error)

@@ -13,7 +13,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -72,9 +71,9 @@ type serverStream struct {
 func (srv *Server) handleStream(r micro.Request, m *method, st *endpointStats) {
 	start := time.Now()
 	st.enter()
-	srv.metrics.inFlight.WithLabelValues(m.procedure).Inc()
-	defer srv.metrics.inFlight.WithLabelValues(m.procedure).Dec()
-	ctx, span, cancelCtx := srv.handlerContext(nats.Header(r.Headers()), m.subject, trace.SpanKindServer, 0)
+	st.metrics.inFlight.Inc()
+	defer st.metrics.inFlight.Dec()
+	ctx, span, cancelCtx := srv.handlerContext(nats.Header(r.Headers()), m, 0)
 	defer cancelCtx()
 	defer span.End()
 
@@ -244,7 +243,7 @@ func (ss *serverStream) send(m proto.Message) error {
 	}
 	ss.sent++
 	ss.st.sent()
-	ss.srv.metrics.sent.WithLabelValues(ss.m.procedure).Inc()
+	ss.st.metrics.sent.Inc()
 	return nil
 }
 

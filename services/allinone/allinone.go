@@ -188,14 +188,15 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 		return nil
 	})
 	gw, err := gateway.New(gateway.Options{
-		Bus:             natsrpc.NewClient(gwConn, cfg.NATS.RequestTimeout.Duration),
-		Ready:           gwConn.IsConnected,
-		Credentials:     creds,
-		Logger:          p.Logger.With("component", "gateway"),
-		MaxRequestBytes: cfg.Gateway.MaxRequestBytes,
-		TLS:             tlsConfig,
-		CORSOrigins:     cfg.Gateway.CORS.AllowedOrigins,
-		CORSMaxAge:      cfg.Gateway.CORS.MaxAge.Duration,
+		Bus:              natsrpc.NewClient(gwConn, cfg.NATS.RequestTimeout.Duration),
+		Ready:            gwConn.IsConnected,
+		Credentials:      creds,
+		Logger:           p.Logger.With("component", "gateway"),
+		MaxRequestBytes:  cfg.Gateway.MaxRequestBytes,
+		CompressMinBytes: cfg.Gateway.CompressMinBytes,
+		TLS:              tlsConfig,
+		CORSOrigins:      cfg.Gateway.CORS.AllowedOrigins,
+		CORSMaxAge:       cfg.Gateway.CORS.MaxAge.Duration,
 	})
 	if err != nil {
 		return nil, err
@@ -205,22 +206,33 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 		return nil, err
 	}
 	s.GatewayAddr = l.Addr().String()
-	if err := localgateway.WriteAddr(cfg.LocalGatewayDir(), s.GatewayAddr); err != nil {
+	// The local CLI and the in-process bot reach the gateway as recorded
+	// here: over https, trusting exactly its certificate, when TLS is on.
+	var serverCert []byte
+	if tlsConfig != nil {
+		serverCert = tlsConfig.Certificates[0].Certificate[0]
+	}
+	if err := localgateway.WriteAddr(cfg.LocalGatewayDir(), s.GatewayAddr, serverCert); err != nil {
 		l.Close()
 		return nil, err
 	}
 	p.OnClose(func() { localgateway.RemoveAddr(cfg.LocalGatewayDir()) })
 	p.Add(launch.Component{Name: "gateway", Run: func(ctx context.Context) error { return gw.Serve(ctx, l) }})
 	p.Probe.Add("gateway", func() error { return nil })
-	if err := s.addBot(cfg, botToken); err != nil {
+	local, err := localgateway.Read(cfg.LocalGatewayDir())
+	if err != nil {
+		return nil, err
+	}
+	local.Token = botToken
+	if err := s.addBot(cfg, local); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
 // addBot starts the Slack bot when a signing secret is configured; it calls
-// the gateway like any other client.
-func (s *Server) addBot(cfg *config.Config, gatewayToken string) error {
+// the gateway like any other client, at gw.
+func (s *Server) addBot(cfg *config.Config, gw localgateway.Endpoint) error {
 	secret, err := config.ReadSecret(cfg.Bot.SigningSecretFile, "KUBEMEDIC_SLACK_SIGNING_SECRET")
 	if err != nil {
 		return fmt.Errorf("slack signing secret: %w", err)
@@ -236,17 +248,17 @@ func (s *Server) addBot(cfg *config.Config, gatewayToken string) error {
 	if cfg.Bot.SocketMode && appToken == "" {
 		return errors.New("bot.socket_mode needs the app-level token: set KUBEMEDIC_SLACK_APP_TOKEN or bot.app_token_file")
 	}
-	gw, err := client.New("http://"+s.GatewayAddr, gatewayToken, client.WithHTTPClient(http.DefaultClient))
+	api, err := client.New(gw.URL, gw.Token, client.WithHTTPClient(gw.HTTPClient()))
 	if err != nil {
 		return err
 	}
 	opts := bot.Options{
 		SigningSecret: secret,
 		BotToken:      botToken,
-		Knowledge:     gw.Knowledge,
-		Fleet:         gw.Fleet,
-		Diagnosis:     gw.Diagnosis,
-		Remediation:   gw.Remediation,
+		Knowledge:     api.Knowledge,
+		Fleet:         api.Fleet,
+		Diagnosis:     api.Diagnosis,
+		Remediation:   api.Remediation,
 		AppToken:      appToken,
 		Logger:        s.proc.Logger.With("component", "bot"),
 	}

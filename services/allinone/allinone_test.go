@@ -39,6 +39,12 @@ import (
 // temporary data dir and stops it when the test ends.
 func server(t *testing.T, extraEnv ...string) (*allinone.Server, *config.Config) {
 	t.Helper()
+	return serverWithConfig(t, "", extraEnv...)
+}
+
+// serverWithConfig is server with the config file at path ("" for none).
+func serverWithConfig(t *testing.T, path string, extraEnv ...string) (*allinone.Server, *config.Config) {
+	t.Helper()
 	env := map[string]string{
 		"KUBEMEDIC_DATA_DIR":             t.TempDir(),
 		"KUBEMEDIC_GATEWAY_ADDR":         "127.0.0.1:0",
@@ -50,7 +56,7 @@ func server(t *testing.T, extraEnv ...string) (*allinone.Server, *config.Config)
 	for i := 0; i+1 < len(extraEnv); i += 2 {
 		env[extraEnv[i]] = extraEnv[i+1]
 	}
-	cfg, err := config.LoadWithEnv("", func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	cfg, err := config.LoadWithEnv(path, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
 	}

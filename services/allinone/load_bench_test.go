@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"os"
+	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,7 +33,11 @@ type load struct {
 	// per call: unlike req/s it does not depend on what else the machine
 	// runs.
 	cpuPerCall time.Duration
-	firstErr   error
+	// bytesPerCall and allocsPerCall are the process's heap allocations
+	// per call (callers included); gcs is the number of GC cycles run.
+	bytesPerCall, allocsPerCall uint64
+	gcs                         uint32
+	firstErr                    error
 }
 
 func cpuTime() time.Duration {
@@ -52,6 +58,8 @@ func runLoad(conns []*grpc.ClientConn, workers int, d time.Duration, call func(*
 		firstErr atomic.Value
 		wg       sync.WaitGroup
 	)
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
 	stop := time.Now().Add(d)
 	start, cpu0 := time.Now(), cpuTime()
 	for w := range workers {
@@ -76,10 +84,13 @@ func runLoad(conns []*grpc.ClientConn, workers int, d time.Duration, call func(*
 	}
 	wg.Wait()
 	elapsed, cpu := time.Since(start), cpuTime()-cpu0
+	runtime.ReadMemStats(&m1)
 	slices.Sort(lat)
-	out := load{calls: int64(len(lat)), errors: errs.Load(), perSecond: float64(len(lat)) / elapsed.Seconds()}
-	if len(lat) > 0 {
-		out.cpuPerCall = cpu / time.Duration(len(lat))
+	out := load{calls: int64(len(lat)), errors: errs.Load(), perSecond: float64(len(lat)) / elapsed.Seconds(), gcs: m1.NumGC - m0.NumGC}
+	if n := uint64(len(lat)); n > 0 {
+		out.cpuPerCall = cpu / time.Duration(n)
+		out.bytesPerCall = (m1.TotalAlloc - m0.TotalAlloc) / n
+		out.allocsPerCall = (m1.Mallocs - m0.Mallocs) / n
 	}
 	if e, ok := firstErr.Load().(error); ok {
 		out.firstErr = e
@@ -96,7 +107,9 @@ func runLoad(conns []*grpc.ClientConn, workers int, d time.Duration, call func(*
 // check, the ceiling of what the gateway can serve on this machine. It
 // reports throughput and p50/p99 of both and the Ask/health throughput
 // ratio. One run per benchmark iteration count: use -benchtime 1x.
-// KUBEMEDIC_BENCH_SECONDS sets each phase's length (default 5).
+// KUBEMEDIC_BENCH_SECONDS sets each phase's length (default 5);
+// KUBEMEDIC_BENCH_ONLY=ask (or health) runs one phase, so a CPU profile
+// (GATEWAY_PROFILE=1) shows that path alone.
 func BenchmarkGatewayLoad(b *testing.B) {
 	const workers, connections = 64, 4
 	phase := 5 * time.Second
@@ -150,13 +163,27 @@ func BenchmarkGatewayLoad(b *testing.B) {
 	runLoad(conns, workers, time.Second/2, health)
 
 	b.ResetTimer()
+	only := os.Getenv("KUBEMEDIC_BENCH_ONLY")
+	if only != "" && only != "ask" && only != "health" {
+		b.Fatalf("KUBEMEDIC_BENCH_ONLY=%q: want ask or health", only)
+	}
 	for b.Loop() {
-		h := runLoad(conns, workers, phase, health)
-		a := runLoad(conns, workers, phase, ask)
-		for name, r := range map[string]load{"health": h, "ask": a} {
-			b.Logf("%-6s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  CPU %4d µs/call  %d calls, %d errors", name, r.perSecond,
-				float64(r.p50.Microseconds())/1000, float64(r.p99.Microseconds())/1000, r.cpuPerCall.Microseconds(), r.calls, r.errors)
+		phases := map[string]load{}
+		var h, a load
+		if only != "ask" {
+			h = runLoad(conns, workers, phase, health)
+			phases["health"] = h
+		}
+		if only != "health" {
+			a = runLoad(conns, workers, phase, ask)
+			phases["ask"] = a
+		}
+		for name, r := range phases {
+			b.Logf("%-6s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  CPU %4d µs/call  %6d B/call  %4d allocs/call  %d GCs  %d calls, %d errors", name, r.perSecond,
+				float64(r.p50.Microseconds())/1000, float64(r.p99.Microseconds())/1000, r.cpuPerCall.Microseconds(), r.bytesPerCall, r.allocsPerCall, r.gcs, r.calls, r.errors)
 			b.ReportMetric(float64(r.cpuPerCall.Microseconds()), name+"-cpu-µs/call")
+			b.ReportMetric(float64(r.bytesPerCall), name+"-B/call")
+			b.ReportMetric(float64(r.allocsPerCall), name+"-allocs/call")
 			if r.errors > 0 {
 				b.Errorf("%s: %d errors, first: %v", name, r.errors, r.firstErr)
 			}
@@ -164,11 +191,21 @@ func BenchmarkGatewayLoad(b *testing.B) {
 			b.ReportMetric(float64(r.p50.Microseconds())/1000, name+"-p50-ms")
 			b.ReportMetric(float64(r.p99.Microseconds())/1000, name+"-p99-ms")
 		}
-		if h.perSecond > 0 {
+		if h.perSecond > 0 && a.perSecond > 0 {
 			b.ReportMetric(a.perSecond/h.perSecond, "ask/health")
 		}
-		b.Logf("load average %s", loadAverage())
+		b.Logf("load average %s, live heap %d MiB", loadAverage(), liveHeap()>>20)
 	}
+}
+
+// liveHeap is the heap marked live by the last GC cycle.
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // loadAverage is the machine's 1/5/15-minute load, to read the figures by.

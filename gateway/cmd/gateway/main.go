@@ -29,14 +29,15 @@ func main() {
 			return err
 		}
 		srv, err := gateway.New(gateway.Options{
-			Bus:             natsrpc.NewClient(conn, p.Config.NATS.RequestTimeout.Duration),
-			Ready:           conn.IsConnected,
-			Credentials:     creds,
-			Logger:          p.Logger,
-			MaxRequestBytes: p.Config.Gateway.MaxRequestBytes,
-			TLS:             tlsConfig,
-			CORSOrigins:     p.Config.Gateway.CORS.AllowedOrigins,
-			CORSMaxAge:      p.Config.Gateway.CORS.MaxAge.Duration,
+			Bus:              natsrpc.NewClient(conn, p.Config.NATS.RequestTimeout.Duration),
+			Ready:            conn.IsConnected,
+			Credentials:      creds,
+			Logger:           p.Logger,
+			MaxRequestBytes:  p.Config.Gateway.MaxRequestBytes,
+			CompressMinBytes: p.Config.Gateway.CompressMinBytes,
+			TLS:              tlsConfig,
+			CORSOrigins:      p.Config.Gateway.CORS.AllowedOrigins,
+			CORSMaxAge:       p.Config.Gateway.CORS.MaxAge.Duration,
 		})
 		if err != nil {
 			return err

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -84,7 +83,7 @@ func newStatusCommand() *cobra.Command {
 			ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
 			defer cancel()
 			client := connect.NewClient[healthpb.HealthCheckRequest, healthpb.HealthCheckResponse](
-				http.DefaultClient, ep.URL+"/grpc.health.v1.Health/Check", connect.WithGRPC())
+				ep.HTTPClient(), ep.URL+"/grpc.health.v1.Health/Check", connect.WithGRPC())
 			resp, err := client.CallUnary(ctx, connect.NewRequest(&healthpb.HealthCheckRequest{}))
 			if err != nil {
 				return fmt.Errorf("gateway %s: %w", ep.URL, err)
