@@ -64,7 +64,7 @@ func routing(in *Input, s *corev1.Service) []*kubemedicv1.Finding {
 		say(f,
 			fmt.Sprintf("Service %s: 셀렉터 %s에 맞는 파드가 없음", s.Name, selText),
 			fmt.Sprintf("Service %s: no pod matches selector %s", s.Name, selText),
-			fmt.Sprintf("셀렉터 %s가 네임스페이스 %s의 파드 %d개 중 어느 것과도 맞지 않아 엔드포인트가 0개입니다. 셀렉터와 파드 템플릿의 레이블을 맞추세요.%s", selText, s.Namespace, inNamespace, nearMiss(in, s)),
+			fmt.Sprintf("셀렉터 %s이(가) 네임스페이스 %s의 파드 %d개 중 어느 것과도 맞지 않아 엔드포인트가 0개입니다. 셀렉터와 파드 템플릿의 레이블을 맞추세요.%s", selText, s.Namespace, inNamespace, nearMiss(in, s)),
 			fmt.Sprintf("Selector %s matches none of the %d pods in namespace %s, so the Service has 0 endpoints. Make the selector and the pod template labels agree.%s", selText, inNamespace, s.Namespace, nearMissEn(in, s)))
 		f.Evidence = []*kubemedicv1.Evidence{fieldEvidence("spec.selector", "NoMatchingPods", fmt.Sprintf("selector %s matched 0 of %d pods", selText, inNamespace))}
 		return []*kubemedicv1.Finding{f}
@@ -78,9 +78,9 @@ func routing(in *Input, s *corev1.Service) []*kubemedicv1.Finding {
 				portProblem = true
 				f := newFinding(in, o, "ServiceTargetPortMismatch", "NamedPortNotFound", errorSev)
 				say(f,
-					fmt.Sprintf("Service %s: targetPort %q를 가진 컨테이너 포트가 없음", s.Name, tp.StrVal),
+					fmt.Sprintf("Service %s: targetPort %q을(를) 가진 컨테이너 포트가 없음", s.Name, tp.StrVal),
 					fmt.Sprintf("Service %s: no container port is named %q", s.Name, tp.StrVal),
-					fmt.Sprintf("포트 %s(%d)의 targetPort %q와 이름이 같은 컨테이너 포트가 선택된 파드 %d개 어디에도 없어 이 포트로는 트래픽이 가지 않습니다. 컨테이너 포트 이름(%s)과 맞추세요.", portName(sp), sp.Port, tp.StrVal, len(matched), declaredPorts(matched)),
+					fmt.Sprintf("포트 %s(%d)의 targetPort %q과(와) 이름이 같은 컨테이너 포트가 선택된 파드 %d개 어디에도 없어 이 포트로는 트래픽이 가지 않습니다. 컨테이너 포트 이름(%s)과(와) 맞추세요.", portName(sp), sp.Port, tp.StrVal, len(matched), declaredPorts(matched)),
 					fmt.Sprintf("Port %s (%d) targets %q, but none of the %d selected pods has a container port with that name, so no traffic reaches them on it. Use one of the declared ports (%s).", portName(sp), sp.Port, tp.StrVal, len(matched), declaredPorts(matched)))
 				f.Evidence = []*kubemedicv1.Evidence{fieldEvidence(fmt.Sprintf("spec.ports[%s].targetPort", portName(sp)), "NamedPortNotFound",
 					fmt.Sprintf("targetPort %q; pod ports: %s", tp.StrVal, declaredPorts(matched)))}
@@ -96,9 +96,9 @@ func routing(in *Input, s *corev1.Service) []*kubemedicv1.Finding {
 			portProblem = true
 			f := newFinding(in, o, "ServiceTargetPortMismatch", "PortNotDeclared", warning)
 			say(f,
-				fmt.Sprintf("Service %s: targetPort %d가 컨테이너 포트에 없음", s.Name, port),
+				fmt.Sprintf("Service %s: targetPort %d이(가) 컨테이너 포트에 없음", s.Name, port),
 				fmt.Sprintf("Service %s: targetPort %d is not a container port", s.Name, port),
-				fmt.Sprintf("포트 %s(%d)는 파드의 %d번 포트로 보내지만, 선택된 파드 %d개가 선언한 포트는 %s뿐입니다. 앱이 %d번에서 듣지 않으면 연결이 거부됩니다.", portName(sp), sp.Port, port, len(matched), declared, port),
+				fmt.Sprintf("포트 %s(%d)은(는) 파드의 %d번 포트로 보내지만, 선택된 파드 %d개가 선언한 포트는 %s뿐입니다. 앱이 %d번에서 듣지 않으면 연결이 거부됩니다.", portName(sp), sp.Port, port, len(matched), declared, port),
 				fmt.Sprintf("Port %s (%d) sends to pod port %d, but the %d selected pods only declare %s. If the app does not listen on %d, connections are refused.", portName(sp), sp.Port, port, len(matched), declared, port))
 			f.Evidence = []*kubemedicv1.Evidence{fieldEvidence(fmt.Sprintf("spec.ports[%s].targetPort", portName(sp)), "PortNotDeclared",
 				fmt.Sprintf("targetPort %d; pod ports: %s", port, declared))}
@@ -151,7 +151,7 @@ func routing(in *Input, s *corev1.Service) []*kubemedicv1.Finding {
 // typo, when there are any.
 func nearMiss(in *Input, s *corev1.Service) string {
 	if k, v, p := closest(in, s); p != "" {
-		return fmt.Sprintf(" 가장 가까운 파드 %s는 %s=%s입니다(셀렉터: %s=%s).", p, k, orDash(v), k, s.Spec.Selector[k])
+		return fmt.Sprintf(" 가장 가까운 파드 %s은(는) %s=%s입니다(셀렉터: %s=%s).", p, k, orDash(v), k, s.Spec.Selector[k])
 	}
 	return ""
 }
