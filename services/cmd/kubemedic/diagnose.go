@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -384,8 +386,19 @@ func actionText(a *kubemedicv1.Action) string {
 	case *kubemedicv1.Action_RolloutRestart:
 		return fmt.Sprintf("restart %s/%s", k.RolloutRestart.Namespace, k.RolloutRestart.Name)
 	case *kubemedicv1.Action_PatchConfigMap:
+		// A value the operator must supply shows as <pattern>.
+		needed := map[string]string{}
+		for _, in := range a.GetInputs() {
+			if key, ok := strings.CutPrefix(in.GetField(), "patch_config_map.set."); ok {
+				needed[key] = "<" + in.GetPattern() + ">"
+			}
+		}
 		var kv []string
-		for key, v := range k.PatchConfigMap.Set {
+		for _, key := range slices.Sorted(maps.Keys(k.PatchConfigMap.Set)) {
+			v := k.PatchConfigMap.Set[key]
+			if p, ok := needed[key]; ok {
+				v = p
+			}
 			kv = append(kv, key+"="+v)
 		}
 		return fmt.Sprintf("patch-cm %s/%s %s", k.PatchConfigMap.Namespace, k.PatchConfigMap.Name, strings.Join(kv, " "))

@@ -248,6 +248,66 @@ func TestWorkloads(t *testing.T) {
 	})
 }
 
+// workingLB is a LoadBalancer Service NKS gave an address in subnet.
+func workingLB(ns, name, subnet string) *corev1.Service {
+	return svc(ns, name, nil, intstr.FromInt32(80), func(s *corev1.Service) {
+		s.Spec.Type = corev1.ServiceTypeLoadBalancer
+		s.Annotations = map[string]string{nksSubnetAnnotation: subnet}
+		s.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: "203.0.113.10"}}
+	})
+}
+
+// TestLBSubnetPatch: the ncloud-config patch carries the subnet the cluster
+// shows, and otherwise names lbSubnetNo as an operator input, never an
+// empty value to approve.
+func TestLBSubnetPatch(t *testing.T) {
+	nksNode := node("n1", func(n *corev1.Node) { n.Spec.ProviderID = "navercloudplatform://12345" })
+	ncloud := &corev1.ConfigMap{ObjectMeta: meta("kube-system", "ncloud-config"), Data: map[string]string{"lbSubnetNo": ""}}
+	pending := svc("shop", "web", nil, intstr.FromInt32(80), func(s *corev1.Service) { s.Spec.Type = corev1.ServiceTypeLoadBalancer })
+	tests := []struct {
+		name      string
+		objs      []runtime.Object
+		value     string
+		input     bool
+		summaryKo string
+	}{
+		{"no working LB Service", nil, "", true, "운영자가 채워야"},
+		{"one subnet in use", []runtime.Object{workingLB("edge", "api", "94465"), workingLB("edge", "admin", "94465")}, "94465", false, "edge/admin, edge/api"},
+		{"subnets disagree", []runtime.Object{workingLB("edge", "api", "94465"), workingLB("edge", "admin", "11111")}, "", true, "11111, 94465"},
+		{"annotated but without an address", []runtime.Object{svc("edge", "api", nil, intstr.FromInt32(80), func(s *corev1.Service) {
+			s.Spec.Type = corev1.ServiceTypeLoadBalancer
+			s.Annotations = map[string]string{nksSubnetAnnotation: "94465"}
+		})}, "", true, "NCP 콘솔"},
+		{"non-numeric annotation ignored", []runtime.Object{workingLB("edge", "api", "subnet-abc")}, "", true, "NCP 콘솔"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var lbs []*kubemedicv1.Finding
+			for _, f := range run(t, services, append([]runtime.Object{nksNode, ncloud, pending}, tt.objs...)...) {
+				if f.Code == "LoadBalancerPending" && f.Object.Name == "web" {
+					lbs = append(lbs, f)
+				}
+			}
+			if len(lbs) != 1 || len(lbs[0].SuggestedActions) != 1 {
+				t.Fatalf("LoadBalancerPending findings = %v", lbs)
+			}
+			a := lbs[0].SuggestedActions[0]
+			if got := a.GetPatchConfigMap().GetSet()["lbSubnetNo"]; got != tt.value {
+				t.Errorf("lbSubnetNo = %q, want %q", got, tt.value)
+			}
+			if got := len(a.Inputs) > 0; got != tt.input {
+				t.Errorf("inputs = %v, want some: %v", a.Inputs, tt.input)
+			}
+			if tt.input && (a.Inputs[0].Field != "patch_config_map.set.lbSubnetNo" || a.Inputs[0].Pattern != "^[0-9]+$" || a.Inputs[0].GetHint().GetKo() == "") {
+				t.Errorf("input = %v", a.Inputs[0])
+			}
+			if !strings.Contains(lbs[0].Summary.Ko, tt.summaryKo) {
+				t.Errorf("summary lacks %q: %s", tt.summaryKo, lbs[0].Summary.Ko)
+			}
+		})
+	}
+}
+
 func svc(ns, name string, selector map[string]string, target intstr.IntOrString, opts ...func(*corev1.Service)) *corev1.Service {
 	s := &corev1.Service{ObjectMeta: meta(ns, name)}
 	s.Spec.Selector = selector
@@ -295,6 +355,15 @@ func TestServices(t *testing.T) {
 			svc("shop", "web", labelMap("app", "web"), intstr.FromString("http"), lb)},
 			want:     []want{{"LoadBalancerPending", "LBSubnetInvalid", "Service", "shop", "web"}},
 			contains: []string{"lbSubnetNo", "ncloud-config"}, actions: []string{"patch-configmap"}},
+		{name: "load balancer pending on NKS with empty lbSubnetNo, subnet shown by a working LB Service", objs: []runtime.Object{nksNode, ncloud(""), web, slice,
+			svc("shop", "web", labelMap("app", "web"), intstr.FromString("http"), lb), workingLB("edge", "api", "94465")},
+			want:     []want{{"LoadBalancerPending", "LBSubnetInvalid", "Service", "shop", "web"}},
+			contains: []string{"Service edge/api가 쓰는 서브넷 94465로"}, actions: []string{"patch-configmap"}},
+		{name: "load balancer pending on NKS, own subnet annotation: ncloud-config is not its cause", objs: []runtime.Object{nksNode, ncloud(""), web, slice,
+			svc("shop", "web", labelMap("app", "web"), intstr.FromString("http"), lb, func(s *corev1.Service) {
+				s.Annotations = map[string]string{nksSubnetAnnotation: "555"}
+			})},
+			want: []want{{"LoadBalancerPending", "", "Service", "shop", "web"}}, actions: []string{}},
 		{name: "load balancer pending on NKS without ncloud-config", objs: []runtime.Object{nksNode, web, slice,
 			svc("shop", "web", labelMap("app", "web"), intstr.FromString("http"), lb)},
 			want: []want{{"LoadBalancerPending", "NCloudConfigMissing", "Service", "shop", "web"}}, actions: []string{}},
