@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -53,6 +54,7 @@ func (e *exitCodeError) Unwrap() error { return e.err }
 func newDiagnoseCommand() *cobra.Command {
 	var (
 		kubeconfig, kubeContext, snapshotDir, lang, minSeverity string
+		cpuProfile                                              string
 		namespaces, kinds                                       []string
 		asJSON                                                  bool
 	)
@@ -73,6 +75,13 @@ Exit status: 0 no finding of severity warning or worse, 1 such findings, 2 error
   kubemedic diagnose --lang en --min-severity warning`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cmd.SilenceUsage = true
+			if cpuProfile != "" {
+				stop, err := startCPUProfile(cpuProfile)
+				if err != nil {
+					return &exitCodeError{exitError, err}
+				}
+				defer stop()
+			}
 			if os.Getenv("GOMEMLIMIT") == "" {
 				// A one-shot run holds one copy of the cluster; a soft limit
 				// makes the GC keep the peak near it instead of doubling.
@@ -176,7 +185,22 @@ Exit status: 0 no finding of severity warning or worse, 1 such findings, 2 error
 	f.BoolVar(&asJSON, "json", false, `print {"findings":[…],"summary":{…}} as JSON`)
 	f.StringVar(&lang, "lang", "ko", "language of titles and summaries: ko or en")
 	f.StringVar(&minSeverity, "min-severity", "info", "drop findings below: info, warning, error, critical")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (for benchmarks)")
+	_ = f.MarkHidden("cpuprofile")
 	return cmd
+}
+
+// startCPUProfile profiles the process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func isKind(k string) bool {
