@@ -104,6 +104,9 @@ Exit status: 0 no finding of severity warning or worse, 1 such findings, 2 error
 			}
 			ctx := cmd.Context()
 			start := time.Now()
+			// The engine (rules and the runbook links) builds while the
+			// cluster is read; Analyze waits for it.
+			go func() { _, _ = diagnosis.Default(ctx) }()
 			var (
 				st          cluster.State
 				clusterName string

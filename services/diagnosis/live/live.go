@@ -97,13 +97,7 @@ var kinds = map[string]listFunc{
 		}
 		return objects(l.Items), nil
 	},
-	cluster.KindPod: func(ctx context.Context, c clients, ns string) ([]runtime.Object, error) {
-		l, err := c.cs.CoreV1().Pods(ns).List(ctx, opts)
-		if err != nil {
-			return nil, err
-		}
-		return objects(l.Items), nil
-	},
+	cluster.KindPod: listPods, // streamed: see podstream.go
 	cluster.KindEvent: func(ctx context.Context, c clients, ns string) ([]runtime.Object, error) {
 		// Rules read Warning events only; Normal ones (Scheduled, Pulled,
 		// SuccessfulCreate…) are most of a cluster's events.
