@@ -111,7 +111,7 @@ func TestCoalesce(t *testing.T) {
 func TestSplit(t *testing.T) {
 	js := jetStream(t)
 	ctx := t.Context()
-	p, err := changefeed.NewPublisher(ctx, changefeed.PublisherOptions{JetStream: js, MaxBatch: 100, Logger: quiet})
+	p, err := changefeed.NewPublisher(ctx, changefeed.PublisherOptions{JetStream: js, MaxBatch: 100, Window: time.Second, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +121,17 @@ func TestSplit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop()
+	// A lone change goes out at once; the 250 after it, inside the window,
+	// are one batch sent in pieces.
+	p.Change("prod", change("Pod", "shop", "lone", "1", kubemedicv1.ChangeType_CHANGE_TYPE_ADDED))
+	select {
+	case b := <-got:
+		if len(b.GetChanges()) != 1 {
+			t.Fatalf("first batch has %d changes, want the lone one", len(b.GetChanges()))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the lone change was not published")
+	}
 	for i := range 250 {
 		p.Change("prod", change("Pod", "shop", fmt.Sprintf("web-%d", i), "1", kubemedicv1.ChangeType_CHANGE_TYPE_ADDED))
 	}
