@@ -267,6 +267,11 @@ func Collect(ctx context.Context, o Options) (*Result, error) {
 		objs    []runtime.Object
 		skipped = map[string]error{}
 	)
+	// One small request first opens the HTTP/2 connection every LIST then
+	// shares; started together, the LISTs would each dial and handshake.
+	if _, err := cs.Discovery().ServerVersion(); err != nil {
+		return nil, fmt.Errorf("live: %w", err)
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.Concurrency)
 	for _, kind := range cluster.Kinds {
