@@ -309,6 +309,8 @@ func loadBalancerPending(in *Input, s *corev1.Service) *kubemedicv1.Finding {
 	}
 	reason, causeKo, causeEn := "", "", ""
 	var actions []*kubemedicv1.Action
+	// A Service that names its own subnet does not use ncloud-config's
+	// lbSubnetNo, so that key cannot be its cause.
 	_, ownSubnet := s.Annotations[nksSubnetAnnotation]
 	if in.Provider == ProviderNKS && !ownSubnet && in.State.Collected(cluster.KindConfigMap) {
 		cm := in.State.ConfigMap("kube-system", "ncloud-config")
