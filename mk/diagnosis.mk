@@ -3,6 +3,10 @@
 
 DIAG_NODES ?= 500
 DIAG_PODS  ?= 10000
+# Pin the load pods to nodes (spec.nodeName, one Deployment per node) so the
+# cluster fills in a minute or two instead of waiting on kube-scheduler;
+# DIAG_PIN= schedules them instead.
+DIAG_PIN   ?= -pin
 # The benchmark cluster gets its own directory, so it never touches a cluster
 # started by `make cluster-up`.
 DIAG_DIR   ?= $(CURDIR)/.cache/diagnose-bench-$(shell id -u)-$(notdir $(CURDIR))
@@ -20,7 +24,7 @@ bench-diagnose-analysis:
 bench-diagnose-cli: cluster-bins
 	@mkdir -p $(DIAG_DIR)
 	cd services && GOTOOLCHAIN=local go build -o $(DIAG_DIR)/kubemedic ./cmd/kubemedic
-	@rc=0; ($(KMCLUSTER) up -dir $(DIAG_DIR)/cluster -nodes $(DIAG_NODES) -pods $(DIAG_PODS)) || rc=$$?; \
+	@rc=0; ($(KMCLUSTER) up -dir $(DIAG_DIR)/cluster -nodes $(DIAG_NODES) -pods $(DIAG_PODS) $(DIAG_PIN)) || rc=$$?; \
 	  if [ $$rc -eq 0 ]; then for i in 1 2 3; do \
 	    code=0; /usr/bin/time -f "kubemedic diagnose: wall %e s, user %U s, sys %S s, peak RSS %M KB" $(DIAG_DIR)/kubemedic diagnose \
 	      --kubeconfig $(DIAG_DIR)/cluster/kubeconfig --json > $(DIAG_DIR)/findings.json || code=$$?; \
@@ -34,7 +38,7 @@ bench-diagnose-cli: cluster-bins
 ## bench-diagnose-server: live diagnosis against DIAG_NODES nodes / DIAG_PODS pods: start to first complete diagnosis, whole-cluster Diagnose (< 50 ms), change to WatchFindings (< 100 ms), peak RSS (< 300 MB)
 bench-diagnose-server: cluster-bins
 	@mkdir -p $(DIAG_DIR)-server
-	@rc=0; ($(KMCLUSTER) up -dir $(DIAG_DIR)-server/cluster -nodes $(DIAG_NODES) -pods $(DIAG_PODS)) || rc=$$?; \
+	@rc=0; ($(KMCLUSTER) up -dir $(DIAG_DIR)-server/cluster -nodes $(DIAG_NODES) -pods $(DIAG_PODS) $(DIAG_PIN)) || rc=$$?; \
 	  if [ $$rc -eq 0 ]; then \
 	    (cd services && KUBEMEDIC_BENCH_KUBECONFIG=$(DIAG_DIR)-server/cluster/kubeconfig GOTOOLCHAIN=local \
 	      go test -run '^$$' -bench . -benchtime 20x -timeout 20m ./e2e/livebench/) || rc=$$?; fi; \

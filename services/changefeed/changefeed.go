@@ -3,9 +3,10 @@
 //
 // The collector's informers report every add, update and delete as an
 // ObjectChange that names the object (kind, namespace, name, uid,
-// resourceVersion) but does not carry it. A Publisher coalesces the notices of
-// one cluster over a short window (default 25 ms: a rollout's burst becomes
-// one message, one entry per object, the latest change winning) and publishes
+// resourceVersion) but does not carry it. A Publisher sends a change that
+// follows a quiet window at once and coalesces the notices that arrive sooner
+// (default window 10 ms: a rollout's burst becomes one message, one entry per
+// object, the latest change winning, at most one message per window) and publishes
 // the ChangeBatch as protobuf on kubemedic.changes.v1.<cluster>, in the
 // KUBEMEDIC_CHANGES stream. Subscribers read the objects from their own live
 // view and re-evaluate only what the batch names.
@@ -67,8 +68,10 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream) (jetstream.Stream
 type PublisherOptions struct {
 	// JetStream publishes the batches. Required.
 	JetStream jetstream.JetStream
-	// Window is how long changes are gathered before a batch is published,
-	// counted from the first change of the batch. Default 25ms.
+	// Window is the least time between two batches of one cluster. A
+	// change after a quiet Window is published at once (a lone change pays
+	// no wait); changes arriving sooner are gathered and published together
+	// Window after the previous batch. Default 10ms.
 	Window time.Duration
 	// MaxBatch is the most changes in one message; a bigger batch is split.
 	// Default 2000 (about 200 KB, well under NATS's 1 MB max_payload).
@@ -83,7 +86,8 @@ type Publisher struct {
 	opts PublisherOptions
 
 	mu      sync.Mutex
-	pending map[string]*batch // by cluster
+	pending map[string]*batch    // by cluster
+	last    map[string]time.Time // when each cluster's last batch was taken
 	closed  bool
 	wg      sync.WaitGroup
 }
@@ -101,7 +105,7 @@ func NewPublisher(ctx context.Context, o PublisherOptions) (*Publisher, error) {
 		return nil, errors.New("changefeed: PublisherOptions.JetStream and Logger are required")
 	}
 	if o.Window <= 0 {
-		o.Window = 25 * time.Millisecond
+		o.Window = 10 * time.Millisecond
 	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 2000
@@ -109,7 +113,7 @@ func NewPublisher(ctx context.Context, o PublisherOptions) (*Publisher, error) {
 	if _, err := EnsureStream(ctx, o.JetStream); err != nil {
 		return nil, err
 	}
-	return &Publisher{opts: o, pending: map[string]*batch{}}, nil
+	return &Publisher{opts: o, pending: map[string]*batch{}, last: map[string]time.Time{}}, nil
 }
 
 // Change adds one notice; the batch it joins is published when its window
@@ -125,7 +129,10 @@ func (p *Publisher) Change(cluster string, c *kubemedicv1.ObjectChange) {
 		b = &batch{index: map[objectKey]int{}}
 		p.pending[cluster] = b
 		p.wg.Add(1)
-		time.AfterFunc(p.opts.Window, func() {
+		// Leading edge: no wait after a quiet window; otherwise the batch
+		// goes out Window after the previous one.
+		wait := max(0, p.opts.Window-time.Since(p.last[cluster]))
+		time.AfterFunc(wait, func() {
 			defer p.wg.Done()
 			p.flush(cluster)
 		})
@@ -143,6 +150,7 @@ func (p *Publisher) flush(cluster string) {
 	p.mu.Lock()
 	b := p.pending[cluster]
 	delete(p.pending, cluster)
+	p.last[cluster] = time.Now()
 	p.mu.Unlock()
 	if b == nil {
 		return

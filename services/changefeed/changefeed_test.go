@@ -40,13 +40,16 @@ func change(kind, ns, name, rv string, typ kubemedicv1.ChangeType) *kubemedicv1.
 	return &kubemedicv1.ObjectChange{Kind: kind, Namespace: ns, Name: name, Uid: "uid-" + name, ResourceVersion: rv, Type: typ}
 }
 
-// TestCoalesce sends a burst (50 updates of one pod, one of another, one of
-// a pod in another cluster) and expects one batch per cluster, one entry per
-// object, the latest change winning; LastSequence then names that batch.
+// TestCoalesce: a lone change after a quiet window goes out on its own at
+// once; a burst right after it (50 updates of one pod, one of a node, one of
+// a pod in another cluster) is one batch per cluster, one entry per object,
+// the latest change winning; LastSequence then names that batch.
 func TestCoalesce(t *testing.T) {
 	js := jetStream(t)
 	ctx := t.Context()
-	p, err := changefeed.NewPublisher(ctx, changefeed.PublisherOptions{JetStream: js, Window: 50 * time.Millisecond, Logger: quiet})
+	// A window far longer than the test's own steps, so the burst surely
+	// falls inside it.
+	p, err := changefeed.NewPublisher(ctx, changefeed.PublisherOptions{JetStream: js, Window: time.Second, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,6 +60,15 @@ func TestCoalesce(t *testing.T) {
 	}
 	defer stop()
 
+	p.Change("prod", change("Pod", "shop", "lone", "1", kubemedicv1.ChangeType_CHANGE_TYPE_ADDED))
+	select {
+	case b := <-got:
+		if len(b.GetChanges()) != 1 || b.GetChanges()[0].GetName() != "lone" {
+			t.Fatalf("first batch = %v, want the lone change alone", b.GetChanges())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the lone change was not published")
+	}
 	for i := range 50 {
 		p.Change("prod", change("Pod", "shop", "web-1", fmt.Sprint(100+i), kubemedicv1.ChangeType_CHANGE_TYPE_UPDATED))
 	}
@@ -99,7 +111,7 @@ func TestCoalesce(t *testing.T) {
 func TestSplit(t *testing.T) {
 	js := jetStream(t)
 	ctx := t.Context()
-	p, err := changefeed.NewPublisher(ctx, changefeed.PublisherOptions{JetStream: js, MaxBatch: 100, Logger: quiet})
+	p, err := changefeed.NewPublisher(ctx, changefeed.PublisherOptions{JetStream: js, MaxBatch: 100, Window: time.Second, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +121,17 @@ func TestSplit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop()
+	// A lone change goes out at once; the 250 after it, inside the window,
+	// are one batch sent in pieces.
+	p.Change("prod", change("Pod", "shop", "lone", "1", kubemedicv1.ChangeType_CHANGE_TYPE_ADDED))
+	select {
+	case b := <-got:
+		if len(b.GetChanges()) != 1 {
+			t.Fatalf("first batch has %d changes, want the lone one", len(b.GetChanges()))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the lone change was not published")
+	}
 	for i := range 250 {
 		p.Change("prod", change("Pod", "shop", fmt.Sprintf("web-%d", i), "1", kubemedicv1.ChangeType_CHANGE_TYPE_ADDED))
 	}

@@ -337,6 +337,9 @@ func key(f *kubemedicv1.Finding) string {
 	return f.GetObject().GetCluster() + "." + f.GetFingerprint()
 }
 
+// storeConcurrency bounds the KV writes of one Apply in flight at once.
+const storeConcurrency = 8
+
 // Apply records one analysis of cluster made at now and makes this Ledger
 // its writer (see Adopt): found are its findings
 // (each with a fingerprint), covers tells which open findings it speaks for.
@@ -408,33 +411,70 @@ func (l *Ledger) Apply(ctx context.Context, cluster string, found []*kubemedicv1
 	l.mu.Unlock()
 
 	events := slices.Concat(opened, updated, resolved)
+	// The stores and the change events go out together: the events, in
+	// order, as asynchronous publishes, the KV writes side by side, so a
+	// change costs one round trip to the server rather than one per write.
+	var (
+		wg    sync.WaitGroup
+		errMu sync.Mutex
+		sem   = make(chan struct{}, storeConcurrency)
+	)
+	fail := func(err error) {
+		errMu.Lock()
+		errs = append(errs, err)
+		errMu.Unlock()
+	}
 	for k, b := range puts {
-		rev, err := l.kv.Put(ctx, k, b)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("storing finding %s: %w", k, err))
-			continue
-		}
-		l.mu.Lock()
-		if e, ok := l.open[k]; ok {
-			e.rev = max(e.rev, rev)
-		}
-		l.mu.Unlock()
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			rev, err := l.kv.Put(ctx, k, b)
+			if err != nil {
+				fail(fmt.Errorf("storing finding %s: %w", k, err))
+				return
+			}
+			l.mu.Lock()
+			if e, ok := l.open[k]; ok {
+				e.rev = max(e.rev, rev)
+			}
+			l.mu.Unlock()
+		}()
 	}
 	for _, k := range toDelete {
-		if err := l.kv.Delete(ctx, k); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
-			errs = append(errs, fmt.Errorf("deleting finding %s: %w", k, err))
-		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := l.kv.Delete(ctx, k); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+				fail(fmt.Errorf("deleting finding %s: %w", k, err))
+			}
+		}()
 	}
+	acks := make([]jetstream.PubAckFuture, 0, len(events))
 	for _, ev := range events {
 		b, err := proto.Marshal(ev)
 		if err != nil {
-			errs = append(errs, err)
+			fail(err)
 			continue
 		}
-		if _, err := l.js.Publish(ctx, Subject(cluster), b); err != nil {
-			errs = append(errs, fmt.Errorf("publishing %s of %s: %w", ev.GetChange(), ev.GetFinding().GetFingerprint(), err))
+		f, err := l.js.PublishAsync(Subject(cluster), b)
+		if err != nil {
+			fail(fmt.Errorf("publishing %s of %s: %w", ev.GetChange(), ev.GetFinding().GetFingerprint(), err))
+			continue
+		}
+		acks = append(acks, f)
+	}
+	for _, f := range acks {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			fail(fmt.Errorf("publishing a finding change: %w", err))
+		case <-ctx.Done():
+			fail(fmt.Errorf("publishing a finding change: %w", ctx.Err()))
 		}
 	}
+	wg.Wait()
 	if len(errs) > 0 {
 		return events, fmt.Errorf("findings: %w", errors.Join(errs...))
 	}

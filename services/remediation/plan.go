@@ -108,6 +108,12 @@ func (s *Service) plan(ctx context.Context, a *kubemedicv1.Action, requester *ku
 	if err != nil {
 		return nil, toConnect(err, "plan")
 	}
+	if undoOf == "" {
+		// An undo restores what was there; new values must be valid.
+		if err := action.CheckValues(a); err != nil {
+			return nil, toConnect(err, "plan")
+		}
+	}
 	c, err := s.clusterOf(a.GetCluster())
 	if err != nil {
 		return nil, err

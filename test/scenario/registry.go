@@ -341,9 +341,19 @@ var registry = []Scenario{
 	},
 	{
 		Name: "nks-ncloud-config", Code: "LoadBalancerPending/LBSubnetInvalid",
-		Summary:  "NKS: kube-system/ncloud-config has an empty lbSubnetNo, so LoadBalancer Service nks-web gets no address.",
+		Summary:  "NKS: kube-system/ncloud-config has an empty lbSubnetNo, so LoadBalancer Service nks-web gets no address; nks-api got one earlier in subnet 94465 (its annotation).",
 		Fixtures: []string{"nks-ncloud-config.yaml"},
 		apply: func(ctx context.Context, t *Target) error {
+			// The address NKS's controller gave nks-api; there is no
+			// controller here.
+			api, err := t.Client.CoreV1().Services(t.Namespace).Get(ctx, "nks-api", metav1.GetOptions{})
+			if err != nil {
+				return fmt.Errorf("get Service nks-api: %w", err)
+			}
+			api.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: "203.0.113.10"}}
+			if _, err := t.Client.CoreV1().Services(t.Namespace).UpdateStatus(ctx, api, metav1.UpdateOptions{FieldManager: fieldManager}); err != nil {
+				return fmt.Errorf("set nks-api address: %w", err)
+			}
 			svc, err := t.Client.CoreV1().Services(t.Namespace).Get(ctx, "nks-web", metav1.GetOptions{})
 			if err != nil {
 				return fmt.Errorf("get Service nks-web: %w", err)

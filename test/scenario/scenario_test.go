@@ -234,6 +234,10 @@ func TestScenarios(t *testing.T) {
 				t.Errorf("nks-web got an address: %+v", svc.Status.LoadBalancer.Ingress)
 			}
 			wantEvent(t, env, "Service", "nks-web", "SyncLoadBalancerFailed", "ncloud-config")
+			if api := getService(t, env, "nks-api"); len(api.Status.LoadBalancer.Ingress) != 1 ||
+				api.Annotations["service.beta.kubernetes.io/ncloud-load-balancer-subnet-id"] != "94465" {
+				t.Errorf("nks-api = %v %v, want an address and subnet annotation 94465", api.Status.LoadBalancer.Ingress, api.Annotations)
+			}
 		},
 		"tke-eklet-subnet": func(t *testing.T, env *clustertest.Env) {
 			n := getNode(t, env, "eklet-"+env.Namespace)

@@ -39,7 +39,12 @@ type Action struct {
 	//	*Action_PatchConfigMap
 	//	*Action_RolloutRestart
 	//	*Action_DeletePod
-	Kind          isAction_Kind `protobuf_oneof:"kind"`
+	Kind isAction_Kind `protobuf_oneof:"kind"`
+	// inputs lists values an operator must supply before the action can be
+	// planned: a suggested action whose value kubemedic could not find in the
+	// cluster carries a placeholder and names the field here. Planning an
+	// action that still has inputs is refused; fill the field, clear inputs.
+	Inputs        []*ActionInput `protobuf:"bytes,2,rep,name=inputs,proto3" json:"inputs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -151,6 +156,13 @@ func (x *Action) GetDeletePod() *DeletePodAction {
 	return nil
 }
 
+func (x *Action) GetInputs() []*ActionInput {
+	if x != nil {
+		return x.Inputs
+	}
+	return nil
+}
+
 type isAction_Kind interface {
 	isAction_Kind()
 }
@@ -205,6 +217,72 @@ func (*Action_RolloutRestart) isAction_Kind() {}
 
 func (*Action_DeletePod) isAction_Kind() {}
 
+// ActionInput is one value an operator must supply for a suggested action.
+type ActionInput struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// field is the action field to fill, e.g.
+	// "patch_config_map.set.lbSubnetNo".
+	Field string `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
+	// pattern is the RE2 regular expression the value must match, e.g.
+	// "^[0-9]+$".
+	Pattern string `protobuf:"bytes,2,opt,name=pattern,proto3" json:"pattern,omitempty"`
+	// hint says where to find the value, in Korean and English.
+	Hint          *LocalizedText `protobuf:"bytes,3,opt,name=hint,proto3" json:"hint,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActionInput) Reset() {
+	*x = ActionInput{}
+	mi := &file_kubemedic_v1_action_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActionInput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActionInput) ProtoMessage() {}
+
+func (x *ActionInput) ProtoReflect() protoreflect.Message {
+	mi := &file_kubemedic_v1_action_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActionInput.ProtoReflect.Descriptor instead.
+func (*ActionInput) Descriptor() ([]byte, []int) {
+	return file_kubemedic_v1_action_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ActionInput) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *ActionInput) GetPattern() string {
+	if x != nil {
+		return x.Pattern
+	}
+	return ""
+}
+
+func (x *ActionInput) GetHint() *LocalizedText {
+	if x != nil {
+		return x.Hint
+	}
+	return nil
+}
+
 // CordonAction marks a node unschedulable.
 type CordonAction struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -216,7 +294,7 @@ type CordonAction struct {
 
 func (x *CordonAction) Reset() {
 	*x = CordonAction{}
-	mi := &file_kubemedic_v1_action_proto_msgTypes[1]
+	mi := &file_kubemedic_v1_action_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -228,7 +306,7 @@ func (x *CordonAction) String() string {
 func (*CordonAction) ProtoMessage() {}
 
 func (x *CordonAction) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_action_proto_msgTypes[1]
+	mi := &file_kubemedic_v1_action_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -241,7 +319,7 @@ func (x *CordonAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CordonAction.ProtoReflect.Descriptor instead.
 func (*CordonAction) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_action_proto_rawDescGZIP(), []int{1}
+	return file_kubemedic_v1_action_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *CordonAction) GetNode() string {
@@ -263,7 +341,7 @@ type UncordonAction struct {
 
 func (x *UncordonAction) Reset() {
 	*x = UncordonAction{}
-	mi := &file_kubemedic_v1_action_proto_msgTypes[2]
+	mi := &file_kubemedic_v1_action_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -275,7 +353,7 @@ func (x *UncordonAction) String() string {
 func (*UncordonAction) ProtoMessage() {}
 
 func (x *UncordonAction) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_action_proto_msgTypes[2]
+	mi := &file_kubemedic_v1_action_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -288,7 +366,7 @@ func (x *UncordonAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UncordonAction.ProtoReflect.Descriptor instead.
 func (*UncordonAction) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_action_proto_rawDescGZIP(), []int{2}
+	return file_kubemedic_v1_action_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *UncordonAction) GetNode() string {
@@ -322,7 +400,7 @@ type DrainAction struct {
 
 func (x *DrainAction) Reset() {
 	*x = DrainAction{}
-	mi := &file_kubemedic_v1_action_proto_msgTypes[3]
+	mi := &file_kubemedic_v1_action_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -334,7 +412,7 @@ func (x *DrainAction) String() string {
 func (*DrainAction) ProtoMessage() {}
 
 func (x *DrainAction) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_action_proto_msgTypes[3]
+	mi := &file_kubemedic_v1_action_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -347,7 +425,7 @@ func (x *DrainAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DrainAction.ProtoReflect.Descriptor instead.
 func (*DrainAction) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_action_proto_rawDescGZIP(), []int{3}
+	return file_kubemedic_v1_action_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *DrainAction) GetNode() string {
@@ -403,7 +481,7 @@ type ScaleAction struct {
 
 func (x *ScaleAction) Reset() {
 	*x = ScaleAction{}
-	mi := &file_kubemedic_v1_action_proto_msgTypes[4]
+	mi := &file_kubemedic_v1_action_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -415,7 +493,7 @@ func (x *ScaleAction) String() string {
 func (*ScaleAction) ProtoMessage() {}
 
 func (x *ScaleAction) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_action_proto_msgTypes[4]
+	mi := &file_kubemedic_v1_action_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -428,7 +506,7 @@ func (x *ScaleAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScaleAction.ProtoReflect.Descriptor instead.
 func (*ScaleAction) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_action_proto_rawDescGZIP(), []int{4}
+	return file_kubemedic_v1_action_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ScaleAction) GetNamespace() string {
@@ -479,7 +557,7 @@ type PatchConfigMapAction struct {
 
 func (x *PatchConfigMapAction) Reset() {
 	*x = PatchConfigMapAction{}
-	mi := &file_kubemedic_v1_action_proto_msgTypes[5]
+	mi := &file_kubemedic_v1_action_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -491,7 +569,7 @@ func (x *PatchConfigMapAction) String() string {
 func (*PatchConfigMapAction) ProtoMessage() {}
 
 func (x *PatchConfigMapAction) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_action_proto_msgTypes[5]
+	mi := &file_kubemedic_v1_action_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -504,7 +582,7 @@ func (x *PatchConfigMapAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PatchConfigMapAction.ProtoReflect.Descriptor instead.
 func (*PatchConfigMapAction) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_action_proto_rawDescGZIP(), []int{5}
+	return file_kubemedic_v1_action_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *PatchConfigMapAction) GetNamespace() string {
@@ -558,7 +636,7 @@ type RolloutRestartAction struct {
 
 func (x *RolloutRestartAction) Reset() {
 	*x = RolloutRestartAction{}
-	mi := &file_kubemedic_v1_action_proto_msgTypes[6]
+	mi := &file_kubemedic_v1_action_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -570,7 +648,7 @@ func (x *RolloutRestartAction) String() string {
 func (*RolloutRestartAction) ProtoMessage() {}
 
 func (x *RolloutRestartAction) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_action_proto_msgTypes[6]
+	mi := &file_kubemedic_v1_action_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -583,7 +661,7 @@ func (x *RolloutRestartAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RolloutRestartAction.ProtoReflect.Descriptor instead.
 func (*RolloutRestartAction) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_action_proto_rawDescGZIP(), []int{6}
+	return file_kubemedic_v1_action_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *RolloutRestartAction) GetNamespace() string {
@@ -620,7 +698,7 @@ type DeletePodAction struct {
 
 func (x *DeletePodAction) Reset() {
 	*x = DeletePodAction{}
-	mi := &file_kubemedic_v1_action_proto_msgTypes[7]
+	mi := &file_kubemedic_v1_action_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -632,7 +710,7 @@ func (x *DeletePodAction) String() string {
 func (*DeletePodAction) ProtoMessage() {}
 
 func (x *DeletePodAction) ProtoReflect() protoreflect.Message {
-	mi := &file_kubemedic_v1_action_proto_msgTypes[7]
+	mi := &file_kubemedic_v1_action_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -645,7 +723,7 @@ func (x *DeletePodAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletePodAction.ProtoReflect.Descriptor instead.
 func (*DeletePodAction) Descriptor() ([]byte, []int) {
-	return file_kubemedic_v1_action_proto_rawDescGZIP(), []int{7}
+	return file_kubemedic_v1_action_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DeletePodAction) GetNamespace() string {
@@ -666,7 +744,7 @@ var File_kubemedic_v1_action_proto protoreflect.FileDescriptor
 
 const file_kubemedic_v1_action_proto_rawDesc = "" +
 	"\n" +
-	"\x19kubemedic/v1/action.proto\x12\fkubemedic.v1\x1a\x1egoogle/protobuf/duration.proto\"\xe1\x03\n" +
+	"\x19kubemedic/v1/action.proto\x12\fkubemedic.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x19kubemedic/v1/common.proto\"\x94\x04\n" +
 	"\x06Action\x12\x18\n" +
 	"\acluster\x18\x01 \x01(\tR\acluster\x124\n" +
 	"\x06cordon\x18\n" +
@@ -677,8 +755,13 @@ const file_kubemedic_v1_action_proto_rawDesc = "" +
 	"\x10patch_config_map\x18\x0e \x01(\v2\".kubemedic.v1.PatchConfigMapActionH\x00R\x0epatchConfigMap\x12M\n" +
 	"\x0frollout_restart\x18\x0f \x01(\v2\".kubemedic.v1.RolloutRestartActionH\x00R\x0erolloutRestart\x12>\n" +
 	"\n" +
-	"delete_pod\x18\x10 \x01(\v2\x1d.kubemedic.v1.DeletePodActionH\x00R\tdeletePodB\x06\n" +
-	"\x04kind\"\"\n" +
+	"delete_pod\x18\x10 \x01(\v2\x1d.kubemedic.v1.DeletePodActionH\x00R\tdeletePod\x121\n" +
+	"\x06inputs\x18\x02 \x03(\v2\x19.kubemedic.v1.ActionInputR\x06inputsB\x06\n" +
+	"\x04kind\"n\n" +
+	"\vActionInput\x12\x14\n" +
+	"\x05field\x18\x01 \x01(\tR\x05field\x12\x18\n" +
+	"\apattern\x18\x02 \x01(\tR\apattern\x12/\n" +
+	"\x04hint\x18\x03 \x01(\v2\x1b.kubemedic.v1.LocalizedTextR\x04hint\"\"\n" +
 	"\fCordonAction\x12\x12\n" +
 	"\x04node\x18\x01 \x01(\tR\x04node\"$\n" +
 	"\x0eUncordonAction\x12\x12\n" +
@@ -726,34 +809,38 @@ func file_kubemedic_v1_action_proto_rawDescGZIP() []byte {
 	return file_kubemedic_v1_action_proto_rawDescData
 }
 
-var file_kubemedic_v1_action_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_kubemedic_v1_action_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_kubemedic_v1_action_proto_goTypes = []any{
 	(*Action)(nil),               // 0: kubemedic.v1.Action
-	(*CordonAction)(nil),         // 1: kubemedic.v1.CordonAction
-	(*UncordonAction)(nil),       // 2: kubemedic.v1.UncordonAction
-	(*DrainAction)(nil),          // 3: kubemedic.v1.DrainAction
-	(*ScaleAction)(nil),          // 4: kubemedic.v1.ScaleAction
-	(*PatchConfigMapAction)(nil), // 5: kubemedic.v1.PatchConfigMapAction
-	(*RolloutRestartAction)(nil), // 6: kubemedic.v1.RolloutRestartAction
-	(*DeletePodAction)(nil),      // 7: kubemedic.v1.DeletePodAction
-	nil,                          // 8: kubemedic.v1.PatchConfigMapAction.SetEntry
-	(*durationpb.Duration)(nil),  // 9: google.protobuf.Duration
+	(*ActionInput)(nil),          // 1: kubemedic.v1.ActionInput
+	(*CordonAction)(nil),         // 2: kubemedic.v1.CordonAction
+	(*UncordonAction)(nil),       // 3: kubemedic.v1.UncordonAction
+	(*DrainAction)(nil),          // 4: kubemedic.v1.DrainAction
+	(*ScaleAction)(nil),          // 5: kubemedic.v1.ScaleAction
+	(*PatchConfigMapAction)(nil), // 6: kubemedic.v1.PatchConfigMapAction
+	(*RolloutRestartAction)(nil), // 7: kubemedic.v1.RolloutRestartAction
+	(*DeletePodAction)(nil),      // 8: kubemedic.v1.DeletePodAction
+	nil,                          // 9: kubemedic.v1.PatchConfigMapAction.SetEntry
+	(*LocalizedText)(nil),        // 10: kubemedic.v1.LocalizedText
+	(*durationpb.Duration)(nil),  // 11: google.protobuf.Duration
 }
 var file_kubemedic_v1_action_proto_depIdxs = []int32{
-	1, // 0: kubemedic.v1.Action.cordon:type_name -> kubemedic.v1.CordonAction
-	2, // 1: kubemedic.v1.Action.uncordon:type_name -> kubemedic.v1.UncordonAction
-	3, // 2: kubemedic.v1.Action.drain:type_name -> kubemedic.v1.DrainAction
-	4, // 3: kubemedic.v1.Action.scale:type_name -> kubemedic.v1.ScaleAction
-	5, // 4: kubemedic.v1.Action.patch_config_map:type_name -> kubemedic.v1.PatchConfigMapAction
-	6, // 5: kubemedic.v1.Action.rollout_restart:type_name -> kubemedic.v1.RolloutRestartAction
-	7, // 6: kubemedic.v1.Action.delete_pod:type_name -> kubemedic.v1.DeletePodAction
-	9, // 7: kubemedic.v1.DrainAction.timeout:type_name -> google.protobuf.Duration
-	8, // 8: kubemedic.v1.PatchConfigMapAction.set:type_name -> kubemedic.v1.PatchConfigMapAction.SetEntry
-	9, // [9:9] is the sub-list for method output_type
-	9, // [9:9] is the sub-list for method input_type
-	9, // [9:9] is the sub-list for extension type_name
-	9, // [9:9] is the sub-list for extension extendee
-	0, // [0:9] is the sub-list for field type_name
+	2,  // 0: kubemedic.v1.Action.cordon:type_name -> kubemedic.v1.CordonAction
+	3,  // 1: kubemedic.v1.Action.uncordon:type_name -> kubemedic.v1.UncordonAction
+	4,  // 2: kubemedic.v1.Action.drain:type_name -> kubemedic.v1.DrainAction
+	5,  // 3: kubemedic.v1.Action.scale:type_name -> kubemedic.v1.ScaleAction
+	6,  // 4: kubemedic.v1.Action.patch_config_map:type_name -> kubemedic.v1.PatchConfigMapAction
+	7,  // 5: kubemedic.v1.Action.rollout_restart:type_name -> kubemedic.v1.RolloutRestartAction
+	8,  // 6: kubemedic.v1.Action.delete_pod:type_name -> kubemedic.v1.DeletePodAction
+	1,  // 7: kubemedic.v1.Action.inputs:type_name -> kubemedic.v1.ActionInput
+	10, // 8: kubemedic.v1.ActionInput.hint:type_name -> kubemedic.v1.LocalizedText
+	11, // 9: kubemedic.v1.DrainAction.timeout:type_name -> google.protobuf.Duration
+	9,  // 10: kubemedic.v1.PatchConfigMapAction.set:type_name -> kubemedic.v1.PatchConfigMapAction.SetEntry
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_kubemedic_v1_action_proto_init() }
@@ -761,6 +848,7 @@ func file_kubemedic_v1_action_proto_init() {
 	if File_kubemedic_v1_action_proto != nil {
 		return
 	}
+	file_kubemedic_v1_common_proto_init()
 	file_kubemedic_v1_action_proto_msgTypes[0].OneofWrappers = []any{
 		(*Action_Cordon)(nil),
 		(*Action_Uncordon)(nil),
@@ -770,14 +858,14 @@ func file_kubemedic_v1_action_proto_init() {
 		(*Action_RolloutRestart)(nil),
 		(*Action_DeletePod)(nil),
 	}
-	file_kubemedic_v1_action_proto_msgTypes[3].OneofWrappers = []any{}
+	file_kubemedic_v1_action_proto_msgTypes[4].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kubemedic_v1_action_proto_rawDesc), len(file_kubemedic_v1_action_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

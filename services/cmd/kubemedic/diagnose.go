@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -51,6 +54,7 @@ func (e *exitCodeError) Unwrap() error { return e.err }
 func newDiagnoseCommand() *cobra.Command {
 	var (
 		kubeconfig, kubeContext, snapshotDir, lang, minSeverity string
+		cpuProfile                                              string
 		namespaces, kinds                                       []string
 		asJSON                                                  bool
 	)
@@ -71,6 +75,13 @@ Exit status: 0 no finding of severity warning or worse, 1 such findings, 2 error
   kubemedic diagnose --lang en --min-severity warning`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cmd.SilenceUsage = true
+			if cpuProfile != "" {
+				stop, err := startCPUProfile(cpuProfile)
+				if err != nil {
+					return &exitCodeError{exitError, err}
+				}
+				defer stop()
+			}
 			if os.Getenv("GOMEMLIMIT") == "" {
 				// A one-shot run holds one copy of the cluster; a soft limit
 				// makes the GC keep the peak near it instead of doubling.
@@ -93,6 +104,9 @@ Exit status: 0 no finding of severity warning or worse, 1 such findings, 2 error
 			}
 			ctx := cmd.Context()
 			start := time.Now()
+			// The engine (rules and the runbook links) builds while the
+			// cluster is read; Analyze waits for it.
+			go func() { _, _ = diagnosis.Default(ctx) }()
 			var (
 				st          cluster.State
 				clusterName string
@@ -174,7 +188,22 @@ Exit status: 0 no finding of severity warning or worse, 1 such findings, 2 error
 	f.BoolVar(&asJSON, "json", false, `print {"findings":[…],"summary":{…}} as JSON`)
 	f.StringVar(&lang, "lang", "ko", "language of titles and summaries: ko or en")
 	f.StringVar(&minSeverity, "min-severity", "info", "drop findings below: info, warning, error, critical")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (for benchmarks)")
+	_ = f.MarkHidden("cpuprofile")
 	return cmd
+}
+
+// startCPUProfile profiles the process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func isKind(k string) bool {
@@ -384,8 +413,19 @@ func actionText(a *kubemedicv1.Action) string {
 	case *kubemedicv1.Action_RolloutRestart:
 		return fmt.Sprintf("restart %s/%s", k.RolloutRestart.Namespace, k.RolloutRestart.Name)
 	case *kubemedicv1.Action_PatchConfigMap:
+		// A value the operator must supply shows as <pattern>.
+		needed := map[string]string{}
+		for _, in := range a.GetInputs() {
+			if key, ok := strings.CutPrefix(in.GetField(), "patch_config_map.set."); ok {
+				needed[key] = "<" + in.GetPattern() + ">"
+			}
+		}
 		var kv []string
-		for key, v := range k.PatchConfigMap.Set {
+		for _, key := range slices.Sorted(maps.Keys(k.PatchConfigMap.Set)) {
+			v := k.PatchConfigMap.Set[key]
+			if p, ok := needed[key]; ok {
+				v = p
+			}
 			kv = append(kv, key+"="+v)
 		}
 		return fmt.Sprintf("patch-cm %s/%s %s", k.PatchConfigMap.Namespace, k.PatchConfigMap.Name, strings.Join(kv, " "))

@@ -110,6 +110,10 @@ func TestDiagnoseJSONShapeAndExitCode(t *testing.T) {
 	}
 	if len(lb.Actions) != 1 || lb.Actions[0]["patch_config_map"] == nil {
 		t.Errorf("actions %v, want one patch_config_map", lb.Actions)
+	} else if in, _ := json.Marshal(lb.Actions[0]["inputs"]); !strings.Contains(string(in), `"field":"patch_config_map.set.lbSubnetNo"`) {
+		// No LoadBalancer Service in the snapshot shows a subnet: the
+		// operator must supply it.
+		t.Errorf("action inputs %s, want patch_config_map.set.lbSubnetNo", in)
 	}
 	var sum struct {
 		Findings, Error int
@@ -126,7 +130,7 @@ func TestDiagnoseTableKoreanAndQuietExit(t *testing.T) {
 	if exitCode(err) != exitFindings {
 		t.Fatalf("exit %d, want 1", exitCode(err))
 	}
-	for _, s := range []string{"심각도", "LoadBalancerPending/LBSubnetInvalid", "런북:", "제안 조치: patch-cm kube-system/ncloud-config lbSubnetNo=", "합계:"} {
+	for _, s := range []string{"심각도", "LoadBalancerPending/LBSubnetInvalid", "런북:", "제안 조치: patch-cm kube-system/ncloud-config lbSubnetNo=<^[0-9]+$>", "합계:"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("table lacks %q:\n%s", s, out)
 		}

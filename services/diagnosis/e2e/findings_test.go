@@ -315,6 +315,16 @@ func TestFindings(t *testing.T) {
 			if len(f.SuggestedActions) != 1 || f.SuggestedActions[0].GetPatchConfigMap().GetName() != "ncloud-config" ||
 				f.SuggestedActions[0].GetPatchConfigMap().GetNamespace() != "kube-system" {
 				t.Errorf("NKS LoadBalancerPending actions = %v, want PatchConfigMap kube-system/ncloud-config", f.SuggestedActions)
+				return
+			}
+			// The subnet comes from nks-api, which got its address in it:
+			// a value to approve, not an empty patch.
+			a := f.SuggestedActions[0]
+			if got := a.GetPatchConfigMap().GetSet()["lbSubnetNo"]; got != "94465" || len(a.GetInputs()) != 0 {
+				t.Errorf("lbSubnetNo = %q, inputs %v; want 94465 from nks-api and no inputs", got, a.GetInputs())
+			}
+			if !strings.Contains(f.GetSummary().GetKo(), "nks-api") || !strings.Contains(f.GetSummary().GetKo(), "94465로") {
+				t.Errorf("summary does not say where the subnet comes from: %s", f.GetSummary().GetKo())
 			}
 			return
 		}

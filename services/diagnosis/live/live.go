@@ -97,13 +97,7 @@ var kinds = map[string]listFunc{
 		}
 		return objects(l.Items), nil
 	},
-	cluster.KindPod: func(ctx context.Context, c clients, ns string) ([]runtime.Object, error) {
-		l, err := c.cs.CoreV1().Pods(ns).List(ctx, opts)
-		if err != nil {
-			return nil, err
-		}
-		return objects(l.Items), nil
-	},
+	cluster.KindPod: listPods, // streamed: see podstream.go
 	cluster.KindEvent: func(ctx context.Context, c clients, ns string) ([]runtime.Object, error) {
 		// Rules read Warning events only; Normal ones (Scheduled, Pulled,
 		// SuccessfulCreate…) are most of a cluster's events.
@@ -273,6 +267,11 @@ func Collect(ctx context.Context, o Options) (*Result, error) {
 		objs    []runtime.Object
 		skipped = map[string]error{}
 	)
+	// One small request first opens the HTTP/2 connection every LIST then
+	// shares; started together, the LISTs would each dial and handshake.
+	if _, err := cs.Discovery().ServerVersion(); err != nil {
+		return nil, fmt.Errorf("live: %w", err)
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.Concurrency)
 	for _, kind := range cluster.Kinds {

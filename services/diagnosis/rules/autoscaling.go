@@ -61,9 +61,9 @@ func hpaProblem(in *Input, h *autoscalingv2.HorizontalPodAutoscaler) *kubemedicv
 	}
 	if known && !found {
 		f := newFinding(in, o, "HPAUnable", "ScaleTargetNotFound", errorSev)
-		tk, te := title(fmt.Sprintf("대상 %s %s가 없음", ref.Kind, ref.Name), fmt.Sprintf("target %s %s does not exist", ref.Kind, ref.Name))
+		tk, te := title(fmt.Sprintf("대상 %s %s이(가) 없음", ref.Kind, ref.Name), fmt.Sprintf("target %s %s does not exist", ref.Kind, ref.Name))
 		say(f, tk, te,
-			fmt.Sprintf("scaleTargetRef가 가리키는 %s %s/%s가 없어 HPA가 아무것도 스케일하지 않습니다. 대상 이름을 고치거나 HPA를 지우세요.", ref.Kind, h.Namespace, ref.Name),
+			fmt.Sprintf("scaleTargetRef가 가리키는 %s %s/%s이(가) 없어 HPA가 아무것도 스케일하지 않습니다. 대상 이름을 고치거나 HPA를 지우세요.", ref.Kind, h.Namespace, ref.Name),
 			fmt.Sprintf("scaleTargetRef points at %s %s/%s, which does not exist, so the HPA scales nothing. Fix the target name or delete the HPA.", ref.Kind, h.Namespace, ref.Name))
 		f.Evidence = []*kubemedicv1.Evidence{fieldEvidence("spec.scaleTargetRef", "ScaleTargetNotFound", ref.Kind+"/"+ref.Name)}
 		return f

@@ -70,7 +70,7 @@ func containerIssue(in *Input, p *corev1.Pod) (podIssue, bool) {
 			ev := []*kubemedicv1.Evidence{containerEvidence(src, "InitFailed", fmt.Sprintf("init container %s exited with code %d (%s), restarts %d", s.Name, exit, reason, s.RestartCount), at(last))}
 			return podIssue{pod: p, code: "InitContainerFailed", reason: reason, sev: errorSev,
 				whatKo: fmt.Sprintf("init 컨테이너 %s 실패", s.Name), whatEn: fmt.Sprintf("init container %s fails", s.Name),
-				causeKo:  fmt.Sprintf("init 컨테이너 %s가 종료 코드 %d(%s)로 실패해 앱 컨테이너가 시작되지 않습니다 (재시작 %d회). `kubectl logs %s -c %s -n %s`로 원인을 확인하세요.", s.Name, exit, orDash(reason), s.RestartCount, p.Name, s.Name, p.Namespace),
+				causeKo:  fmt.Sprintf("init 컨테이너 %s이(가) 종료 코드 %d(%s)(으)로 실패해 앱 컨테이너가 시작되지 않습니다 (재시작 %d회). `kubectl logs %s -c %s -n %s`(으)로 원인을 확인하세요.", s.Name, exit, orDash(reason), s.RestartCount, p.Name, s.Name, p.Namespace),
 				causeEn:  fmt.Sprintf("Init container %s exits with code %d (%s), so the app containers never start (%d restarts). Check `kubectl logs %s -c %s -n %s`.", s.Name, exit, orDash(reason), s.RestartCount, p.Name, s.Name, p.Namespace),
 				evidence: append(ev, events("BackOff", "Failed")...)}, true
 		case w != nil && createReasons[w.Reason]:
@@ -91,7 +91,7 @@ func containerIssue(in *Input, p *corev1.Pod) (podIssue, bool) {
 			ev := []*kubemedicv1.Evidence{containerEvidence(src, "OOMKilled", fmt.Sprintf("last terminated: OOMKilled, exit code %d, restarts %d, memory limit %s", last.ExitCode, s.RestartCount, limit), last.FinishedAt.Time)}
 			return podIssue{pod: p, code: "OOMKilled", reason: "", sev: errorSev,
 				whatKo: fmt.Sprintf("컨테이너 %s 메모리 초과(OOMKilled)", s.Name), whatEn: fmt.Sprintf("container %s is OOMKilled", s.Name),
-				causeKo:  fmt.Sprintf("컨테이너 %s가 메모리 limit %s를 넘어 OOMKilled로 종료되었습니다 (재시작 %d회). limit을 올리거나 메모리 사용을 줄이세요.", s.Name, limit, s.RestartCount),
+				causeKo:  fmt.Sprintf("컨테이너 %s이(가) 메모리 limit %s을(를) 넘어 OOMKilled로 종료되었습니다 (재시작 %d회). limit을 올리거나 메모리 사용을 줄이세요.", s.Name, limit, s.RestartCount),
 				causeEn:  fmt.Sprintf("Container %s exceeded its memory limit %s and was OOMKilled (%d restarts). Raise the limit or reduce memory use.", s.Name, limit, s.RestartCount),
 				evidence: append(ev, events("BackOff")...)}, true
 		case w != nil && w.Reason == "CrashLoopBackOff":
@@ -102,7 +102,7 @@ func containerIssue(in *Input, p *corev1.Pod) (podIssue, bool) {
 			ev := []*kubemedicv1.Evidence{containerEvidence(src, "CrashLoopBackOff", fmt.Sprintf("%s; last exit code %d (%s), restarts %d", w.Message, exit, orDash(reason), s.RestartCount), at(last))}
 			return podIssue{pod: p, code: "CrashLoopBackOff", sev: errorSev,
 				whatKo: fmt.Sprintf("컨테이너 %s 반복 재시작(CrashLoopBackOff)", s.Name), whatEn: fmt.Sprintf("container %s is in CrashLoopBackOff", s.Name),
-				causeKo:  fmt.Sprintf("컨테이너 %s가 종료 코드 %d(%s)로 계속 종료되어 %d회 재시작했습니다. `kubectl logs %s -c %s -n %s --previous`로 마지막 로그를 확인하세요.", s.Name, exit, orDash(reason), s.RestartCount, p.Name, s.Name, p.Namespace),
+				causeKo:  fmt.Sprintf("컨테이너 %s이(가) 종료 코드 %d(%s)(으)로 계속 종료되어 %d회 재시작했습니다. `kubectl logs %s -c %s -n %s --previous`로 마지막 로그를 확인하세요.", s.Name, exit, orDash(reason), s.RestartCount, p.Name, s.Name, p.Namespace),
 				causeEn:  fmt.Sprintf("Container %s keeps exiting with code %d (%s) and has restarted %d times. Check `kubectl logs %s -c %s -n %s --previous`.", s.Name, exit, orDash(reason), s.RestartCount, p.Name, s.Name, p.Namespace),
 				evidence: append(ev, events("BackOff")...)}, true
 		}
@@ -145,8 +145,8 @@ func imagePullIssue(p *corev1.Pod, s corev1.ContainerStatus, src string, w *core
 	}
 	ev := []*kubemedicv1.Evidence{containerEvidence(src, w.Reason, w.Message, p.CreationTimestamp.Time)}
 	return podIssue{pod: p, code: "ImagePullBackOff", reason: w.Reason, sev: errorSev,
-		whatKo: fmt.Sprintf("이미지 %s를 받지 못함", image), whatEn: fmt.Sprintf("cannot pull image %s", image),
-		causeKo:  fmt.Sprintf("컨테이너 %s의 이미지 %s를 받지 못했습니다(%s). %s", s.Name, image, w.Reason, hint),
+		whatKo: fmt.Sprintf("이미지 %s을(를) 받지 못함", image), whatEn: fmt.Sprintf("cannot pull image %s", image),
+		causeKo:  fmt.Sprintf("컨테이너 %s의 이미지 %s을(를) 받지 못했습니다(%s). %s", s.Name, image, w.Reason, hint),
 		causeEn:  fmt.Sprintf("Container %s cannot pull image %s (%s). %s", s.Name, image, w.Reason, hintEn),
 		evidence: append(ev, events...)}
 }
@@ -154,7 +154,7 @@ func imagePullIssue(p *corev1.Pod, s corev1.ContainerStatus, src string, w *core
 func createIssue(p *corev1.Pod, name, src string, w *corev1.ContainerStateWaiting, events []*kubemedicv1.Evidence) podIssue {
 	return podIssue{pod: p, code: "ContainerCreateError", reason: w.Reason, sev: errorSev,
 		whatKo: fmt.Sprintf("컨테이너 %s 생성 실패 (%s)", name, w.Reason), whatEn: fmt.Sprintf("container %s cannot be created (%s)", name, w.Reason),
-		causeKo:  fmt.Sprintf("컨테이너 %s를 만들 수 없습니다: %s. 참조한 ConfigMap/Secret 키, 명령어, 볼륨을 확인하세요.", name, w.Message),
+		causeKo:  fmt.Sprintf("컨테이너 %s을(를) 만들 수 없습니다: %s. 참조한 ConfigMap/Secret 키, 명령어, 볼륨을 확인하세요.", name, w.Message),
 		causeEn:  fmt.Sprintf("Container %s cannot be created: %s. Check the referenced ConfigMap/Secret keys, the command and volumes.", name, w.Message),
 		evidence: append([]*kubemedicv1.Evidence{containerEvidence(src, w.Reason, w.Message, p.CreationTimestamp.Time)}, events...)}
 }

@@ -42,7 +42,7 @@ func checkDisruption(in *Input) []*kubemedicv1.Finding {
 			say(f,
 				fmt.Sprintf("PDB %s: 허용 중단 0 (%s, 정상 %d/%d)", pdb.Name, spec, st.CurrentHealthy, st.ExpectedPods),
 				fmt.Sprintf("PDB %s: 0 disruptions allowed (%s, %d/%d healthy)", pdb.Name, spec, st.CurrentHealthy, st.ExpectedPods),
-				fmt.Sprintf("PDB %s(%s)가 파드 %d개를 선택하고 최소 %d개 정상을 요구하는데 지금 정상은 %d개입니다. 이 상태로는 노드 drain·축출이 끝나지 않습니다. %s", pdb.Name, spec, st.ExpectedPods, st.DesiredHealthy, st.CurrentHealthy, whyKo),
+				fmt.Sprintf("PDB %s(%s)이(가) 파드 %d개를 선택하고 최소 %d개 정상을 요구하는데 지금 정상은 %d개입니다. 이 상태로는 노드 drain·축출이 끝나지 않습니다. %s", pdb.Name, spec, st.ExpectedPods, st.DesiredHealthy, st.CurrentHealthy, whyKo),
 				fmt.Sprintf("PDB %s (%s) selects %d pods and requires %d healthy; %d are. Node drains and evictions cannot finish like this. %s", pdb.Name, spec, st.ExpectedPods, st.DesiredHealthy, st.CurrentHealthy, whyEn))
 			f.Evidence = []*kubemedicv1.Evidence{fieldEvidence("status", "DisruptionsAllowed",
 				fmt.Sprintf("disruptionsAllowed 0, currentHealthy %d, desiredHealthy %d, expectedPods %d", st.CurrentHealthy, st.DesiredHealthy, st.ExpectedPods))}

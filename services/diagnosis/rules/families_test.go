@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -40,6 +41,13 @@ func runFamily(t *testing.T, r Rule, cases []familyCase) {
 			if g := got(fs); !slices.Equal(g, tc.want) {
 				t.Fatalf("findings = %+v\nwant %+v", g, tc.want)
 			}
+			for _, f := range fs {
+				for _, ko := range []string{f.Title.Ko, f.Summary.Ko} {
+					if paired.MatchString(ko) {
+						t.Errorf("%s: Korean text keeps a paired particle after a readable name:\n%s", f.Code, ko)
+					}
+				}
+			}
 			for _, s := range tc.contains {
 				text := fs[0].Title.Ko + " " + fs[0].Summary.Ko + " " + fs[0].Title.En + " " + fs[0].Summary.En
 				if !strings.Contains(text, s) {
@@ -58,6 +66,11 @@ func runFamily(t *testing.T, r Rule, cases []familyCase) {
 		})
 	}
 }
+
+// paired matches a paired particle form (이(가), (으)로, …) right after a
+// letter or digit: every name in these fixtures can be read aloud, so the
+// form must have been resolved.
+var paired = regexp.MustCompile(`[0-9A-Za-z가-힣]["'\x60]?(이\(가\)|을\(를\)|은\(는\)|\(으\)로|과\(와\))`)
 
 func actionKind(a *kubemedicv1.Action) string {
 	switch a.Kind.(type) {
@@ -117,12 +130,12 @@ func TestContainers(t *testing.T) {
 			want: []want{{"ImagePullBackOff", "ImagePullBackOff", "Deployment", "shop", "api"}}, contains: []string{"파드 2개", "태그"}},
 		{name: "crash loop with exit code", objs: []runtime.Object{
 			pod("shop", "c", onNode("n1"), waiting("app", "CrashLoopBackOff", "back-off 5m0s"), lastTerminated("Error", 1, 7))},
-			want: []want{{"CrashLoopBackOff", "", "Pod", "shop", "c"}}, contains: []string{"종료 코드 1", "7회"}},
+			want: []want{{"CrashLoopBackOff", "", "Pod", "shop", "c"}}, contains: []string{"컨테이너 app이 종료 코드 1(Error)로", "7회"}},
 		{name: "oom killed names the limit", objs: []runtime.Object{
 			pod("shop", "m", onNode("n1"), func(p *corev1.Pod) {
 				p.Spec.Containers[0].Resources.Limits = corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("128Mi")}
 			}, waiting("app", "CrashLoopBackOff", "back-off"), lastTerminated("OOMKilled", 137, 4))},
-			want: []want{{"OOMKilled", "", "Pod", "shop", "m"}}, contains: []string{"128Mi", "4회"}},
+			want: []want{{"OOMKilled", "", "Pod", "shop", "m"}}, contains: []string{"컨테이너 app이 메모리 limit 128Mi를", "4회"}},
 		{name: "config error", objs: []runtime.Object{
 			pod("shop", "cfg", onNode("n1"), waiting("app", "CreateContainerConfigError", `configmap "settings" not found`))},
 			want: []want{{"ContainerCreateError", "CreateContainerConfigError", "Pod", "shop", "cfg"}}, contains: []string{`configmap "settings" not found`}},
@@ -235,6 +248,66 @@ func TestWorkloads(t *testing.T) {
 	})
 }
 
+// workingLB is a LoadBalancer Service NKS gave an address in subnet.
+func workingLB(ns, name, subnet string) *corev1.Service {
+	return svc(ns, name, nil, intstr.FromInt32(80), func(s *corev1.Service) {
+		s.Spec.Type = corev1.ServiceTypeLoadBalancer
+		s.Annotations = map[string]string{nksSubnetAnnotation: subnet}
+		s.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: "203.0.113.10"}}
+	})
+}
+
+// TestLBSubnetPatch: the ncloud-config patch carries the subnet the cluster
+// shows, and otherwise names lbSubnetNo as an operator input, never an
+// empty value to approve.
+func TestLBSubnetPatch(t *testing.T) {
+	nksNode := node("n1", func(n *corev1.Node) { n.Spec.ProviderID = "navercloudplatform://12345" })
+	ncloud := &corev1.ConfigMap{ObjectMeta: meta("kube-system", "ncloud-config"), Data: map[string]string{"lbSubnetNo": ""}}
+	pending := svc("shop", "web", nil, intstr.FromInt32(80), func(s *corev1.Service) { s.Spec.Type = corev1.ServiceTypeLoadBalancer })
+	tests := []struct {
+		name      string
+		objs      []runtime.Object
+		value     string
+		input     bool
+		summaryKo string
+	}{
+		{"no working LB Service", nil, "", true, "운영자가 채워야"},
+		{"one subnet in use", []runtime.Object{workingLB("edge", "api", "94465"), workingLB("edge", "admin", "94465")}, "94465", false, "edge/admin, edge/api"},
+		{"subnets disagree", []runtime.Object{workingLB("edge", "api", "94465"), workingLB("edge", "admin", "11111")}, "", true, "11111, 94465"},
+		{"annotated but without an address", []runtime.Object{svc("edge", "api", nil, intstr.FromInt32(80), func(s *corev1.Service) {
+			s.Spec.Type = corev1.ServiceTypeLoadBalancer
+			s.Annotations = map[string]string{nksSubnetAnnotation: "94465"}
+		})}, "", true, "NCP 콘솔"},
+		{"non-numeric annotation ignored", []runtime.Object{workingLB("edge", "api", "subnet-abc")}, "", true, "NCP 콘솔"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var lbs []*kubemedicv1.Finding
+			for _, f := range run(t, services, append([]runtime.Object{nksNode, ncloud, pending}, tt.objs...)...) {
+				if f.Code == "LoadBalancerPending" && f.Object.Name == "web" {
+					lbs = append(lbs, f)
+				}
+			}
+			if len(lbs) != 1 || len(lbs[0].SuggestedActions) != 1 {
+				t.Fatalf("LoadBalancerPending findings = %v", lbs)
+			}
+			a := lbs[0].SuggestedActions[0]
+			if got := a.GetPatchConfigMap().GetSet()["lbSubnetNo"]; got != tt.value {
+				t.Errorf("lbSubnetNo = %q, want %q", got, tt.value)
+			}
+			if got := len(a.Inputs) > 0; got != tt.input {
+				t.Errorf("inputs = %v, want some: %v", a.Inputs, tt.input)
+			}
+			if tt.input && (a.Inputs[0].Field != "patch_config_map.set.lbSubnetNo" || a.Inputs[0].Pattern != "^[0-9]+$" || a.Inputs[0].GetHint().GetKo() == "") {
+				t.Errorf("input = %v", a.Inputs[0])
+			}
+			if !strings.Contains(lbs[0].Summary.Ko, tt.summaryKo) {
+				t.Errorf("summary lacks %q: %s", tt.summaryKo, lbs[0].Summary.Ko)
+			}
+		})
+	}
+}
+
 func svc(ns, name string, selector map[string]string, target intstr.IntOrString, opts ...func(*corev1.Service)) *corev1.Service {
 	s := &corev1.Service{ObjectMeta: meta(ns, name)}
 	s.Spec.Selector = selector
@@ -282,6 +355,15 @@ func TestServices(t *testing.T) {
 			svc("shop", "web", labelMap("app", "web"), intstr.FromString("http"), lb)},
 			want:     []want{{"LoadBalancerPending", "LBSubnetInvalid", "Service", "shop", "web"}},
 			contains: []string{"lbSubnetNo", "ncloud-config"}, actions: []string{"patch-configmap"}},
+		{name: "load balancer pending on NKS with empty lbSubnetNo, subnet shown by a working LB Service", objs: []runtime.Object{nksNode, ncloud(""), web, slice,
+			svc("shop", "web", labelMap("app", "web"), intstr.FromString("http"), lb), workingLB("edge", "api", "94465")},
+			want:     []want{{"LoadBalancerPending", "LBSubnetInvalid", "Service", "shop", "web"}},
+			contains: []string{"Service edge/api가 쓰는 서브넷 94465로"}, actions: []string{"patch-configmap"}},
+		{name: "load balancer pending on NKS, own subnet annotation: ncloud-config is not its cause", objs: []runtime.Object{nksNode, ncloud(""), web, slice,
+			svc("shop", "web", labelMap("app", "web"), intstr.FromString("http"), lb, func(s *corev1.Service) {
+				s.Annotations = map[string]string{nksSubnetAnnotation: "555"}
+			})},
+			want: []want{{"LoadBalancerPending", "", "Service", "shop", "web"}}, actions: []string{}},
 		{name: "load balancer pending on NKS without ncloud-config", objs: []runtime.Object{nksNode, web, slice,
 			svc("shop", "web", labelMap("app", "web"), intstr.FromString("http"), lb)},
 			want: []want{{"LoadBalancerPending", "NCloudConfigMissing", "Service", "shop", "web"}}, actions: []string{}},
@@ -315,11 +397,11 @@ func TestIngresses(t *testing.T) {
 	cert := &corev1.Secret{ObjectMeta: meta("shop", "shop-tls")}
 	runFamily(t, ingresses, []familyCase{
 		{name: "backend service missing", objs: []runtime.Object{nginx, ing("nginx", "nope", 80, "")},
-			want: []want{{"IngressBackendMissing", "ServiceNotFound", "Ingress", "shop", "web"}}, contains: []string{"nope", "503"}},
+			want: []want{{"IngressBackendMissing", "ServiceNotFound", "Ingress", "shop", "web"}}, contains: []string{"Service nope가 없음", "503"}},
 		{name: "backend port missing", objs: []runtime.Object{nginx, backend, ing("nginx", "web", 8443, "")},
 			want: []want{{"IngressBackendMissing", "ServicePortNotFound", "Ingress", "shop", "web"}}, contains: []string{"8443", "web=80"}},
 		{name: "class missing", objs: []runtime.Object{nginx, backend, ing("traefik", "web", 80, "")},
-			want: []want{{"IngressClassMissing", "ClassNotFound", "Ingress", "shop", "web"}}, contains: []string{"traefik"}},
+			want: []want{{"IngressClassMissing", "ClassNotFound", "Ingress", "shop", "web"}}, contains: []string{"IngressClass traefik이 없음"}},
 		{name: "no class and no default", objs: []runtime.Object{nginx, backend, ing("", "web", 80, "")},
 			want: []want{{"IngressClassMissing", "NoClass", "Ingress", "shop", "web"}}},
 		{name: "tls secret missing", objs: []runtime.Object{nginx, backend, ing("nginx", "web", 80, "shop-tls")},
@@ -352,7 +434,7 @@ func TestStorage(t *testing.T) {
 	immediate := &storagev1.StorageClass{ObjectMeta: meta("", "fast")}
 	runFamily(t, storage, []familyCase{
 		{name: "storage class missing", objs: []runtime.Object{standard, claim(s("fast-ssd"))},
-			want: []want{{"PVCPending", "StorageClassMissing", "PersistentVolumeClaim", "shop", "data"}}, contains: []string{"fast-ssd", "10Gi"}},
+			want: []want{{"PVCPending", "StorageClassMissing", "PersistentVolumeClaim", "shop", "data"}}, contains: []string{"StorageClass fast-ssd가", "10Gi"}},
 		{name: "no default class", objs: []runtime.Object{immediate, claim(nil)},
 			want: []want{{"PVCPending", "NoDefaultStorageClass", "PersistentVolumeClaim", "shop", "data"}}},
 		{name: "provisioning failed", objs: []runtime.Object{immediate, claim(s("fast")),
@@ -500,9 +582,9 @@ func TestReferences(t *testing.T) {
 	normal := svc("shop", "db-headless", labelMap("app", "db"), intstr.FromInt32(5432), func(s *corev1.Service) { s.Spec.ClusterIP = "10.0.0.5" })
 	runFamily(t, references, []familyCase{
 		{name: "pull secret missing", objs: []runtime.Object{pod("shop", "p", onNode("n1"), withPull("regcred"))},
-			want: []want{{"ImagePullSecretMissing", "", "Pod", "shop", "p"}}, contains: []string{"shop/regcred"}},
+			want: []want{{"ImagePullSecretMissing", "", "Pod", "shop", "p"}}, contains: []string{"시크릿 shop/regcred가 없습니다"}},
 		{name: "statefulset service missing", objs: []runtime.Object{sts},
-			want: []want{{"StatefulSetServiceMissing", "NotFound", "StatefulSet", "shop", "db"}}, contains: []string{"db-headless"}},
+			want: []want{{"StatefulSetServiceMissing", "NotFound", "StatefulSet", "shop", "db"}}, contains: []string{"Service db-headless가 없음"}},
 		{name: "statefulset service not headless", objs: []runtime.Object{sts, normal},
 			want: []want{{"StatefulSetServiceMissing", "NotHeadless", "StatefulSet", "shop", "db"}}},
 		{name: "healthy twin: secret and headless service exist", objs: []runtime.Object{sts, headless,
@@ -527,7 +609,7 @@ func TestNetworkPolicies(t *testing.T) {
 	web := pod("shop", "w", onNode("n1"), withLabels("app", "web"))
 	runFamily(t, networkPolicies, []familyCase{
 		{name: "selects no pods", objs: []runtime.Object{web, np(labelMap("app", "wbe"), from)},
-			want: []want{{"NetworkPolicyNoPods", "", "NetworkPolicy", "shop", "web"}}, contains: []string{"app=wbe"}},
+			want: []want{{"NetworkPolicyNoPods", "", "NetworkPolicy", "shop", "web"}}, contains: []string{"podSelector app=wbe가"}},
 		{name: "allow all ingress", objs: []runtime.Object{web, np(labelMap("app", "web"), networkingv1.NetworkPolicyIngressRule{})},
 			want: []want{{"NetworkPolicyAllowAll", "ingress", "NetworkPolicy", "shop", "web"}}},
 		{name: "healthy twin: selects pods, restricted peers; default deny", objs: []runtime.Object{web, np(labelMap("app", "web"), from),

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+	"github.com/kubemedic/kubemedic/services/diagnosis/josa"
 )
 
 // Severities, shortened for rule tables.
@@ -46,9 +47,11 @@ func newFinding(in *Input, o object, code, reason string, sev kubemedicv1.Severi
 	}
 }
 
-// lt builds a LocalizedText.
+// lt builds a LocalizedText. Korean text is written with paired particles
+// after names ("노드 %s이(가)"); josa.Resolve picks the form that fits each
+// name.
 func lt(ko, en string) *kubemedicv1.LocalizedText {
-	return &kubemedicv1.LocalizedText{Ko: ko, En: en}
+	return &kubemedicv1.LocalizedText{Ko: josa.Resolve(ko), En: en}
 }
 
 // say sets a finding's title and summary.

@@ -58,7 +58,7 @@ func checkIngresses(in *Input) []*kubemedicv1.Finding {
 			if class != "" && classesKnown && in.State.IngressClass(class) == nil {
 				f := newFinding(in, o, "IngressClassMissing", "ClassNotFound", errorSev)
 				say(f,
-					fmt.Sprintf("Ingress %s: IngressClass %s가 없음", ing.Name, class),
+					fmt.Sprintf("Ingress %s: IngressClass %s이(가) 없음", ing.Name, class),
 					fmt.Sprintf("Ingress %s: IngressClass %s does not exist", ing.Name, class),
 					fmt.Sprintf("spec.ingressClassName %s인 IngressClass가 클러스터에 없어(클래스 %d개) 이 Ingress를 처리할 컨트롤러가 없습니다. 클래스 이름을 고치거나 컨트롤러를 설치하세요.", class, len(in.State.IngressClasses())),
 					fmt.Sprintf("No IngressClass named %s exists (the cluster has %d), so no controller serves this Ingress. Fix the class name or install the controller.", class, len(in.State.IngressClasses())))
@@ -74,9 +74,9 @@ func checkIngresses(in *Input) []*kubemedicv1.Finding {
 				}
 				f := newFinding(in, o, "IngressTLSSecretMissing", "", errorSev)
 				say(f,
-					fmt.Sprintf("Ingress %s: TLS 시크릿 %s가 없음", ing.Name, tls.SecretName),
+					fmt.Sprintf("Ingress %s: TLS 시크릿 %s이(가) 없음", ing.Name, tls.SecretName),
 					fmt.Sprintf("Ingress %s: TLS secret %s does not exist", ing.Name, tls.SecretName),
-					fmt.Sprintf("호스트 %v의 TLS 인증서 시크릿 %s/%s가 없어 컨트롤러가 기본 인증서로 응답하거나 HTTPS를 거부합니다. 시크릿을 만들거나(cert-manager라면 Certificate 상태 확인) 이름을 고치세요.", tls.Hosts, ing.Namespace, tls.SecretName),
+					fmt.Sprintf("호스트 %v의 TLS 인증서 시크릿 %s/%s이(가) 없어 컨트롤러가 기본 인증서로 응답하거나 HTTPS를 거부합니다. 시크릿을 만들거나(cert-manager라면 Certificate 상태 확인) 이름을 고치세요.", tls.Hosts, ing.Namespace, tls.SecretName),
 					fmt.Sprintf("TLS secret %s/%s for hosts %v does not exist, so the controller serves a default certificate or refuses HTTPS. Create it (with cert-manager, check the Certificate) or fix the name.", ing.Namespace, tls.SecretName, tls.Hosts))
 				f.Evidence = []*kubemedicv1.Evidence{fieldEvidence("spec.tls.secretName", "SecretNotFound", tls.SecretName)}
 				out = append(out, f)
@@ -117,9 +117,9 @@ func ingressBackends(in *Input, ing *networkingv1.Ingress, o object) []*kubemedi
 			seen[name] = true
 			f := newFinding(in, o, "IngressBackendMissing", "ServiceNotFound", errorSev)
 			say(f,
-				fmt.Sprintf("Ingress %s: 백엔드 Service %s가 없음", ing.Name, name),
+				fmt.Sprintf("Ingress %s: 백엔드 Service %s이(가) 없음", ing.Name, name),
 				fmt.Sprintf("Ingress %s: backend Service %s does not exist", ing.Name, name),
-				fmt.Sprintf("경로 %s의 백엔드 Service %s/%s가 없어 이 경로는 503을 돌려줍니다. Service를 만들거나 이름을 고치세요.", r.path, ing.Namespace, name),
+				fmt.Sprintf("경로 %s의 백엔드 Service %s/%s이(가) 없어 이 경로는 503을 돌려줍니다. Service를 만들거나 이름을 고치세요.", r.path, ing.Namespace, name),
 				fmt.Sprintf("Path %s points at Service %s/%s, which does not exist, so it answers 503. Create the Service or fix the name.", r.path, ing.Namespace, name))
 			f.Evidence = []*kubemedicv1.Evidence{fieldEvidence("spec.rules.http.paths.backend.service.name", "ServiceNotFound", name)}
 			out = append(out, f)
@@ -132,9 +132,9 @@ func ingressBackends(in *Input, ing *networkingv1.Ingress, o object) []*kubemedi
 			}
 			f := newFinding(in, o, "IngressBackendMissing", "ServicePortNotFound", errorSev)
 			say(f,
-				fmt.Sprintf("Ingress %s: Service %s에 포트 %s가 없음", ing.Name, name, want),
+				fmt.Sprintf("Ingress %s: Service %s에 포트 %s이(가) 없음", ing.Name, name, want),
 				fmt.Sprintf("Ingress %s: Service %s has no port %s", ing.Name, name, want),
-				fmt.Sprintf("경로 %s가 Service %s의 포트 %s로 보내지만 그 Service의 포트는 %s입니다.", r.path, name, want, servicePorts(svc.Spec.Ports)),
+				fmt.Sprintf("경로 %s이(가) Service %s의 포트 %s(으)로 보내지만 그 Service의 포트는 %s입니다.", r.path, name, want, servicePorts(svc.Spec.Ports)),
 				fmt.Sprintf("Path %s sends to port %s of Service %s, but the Service has ports %s.", r.path, want, name, servicePorts(svc.Spec.Ports)))
 			f.Evidence = []*kubemedicv1.Evidence{fieldEvidence("spec.rules.http.paths.backend.service.port", "ServicePortNotFound", want)}
 			out = append(out, f)

@@ -35,7 +35,7 @@ func checkJobs(in *Input) []*kubemedicv1.Finding {
 				say(f,
 					fmt.Sprintf("Job %s: 실패 (%s, 실패 파드 %d개)", j.Name, c.Reason, j.Status.Failed),
 					fmt.Sprintf("Job %s: failed (%s, %d failed pods)", j.Name, c.Reason, j.Status.Failed),
-					fmt.Sprintf("Job이 %s로 실패했습니다: %s. 실패 파드 %d개(backoffLimit %d), 성공 %d개. 실패한 파드의 로그(`kubectl logs -n %s -l job-name=%s`)를 확인하세요.", c.Reason, c.Message, j.Status.Failed, limit, j.Status.Succeeded, j.Namespace, j.Name),
+					fmt.Sprintf("Job이 %s(으)로 실패했습니다: %s. 실패 파드 %d개(backoffLimit %d), 성공 %d개. 실패한 파드의 로그(`kubectl logs -n %s -l job-name=%s`)를 확인하세요.", c.Reason, c.Message, j.Status.Failed, limit, j.Status.Succeeded, j.Namespace, j.Name),
 					fmt.Sprintf("The Job failed with %s: %s. %d failed pods (backoffLimit %d), %d succeeded. Read the failed pods' logs (`kubectl logs -n %s -l job-name=%s`).", c.Reason, c.Message, j.Status.Failed, limit, j.Status.Succeeded, j.Namespace, j.Name))
 				f.Evidence = []*kubemedicv1.Evidence{conditionEvidence("status.conditions", string(c.Type), string(c.Status), c.Reason, c.Message, c.LastTransitionTime.Time)}
 				out = append(out, f)

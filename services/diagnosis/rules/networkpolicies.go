@@ -35,7 +35,7 @@ func checkNetworkPolicies(in *Input) []*kubemedicv1.Finding {
 					say(f,
 						fmt.Sprintf("NetworkPolicy %s: 선택하는 파드 없음", np.Name),
 						fmt.Sprintf("NetworkPolicy %s: selects no pods", np.Name),
-						fmt.Sprintf("podSelector %s가 네임스페이스 %s의 어떤 파드와도 맞지 않아 이 정책은 아무것도 보호하지 않습니다. 레이블 오타인지 확인하세요.", sel.String(), np.Namespace),
+						fmt.Sprintf("podSelector %s이(가) 네임스페이스 %s의 어떤 파드와도 맞지 않아 이 정책은 아무것도 보호하지 않습니다. 레이블 오타인지 확인하세요.", sel.String(), np.Namespace),
 						fmt.Sprintf("podSelector %s matches no pod in namespace %s, so the policy protects nothing. Check for a label typo.", sel.String(), np.Namespace))
 					f.Evidence = []*kubemedicv1.Evidence{fieldEvidence("spec.podSelector", "NoMatchingPods", sel.String())}
 					out = append(out, f)

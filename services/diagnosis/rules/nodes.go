@@ -68,7 +68,7 @@ func checkNodes(in *Input) []*kubemedicv1.Finding {
 				say(f,
 					fmt.Sprintf("노드 %s: %s 압박(%s)", n.Name, what[0], c.Type),
 					fmt.Sprintf("Node %s: %s pressure (%s)", n.Name, what[1], c.Type),
-					fmt.Sprintf("노드 %s가 %s째 %s 부족 상태입니다: %s. kubelet이 파드 %d개 중 일부를 축출하고 새 파드를 받지 않습니다. 큰 사용처를 정리하거나 cordon 후 drain하세요.", n.Name, since, what[0], orDash(c.Message), pods),
+					fmt.Sprintf("노드 %s이(가) %s째 %s 부족 상태입니다: %s. kubelet이 파드 %d개 중 일부를 축출하고 새 파드를 받지 않습니다. 큰 사용처를 정리하거나 cordon 후 drain하세요.", n.Name, since, what[0], orDash(c.Message), pods),
 					fmt.Sprintf("Node %s has been low on %s for %s: %s. The kubelet evicts some of its %d pods and admits no new ones. Free the big consumers or cordon and drain it.", n.Name, what[1], since, orDash(c.Message), pods))
 				f.Evidence = ev
 				f.SuggestedActions = nodeActions()
@@ -96,7 +96,7 @@ func checkNodes(in *Input) []*kubemedicv1.Finding {
 			say(f,
 				fmt.Sprintf("노드 %s: cordon됨 (스케줄 불가)", n.Name),
 				fmt.Sprintf("Node %s: cordoned (unschedulable)", n.Name),
-				fmt.Sprintf("노드 %s가 cordon되어 새 파드를 받지 않습니다(기존 파드 %d개는 계속 실행). 점검이 끝났다면 uncordon하세요.", n.Name, pods),
+				fmt.Sprintf("노드 %s이(가) cordon되어 새 파드를 받지 않습니다(기존 파드 %d개는 계속 실행). 점검이 끝났다면 uncordon하세요.", n.Name, pods),
 				fmt.Sprintf("Node %s is cordoned and takes no new pods (its %d pods keep running). Uncordon it when the maintenance is done.", n.Name, pods))
 			f.Evidence = []*kubemedicv1.Evidence{fieldEvidence("spec.unschedulable", "Unschedulable", "true")}
 			f.SuggestedActions = []*kubemedicv1.Action{uncordonAction(in, n.Name)}

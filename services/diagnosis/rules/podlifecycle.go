@@ -58,7 +58,7 @@ func ownedByJob(p *corev1.Pod) bool {
 func evictedIssue(p *corev1.Pod) podIssue {
 	return podIssue{pod: p, code: "EvictedPods", sev: warning,
 		whatKo: "축출됨(Evicted)", whatEn: "evicted",
-		causeKo:  fmt.Sprintf("노드 %s가 파드를 축출했습니다: %s 노드의 메모리/디스크 압박을 확인하고, 남은 Failed 파드는 정리해도 됩니다.", orDash(p.Spec.NodeName), p.Status.Message),
+		causeKo:  fmt.Sprintf("노드 %s이(가) 파드를 축출했습니다: %s 노드의 메모리/디스크 압박을 확인하고, 남은 Failed 파드는 정리해도 됩니다.", orDash(p.Spec.NodeName), p.Status.Message),
 		causeEn:  fmt.Sprintf("Node %s evicted the pod: %s Check the node's memory/disk pressure; the leftover Failed pods can be deleted.", orDash(p.Spec.NodeName), p.Status.Message),
 		evidence: []*kubemedicv1.Evidence{fieldEvidence("status", "Evicted", p.Status.Message)}}
 }
@@ -122,7 +122,7 @@ func notReadyIssue(in *Input, p *corev1.Pod) (podIssue, bool) {
 	}
 	return podIssue{pod: p, code: "PodNotReady", reason: "ReadinessProbe", sev: warning,
 		whatKo: "Ready가 아님", whatEn: "not ready",
-		causeKo:  fmt.Sprintf("컨테이너 %v가 실행 중이지만 %s 동안 Ready가 아닙니다: %s. 서비스 트래픽을 받지 못합니다.", notReady, since, probeKo),
+		causeKo:  fmt.Sprintf("컨테이너 %v이(가) 실행 중이지만 %s 동안 Ready가 아닙니다: %s. 서비스 트래픽을 받지 못합니다.", notReady, since, probeKo),
 		causeEn:  fmt.Sprintf("Containers %v are running but not ready for %s: %s. The pod gets no Service traffic.", notReady, since, probeEn),
 		evidence: ev}, true
 }

@@ -36,8 +36,8 @@ func checkReferences(in *Input) []*kubemedicv1.Finding {
 						continue
 					}
 					issues = append(issues, podIssue{pod: p, code: "ImagePullSecretMissing", sev: warning,
-						whatKo: fmt.Sprintf("imagePullSecret %s가 없음", s.Name), whatEn: fmt.Sprintf("reference missing imagePullSecret %s", s.Name),
-						causeKo:  fmt.Sprintf("imagePullSecrets의 시크릿 %s/%s가 없습니다. 비공개 레지스트리 이미지라면 받지 못합니다: 시크릿을 만들거나 이름을 고치세요.", p.Namespace, s.Name),
+						whatKo: fmt.Sprintf("imagePullSecret %s이(가) 없음", s.Name), whatEn: fmt.Sprintf("reference missing imagePullSecret %s", s.Name),
+						causeKo:  fmt.Sprintf("imagePullSecrets의 시크릿 %s/%s이(가) 없습니다. 비공개 레지스트리 이미지라면 받지 못합니다: 시크릿을 만들거나 이름을 고치세요.", p.Namespace, s.Name),
 						causeEn:  fmt.Sprintf("imagePullSecrets names %s/%s, which does not exist. Private images cannot be pulled: create the secret or fix the name.", p.Namespace, s.Name),
 						evidence: []*kubemedicv1.Evidence{fieldEvidence("spec.imagePullSecrets", "SecretNotFound", s.Name)}})
 					break
@@ -58,7 +58,7 @@ func checkReferences(in *Input) []*kubemedicv1.Finding {
 				case svc == nil:
 					f := newFinding(in, obj("apps/v1", "StatefulSet", s), "StatefulSetServiceMissing", "NotFound", warning)
 					say(f,
-						fmt.Sprintf("StatefulSet %s: 거버닝 Service %s가 없음", s.Name, name),
+						fmt.Sprintf("StatefulSet %s: 거버닝 Service %s이(가) 없음", s.Name, name),
 						fmt.Sprintf("StatefulSet %s: governing Service %s does not exist", s.Name, name),
 						fmt.Sprintf("spec.serviceName %s인 headless Service가 없어 파드의 고정 DNS 이름(%s-0.%s.%s.svc)이 만들어지지 않습니다. clusterIP: None인 Service를 만드세요.", name, s.Name, name, s.Namespace),
 						fmt.Sprintf("There is no headless Service %s (spec.serviceName), so the pods' stable DNS names (%s-0.%s.%s.svc) do not exist. Create a Service with clusterIP: None.", name, s.Name, name, s.Namespace))
@@ -67,9 +67,9 @@ func checkReferences(in *Input) []*kubemedicv1.Finding {
 				case svc.Spec.ClusterIP != corev1.ClusterIPNone:
 					f := newFinding(in, obj("apps/v1", "StatefulSet", s), "StatefulSetServiceMissing", "NotHeadless", warning)
 					say(f,
-						fmt.Sprintf("StatefulSet %s: Service %s가 headless가 아님", s.Name, name),
+						fmt.Sprintf("StatefulSet %s: Service %s이(가) headless가 아님", s.Name, name),
 						fmt.Sprintf("StatefulSet %s: Service %s is not headless", s.Name, name),
-						fmt.Sprintf("spec.serviceName %s는 clusterIP %s인 일반 Service라 파드별 DNS 이름이 생기지 않습니다. clusterIP: None인 headless Service가 필요합니다.", name, svc.Spec.ClusterIP),
+						fmt.Sprintf("spec.serviceName %s은(는) clusterIP %s인 일반 Service라 파드별 DNS 이름이 생기지 않습니다. clusterIP: None인 headless Service가 필요합니다.", name, svc.Spec.ClusterIP),
 						fmt.Sprintf("spec.serviceName %s is a normal Service (clusterIP %s), so per-pod DNS names do not exist. A headless Service (clusterIP: None) is needed.", name, svc.Spec.ClusterIP))
 					f.Evidence = []*kubemedicv1.Evidence{fieldEvidence("spec.serviceName", "NotHeadless", name+" clusterIP "+svc.Spec.ClusterIP)}
 					out = append(out, f)

@@ -99,7 +99,7 @@ func gatedIssue(p *corev1.Pod) podIssue {
 	return podIssue{
 		pod: p, code: "PodSchedulingGated", sev: warning,
 		whatKo: "스케줄링 게이트에 막혀 대기 중", whatEn: "held by scheduling gates",
-		causeKo:  fmt.Sprintf("schedulingGates %d개(%s)가 제거되지 않아 스케줄러가 파드를 배치하지 않습니다. 게이트를 건 컨트롤러가 동작하는지 확인하세요.", len(gates), list),
+		causeKo:  fmt.Sprintf("schedulingGates %d개(%s)이(가) 제거되지 않아 스케줄러가 파드를 배치하지 않습니다. 게이트를 건 컨트롤러가 동작하는지 확인하세요.", len(gates), list),
 		causeEn:  fmt.Sprintf("%d scheduling gate(s) (%s) are still set, so the scheduler will not place the pod. Check the controller that owns the gate.", len(gates), list),
 		evidence: []*kubemedicv1.Evidence{fieldEvidence("spec.schedulingGates", "SchedulingGated", list)},
 	}
@@ -309,13 +309,13 @@ func unschedulableIssue(in *Input, p *corev1.Pod, cond *corev1.PodCondition, usa
 	case ReasonHostPortConflict:
 		ports := hostPorts(p)
 		is.whatKo, is.whatEn = "스케줄 불가 (hostPort 충돌)", "cannot be scheduled (hostPort conflict)"
-		is.causeKo = fmt.Sprintf("hostPort %s를 쓸 수 있는 노드가 없습니다: 노드 %d개 중 %d개에서 이미 사용 중입니다. hostPort를 빼거나 노드를 늘리세요.", ports, total, excluded)
+		is.causeKo = fmt.Sprintf("hostPort %s을(를) 쓸 수 있는 노드가 없습니다: 노드 %d개 중 %d개에서 이미 사용 중입니다. hostPort를 빼거나 노드를 늘리세요.", ports, total, excluded)
 		is.causeEn = fmt.Sprintf("No node has hostPort %s free: it is taken on %d of %d nodes. Drop the hostPort or add nodes.", ports, excluded, total)
 		is.actions = scaleToScheduled(in)
 	case ReasonNodeSelectorMismatch:
 		sel := selectorText(p.Spec.NodeSelector)
 		is.whatKo, is.whatEn = "스케줄 불가 (nodeSelector/affinity 불일치)", "cannot be scheduled (node selector/affinity mismatch)"
-		is.causeKo = fmt.Sprintf("노드 %d개 중 %d개가 파드의 nodeSelector/affinity(%s)와 맞지 않습니다. 노드 레이블이나 파드의 선택 조건을 고치세요.", total, excluded, sel)
+		is.causeKo = fmt.Sprintf("노드 %d개 중 %d개가 파드의 nodeSelector/affinity(%s)과(와) 맞지 않습니다. 노드 레이블이나 파드의 선택 조건을 고치세요.", total, excluded, sel)
 		is.causeEn = fmt.Sprintf("%d of %d nodes do not match the pod's node selector/affinity (%s). Fix the node labels or the pod's selector.", excluded, total, sel)
 	case ReasonTaint:
 		taints := untoleratedTaints(p, nodes)
@@ -479,14 +479,14 @@ func pvcProblems(in *Input, p *corev1.Pod) (ko, en string) {
 		case c == nil && !in.State.Collected(cluster.KindPersistentVolumeClaim):
 			continue
 		case c == nil:
-			kos = append(kos, fmt.Sprintf("PVC %s가 없습니다", name))
+			kos = append(kos, fmt.Sprintf("PVC %s이(가) 없습니다", name))
 			ens = append(ens, fmt.Sprintf("PVC %s does not exist", name))
 		case c.Status.Phase != corev1.ClaimBound:
 			sc := "(기본)"
 			if c.Spec.StorageClassName != nil {
 				sc = *c.Spec.StorageClassName
 			}
-			kos = append(kos, fmt.Sprintf("PVC %s가 %s 상태입니다 (StorageClass %s)", name, c.Status.Phase, sc))
+			kos = append(kos, fmt.Sprintf("PVC %s이(가) %s 상태입니다 (StorageClass %s)", name, c.Status.Phase, sc))
 			ens = append(ens, fmt.Sprintf("PVC %s is %s (StorageClass %s)", name, c.Status.Phase, sc))
 		}
 	}

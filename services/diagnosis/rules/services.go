@@ -2,7 +2,9 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,7 +66,7 @@ func routing(in *Input, s *corev1.Service) []*kubemedicv1.Finding {
 		say(f,
 			fmt.Sprintf("Service %s: 셀렉터 %s에 맞는 파드가 없음", s.Name, selText),
 			fmt.Sprintf("Service %s: no pod matches selector %s", s.Name, selText),
-			fmt.Sprintf("셀렉터 %s가 네임스페이스 %s의 파드 %d개 중 어느 것과도 맞지 않아 엔드포인트가 0개입니다. 셀렉터와 파드 템플릿의 레이블을 맞추세요.%s", selText, s.Namespace, inNamespace, nearMiss(in, s)),
+			fmt.Sprintf("셀렉터 %s이(가) 네임스페이스 %s의 파드 %d개 중 어느 것과도 맞지 않아 엔드포인트가 0개입니다. 셀렉터와 파드 템플릿의 레이블을 맞추세요.%s", selText, s.Namespace, inNamespace, nearMiss(in, s)),
 			fmt.Sprintf("Selector %s matches none of the %d pods in namespace %s, so the Service has 0 endpoints. Make the selector and the pod template labels agree.%s", selText, inNamespace, s.Namespace, nearMissEn(in, s)))
 		f.Evidence = []*kubemedicv1.Evidence{fieldEvidence("spec.selector", "NoMatchingPods", fmt.Sprintf("selector %s matched 0 of %d pods", selText, inNamespace))}
 		return []*kubemedicv1.Finding{f}
@@ -78,9 +80,9 @@ func routing(in *Input, s *corev1.Service) []*kubemedicv1.Finding {
 				portProblem = true
 				f := newFinding(in, o, "ServiceTargetPortMismatch", "NamedPortNotFound", errorSev)
 				say(f,
-					fmt.Sprintf("Service %s: targetPort %q를 가진 컨테이너 포트가 없음", s.Name, tp.StrVal),
+					fmt.Sprintf("Service %s: targetPort %q을(를) 가진 컨테이너 포트가 없음", s.Name, tp.StrVal),
 					fmt.Sprintf("Service %s: no container port is named %q", s.Name, tp.StrVal),
-					fmt.Sprintf("포트 %s(%d)의 targetPort %q와 이름이 같은 컨테이너 포트가 선택된 파드 %d개 어디에도 없어 이 포트로는 트래픽이 가지 않습니다. 컨테이너 포트 이름(%s)과 맞추세요.", portName(sp), sp.Port, tp.StrVal, len(matched), declaredPorts(matched)),
+					fmt.Sprintf("포트 %s(%d)의 targetPort %q과(와) 이름이 같은 컨테이너 포트가 선택된 파드 %d개 어디에도 없어 이 포트로는 트래픽이 가지 않습니다. 컨테이너 포트 이름(%s)과(와) 맞추세요.", portName(sp), sp.Port, tp.StrVal, len(matched), declaredPorts(matched)),
 					fmt.Sprintf("Port %s (%d) targets %q, but none of the %d selected pods has a container port with that name, so no traffic reaches them on it. Use one of the declared ports (%s).", portName(sp), sp.Port, tp.StrVal, len(matched), declaredPorts(matched)))
 				f.Evidence = []*kubemedicv1.Evidence{fieldEvidence(fmt.Sprintf("spec.ports[%s].targetPort", portName(sp)), "NamedPortNotFound",
 					fmt.Sprintf("targetPort %q; pod ports: %s", tp.StrVal, declaredPorts(matched)))}
@@ -96,9 +98,9 @@ func routing(in *Input, s *corev1.Service) []*kubemedicv1.Finding {
 			portProblem = true
 			f := newFinding(in, o, "ServiceTargetPortMismatch", "PortNotDeclared", warning)
 			say(f,
-				fmt.Sprintf("Service %s: targetPort %d가 컨테이너 포트에 없음", s.Name, port),
+				fmt.Sprintf("Service %s: targetPort %d이(가) 컨테이너 포트에 없음", s.Name, port),
 				fmt.Sprintf("Service %s: targetPort %d is not a container port", s.Name, port),
-				fmt.Sprintf("포트 %s(%d)는 파드의 %d번 포트로 보내지만, 선택된 파드 %d개가 선언한 포트는 %s뿐입니다. 앱이 %d번에서 듣지 않으면 연결이 거부됩니다.", portName(sp), sp.Port, port, len(matched), declared, port),
+				fmt.Sprintf("포트 %s(%d)은(는) 파드의 %d번 포트로 보내지만, 선택된 파드 %d개가 선언한 포트는 %s뿐입니다. 앱이 %d번에서 듣지 않으면 연결이 거부됩니다.", portName(sp), sp.Port, port, len(matched), declared, port),
 				fmt.Sprintf("Port %s (%d) sends to pod port %d, but the %d selected pods only declare %s. If the app does not listen on %d, connections are refused.", portName(sp), sp.Port, port, len(matched), declared, port))
 			f.Evidence = []*kubemedicv1.Evidence{fieldEvidence(fmt.Sprintf("spec.ports[%s].targetPort", portName(sp)), "PortNotDeclared",
 				fmt.Sprintf("targetPort %d; pod ports: %s", port, declared))}
@@ -151,7 +153,7 @@ func routing(in *Input, s *corev1.Service) []*kubemedicv1.Finding {
 // typo, when there are any.
 func nearMiss(in *Input, s *corev1.Service) string {
 	if k, v, p := closest(in, s); p != "" {
-		return fmt.Sprintf(" 가장 가까운 파드 %s는 %s=%s입니다(셀렉터: %s=%s).", p, k, orDash(v), k, s.Spec.Selector[k])
+		return fmt.Sprintf(" 가장 가까운 파드 %s은(는) %s=%s입니다(셀렉터: %s=%s).", p, k, orDash(v), k, s.Spec.Selector[k])
 	}
 	return ""
 }
@@ -248,6 +250,49 @@ func declaredPorts(pods []*corev1.Pod) string {
 
 var subnetNo = regexp.MustCompile(`^[0-9]+$`)
 
+// nksSubnetAnnotation puts one NKS LoadBalancer Service in a subnet other
+// than ncloud-config's lbSubnetNo.
+const nksSubnetAnnotation = "service.beta.kubernetes.io/ncloud-load-balancer-subnet-id"
+
+// lbSubnetPatch builds the ncloud-config patch for an empty or invalid
+// lbSubnetNo. The value comes from the cluster when it shows one: the
+// subnet annotation of LoadBalancer Services that got an address (a subnet
+// NKS created a load balancer in). When no such Service exists, or they
+// disagree, the value is left to the operator: the action names
+// patch_config_map.set.lbSubnetNo as an input and cannot be planned until
+// it is filled (an empty patch is never approvable).
+func lbSubnetPatch(in *Input) (a *kubemedicv1.Action, ko, en string) {
+	used := map[string][]string{} // subnet → Services with an address in it
+	for _, s := range in.State.Services("") {
+		v := strings.TrimSpace(s.Annotations[nksSubnetAnnotation])
+		if s.Spec.Type != corev1.ServiceTypeLoadBalancer || len(s.Status.LoadBalancer.Ingress) == 0 || !subnetNo.MatchString(v) {
+			continue
+		}
+		used[v] = append(used[v], s.Namespace+"/"+s.Name)
+	}
+	if len(used) == 1 {
+		for v, svcs := range used {
+			slices.Sort(svcs)
+			a = patchConfigMapAction(in, "kube-system", "ncloud-config", map[string]string{"lbSubnetNo": v})
+			return a,
+				fmt.Sprintf(" 제안된 조치는 주소를 받은 LoadBalancer Service %s이(가) 쓰는 서브넷 %s(으)로 lbSubnetNo를 채웁니다: LB 전용 Private 서브넷인지 확인하고 승인하세요.", strings.Join(svcs, ", "), v),
+				fmt.Sprintf(" The suggested patch sets lbSubnetNo to subnet %s, which LoadBalancer Service %s got its address in: check it is the load-balancer private subnet before approving.", v, strings.Join(svcs, ", "))
+		}
+	}
+	hintKo := "NCP 콘솔 VPC > Subnet Management에서 워커 노드 VPC의 LB 전용 Private 서브넷 번호(숫자)를 확인하세요."
+	hintEn := "Find the number of the load-balancer private subnet of the worker nodes' VPC in the NCP console (VPC > Subnet Management)."
+	if len(used) > 1 {
+		cands := slices.Sorted(maps.Keys(used))
+		hintKo = fmt.Sprintf("주소를 받은 LoadBalancer Service들이 서로 다른 서브넷(%s)을 씁니다: 기본으로 쓸 LB 전용 Private 서브넷 번호를 고르세요.", strings.Join(cands, ", "))
+		hintEn = fmt.Sprintf("LoadBalancer Services with addresses use different subnets (%s): choose the load-balancer private subnet number to use by default.", strings.Join(cands, ", "))
+	}
+	a = patchConfigMapAction(in, "kube-system", "ncloud-config", map[string]string{"lbSubnetNo": ""})
+	a.Inputs = []*kubemedicv1.ActionInput{{Field: "patch_config_map.set.lbSubnetNo", Pattern: subnetNo.String(), Hint: lt(hintKo, hintEn)}}
+	return a,
+		" 클러스터에서 서브넷 번호를 찾지 못해 제안된 조치의 lbSubnetNo는 운영자가 채워야 계획할 수 있습니다: " + hintKo,
+		" The subnet number is not visible in the cluster, so the suggested patch needs the operator to fill lbSubnetNo before it can be planned: " + hintEn
+}
+
 // loadBalancerPending reports a LoadBalancer Service without an ingress
 // address. On NKS the usual cause is kube-system/ncloud-config lacking a
 // valid lbSubnetNo; the finding then carries the ConfigMap patch.
@@ -264,7 +309,10 @@ func loadBalancerPending(in *Input, s *corev1.Service) *kubemedicv1.Finding {
 	}
 	reason, causeKo, causeEn := "", "", ""
 	var actions []*kubemedicv1.Action
-	if in.Provider == ProviderNKS && in.State.Collected(cluster.KindConfigMap) {
+	// A Service that names its own subnet does not use ncloud-config's
+	// lbSubnetNo, so that key cannot be its cause.
+	_, ownSubnet := s.Annotations[nksSubnetAnnotation]
+	if in.Provider == ProviderNKS && !ownSubnet && in.State.Collected(cluster.KindConfigMap) {
 		cm := in.State.ConfigMap("kube-system", "ncloud-config")
 		switch {
 		case cm == nil:
@@ -275,12 +323,13 @@ func loadBalancerPending(in *Input, s *corev1.Service) *kubemedicv1.Finding {
 			reason = "LBSubnetInvalid"
 			causeKo = fmt.Sprintf(" NKS의 kube-system/ncloud-config에 lbSubnetNo가 비었거나 숫자가 아닙니다(현재 %q). LB 전용 서브넷 번호로 고치세요.", cm.Data["lbSubnetNo"])
 			causeEn = fmt.Sprintf(" On NKS, lbSubnetNo in kube-system/ncloud-config is empty or not a number (now %q). Set it to the load-balancer subnet number.", cm.Data["lbSubnetNo"])
-			actions = []*kubemedicv1.Action{patchConfigMapAction(in, "kube-system", "ncloud-config", map[string]string{"lbSubnetNo": ""})}
+			a, ko, en := lbSubnetPatch(in)
+			actions = []*kubemedicv1.Action{a}
+			causeKo += ko
+			causeEn += en
 		}
 		if reason != "" {
 			sev = errorSev
-			causeKo += " 제안된 조치의 lbSubnetNo 값은 NCP 콘솔의 LB 전용 서브넷 번호로 채워 승인하세요."
-			causeEn += " Fill the suggested patch's lbSubnetNo with the load-balancer subnet number from the NCP console before approving."
 		}
 	}
 	if len(failed) > 0 && causeKo == "" {

@@ -59,9 +59,9 @@ func checkStorage(in *Input) []*kubemedicv1.Finding {
 			case scName != "" && sc == nil && classesKnown && c.Spec.VolumeName == "":
 				f = newFinding(in, o, "PVCPending", "StorageClassMissing", errorSev)
 				say(f,
-					fmt.Sprintf("PVC %s: StorageClass %s가 없어 Pending", c.Name, scName),
+					fmt.Sprintf("PVC %s: StorageClass %s이(가) 없어 Pending", c.Name, scName),
 					fmt.Sprintf("PVC %s: Pending because StorageClass %s does not exist", c.Name, scName),
-					fmt.Sprintf("%s 요청 PVC가 %s째 Pending입니다. StorageClass %s가 클러스터에 없어(클래스 %d개) 프로비저닝이 시작되지 않습니다. 있는 클래스로 고치거나 클래스를 만드세요.", size, age, scName, len(in.State.StorageClasses())),
+					fmt.Sprintf("%s 요청 PVC가 %s째 Pending입니다. StorageClass %s이(가) 클러스터에 없어(클래스 %d개) 프로비저닝이 시작되지 않습니다. 있는 클래스로 고치거나 클래스를 만드세요.", size, age, scName, len(in.State.StorageClasses())),
 					fmt.Sprintf("The %s claim has been Pending for %s. StorageClass %s does not exist (the cluster has %d), so nothing provisions it. Use an existing class or create it.", size, age, scName, len(in.State.StorageClasses())))
 				f.Evidence = append([]*kubemedicv1.Evidence{fieldEvidence("spec.storageClassName", "StorageClassNotFound", scName)}, events...)
 			case c.Spec.StorageClassName == nil && def == nil && classesKnown && c.Spec.VolumeName == "":
@@ -87,7 +87,7 @@ func checkStorage(in *Input) []*kubemedicv1.Finding {
 				say(f,
 					fmt.Sprintf("PVC %s: %s째 Pending", c.Name, age),
 					fmt.Sprintf("PVC %s: Pending for %s", c.Name, age),
-					fmt.Sprintf("%s 요청 PVC(StorageClass %s)가 %s째 바인딩되지 않았습니다. 프로비저너(CSI 드라이버)가 동작하는지, 이벤트를 확인하세요.", size, orDash(scName), age),
+					fmt.Sprintf("%s 요청 PVC(StorageClass %s)이(가) %s째 바인딩되지 않았습니다. 프로비저너(CSI 드라이버)가 동작하는지, 이벤트를 확인하세요.", size, orDash(scName), age),
 					fmt.Sprintf("The %s claim (StorageClass %s) has not bound for %s. Check that the provisioner (CSI driver) runs and read the events.", size, orDash(scName), age))
 				f.Evidence = append([]*kubemedicv1.Evidence{fieldEvidence("status.phase", "Pending", fmt.Sprintf("Pending for %s", age))}, events...)
 			default:

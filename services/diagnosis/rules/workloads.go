@@ -116,7 +116,7 @@ func checkDeployment(in *Input, d *appsv1.Deployment) []*kubemedicv1.Finding {
 		if fc := eventEvidence(in.State.Events(cluster.KindReplicaSet, rs.Namespace, rs.Name, rs.UID), 2, warningEvents("FailedCreate")); len(fc) > 0 {
 			ev = append(ev, fc...)
 			reason = "FailedCreate"
-			causeKo = fmt.Sprintf(" ReplicaSet %s가 파드를 만들지 못합니다: %s", rs.Name, fc[0].Message)
+			causeKo = fmt.Sprintf(" ReplicaSet %s이(가) 파드를 만들지 못합니다: %s", rs.Name, fc[0].Message)
 			causeEn = fmt.Sprintf(" ReplicaSet %s cannot create pods: %s", rs.Name, fc[0].Message)
 		}
 	}
@@ -169,7 +169,7 @@ func checkStatefulSet(in *Input, s *appsv1.StatefulSet, pods []*corev1.Pod) *kub
 	say(f,
 		fmt.Sprintf("StatefulSet %s: Ready 파드 %d/%d개", s.Name, s.Status.ReadyReplicas, want),
 		fmt.Sprintf("StatefulSet %s: %d/%d pods ready", s.Name, s.Status.ReadyReplicas, want),
-		fmt.Sprintf("원하는 %d개 중 %d개만 Ready입니다. 파드 %s(%s)가 진행을 막고 있습니다: 순서대로(OrderedReady) 만들어지므로 뒤 번호 파드는 기다립니다.", want, s.Status.ReadyReplicas, stuck, state),
+		fmt.Sprintf("원하는 %d개 중 %d개만 Ready입니다. 파드 %s(%s)이(가) 진행을 막고 있습니다: 순서대로(OrderedReady) 만들어지므로 뒤 번호 파드는 기다립니다.", want, s.Status.ReadyReplicas, stuck, state),
 		fmt.Sprintf("Only %d of %d pods are ready. Pod %s (%s) holds the rollout back: pods are created in order (OrderedReady), so higher ordinals wait.", s.Status.ReadyReplicas, want, stuck, stateEn))
 	f.Evidence = []*kubemedicv1.Evidence{fieldEvidence("status.readyReplicas", "ReadyReplicas", fmt.Sprintf("readyReplicas %d, replicas %d, currentReplicas %d", s.Status.ReadyReplicas, want, s.Status.CurrentReplicas))}
 	f.Evidence = append(f.Evidence, eventEvidence(in.State.Events(cluster.KindStatefulSet, s.Namespace, s.Name, s.UID), 2, warningEvents())...)
@@ -206,7 +206,7 @@ func checkDaemonSet(in *Input, ds *appsv1.DaemonSet, pods []*corev1.Pod) *kubeme
 	say(f,
 		fmt.Sprintf("DaemonSet %s: 정상 노드에서 파드 %d개 미배치, %d개 Ready 아님", ds.Name, missing, len(unready)),
 		fmt.Sprintf("DaemonSet %s: %d pods not scheduled and %d not ready on healthy nodes", ds.Name, missing, len(unready)),
-		fmt.Sprintf("노드 %d개에 있어야 하는데 %d개에만 배치되었고, Ready가 아닌 파드 %d개(%s)가 정상 노드에 있습니다. cordon/NotReady 노드의 파드는 세지 않았습니다.", st.DesiredNumberScheduled, st.CurrentNumberScheduled, len(unready), strings.Join(sample, ", ")),
+		fmt.Sprintf("노드 %d개에 있어야 하는데 %d개에만 배치되었고, Ready가 아닌 파드 %d개(%s)이(가) 정상 노드에 있습니다. cordon/NotReady 노드의 파드는 세지 않았습니다.", st.DesiredNumberScheduled, st.CurrentNumberScheduled, len(unready), strings.Join(sample, ", ")),
 		fmt.Sprintf("It should run on %d nodes but is scheduled on %d, and %d pods on healthy nodes are not ready (%s). Pods on cordoned or NotReady nodes are not counted.", st.DesiredNumberScheduled, st.CurrentNumberScheduled, len(unready), strings.Join(sample, ", ")))
 	f.Evidence = []*kubemedicv1.Evidence{fieldEvidence("status", "NumberUnavailable", fmt.Sprintf("desired %d, current %d, ready %d, unavailable %d", st.DesiredNumberScheduled, st.CurrentNumberScheduled, st.NumberReady, st.NumberUnavailable))}
 	f.Evidence = append(f.Evidence, eventEvidence(in.State.Events(cluster.KindDaemonSet, ds.Namespace, ds.Name, ds.UID), 2, warningEvents())...)

@@ -147,6 +147,9 @@ func From(a *kubemedicv1.Action) (Action, error) {
 	if a.GetCluster() == "" {
 		return nil, invalid("action.cluster가 비어 있습니다", "action.cluster is required")
 	}
+	if err := checkInputs(a); err != nil {
+		return nil, err
+	}
 	switch k := a.GetKind().(type) {
 	case *kubemedicv1.Action_Cordon:
 		return newCordon(k.Cordon)

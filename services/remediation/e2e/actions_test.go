@@ -277,6 +277,22 @@ func TestPatchConfigMapUndoAndStale(t *testing.T) {
 	if types := h.auditTypes(t, ""); count(types, kubemedicv1.AuditEventType_AUDIT_EVENT_TYPE_DENIED) == 0 {
 		t.Errorf("the refusal was not audited: %v", types)
 	}
+
+	// An empty lbSubnetNo, and a suggested patch still waiting for the
+	// operator's value, are refused at plan time with the field named.
+	empty := patchAction("kube-system", "ncloud-config", map[string]string{"lbSubnetNo": ""})
+	empty.Cluster = clusterName
+	_, err = h.svc.Plan(ctx, &kubemedicv1.PlanRequest{Action: empty, Requester: bob})
+	if code(t, err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), "lbSubnetNo") || !strings.Contains(err.Error(), "서브넷 번호") {
+		t.Fatalf("empty lbSubnetNo: %v", err)
+	}
+	needsInput := patchAction("kube-system", "ncloud-config", map[string]string{"lbSubnetNo": "94465"})
+	needsInput.Cluster = clusterName
+	needsInput.Inputs = []*kubemedicv1.ActionInput{{Field: "patch_config_map.set.lbSubnetNo", Pattern: "^[0-9]+$"}}
+	_, err = h.svc.Plan(ctx, &kubemedicv1.PlanRequest{Action: needsInput, Requester: bob})
+	if code(t, err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), "patch_config_map.set.lbSubnetNo") {
+		t.Fatalf("action with inputs: %v", err)
+	}
 }
 
 // Rollout restart sets the pod-template annotation and cannot be undone.

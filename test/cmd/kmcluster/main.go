@@ -63,6 +63,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	nodes := fs.Int("nodes", controlplane.DefaultNodes, "number of kwok fake nodes")
 	pods := fs.Int("pods", 0, "pods to create in namespace \"scale\" after start (benchmark)")
 	demo := fs.Bool("demo", false, "create healthy and broken demo workloads")
+	pin := fs.Bool("pin", false, "with -pods: pin the load pods to nodes (spec.nodeName, one Deployment per node) instead of scheduling them; much faster to populate")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%d pods do not fit on %d nodes of %d pods each; ask for at least %d nodes",
 				*pods, *nodes, podsPerNode, (*pods+podsPerNode-1)/podsPerNode)
 		}
-		return up(ctx, upOptions{dir: *dir, cacheDir: cacheDir, nodes: *nodes, pods: *pods, demo: *demo}, stdout, stderr)
+		return up(ctx, upOptions{dir: *dir, cacheDir: cacheDir, nodes: *nodes, pods: *pods, demo: *demo, pin: *pin}, stdout, stderr)
 	case "down":
 		found, err := controlplane.StopDir(*dir)
 		if err != nil {

@@ -25,6 +25,9 @@ type upOptions struct {
 	dir, cacheDir string
 	nodes, pods   int
 	demo          bool
+	// pin places the load pods with spec.nodeName (one Deployment per node)
+	// so kube-scheduler is skipped; the default schedules them.
+	pin bool
 }
 
 func up(ctx context.Context, o upOptions, stdout, stderr io.Writer) error {
@@ -69,7 +72,7 @@ func up(ctx context.Context, o upOptions, stdout, stderr io.Writer) error {
 		return err
 	}
 	if o.pods > 0 {
-		if err := populate(ctx, cs, c, o.pods, stderr); err != nil {
+		if err := populate(ctx, cs, c, o.pods, o.pin, stderr); err != nil {
 			return err
 		}
 	}
@@ -125,35 +128,76 @@ func ensureNamespace(ctx context.Context, cs kubernetes.Interface, name string) 
 	})
 }
 
-// populate creates pods Deployments of at most 500 replicas each in namespace
+// populate creates Deployments with pods replicas in all in namespace
 // "scale", waits until every pod is Running, and reports time and memory.
-func populate(ctx context.Context, cs kubernetes.Interface, c *controlplane.Cluster, pods int, log io.Writer) error {
+//
+// Scheduled (the default): Deployments of at most 500 replicas each, placed
+// by kube-scheduler, which on a small machine places 8–50 pods/s. Pinned:
+// one Deployment per node whose pod template sets spec.nodeName, so the
+// scheduler is skipped and the controllers and kwok set the pace; the
+// objects stay the usual Deployment → ReplicaSet → Running pods.
+func populate(ctx context.Context, cs kubernetes.Interface, c *controlplane.Cluster, pods int, pin bool, log io.Writer) error {
 	const ns, perDeployment = "scale", 500
 	if err := ensureNamespace(ctx, cs, ns); err != nil {
 		return err
 	}
+	type load struct {
+		name, node string
+		replicas   int32
+	}
+	var loads []load
+	switch {
+	case pin && len(c.Nodes) == 0:
+		return fmt.Errorf("-pin needs nodes to pin pods to")
+	case pin:
+		per, extra := pods/len(c.Nodes), pods%len(c.Nodes)
+		for i, n := range c.Nodes {
+			r := per
+			if i < extra {
+				r++
+			}
+			if r > 0 {
+				loads = append(loads, load{name: fmt.Sprintf("load-%03d", i), node: n, replicas: int32(r)})
+			}
+		}
+	default:
+		for i := 0; i*perDeployment < pods; i++ {
+			loads = append(loads, load{name: fmt.Sprintf("load-%03d", i), replicas: int32(min(perDeployment, pods-i*perDeployment))})
+		}
+	}
 	start := time.Now()
-	for i := 0; i*perDeployment < pods; i++ {
-		replicas := int32(min(perDeployment, pods-i*perDeployment))
-		name := fmt.Sprintf("load-%03d", i)
-		labels := map[string]string{"app": name}
-		d := &appsv1.Deployment{
-			ObjectMeta: metav1.ObjectMeta{Name: name},
-			Spec: appsv1.DeploymentSpec{
-				Replicas: &replicas,
-				Selector: &metav1.LabelSelector{MatchLabels: labels},
-				Template: corev1.PodTemplateSpec{
-					ObjectMeta: metav1.ObjectMeta{Labels: labels},
-					Spec: corev1.PodSpec{Containers: []corev1.Container{{
-						Name: "app", Image: "registry.k8s.io/pause:3.10",
-						Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{}},
-					}}},
+	sem := make(chan struct{}, 16)
+	errs := make(chan error, len(loads))
+	for _, l := range loads {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			labels := map[string]string{"app": l.name}
+			d := &appsv1.Deployment{
+				ObjectMeta: metav1.ObjectMeta{Name: l.name},
+				Spec: appsv1.DeploymentSpec{
+					Replicas: &l.replicas,
+					Selector: &metav1.LabelSelector{MatchLabels: labels},
+					Template: corev1.PodTemplateSpec{
+						ObjectMeta: metav1.ObjectMeta{Labels: labels},
+						Spec: corev1.PodSpec{NodeName: l.node, Containers: []corev1.Container{{
+							Name: "app", Image: "registry.k8s.io/pause:3.10",
+							Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{}},
+						}}},
+					},
 				},
-			},
-		}
-		if _, err := cs.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("create Deployment %s: %w", name, err)
-		}
+			}
+			if _, err := cs.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+				errs <- fmt.Errorf("create Deployment %s: %w", l.name, err)
+			}
+		}()
+	}
+	for range cap(sem) {
+		sem <- struct{}{}
+	}
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
 	}
 	fmt.Fprintf(log, "created Deployments for %d pods; waiting for them to run\n", pods)
 	var lastRunning int
