@@ -32,7 +32,7 @@ func TestDefaults(t *testing.T) {
 	if c.Gateway.CompressMinBytes != 64<<10 {
 		t.Errorf("gateway.compress_min_bytes default %d, want 65536", c.Gateway.CompressMinBytes)
 	}
-	if c.Runtime.GCPercent != 400 || c.Runtime.MemoryLimit != 0 {
+	if c.Runtime.GCPercent != 0 || c.Runtime.MemoryLimit != 0 {
 		t.Errorf("runtime defaults: %+v", c.Runtime)
 	}
 }

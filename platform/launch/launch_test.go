@@ -92,7 +92,7 @@ func TestGarbageCollectorSettings(t *testing.T) {
 		wantLimit   int64
 	}{
 		{name: "config", runtime: config.Runtime{GCPercent: 250, MemoryLimit: 1 << 30}, wantPercent: 250, wantLimit: 1 << 30},
-		{name: "default", wantPercent: 400, wantLimit: math.MaxInt64},
+		{name: "default", wantPercent: 100, wantLimit: math.MaxInt64},
 		{name: "environment wins", env: map[string]string{"GOGC": "50", "GOMEMLIMIT": "512MiB"}, runtime: config.Runtime{GCPercent: 250, MemoryLimit: 1 << 30}, wantPercent: 100, wantLimit: math.MaxInt64},
 	}
 	for _, tt := range tests {
