@@ -112,7 +112,6 @@ func BenchmarkAskMixOnCPU(b *testing.B) {
 	lat.reportAs(b, "cpu-")
 }
 
-
 // BenchmarkAskMixParallel asks the same mix from GOMAXPROCS goroutines at
 // once, as the analyzer does under load: it shows contention and how the
 // garbage collector keeps up.
