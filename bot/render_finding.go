@@ -3,6 +3,8 @@ package bot
 import (
 	"cmp"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -141,7 +143,14 @@ func findingBlocks(o origin, f *kubemedicv1.Finding) []slack.Block {
 		blocks = append(blocks, contextLine(ctx...))
 	}
 	var buttons []slack.BlockElement
+	var toFill []string
 	for i, a := range f.GetSuggestedActions()[:min(len(f.GetSuggestedActions()), maxFixButtons)] {
+		if len(a.GetInputs()) > 0 {
+			// The plan would be refused until an operator supplies the
+			// value: say which and how instead of offering a button.
+			toFill = append(toFill, inputsLine(o, a))
+			continue
+		}
 		label := "🛠️ " + describeAction(o.lang, a)
 		btn := slack.NewButtonBlockElement(fmt.Sprintf("%s.%d", actionFix, i), fixValue(f, i),
 			slack.NewTextBlockObject(slack.PlainTextType, clip(label, 75), true, false))
@@ -150,7 +159,49 @@ func findingBlocks(o origin, f *kubemedicv1.Finding) []slack.Block {
 	if len(buttons) > 0 {
 		blocks = append(blocks, slack.NewActionBlock("", buttons...))
 	}
+	if len(toFill) > 0 {
+		blocks = append(blocks, section(strings.Join(toFill, "\n")))
+	}
 	return blocks
+}
+
+// inputsLine tells the operator which values a suggested action still needs
+// (Action.inputs) and, for a ConfigMap patch, the command to run once they
+// know them.
+func inputsLine(o origin, a *kubemedicv1.Action) string {
+	var fields, hints []string
+	for _, in := range a.GetInputs() {
+		key := in.GetField()[strings.LastIndex(in.GetField(), ".")+1:]
+		fields = append(fields, "`"+escapeMrkdwn(key)+"`")
+		if h := localized(o.lang, in.GetHint()); h != "" {
+			hints = append(hints, escapeMrkdwn(h))
+		}
+	}
+	line := language.Pick(o.lang,
+		fmt.Sprintf("✍️ %s: 실행하려면 %s 값이 필요해요.", describeAction(o.lang, a), strings.Join(fields, ", ")),
+		fmt.Sprintf("✍️ %s needs a value for %s before it can run.", describeAction(o.lang, a), strings.Join(fields, ", ")))
+	if len(hints) > 0 {
+		line += " " + strings.Join(hints, " ")
+	}
+	if p := a.GetPatchConfigMap(); p != nil {
+		missing := map[string]bool{}
+		for _, in := range a.GetInputs() {
+			if k, ok := strings.CutPrefix(in.GetField(), "patch_config_map.set."); ok {
+				missing[k] = true
+			}
+		}
+		args := []string{"patch-cm", p.GetNamespace() + "/" + p.GetName()}
+		for _, k := range slices.Sorted(maps.Keys(p.GetSet())) {
+			if !missing[k] {
+				args = append(args, k+"="+p.GetSet()[k])
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(missing)) {
+			args = append(args, k+"="+language.Pick(o.lang, "<값>", "<value>"))
+		}
+		line += "\n" + language.Pick(o.lang, "값을 채워 실행: ", "Fill it in and run: ") + o.code(strings.Join(args, " "))
+	}
+	return line
 }
 
 // describeAction says in one line what an action does to what.
