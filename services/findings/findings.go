@@ -231,15 +231,10 @@ func (l *Ledger) decode(k string, b []byte) *kubemedicv1.Finding {
 // Sync waits until the mirror holds every change made to the bucket before
 // the call.
 func (l *Ledger) Sync(ctx context.Context) error {
-	st, err := l.kv.Status(ctx)
+	last, err := l.lastRevision(ctx)
 	if err != nil {
-		return fmt.Errorf("findings: reading %s: %w", Bucket, err)
+		return err
 	}
-	bs, ok := st.(*jetstream.KeyValueBucketStatus)
-	if !ok {
-		return fmt.Errorf("findings: unexpected status %T of %s", st, Bucket)
-	}
-	last := bs.StreamInfo().State.LastSeq
 	for {
 		l.mu.RLock()
 		done, moved := l.rev >= last, l.moved
@@ -253,6 +248,20 @@ func (l *Ledger) Sync(ctx context.Context) error {
 			return fmt.Errorf("findings: waiting for %s to reach revision %d: %w", Bucket, last, ctx.Err())
 		}
 	}
+}
+
+// lastRevision is the bucket's latest revision: every change made before
+// the call is at or below it.
+func (l *Ledger) lastRevision(ctx context.Context) (uint64, error) {
+	st, err := l.kv.Status(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("findings: reading %s: %w", Bucket, err)
+	}
+	bs, ok := st.(*jetstream.KeyValueBucketStatus)
+	if !ok {
+		return 0, fmt.Errorf("findings: unexpected status %T of %s", st, Bucket)
+	}
+	return bs.StreamInfo().State.LastSeq, nil
 }
 
 // Adopt makes this Ledger the writer of cluster: it waits until the mirror
@@ -279,15 +288,10 @@ func (l *Ledger) Release(ctx context.Context, cluster string) error {
 	l.mu.Unlock()
 	// Everything up to last is in the snapshot below: a finding of the
 	// cluster held in memory at or below it but not in the snapshot is gone.
-	st, err := l.kv.Status(ctx)
+	last, err := l.lastRevision(ctx)
 	if err != nil {
-		return fmt.Errorf("findings: reading %s: %w", Bucket, err)
+		return err
 	}
-	bs, ok := st.(*jetstream.KeyValueBucketStatus)
-	if !ok {
-		return fmt.Errorf("findings: unexpected status %T of %s", st, Bucket)
-	}
-	last := bs.StreamInfo().State.LastSeq
 	w, err := l.kv.Watch(ctx, cluster+".>", jetstream.IgnoreDeletes())
 	if err != nil {
 		return fmt.Errorf("findings: reading %s of %s: %w", Bucket, cluster, err)
