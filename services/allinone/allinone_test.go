@@ -472,36 +472,45 @@ func TestBrokenKnowledgeFileDoesNotStopTheServer(t *testing.T) {
 	}
 }
 
+// slackStandIn starts local stand-ins for Slack and points the bot at them:
+// a response_url sink whose posts arrive on posted, and a Slack Web API
+// answering every call with apiReply (nothing may reach the real Slack). It
+// sets the signing secret and bot token in the environment, where secrets
+// come from.
+func slackStandIn(t *testing.T, secret, apiReply string) (posted chan string, sinkURL string) {
+	t.Helper()
+	posted = make(chan string, 8)
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		posted <- string(b)
+	}))
+	t.Cleanup(sink.Close)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, apiReply)
+	}))
+	t.Cleanup(api.Close)
+	t.Setenv("KUBEMEDIC_SLACK_API_URL", api.URL+"/")
+	t.Setenv("KUBEMEDIC_SLACK_SIGNING_SECRET", secret)
+	t.Setenv("KUBEMEDIC_SLACK_BOT_TOKEN", "xoxb-test-only")
+	return posted, sink.URL
+}
+
 // TestSlackSlashCommandEndToEnd sends a slash command signed exactly as
 // Slack signs it to the in-process bot; the bot acknowledges at once, asks
 // the gateway (and so the analyzer over NATS), and posts the answer to the
 // command's response_url.
 func TestSlackSlashCommandEndToEnd(t *testing.T) {
 	const secret = "8f742231b10e8888abcd99yyyzzz85a5"
-	posted := make(chan string, 4)
-	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		posted <- string(b)
-	}))
-	defer sink.Close()
-
-	// A local stand-in for the Slack Web API: users.info (no locale) and
-	// chat.postMessage; nothing may reach the real Slack.
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"ok":true,"user":{"id":"U024BE7LH"},"channel":"C1234","ts":"1.2"}`)
-	}))
-	defer api.Close()
-	t.Setenv("KUBEMEDIC_SLACK_API_URL", api.URL+"/")
-	t.Setenv("KUBEMEDIC_SLACK_SIGNING_SECRET", secret) // secrets come from the environment, not the config
-	t.Setenv("KUBEMEDIC_SLACK_BOT_TOKEN", "xoxb-test-only")
+	// Local stand-ins: users.info (no locale) and chat.postMessage.
+	posted, sinkURL := slackStandIn(t, secret, `{"ok":true,"user":{"id":"U024BE7LH"},"channel":"C1234","ts":"1.2"}`)
 	s, _ := server(t, "KUBEMEDIC_BOT_ADDR", "127.0.0.1:0")
 	if s.BotAddr == "" {
 		t.Fatal("bot did not start although a signing secret is set")
 	}
 	form := url.Values{
 		"command": {"/k8s"}, "text": {"ask 노드가 NotReady 상태예요"}, "user_id": {"U024BE7LH"},
-		"channel_id": {"C1234"}, "team_id": {"T1"}, "response_url": {sink.URL + "/hooks/1"}, "trigger_id": {"1.2.3"},
+		"channel_id": {"C1234"}, "team_id": {"T1"}, "response_url": {sinkURL + "/hooks/1"}, "trigger_id": {"1.2.3"},
 	}
 	body := form.Encode()
 	send := func(signature string) *http.Response {

@@ -7,9 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -37,23 +35,10 @@ func TestSlackFeedbackClosesTheGapLoop(t *testing.T) {
 		user     = "U024BE7LH"
 		question = "파드가 계속 Pending이에요"
 	)
-	posted := make(chan string, 8)
-	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		posted <- string(b)
-	}))
-	defer sink.Close()
 	// The Slack Web API stand-in: users.info tells everything Slack knows
 	// of the user, none of which but the id may be kept.
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"ok":true,"user":{"id":"`+user+`","name":"kim.jiyoung","real_name":"김지영","locale":"en-US",`+
-			`"profile":{"email":"jiyoung.kim@example.com","real_name":"김지영"}},"channel":"C1234","ts":"1.2"}`)
-	}))
-	defer api.Close()
-	t.Setenv("KUBEMEDIC_SLACK_API_URL", api.URL+"/")
-	t.Setenv("KUBEMEDIC_SLACK_SIGNING_SECRET", secret)
-	t.Setenv("KUBEMEDIC_SLACK_BOT_TOKEN", "xoxb-test-only")
+	posted, sinkURL := slackStandIn(t, secret, `{"ok":true,"user":{"id":"`+user+`","name":"kim.jiyoung","real_name":"김지영","locale":"en-US",`+
+		`"profile":{"email":"jiyoung.kim@example.com","real_name":"김지영"}},"channel":"C1234","ts":"1.2"}`)
 	s, _ := server(t, "KUBEMEDIC_BOT_ADDR", "127.0.0.1:0")
 	if s.BotAddr == "" || s.AskLog == nil {
 		t.Fatalf("bot address %q, ask log %v: want both", s.BotAddr, s.AskLog)
@@ -90,7 +75,7 @@ func TestSlackFeedbackClosesTheGapLoop(t *testing.T) {
 	if code := send("/slack/commands", url.Values{
 		"command": {"/k8s"}, "text": {"ask " + question}, "user_id": {user}, "user_name": {"kim.jiyoung"},
 		"channel_id": {"C1234"}, "channel_name": {"platform-oncall"}, "team_id": {"T0001"}, "team_domain": {"acme-corp"},
-		"response_url": {sink.URL + "/hooks/ask"}, "trigger_id": {"1.2.3"},
+		"response_url": {sinkURL + "/hooks/ask"}, "trigger_id": {"1.2.3"},
 	}.Encode()); code != http.StatusOK {
 		t.Fatalf("signed slash command: status %d", code)
 	}
@@ -132,7 +117,7 @@ func TestSlackFeedbackClosesTheGapLoop(t *testing.T) {
 		"container":    map[string]any{"type": "message", "message_ts": "1767225601.000009", "channel_id": "C1234", "is_ephemeral": false},
 		"channel":      map[string]any{"id": "C1234", "name": "platform-oncall"},
 		"message":      map[string]any{"type": "message", "ts": "1767225601.000009", "text": "answer"},
-		"response_url": sink.URL + "/hooks/click",
+		"response_url": sinkURL + "/hooks/click",
 		"actions": []map[string]any{{
 			"action_id": "answer.unhelpful", "block_id": "feedback", "type": "button", "value": unhelpful, "action_ts": "1767225602.000001",
 			"text": map[string]any{"type": "plain_text", "text": "👎 아니요"},

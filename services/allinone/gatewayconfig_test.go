@@ -14,7 +14,6 @@ import (
 	"io"
 	"math/big"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -74,20 +73,7 @@ func TestLocalClientsOverTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	const secret = "8f742231b10e8888abcd99yyyzzz85a5"
-	posted := make(chan string, 1)
-	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		posted <- string(b)
-	}))
-	defer sink.Close()
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"ok":true,"user":{"id":"U024BE7LH"},"channel":"C1234","ts":"1.2"}`)
-	}))
-	defer api.Close()
-	t.Setenv("KUBEMEDIC_SLACK_API_URL", api.URL+"/")
-	t.Setenv("KUBEMEDIC_SLACK_SIGNING_SECRET", secret)
-	t.Setenv("KUBEMEDIC_SLACK_BOT_TOKEN", "xoxb-test-only")
+	posted, sinkURL := slackStandIn(t, secret, `{"ok":true,"user":{"id":"U024BE7LH"},"channel":"C1234","ts":"1.2"}`)
 	s, cfg := serverWithConfig(t, cfgFile, "KUBEMEDIC_BOT_ADDR", "127.0.0.1:0")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -136,7 +122,7 @@ func TestLocalClientsOverTLS(t *testing.T) {
 	// gateway, over https.
 	body := url.Values{
 		"command": {"/k8s"}, "text": {"ask 노드가 NotReady 상태예요"}, "user_id": {"U024BE7LH"},
-		"channel_id": {"C1234"}, "team_id": {"T1"}, "response_url": {sink.URL + "/hooks/1"}, "trigger_id": {"1.2.3"},
+		"channel_id": {"C1234"}, "team_id": {"T1"}, "response_url": {sinkURL + "/hooks/1"}, "trigger_id": {"1.2.3"},
 	}.Encode()
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	mac := hmac.New(sha256.New, []byte(secret))
