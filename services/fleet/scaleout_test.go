@@ -76,6 +76,13 @@ type replicaOptions struct {
 	replicas    int             // JetStream replicas, default 3
 }
 
+// clusterAPITimeout bounds the replicas' JetStream API calls. They create
+// the same replicated file streams at once on a cluster that has just
+// formed, while other test packages load the machine: a call may take longer
+// than the 5 s default there (seen once in CI as "opening stream
+// KUBEMEDIC_SWEEP_JOBS: context deadline exceeded").
+const clusterAPITimeout = 30 * time.Second
+
 func startReplica(t testing.TB, name string, urls []string, clusters []config.Cluster, log *slog.Logger, ro replicaOptions) *replica {
 	t.Helper()
 	if ro.diagnoser == nil {
@@ -91,7 +98,7 @@ func startReplica(t testing.TB, name string, urls []string, clusters []config.Cl
 	if err != nil {
 		t.Fatal(err)
 	}
-	js, err := jetstream.New(conn.Conn)
+	js, err := jetstream.New(conn.Conn, jetstream.WithDefaultTimeout(clusterAPITimeout))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +267,7 @@ func TestScaleOut(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(conn.Close)
-		js, err := jetstream.New(conn.Conn)
+		js, err := jetstream.New(conn.Conn, jetstream.WithDefaultTimeout(clusterAPITimeout))
 		if err != nil {
 			t.Fatal(err)
 		}
