@@ -215,3 +215,47 @@ func TestFeedbackWithoutAskLog(t *testing.T) {
 		t.Errorf("RecordFeedback without a log = %v, want FailedPrecondition", err)
 	}
 }
+
+// TestAskBodies: by default only the best answer carries its body; ALL and
+// NONE give every body or none, and the other fields stay either way. An
+// undefined choice is rejected before the handler runs.
+func TestAskBodies(t *testing.T) {
+	e := start(t, false)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ask := func(b kubemedicv1.AnswerBodies) (*kubemedicv1.AskResponse, error) {
+		resp := &kubemedicv1.AskResponse{}
+		err := e.client.Call(ctx, kubemedicv1connect.KnowledgeServiceAskProcedure, &kubemedicv1.AskRequest{Question: "파드가 계속 Pending이에요", Bodies: b}, resp)
+		return resp, err
+	}
+	tests := []struct {
+		bodies kubemedicv1.AnswerBodies
+		want   []bool // which of the three answers carry a body
+	}{
+		{kubemedicv1.AnswerBodies_ANSWER_BODIES_UNSPECIFIED, []bool{true, false, false}},
+		{kubemedicv1.AnswerBodies_ANSWER_BODIES_BEST, []bool{true, false, false}},
+		{kubemedicv1.AnswerBodies_ANSWER_BODIES_ALL, []bool{true, true, true}},
+		{kubemedicv1.AnswerBodies_ANSWER_BODIES_NONE, []bool{false, false, false}},
+	}
+	for _, tt := range tests {
+		resp, err := ask(tt.bodies)
+		if err != nil {
+			t.Fatalf("%v: %v", tt.bodies, err)
+		}
+		if len(resp.GetAnswers()) != len(tt.want) {
+			t.Fatalf("%v: %d answers, want %d", tt.bodies, len(resp.GetAnswers()), len(tt.want))
+		}
+		for i, a := range resp.GetAnswers() {
+			if got := a.GetBody() != ""; got != tt.want[i] {
+				t.Errorf("%v: answer %d (%s) has body %v, want %v", tt.bodies, i, a.GetEntryId(), got, tt.want[i])
+			}
+			if a.GetTitle() == "" || a.GetSource() == "" || a.GetConfidence() <= 0 {
+				t.Errorf("%v: answer %d lost its title, source or confidence: %v", tt.bodies, i, a)
+			}
+		}
+	}
+	var ce *connect.Error
+	if _, err := ask(kubemedicv1.AnswerBodies(42)); !errors.As(err, &ce) || ce.Code() != connect.CodeInvalidArgument {
+		t.Errorf("bodies 42: %v, want InvalidArgument", err)
+	}
+}

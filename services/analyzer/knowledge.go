@@ -62,11 +62,11 @@ func (s *knowledgeService) ask(ctx context.Context, req *kubemedicv1.AskRequest)
 		logged.Question = req.GetQuestion() // the words the user typed
 		out.AskId = s.asks.RecordAsk(asklog.WithCaller(ctx, callerOf(ctx)), req.GetCluster(), logged)
 	}
-	for _, a := range res.Answers {
+	for i, a := range res.Answers {
 		ans := &kubemedicv1.Answer{
 			EntryId:    a.ID,
 			Title:      a.Title,
-			Body:       a.Body,
+			Body:       withBody(req.GetBodies(), i, a.Body),
 			Source:     a.Source,
 			Score:      a.Score,
 			Confidence: a.Confidence,
@@ -79,6 +79,21 @@ func (s *knowledgeService) ask(ctx context.Context, req *kubemedicv1.AskRequest)
 		out.Answers = append(out.Answers, ans)
 	}
 	return out, nil
+}
+
+// withBody is body when the request's bodies choice keeps the body of the
+// i-th answer, else "".
+func withBody(b kubemedicv1.AnswerBodies, i int, body string) string {
+	switch b {
+	case kubemedicv1.AnswerBodies_ANSWER_BODIES_ALL:
+		return body
+	case kubemedicv1.AnswerBodies_ANSWER_BODIES_NONE:
+		return ""
+	}
+	if i == 0 {
+		return body
+	}
+	return ""
 }
 
 // withoutNames removes the names of objects from a question (matched as the

@@ -22,6 +22,67 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// AnswerBodies says which answers of an AskResponse carry their body. A
+// runbook body is one to two kilobytes; a client that shows the best answer
+// and lists the others by title (the Slack bot, the CLI) needs one body, and
+// GetEntry returns any other.
+type AnswerBodies int32
+
+const (
+	// ANSWER_BODIES_UNSPECIFIED is ANSWER_BODIES_BEST.
+	AnswerBodies_ANSWER_BODIES_UNSPECIFIED AnswerBodies = 0
+	// ANSWER_BODIES_BEST: the first answer carries its body, the others
+	// their title, source, confidence, finding codes and actions.
+	AnswerBodies_ANSWER_BODIES_BEST AnswerBodies = 1
+	// ANSWER_BODIES_ALL: every answer carries its body.
+	AnswerBodies_ANSWER_BODIES_ALL AnswerBodies = 2
+	// ANSWER_BODIES_NONE: no answer carries a body (candidates only).
+	AnswerBodies_ANSWER_BODIES_NONE AnswerBodies = 3
+)
+
+// Enum value maps for AnswerBodies.
+var (
+	AnswerBodies_name = map[int32]string{
+		0: "ANSWER_BODIES_UNSPECIFIED",
+		1: "ANSWER_BODIES_BEST",
+		2: "ANSWER_BODIES_ALL",
+		3: "ANSWER_BODIES_NONE",
+	}
+	AnswerBodies_value = map[string]int32{
+		"ANSWER_BODIES_UNSPECIFIED": 0,
+		"ANSWER_BODIES_BEST":        1,
+		"ANSWER_BODIES_ALL":         2,
+		"ANSWER_BODIES_NONE":        3,
+	}
+)
+
+func (x AnswerBodies) Enum() *AnswerBodies {
+	p := new(AnswerBodies)
+	*p = x
+	return p
+}
+
+func (x AnswerBodies) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AnswerBodies) Descriptor() protoreflect.EnumDescriptor {
+	return file_kubemedic_v1_knowledge_proto_enumTypes[0].Descriptor()
+}
+
+func (AnswerBodies) Type() protoreflect.EnumType {
+	return &file_kubemedic_v1_knowledge_proto_enumTypes[0]
+}
+
+func (x AnswerBodies) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AnswerBodies.Descriptor instead.
+func (AnswerBodies) EnumDescriptor() ([]byte, []int) {
+	return file_kubemedic_v1_knowledge_proto_rawDescGZIP(), []int{0}
+}
+
 // AskRequest is a question as a user typed it.
 type AskRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -35,7 +96,10 @@ type AskRequest struct {
 	Cluster string `protobuf:"bytes,3,opt,name=cluster,proto3" json:"cluster,omitempty"`
 	// top is the maximum number of answers; 0 means the server default (3).
 	// At most 20.
-	Top           int32 `protobuf:"varint,4,opt,name=top,proto3" json:"top,omitempty"`
+	Top int32 `protobuf:"varint,4,opt,name=top,proto3" json:"top,omitempty"`
+	// bodies says which answers carry their Markdown body; unspecified means
+	// ANSWER_BODIES_BEST.
+	Bodies        AnswerBodies `protobuf:"varint,5,opt,name=bodies,proto3,enum=kubemedic.v1.AnswerBodies" json:"bodies,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -96,6 +160,13 @@ func (x *AskRequest) GetTop() int32 {
 		return x.Top
 	}
 	return 0
+}
+
+func (x *AskRequest) GetBodies() AnswerBodies {
+	if x != nil {
+		return x.Bodies
+	}
+	return AnswerBodies_ANSWER_BODIES_UNSPECIFIED
 }
 
 // AskResponse holds the answers to one question.
@@ -201,7 +272,8 @@ type Answer struct {
 	EntryId string `protobuf:"bytes,1,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
 	// title is the runbook title in the reply language.
 	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
-	// body is the runbook body in Markdown.
+	// body is the runbook body in Markdown; empty when AskRequest.bodies
+	// leaves it out (by default every answer but the first).
 	Body string `protobuf:"bytes,3,opt,name=body,proto3" json:"body,omitempty"`
 	// source names the document and section the runbook's facts come from.
 	Source string `protobuf:"bytes,4,opt,name=source,proto3" json:"source,omitempty"`
@@ -804,7 +876,7 @@ var File_kubemedic_v1_knowledge_proto protoreflect.FileDescriptor
 
 const file_kubemedic_v1_knowledge_proto_rawDesc = "" +
 	"\n" +
-	"\x1ckubemedic/v1/knowledge.proto\x12\fkubemedic.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19kubemedic/v1/common.proto\x1a\x1akubemedic/v1/finding.proto\"\x9f\x04\n" +
+	"\x1ckubemedic/v1/knowledge.proto\x12\fkubemedic.v1\x1a\x1bbuf/validate/validate.proto\x1a\x19kubemedic/v1/common.proto\x1a\x1akubemedic/v1/finding.proto\"\xdd\x04\n" +
 	"\n" +
 	"AskRequest\x12\xa5\x03\n" +
 	"\bquestion\x18\x01 \x01(\tB\x88\x03\xbaH\x84\x03\xba\x01\x8f\x01\n" +
@@ -812,7 +884,8 @@ const file_kubemedic_v1_knowledge_proto_rawDesc = "" +
 	"\x10question.max_len\x12\xc4\x01질문은 2000자 이하로 줄여 주세요: 오류 메시지와 시도한 내용만 적어 주세요 (question is longer than 2000 characters: shorten it to the error message and what you tried)\x1a\x12size(this) <= 2000R\bquestion\x122\n" +
 	"\blanguage\x18\x02 \x01(\x0e2\x16.kubemedic.v1.LanguageR\blanguage\x12\x18\n" +
 	"\acluster\x18\x03 \x01(\tR\acluster\x12\x1b\n" +
-	"\x03top\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x14(\x00R\x03top\"\x8b\x02\n" +
+	"\x03top\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x14(\x00R\x03top\x12<\n" +
+	"\x06bodies\x18\x05 \x01(\x0e2\x1a.kubemedic.v1.AnswerBodiesB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06bodies\"\x8b\x02\n" +
 	"\vAskResponse\x12\x1b\n" +
 	"\tno_answer\x18\x01 \x01(\bR\bnoAnswer\x12.\n" +
 	"\aanswers\x18\x02 \x03(\v2\x14.kubemedic.v1.AnswerR\aanswers\x122\n" +
@@ -869,7 +942,12 @@ const file_kubemedic_v1_knowledge_proto_rawDesc = "" +
 	"\ahelpful\x18\x03 \x01(\bR\ahelpful\x12\xf3\x01\n" +
 	"\rslack_user_id\x18\x04 \x01(\tB\xce\x01\xbaH\xca\x01\xba\x01\xc6\x01\n" +
 	"\x14slack_user_id.format\x12~slack_user_id는 U0123ABCD 같은 Slack 사용자 ID여야 합니다 (slack_user_id must be a Slack user id such as U0123ABCD)\x1a.this == '' || this.matches('^[A-Z0-9]{1,32}$')R\vslackUserId\"\x18\n" +
-	"\x16RecordFeedbackResponse2\xca\x02\n" +
+	"\x16RecordFeedbackResponse*t\n" +
+	"\fAnswerBodies\x12\x1d\n" +
+	"\x19ANSWER_BODIES_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12ANSWER_BODIES_BEST\x10\x01\x12\x15\n" +
+	"\x11ANSWER_BODIES_ALL\x10\x02\x12\x16\n" +
+	"\x12ANSWER_BODIES_NONE\x10\x032\xca\x02\n" +
 	"\x10KnowledgeService\x12:\n" +
 	"\x03Ask\x12\x18.kubemedic.v1.AskRequest\x1a\x19.kubemedic.v1.AskResponse\x12I\n" +
 	"\bGetEntry\x12\x1d.kubemedic.v1.GetEntryRequest\x1a\x1e.kubemedic.v1.GetEntryResponse\x12R\n" +
@@ -889,43 +967,46 @@ func file_kubemedic_v1_knowledge_proto_rawDescGZIP() []byte {
 	return file_kubemedic_v1_knowledge_proto_rawDescData
 }
 
+var file_kubemedic_v1_knowledge_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_kubemedic_v1_knowledge_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_kubemedic_v1_knowledge_proto_goTypes = []any{
-	(*AskRequest)(nil),             // 0: kubemedic.v1.AskRequest
-	(*AskResponse)(nil),            // 1: kubemedic.v1.AskResponse
-	(*Answer)(nil),                 // 2: kubemedic.v1.Answer
-	(*Entry)(nil),                  // 3: kubemedic.v1.Entry
-	(*GetEntryRequest)(nil),        // 4: kubemedic.v1.GetEntryRequest
-	(*GetEntryResponse)(nil),       // 5: kubemedic.v1.GetEntryResponse
-	(*ListEntriesRequest)(nil),     // 6: kubemedic.v1.ListEntriesRequest
-	(*ListEntriesResponse)(nil),    // 7: kubemedic.v1.ListEntriesResponse
-	(*RecordFeedbackRequest)(nil),  // 8: kubemedic.v1.RecordFeedbackRequest
-	(*RecordFeedbackResponse)(nil), // 9: kubemedic.v1.RecordFeedbackResponse
-	(Language)(0),                  // 10: kubemedic.v1.Language
-	(*ObjectRef)(nil),              // 11: kubemedic.v1.ObjectRef
-	(*Finding)(nil),                // 12: kubemedic.v1.Finding
+	(AnswerBodies)(0),              // 0: kubemedic.v1.AnswerBodies
+	(*AskRequest)(nil),             // 1: kubemedic.v1.AskRequest
+	(*AskResponse)(nil),            // 2: kubemedic.v1.AskResponse
+	(*Answer)(nil),                 // 3: kubemedic.v1.Answer
+	(*Entry)(nil),                  // 4: kubemedic.v1.Entry
+	(*GetEntryRequest)(nil),        // 5: kubemedic.v1.GetEntryRequest
+	(*GetEntryResponse)(nil),       // 6: kubemedic.v1.GetEntryResponse
+	(*ListEntriesRequest)(nil),     // 7: kubemedic.v1.ListEntriesRequest
+	(*ListEntriesResponse)(nil),    // 8: kubemedic.v1.ListEntriesResponse
+	(*RecordFeedbackRequest)(nil),  // 9: kubemedic.v1.RecordFeedbackRequest
+	(*RecordFeedbackResponse)(nil), // 10: kubemedic.v1.RecordFeedbackResponse
+	(Language)(0),                  // 11: kubemedic.v1.Language
+	(*ObjectRef)(nil),              // 12: kubemedic.v1.ObjectRef
+	(*Finding)(nil),                // 13: kubemedic.v1.Finding
 }
 var file_kubemedic_v1_knowledge_proto_depIdxs = []int32{
-	10, // 0: kubemedic.v1.AskRequest.language:type_name -> kubemedic.v1.Language
-	2,  // 1: kubemedic.v1.AskResponse.answers:type_name -> kubemedic.v1.Answer
-	10, // 2: kubemedic.v1.AskResponse.language:type_name -> kubemedic.v1.Language
-	11, // 3: kubemedic.v1.AskResponse.objects:type_name -> kubemedic.v1.ObjectRef
-	12, // 4: kubemedic.v1.AskResponse.findings:type_name -> kubemedic.v1.Finding
-	3,  // 5: kubemedic.v1.GetEntryResponse.entry:type_name -> kubemedic.v1.Entry
-	3,  // 6: kubemedic.v1.ListEntriesResponse.entries:type_name -> kubemedic.v1.Entry
-	0,  // 7: kubemedic.v1.KnowledgeService.Ask:input_type -> kubemedic.v1.AskRequest
-	4,  // 8: kubemedic.v1.KnowledgeService.GetEntry:input_type -> kubemedic.v1.GetEntryRequest
-	6,  // 9: kubemedic.v1.KnowledgeService.ListEntries:input_type -> kubemedic.v1.ListEntriesRequest
-	8,  // 10: kubemedic.v1.KnowledgeService.RecordFeedback:input_type -> kubemedic.v1.RecordFeedbackRequest
-	1,  // 11: kubemedic.v1.KnowledgeService.Ask:output_type -> kubemedic.v1.AskResponse
-	5,  // 12: kubemedic.v1.KnowledgeService.GetEntry:output_type -> kubemedic.v1.GetEntryResponse
-	7,  // 13: kubemedic.v1.KnowledgeService.ListEntries:output_type -> kubemedic.v1.ListEntriesResponse
-	9,  // 14: kubemedic.v1.KnowledgeService.RecordFeedback:output_type -> kubemedic.v1.RecordFeedbackResponse
-	11, // [11:15] is the sub-list for method output_type
-	7,  // [7:11] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	11, // 0: kubemedic.v1.AskRequest.language:type_name -> kubemedic.v1.Language
+	0,  // 1: kubemedic.v1.AskRequest.bodies:type_name -> kubemedic.v1.AnswerBodies
+	3,  // 2: kubemedic.v1.AskResponse.answers:type_name -> kubemedic.v1.Answer
+	11, // 3: kubemedic.v1.AskResponse.language:type_name -> kubemedic.v1.Language
+	12, // 4: kubemedic.v1.AskResponse.objects:type_name -> kubemedic.v1.ObjectRef
+	13, // 5: kubemedic.v1.AskResponse.findings:type_name -> kubemedic.v1.Finding
+	4,  // 6: kubemedic.v1.GetEntryResponse.entry:type_name -> kubemedic.v1.Entry
+	4,  // 7: kubemedic.v1.ListEntriesResponse.entries:type_name -> kubemedic.v1.Entry
+	1,  // 8: kubemedic.v1.KnowledgeService.Ask:input_type -> kubemedic.v1.AskRequest
+	5,  // 9: kubemedic.v1.KnowledgeService.GetEntry:input_type -> kubemedic.v1.GetEntryRequest
+	7,  // 10: kubemedic.v1.KnowledgeService.ListEntries:input_type -> kubemedic.v1.ListEntriesRequest
+	9,  // 11: kubemedic.v1.KnowledgeService.RecordFeedback:input_type -> kubemedic.v1.RecordFeedbackRequest
+	2,  // 12: kubemedic.v1.KnowledgeService.Ask:output_type -> kubemedic.v1.AskResponse
+	6,  // 13: kubemedic.v1.KnowledgeService.GetEntry:output_type -> kubemedic.v1.GetEntryResponse
+	8,  // 14: kubemedic.v1.KnowledgeService.ListEntries:output_type -> kubemedic.v1.ListEntriesResponse
+	10, // 15: kubemedic.v1.KnowledgeService.RecordFeedback:output_type -> kubemedic.v1.RecordFeedbackResponse
+	12, // [12:16] is the sub-list for method output_type
+	8,  // [8:12] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_kubemedic_v1_knowledge_proto_init() }
@@ -940,13 +1021,14 @@ func file_kubemedic_v1_knowledge_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kubemedic_v1_knowledge_proto_rawDesc), len(file_kubemedic_v1_knowledge_proto_rawDesc)),
-			NumEnums:      0,
+			NumEnums:      1,
 			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_kubemedic_v1_knowledge_proto_goTypes,
 		DependencyIndexes: file_kubemedic_v1_knowledge_proto_depIdxs,
+		EnumInfos:         file_kubemedic_v1_knowledge_proto_enumTypes,
 		MessageInfos:      file_kubemedic_v1_knowledge_proto_msgTypes,
 	}.Build()
 	File_kubemedic_v1_knowledge_proto = out.File
