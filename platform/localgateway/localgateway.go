@@ -4,22 +4,33 @@
 // its certificate (cert.pem); clients read them, so `kubemedic clusters`
 // just works next to a running server, over https when the gateway has TLS
 // on, trusting exactly the certificate the server recorded.
+//
+// When the gateway requires client certificates (mTLS), the server also
+// keeps a local client certificate (client.pem: a self-signed ECDSA
+// certificate and its key, mode 0600, see EnsureClientCert) and trusts it
+// next to the configured client CA. It is worth what the admin token beside
+// it is worth: whoever can read one can read the other.
 package localgateway
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/big"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"connectrpc.com/connect"
 
@@ -30,6 +41,12 @@ const (
 	addrFile  = "addr"
 	tokenFile = "token"
 	certFile  = "cert.pem"
+	// clientFile holds the local client certificate and its key.
+	clientFile = "client.pem"
+	// clientCertLifetime is how long a local client certificate is valid;
+	// one with less than clientCertRenewal left is replaced at start.
+	clientCertLifetime = 365 * 24 * time.Hour
+	clientCertRenewal  = 30 * 24 * time.Hour
 )
 
 // Endpoint is how to reach a local gateway.
@@ -42,6 +59,10 @@ type Endpoint struct {
 	// ServerCert is the certificate a TLS gateway presents; the client
 	// trusts exactly it (see HTTPClient). Nil for a plain HTTP/2 gateway.
 	ServerCert *x509.Certificate
+	// ClientCert is the local client certificate HTTPClient presents to a
+	// gateway that requires one (see EnsureClientCert). Nil when the server
+	// keeps none.
+	ClientCert *tls.Certificate
 }
 
 // EnsureToken returns the admin token in dir, creating a new random one the
@@ -86,6 +107,55 @@ func WriteAddr(dir, addr string, serverCert []byte) error {
 	return writeFileAtomic(filepath.Join(dir, addrFile), []byte(addr+"\n"), 0o644)
 }
 
+// EnsureClientCert returns the local client certificate kept in dir,
+// creating a new self-signed one (ECDSA P-256, client authentication only,
+// valid for a year) when there is none, it cannot be read, or it expires
+// within 30 days. The server adds its Leaf to the gateway's client CAs; the
+// file is readable only by its owner.
+func EnsureClientCert(dir string) (tls.Certificate, error) {
+	p := filepath.Join(dir, clientFile)
+	if c, err := tls.LoadX509KeyPair(p, p); err == nil && time.Until(c.Leaf.NotAfter) > clientCertRenewal {
+		return c, nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return tls.Certificate{}, fmt.Errorf("creating %s: %w", dir, err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: "kubemedic local client"},
+		NotBefore:    now.Add(-time.Minute),
+		NotAfter:     now.Add(clientCertLifetime),
+		// It signs only itself: a CA in the client pool must be one.
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		MaxPathLenZero:        true,
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("creating the local client certificate: %w", err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	data := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})...)
+	if err := writeFileAtomic(p, data, 0o600); err != nil {
+		return tls.Certificate{}, fmt.Errorf("writing the local client certificate: %w", err)
+	}
+	return tls.X509KeyPair(data, data)
+}
+
 // RemoveAddr removes the address record when the gateway stops.
 func RemoveAddr(dir string) {
 	_ = os.Remove(filepath.Join(dir, addrFile))
@@ -121,6 +191,13 @@ func Read(dir string) (Endpoint, error) {
 		return Endpoint{}, fmt.Errorf("parsing %s: %w", filepath.Join(dir, certFile), err)
 	}
 	ep.URL = "https://" + strings.TrimSpace(string(a))
+	cp := filepath.Join(dir, clientFile)
+	switch cc, err := tls.LoadX509KeyPair(cp, cp); {
+	case err == nil:
+		ep.ClientCert = &cc
+	case !errors.Is(err, fs.ErrNotExist):
+		return Endpoint{}, fmt.Errorf("reading the local client certificate %s: %w", cp, err)
+	}
 	return ep, nil
 }
 
@@ -140,6 +217,9 @@ func (e Endpoint) HTTPClient() *http.Client {
 	roots := x509.NewCertPool()
 	roots.AddCert(e.ServerCert)
 	cfg := &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	if e.ClientCert != nil {
+		cfg.Certificates = []tls.Certificate{*e.ClientCert}
+	}
 	if u, err := url.Parse(e.URL); err == nil && e.ServerCert.VerifyHostname(u.Hostname()) != nil {
 		cfg.ServerName = certName(e.ServerCert)
 	}

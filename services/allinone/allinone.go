@@ -173,6 +173,15 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 	if err != nil {
 		return nil, err
 	}
+	if tlsConfig != nil && tlsConfig.ClientCAs != nil {
+		// mTLS: the local CLI and the in-process bot present the local
+		// client certificate, trusted next to the configured client CA.
+		local, err := localgateway.EnsureClientCert(cfg.LocalGatewayDir())
+		if err != nil {
+			return nil, err
+		}
+		tlsConfig.ClientCAs.AddCert(local.Leaf)
+	}
 	// The gateway gets a NATS connection of its own, as it has when
 	// deployed apart: requests and replies then do not queue behind the
 	// services' traffic in one connection's read loop (make bench-gateway).

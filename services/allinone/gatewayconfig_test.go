@@ -55,21 +55,36 @@ func selfSigned(t *testing.T, name string) (certPEM, keyPEM []byte) {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
 }
 
-// TestLocalClientsOverTLS turns gateway.tls on: the local CLI's endpoint
-// (localgateway.Read) and the in-process Slack bot reach the gateway over
-// https, trusting exactly the configured certificate; a client pinned to
-// another certificate of the same name is refused.
+// TestLocalClientsOverTLS turns gateway.tls on, without and with a client
+// CA (mTLS): the local CLI's endpoint (localgateway.Read) and the in-process
+// Slack bot reach the gateway over https, trusting exactly the configured
+// certificate and, under mTLS, presenting the local client certificate; a
+// client pinned to another certificate of the same name is refused, and so,
+// under mTLS, is one without a client certificate.
 func TestLocalClientsOverTLS(t *testing.T) {
+	for _, mtls := range []bool{false, true} {
+		t.Run(map[bool]string{false: "tls", true: "mtls"}[mtls], func(t *testing.T) { testLocalClientsOverTLS(t, mtls) })
+	}
+}
+
+func testLocalClientsOverTLS(t *testing.T, mtls bool) {
 	dir := t.TempDir()
 	certPEM, keyPEM := selfSigned(t, "kubemedic.test")
 	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
-	for p, b := range map[string][]byte{certFile: certPEM, keyFile: keyPEM} {
+	// The operator's client CA: it signed none of the local clients.
+	caPEM, _ := selfSigned(t, "operator-client-ca")
+	caFile := filepath.Join(dir, "client-ca.crt")
+	for p, b := range map[string][]byte{certFile: certPEM, keyFile: keyPEM, caFile: caPEM} {
 		if err := os.WriteFile(p, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
+	yaml := "gateway:\n  tls:\n    cert_file: " + certFile + "\n    key_file: " + keyFile + "\n"
+	if mtls {
+		yaml += "    client_ca_file: " + caFile + "\n"
+	}
 	cfgFile := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfgFile, []byte("gateway:\n  tls:\n    cert_file: "+certFile+"\n    key_file: "+keyFile+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(cfgFile, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	const secret = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -85,6 +100,24 @@ func TestLocalClientsOverTLS(t *testing.T) {
 	}
 	if ep.URL != "https://"+s.GatewayAddr || ep.ServerCert == nil {
 		t.Fatalf("local endpoint = %s (certificate %v), want https://%s with the server certificate", ep.URL, ep.ServerCert != nil, s.GatewayAddr)
+	}
+	if (ep.ClientCert != nil) != mtls {
+		t.Fatalf("mTLS %v: local client certificate present %v", mtls, ep.ClientCert != nil)
+	}
+	if mtls {
+		if fi, err := os.Stat(filepath.Join(cfg.LocalGatewayDir(), "client.pem")); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("client.pem: %v, mode %v, want 0600", err, fi.Mode().Perm())
+		}
+		// Without a client certificate: refused in the handshake.
+		bare := ep
+		bare.ClientCert = nil
+		c, err := client.New(bare.URL, bare.Token, client.WithHTTPClient(bare.HTTPClient()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Knowledge.Ask(ctx, connect.NewRequest(&kubemedicv1.AskRequest{Question: "q"})); connect.CodeOf(err) != connect.CodeUnavailable || !strings.Contains(err.Error(), "certificate") {
+			t.Errorf("client without a certificate under mTLS: %v, want a certificate error", err)
+		}
 	}
 	for _, grpc := range []bool{false, true} {
 		opts := []client.Option{client.WithHTTPClient(ep.HTTPClient())}
