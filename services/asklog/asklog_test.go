@@ -19,7 +19,7 @@ import (
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // startJetStream starts a real nats-server with JetStream on a temp dir.
-func startJetStream(t *testing.T) (*embeddednats.Server, jetstream.JetStream) {
+func startJetStream(t testing.TB) (*embeddednats.Server, jetstream.JetStream) {
 	t.Helper()
 	ns, err := embeddednats.Start(embeddednats.Options{StoreDir: t.TempDir()})
 	if err != nil {
@@ -38,7 +38,7 @@ func startJetStream(t *testing.T) (*embeddednats.Server, jetstream.JetStream) {
 	return ns, js
 }
 
-func newRecorder(t *testing.T, js jetstream.JetStream, o asklog.Options) *asklog.Recorder {
+func newRecorder(t testing.TB, js jetstream.JetStream, o asklog.Options) *asklog.Recorder {
 	t.Helper()
 	o.JetStream = js
 	o.Logger = discard
