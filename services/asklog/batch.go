@@ -39,8 +39,9 @@ func (b *batch) encode(rec Record) ([]byte, error) {
 	if err := b.enc.Encode(rec); err != nil {
 		return nil, err
 	}
-	if b.line.Len() > maxBatchBytes {
-		return nil, fmt.Errorf("record is %d bytes encoded, more than the %d bytes of one message", b.line.Len(), maxBatchBytes)
+	if n := b.line.Len(); n > maxBatchBytes {
+		b.line = bytes.Buffer{} // do not keep the oversized record's space
+		return nil, fmt.Errorf("record is %d bytes encoded, more than the %d bytes of one message", n, maxBatchBytes)
 	}
 	return b.line.Bytes(), nil
 }
