@@ -366,8 +366,11 @@ type AskLog struct {
 	// MaxBytes bounds the stream's size. Env: KUBEMEDIC_ASK_LOG_MAX_BYTES.
 	// Default: 268435456 (256 MiB).
 	MaxBytes int64 `json:"max_bytes,omitempty"`
-	// MaxMsgs bounds the number of records. Env: KUBEMEDIC_ASK_LOG_MAX_MSGS.
-	// Default: 1000000.
+	// MaxMsgs bounds the number of stream messages. An ask message holds
+	// one question, or under load a batch of up to 256, so at least
+	// MaxMsgs questions are kept when MaxAge and MaxBytes allow; MaxBytes
+	// is what bounds the size. Env: KUBEMEDIC_ASK_LOG_MAX_MSGS. Default:
+	// 1000000.
 	MaxMsgs int64 `json:"max_msgs,omitempty"`
 }
 

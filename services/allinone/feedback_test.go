@@ -187,15 +187,20 @@ func TestSlackFeedbackClosesTheGapLoop(t *testing.T) {
 				t.Errorf("stream message %d keeps %q: %s", seq, leak, m.Data)
 			}
 		}
-		var v map[string]any
-		if err := json.Unmarshal(m.Data, &v); err != nil {
-			t.Fatal(err)
-		}
-		switch m.Subject {
-		case asklog.AskSubject:
-			asks = append(asks, v)
-		case asklog.FeedbackSubject:
-			ratings = append(ratings, v)
+		// An ask message is JSON Lines (one record a line); a rating is one
+		// JSON object.
+		dec := json.NewDecoder(bytes.NewReader(m.Data))
+		for dec.More() {
+			var v map[string]any
+			if err := dec.Decode(&v); err != nil {
+				t.Fatal(err)
+			}
+			switch m.Subject {
+			case asklog.AskSubject:
+				asks = append(asks, v)
+			case asklog.FeedbackSubject:
+				ratings = append(ratings, v)
+			}
 		}
 	}
 	if len(asks) != 1 || asks[0]["id"] != askID || asks[0]["source"] != "slack" || asks[0]["slack_user"] != user || asks[0]["question"] != question {

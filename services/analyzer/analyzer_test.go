@@ -1,6 +1,7 @@
 package analyzer_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -89,12 +90,15 @@ func (e *env) stored(t *testing.T) (asks []asklog.Record, ratings []asklog.Feedb
 			t.Fatal(err)
 		}
 		switch m.Subject {
-		case asklog.AskSubject:
-			var r asklog.Record
-			if err := json.Unmarshal(m.Data, &r); err != nil {
-				t.Fatal(err)
+		case asklog.AskSubject: // JSON Lines: one record a line
+			dec := json.NewDecoder(bytes.NewReader(m.Data))
+			for dec.More() {
+				var r asklog.Record
+				if err := dec.Decode(&r); err != nil {
+					t.Fatal(err)
+				}
+				asks = append(asks, r)
 			}
-			asks = append(asks, r)
 		case asklog.FeedbackSubject:
 			var f asklog.Feedback
 			if err := json.Unmarshal(m.Data, &f); err != nil {

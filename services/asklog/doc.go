@@ -14,6 +14,18 @@
 // record into a bounded buffer that one goroutine publishes from; when the
 // buffer is full the record is dropped and counted ([Recorder.Dropped]).
 //
+// Storage format: an ask message is JSON Lines, one Record a line, each
+// line ending in a newline. The publishing goroutine takes the next record
+// and every other record already waiting, at most 256 records and 48 KiB,
+// and publishes them as one message whose JetStream message id is the first
+// record's (a retried publish is stored once). It never waits to fill a
+// batch: a lone record is a one-line message at once; under load, the
+// records that arrive during one publish's round trip make the next
+// message. Messages written before batching hold one record without a
+// newline and read the same; a line that does not decode is counted as
+// malformed ([Report.Malformed]) and the rest of its message is read. A
+// Feedback message is one JSON object.
+//
 // [Gaps] reads the stream back from a point in time and returns the questions
 // that were refused, answered with low confidence or rated unhelpful,
 // grouped by similarity of their analyzed terms (the knowledge base's own

@@ -65,7 +65,8 @@ type Report struct {
 	Gaps int `json:"gaps"`
 	// Groups are the gaps grouped by similarity, largest first.
 	Groups []Group `json:"groups"`
-	// Malformed is how many stream messages could not be decoded.
+	// Malformed is how many stream messages, or lines of an ask message,
+	// could not be decoded.
 	Malformed int `json:"malformed,omitempty"`
 	// Truncated says older questions were left out (GapOptions.MaxAsks).
 	Truncated bool `json:"truncated,omitempty"`

@@ -1,6 +1,7 @@
 package asklog
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -72,15 +73,30 @@ func read(ctx context.Context, js jetstream.JetStream, since time.Time, limit in
 	}
 }
 
+// add decodes one stream message. An ask message is JSON Lines, one Record
+// a line; a message from before batching is a single record, which reads
+// the same. A line that does not decode, or has no id, counts as malformed
+// without losing the other lines; so does an ask message with no line.
 func (l *contents) add(subject string, data []byte) {
 	switch subject {
 	case AskSubject:
-		var r Record
-		if err := json.Unmarshal(data, &r); err != nil || r.ID == "" {
-			l.malformed++
-			return
+		n := 0
+		for line := range bytes.Lines(data) {
+			line = bytes.TrimSpace(line)
+			if len(line) == 0 {
+				continue
+			}
+			n++
+			var r Record
+			if err := json.Unmarshal(line, &r); err != nil || r.ID == "" {
+				l.malformed++
+				continue
+			}
+			l.asks = append(l.asks, r)
 		}
-		l.asks = append(l.asks, r)
+		if n == 0 {
+			l.malformed++
+		}
 	case FeedbackSubject:
 		var f Feedback
 		if err := json.Unmarshal(data, &f); err != nil || f.AskID == "" {

@@ -17,7 +17,7 @@ const (
 )
 
 // Record is one asked question and what the knowledge base answered. It is
-// stored as JSON on AskSubject.
+// stored as one JSON line of a message on AskSubject (see the package doc).
 type Record struct {
 	// ID identifies the record; Feedback.AskID refers to it.
 	ID string `json:"id"`

@@ -128,23 +128,68 @@ func (r *Recorder) enqueue(rec Record) {
 // the recorder closed.
 func (r *Recorder) Dropped() uint64 { return r.dropped.Load() }
 
-// Failed is how many records could not be published.
+// Failed is how many records could not be stored: every record of a batch
+// whose publish failed, and a record too large for a message.
 func (r *Recorder) Failed() uint64 { return r.failed.Load() }
 
+// run publishes what is queued until the queue is closed and empty. It
+// batches only what is already waiting: it takes one record, adds every
+// other record queued at that moment (up to the batch bounds) without
+// waiting for more, and publishes them as one message. A lone record goes
+// out at once; under load the records that arrive during one publish make
+// the next batch.
 func (r *Recorder) run() {
 	defer close(r.done)
+	b := newBatch()
 	for rec := range r.queue {
-		b, err := json.Marshal(rec)
-		if err == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), r.opts.PublishTimeout)
-			_, err = r.opts.JetStream.Publish(ctx, AskSubject, b, jetstream.WithMsgID(rec.ID), jetstream.WithExpectStream(StreamName))
-			cancel()
+		r.add(b, rec)
+	drain:
+		for b.n < maxBatchRecords {
+			select {
+			case rec, ok := <-r.queue:
+				if !ok {
+					break drain
+				}
+				r.add(b, rec)
+			default:
+				break drain
+			}
 		}
-		if err != nil {
-			n := r.failed.Add(1)
-			r.opts.Logger.Warn("ask log: publishing record failed", "id", rec.ID, "error", err, "failed_total", n)
-		}
+		r.publish(b)
 	}
+}
+
+// add puts rec into b, first publishing b when rec does not fit. A record
+// that cannot be encoded or is too large for a message alone is logged and
+// counted as failed.
+func (r *Recorder) add(b *batch, rec Record) {
+	line, err := b.encode(rec)
+	if err != nil {
+		n := r.failed.Add(1)
+		r.opts.Logger.Error("ask log: record not stored", "id", rec.ID, "error", err, "failed_total", n)
+		return
+	}
+	if !b.fits(len(line)) {
+		r.publish(b)
+	}
+	b.add(rec.ID, line)
+}
+
+// publish stores b as one message and empties it. The message id is the
+// first record's, so JetStream discards a retried publish of the same
+// batch; a failed publish counts every record of the batch.
+func (r *Recorder) publish(b *batch) {
+	if b.n == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), r.opts.PublishTimeout)
+	_, err := r.opts.JetStream.Publish(ctx, AskSubject, b.buf.Bytes(), jetstream.WithMsgID(b.firstID), jetstream.WithExpectStream(StreamName))
+	cancel()
+	if err != nil {
+		n := r.failed.Add(uint64(b.n))
+		r.opts.Logger.Warn("ask log: publishing records failed", "records", b.n, "first_id", b.firstID, "error", err, "failed_total", n)
+	}
+	b.reset()
 }
 
 // Feedback records a person's rating of an answer. Unlike RecordAsk it
@@ -195,11 +240,10 @@ func (r *Recorder) Close(ctx context.Context) error {
 	case <-r.done:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("asklog: %d records not flushed: %w", len(r.queue), ctx.Err())
+		return fmt.Errorf("asklog: records not flushed (%d still queued): %w", len(r.queue), ctx.Err())
 	}
 }
 
-// truncate cuts s to at most n bytes at a rune boundary.
 // truncate keeps at most n characters of s.
 func truncate(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {

@@ -22,9 +22,15 @@ type Limits struct {
 	MaxAge time.Duration
 	// MaxBytes bounds the stream's size. Default: 256 MiB.
 	MaxBytes int64
-	// MaxMsgs bounds the number of records. Default: 1,000,000.
+	// MaxMsgs bounds the number of messages (ask messages and ratings).
+	// An ask message holds one record, or under load a batch of up to 256,
+	// so the stream keeps at least MaxMsgs records when MaxAge and MaxBytes
+	// allow; MaxBytes is what bounds its size. Default: 1,000,000.
 	MaxMsgs int64
 }
+
+// maxMsgSize is the stream's largest message, headers included.
+const maxMsgSize = 64 << 10
 
 // Default limits.
 const (
@@ -66,7 +72,7 @@ func StreamConfig(l Limits) (jetstream.StreamConfig, error) {
 		MaxAge:      l.MaxAge,
 		MaxBytes:    l.MaxBytes,
 		MaxMsgs:     l.MaxMsgs,
-		MaxMsgSize:  64 << 10,
+		MaxMsgSize:  maxMsgSize,
 		Duplicates:  2 * time.Minute,
 		Replicas:    1,
 	}, nil
