@@ -363,11 +363,12 @@ func (srv *Server) finish(procedure string, st *endpointStats, start time.Time, 
 	if ce != nil {
 		code = ce.Code().String()
 	}
-	st.leave(d, ce)
 	if ce == nil {
 		st.metrics.ok.Inc()
 	} else {
 		srv.metrics.handled.WithLabelValues(procedure, code).Inc()
 	}
 	st.metrics.duration.Observe(d.Seconds())
+	// Last: a call no longer in flight has its numbers recorded everywhere.
+	st.leave(d, ce)
 }
