@@ -78,7 +78,9 @@
 //     times in ten, however many generic words (connect, save, error, cost)
 //     it shares with a runbook. A question that names the domain next to
 //     general IT words ("vim이 컨테이너에 없어요", "cron job on Linux") needs
-//     a little more than MinConfidence (mixedMinConfidence).
+//     a little more than MinConfidence (mixedMinConfidence), and the
+//     off-domain band again when its top answer never mentions one of those
+//     general IT words (the question is about that word; the answer is not).
 //
 // A Hangul spelling of a concept weighs no more than the concept, so a rare
 // spelling (팟, 여러개) does not favour the few runbooks that happen to use it.

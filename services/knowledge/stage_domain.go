@@ -39,8 +39,15 @@ import (
 // the usual MinConfidence. "VPN 접속이 안돼요" is refused; "자바 스택트레이스가
 // 줄마다 따로 수집돼요", whose words a log-collection runbook covers
 // closely, is still answered. A question with both domain and foreign words
-// needs mixedMinConfidence. Every other question goes on to the confidence
-// model as usual.
+// needs mixedMinConfidence, unless its top answer never mentions one of the
+// foreign words (by the word, its stem, its concept or a correction): then
+// that word is what the question is about and the answer is not, and the
+// question needs offDomainMinConfidence however many domain words it has
+// ("Windows 비밀번호 reset" against a registry password runbook, "공유기 DNS
+// 설정" against CoreDNS). On our sets every in-domain question with a general
+// IT word that was answered below 0.8 had an answer naming that word ("vim이
+// 컨테이너에 없어요" → the runbook on tools missing from containers). Every
+// other question goes on to the confidence model as usual.
 type DomainGate struct{}
 
 func (DomainGate) Name() string     { return "domain" }
@@ -134,12 +141,13 @@ const offDomainMinConfidence = 0.8
 // below 0.55.
 const mixedMinConfidence = 0.6
 
-// gate returns why q is refused given its top answer's confidence, or "".
-func (d *domainModel) gate(e *engine, q *query, confidence float64) string {
+// gate returns why q is refused given its top answer (document top, or -1
+// when unknown) and that answer's confidence, or "".
+func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) string {
 	if confidence >= offDomainMinConfidence {
 		return ""
 	}
-	var foreign []string
+	var foreign, ignored []string
 	domain := false
 	for _, u := range q.units {
 		switch d.classify(e, q, u) {
@@ -147,11 +155,17 @@ func (d *domainModel) gate(e *engine, q *query, confidence float64) string {
 			domain = true
 		case foreignWord:
 			foreign = append(foreign, u.surface)
+			if top >= 0 && e.unitCredit(q, u, top) < coveredCredit {
+				ignored = append(ignored, u.surface)
+			}
 		}
 	}
 	switch {
 	case len(foreign) == 0:
 		return ""
+	case len(ignored) > 0:
+		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match does not mention them and has confidence %.2f, below %.2f",
+			strings.Join(ignored, ", "), confidence, offDomainMinConfidence)
 	case domain && confidence >= mixedMinConfidence:
 		return ""
 	case domain:
@@ -161,6 +175,11 @@ func (d *domainModel) gate(e *engine, q *query, confidence float64) string {
 	return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations and the best match has confidence %.2f, below %.2f",
 		strings.Join(foreign, ", "), confidence, offDomainMinConfidence)
 }
+
+// coveredCredit is the least unitCredit by which an answer covers a
+// question word: the word itself, its stem, its concept or a spelling
+// correction, not merely some of its bigrams or parts.
+const coveredCredit = 0.8
 
 type wordClass int
 

@@ -149,9 +149,58 @@ func TestDomainGateBands(t *testing.T) {
 		{"파드가 계속 재시작돼요", 0.3, false},
 	}
 	for _, tt := range tests {
-		reason := d.gate(eng, eng.parse(tt.q), tt.confidence)
+		reason := d.gate(eng, eng.parse(tt.q), -1, tt.confidence)
 		if (reason != "") != tt.refused {
 			t.Errorf("%q at %.2f: reason %q, want refused %v", tt.q, tt.confidence, reason, tt.refused)
+		}
+	}
+}
+
+// A general IT word the top answer never mentions is what the question is
+// about and the answer is not: the question needs offDomainMinConfidence
+// even when it names the domain too. The same question whose answer does
+// mention the word keeps the mixed band.
+func TestDomainGateIgnoredForeignWord(t *testing.T) {
+	b := embedded(t)
+	eng := b.cur.Load().engine
+	var d *domainModel
+	for _, g := range eng.stages.gate {
+		if m, ok := g.(*domainModel); ok {
+			d = m
+		}
+	}
+	if d == nil {
+		t.Fatal("domain gate not bound")
+	}
+	doc := func(id string) int {
+		i, ok := b.cur.Load().byID[id]
+		if !ok {
+			t.Fatalf("no entry %s", id)
+		}
+		return i
+	}
+	const q = "vim이 컨테이너에 없어요"
+	tests := []struct {
+		top        string
+		covers     bool // the runbook names vim
+		confidence float64
+		refused    bool
+	}{
+		{"tke-terminal-missing-tools", true, mixedMinConfidence, false},
+		{"tke-terminal-missing-tools", true, mixedMinConfidence - 0.01, true},
+		{"k8s-pod-pending-hostport", false, mixedMinConfidence, true},
+		{"k8s-pod-pending-hostport", false, offDomainMinConfidence - 0.01, true},
+		{"k8s-pod-pending-hostport", false, offDomainMinConfidence, false},
+	}
+	for _, tt := range tests {
+		top := doc(tt.top)
+		pq := eng.parse(q)
+		if got := eng.unitCredit(pq, pq.units[0], top) >= coveredCredit; got != tt.covers {
+			t.Fatalf("%s covers %s: %v; the test assumes %v", tt.top, pq.units[0].surface, got, tt.covers)
+		}
+		reason := d.gate(eng, eng.parse(q), top, tt.confidence)
+		if (reason != "") != tt.refused {
+			t.Errorf("%q answered by %s at %.2f: reason %q, want refused %v", q, tt.top, tt.confidence, reason, tt.refused)
 		}
 	}
 }
