@@ -48,6 +48,10 @@ import (
 // IT word that was answered below 0.8 had an answer naming that word ("vim이
 // 컨테이너에 없어요" → the runbook on tools missing from containers). Every
 // other question goes on to the confidence model as usual.
+//
+// A general IT word also means itself in retrieval: a glossary concept found
+// only in a piece of it (레디 of 레디스, Redis) is dropped from the question,
+// so a runbook about Ready nodes neither covers nor "knows" it.
 type DomainGate struct{}
 
 func (DomainGate) Name() string     { return "domain" }
@@ -86,6 +90,55 @@ func (DomainGate) bind(e *engine) Stage {
 		}
 	}
 	return d
+}
+
+// rewrite makes a word of the general IT vocabulary mean itself: it drops
+// the glossary concepts found in a fragment of it (레디스, Redis, begins with
+// 레디, ready; 공유기, a router, with 공유, share), so that a runbook about
+// Ready nodes does not cover Redis.
+func (d *domainModel) rewrite(e *engine, q *query) {
+	type piece struct {
+		unit int
+		kind analysis.Kind
+		text string
+	}
+	var drop map[piece]bool
+	for _, u := range q.units {
+		whole, general := "", false
+		for _, t := range u.terms {
+			if t.Kind == analysis.Word {
+				whole = t.Text
+			}
+			if (t.Kind == analysis.Word || t.Kind == analysis.Stem) && d.general[t.Text] {
+				general = true
+			}
+		}
+		if !general {
+			continue
+		}
+		kept := u.terms[:0]
+		for _, t := range u.terms {
+			if t.Kind == analysis.Concept && t.Surface != u.surface && t.Surface != whole {
+				if drop == nil {
+					drop = map[piece]bool{}
+				}
+				drop[piece{u.id, t.Kind, t.Text}] = true
+				continue
+			}
+			kept = append(kept, t)
+		}
+		u.terms = kept
+	}
+	if drop == nil {
+		return
+	}
+	all := q.all[:0]
+	for _, t := range q.all {
+		if t.Span > 1 || !drop[piece{t.Unit, t.Kind, t.Text}] {
+			all = append(all, t)
+		}
+	}
+	q.all = all
 }
 
 // countLatinWords adds one to df[w] for every Latin word w of the texts of
@@ -155,7 +208,7 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 			domain = true
 		case foreignWord:
 			foreign = append(foreign, u.surface)
-			if top >= 0 && e.unitCredit(q, u, top) < coveredCredit {
+			if top >= 0 && !mentions(e, q, u, top) {
 				ignored = append(ignored, u.surface)
 			}
 		}
@@ -176,10 +229,40 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 		strings.Join(foreign, ", "), confidence, offDomainMinConfidence)
 }
 
-// coveredCredit is the least unitCredit by which an answer covers a
-// question word: the word itself, its stem, its concept or a spelling
-// correction, not merely some of its bigrams or parts.
-const coveredCredit = 0.8
+// mentions reports whether document doc names question word u: by the word,
+// its stem, a spelling correction, a concept of the whole word (윈도우 and
+// Windows are @windows), or a phrase that contains it — not through a
+// fragment: 레디스 (Redis) begins with 레디 (ready), whose concept a runbook
+// about Ready nodes has, but that runbook does not mention Redis.
+func mentions(e *engine, q *query, u *unit, doc int) bool {
+	for _, t := range q.all {
+		if (t.Kind == analysis.Phrase || t.Kind == analysis.Concept && t.Span > 1) &&
+			u.id >= t.Unit && u.id < t.Unit+t.Span && e.ix.Contains(doc, t.Text) {
+			return true
+		}
+	}
+	whole := u.surface
+	for _, t := range u.terms {
+		if t.Kind == analysis.Word {
+			whole = t.Text
+		}
+	}
+	for _, t := range u.terms {
+		switch t.Kind {
+		case analysis.Word, analysis.Stem, analysis.Fuzzy:
+		case analysis.Concept:
+			if t.Surface != u.surface && t.Surface != whole {
+				continue
+			}
+		default:
+			continue
+		}
+		if e.ix.Contains(doc, t.Text) {
+			return true
+		}
+	}
+	return false
+}
 
 type wordClass int
 

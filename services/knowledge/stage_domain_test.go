@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -195,12 +196,61 @@ func TestDomainGateIgnoredForeignWord(t *testing.T) {
 	for _, tt := range tests {
 		top := doc(tt.top)
 		pq := eng.parse(q)
-		if got := eng.unitCredit(pq, pq.units[0], top) >= coveredCredit; got != tt.covers {
+		if got := mentions(eng, pq, pq.units[0], top); got != tt.covers {
 			t.Fatalf("%s covers %s: %v; the test assumes %v", tt.top, pq.units[0].surface, got, tt.covers)
 		}
 		reason := d.gate(eng, eng.parse(q), top, tt.confidence)
 		if (reason != "") != tt.refused {
 			t.Errorf("%q answered by %s at %.2f: reason %q, want refused %v", q, tt.top, tt.confidence, reason, tt.refused)
 		}
+	}
+}
+
+// A word of the general IT vocabulary means itself: a glossary concept found
+// in a piece of it (레디 of 레디스, 공유 of 공유기) is dropped; the concept of
+// the whole word (윈도우 → @windows) and other words' concepts stay.
+func TestDomainGateGeneralWordMeansItself(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	concepts := func(q, surface string) []string {
+		var out []string
+		pq := eng.parse(q)
+		defer pq.release()
+		for _, u := range pq.units {
+			if u.surface != surface {
+				continue
+			}
+			for _, t := range u.terms {
+				if t.Kind == analysis.Concept {
+					out = append(out, t.Text)
+				}
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		q, word string
+		want    []string
+	}{
+		{"레디스 클러스터 노드가 죽었어요", "레디스", nil},
+		{"공유기 DNS 설정", "공유기", nil},
+		{"레디스 클러스터 노드가 죽었어요", "노드가", []string{"@node"}},
+		{"윈도우 노드 업데이트", "윈도우", []string{"@windows"}},
+	}
+	for _, tt := range tests {
+		if got := concepts(tt.q, tt.word); !slices.Equal(got, tt.want) {
+			t.Errorf("%q: concepts of %s = %v, want %v", tt.q, tt.word, got, tt.want)
+		}
+	}
+	// Without the stage the piece's concept is there.
+	tuning := DefaultTuning()
+	tuning.Stages = tuning.Stages.Without(DomainGate{}.Name())
+	plain, err := New(embedded(t).Entries(Filter{}), tuning)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pq := plain.cur.Load().engine.parse("레디스 클러스터")
+	defer pq.release()
+	if !slices.ContainsFunc(pq.all, func(t analysis.Term) bool { return t.Text == "@ready" }) {
+		t.Errorf("without the domain stage 레디스 has no @ready concept: the test no longer shows anything")
 	}
 }
