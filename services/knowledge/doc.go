@@ -71,9 +71,10 @@
 //     data/general-it.txt) and that names nothing of the domain (a
 //     Kubernetes/cloud glossary concept, a runbook keyword phrase with such a
 //     word — "윈도우 업데이트" and "로그 위치" are none —, a technical term:
-//     a Latin keyword or tag word of the runbooks that their Korean text
-//     writes too, so not "address" or "config", which only the English
-//     translation uses) is
+//     a Latin keyword or tag word of the runbooks that their Korean prose
+//     writes about as often as their English prose, so not "address" or
+//     "config", which only the English translation uses, nor "reset" or
+//     "password", which Korean runbooks write only in commands) is
 //     answered only from the confidence band where answers are right nine
 //     times in ten, however many generic words (connect, save, error, cost)
 //     it shares with a runbook. A question that names the domain next to

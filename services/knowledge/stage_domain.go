@@ -21,9 +21,11 @@ import (
 //     ("윈도우 업데이트", "로그 위치" and "command not found" are keywords,
 //     yet no domain words), and technical terms: the Latin words of the
 //     runbooks' keywords and tags (hostPath, crictl, ncloud-config) that the
-//     Korean runbooks write too, in at least half as many runbooks as the
-//     English ones — a word only the English translation uses (add, address,
-//     config) is ordinary English. Korean words outside the glossary are
+//     Korean runbooks write too, their prose (outside code blocks) in at
+//     least half as many runbooks as the English prose — a word only the
+//     English translation uses (add, address, config), or one Korean
+//     runbooks write only in commands while the English prose uses it as a
+//     word (reset, password, token), is ordinary English. Korean words outside the glossary are
 //     ordinary language (회사, 용량, 저장), not domain evidence: the glossary
 //     holds the Korean domain vocabulary;
 //   - foreign words: general IT vocabulary (data/general-it.txt: office
@@ -72,20 +74,23 @@ func (DomainGate) bind(e *engine) Stage {
 	// The Korean runbooks write Kubernetes terms in Latin letters (hostPath,
 	// crictl, Pending) and ordinary words in Korean, while their English
 	// titles and bodies write everything in Latin letters. So a Latin keyword
-	// or tag word is a technical term only when the Korean text (title and
-	// body) uses it in at least half as many runbooks as the English text
-	// does: kubectl (220 Korean / 219 English runbooks) and crictl (8/8) are;
-	// add (10/56), address (3/16) or config (1/14), which English keywords
-	// translate and Korean code blocks show now and then, are not. Digits
+	// or tag word is a technical term only when the Korean text uses it, and
+	// its prose (outside code blocks, which both languages share) in at least
+	// half as many runbooks as the English prose does: kubectl and crictl
+	// are; add, address or config, which English keywords translate and
+	// Korean code blocks show now and then, are not, and neither are reset,
+	// password, token or timeout, which Korean runbooks write in Latin letters
+	// only inside commands while their English prose uses them as words. A
+	// word of code blocks alone (ipvsadm, mountPath) stays technical. Digits
 	// alone ("0", "80") name nothing either.
-	ko, en := map[string]int{}, map[string]int{}
+	ko, koProse, enProse := map[string]int{}, map[string]int{}, map[string]int{}
 	for i := range e.entries {
 		in := &e.entries[i]
-		countLatinWords(e.analyzer, ko, in.TitleKo, in.Body)
-		countLatinWords(e.analyzer, en, in.TitleEn, in.BodyEn)
+		countLatinWords(e.analyzer, ko, koProse, in.TitleKo, in.Body)
+		countLatinWords(e.analyzer, nil, enProse, in.TitleEn, in.BodyEn)
 	}
 	for w := range e.curated {
-		if !korean.HasHangul(w) && !allDigits(w) && 2*ko[w] >= en[w] && ko[w] > 0 {
+		if !korean.HasHangul(w) && !allDigits(w) && ko[w] > 0 && 2*koProse[w] >= enProse[w] {
 			d.technical[w] = true
 		}
 	}
@@ -141,20 +146,36 @@ func (d *domainModel) rewrite(e *engine, q *query) {
 	q.all = all
 }
 
-// countLatinWords adds one to df[w] for every Latin word w of the texts of
-// one runbook, in its index form. It splits and keys words as the analyzer
-// does, without the rest of the analysis (the index build has paid for that
-// once already).
-func countLatinWords(a *analysis.Analyzer, df map[string]int, texts ...string) {
-	seen := map[string]bool{}
+// countLatinWords adds one to df[w] (when df is not nil) for every Latin
+// word w of the texts of one runbook, in its index form, and one to
+// prose[w] for every such word outside fenced code blocks. It splits and
+// keys words as the analyzer does, without the rest of the analysis (the
+// index build has paid for that once already).
+func countLatinWords(a *analysis.Analyzer, df, prose map[string]int, texts ...string) {
+	seen, seenProse := map[string]bool{}, map[string]bool{}
 	for _, s := range texts {
-		for _, w := range korean.Words(korean.Normalize(s)) {
-			if w.Script != korean.Latin {
+		code := false
+		for line := range strings.Lines(s) {
+			if strings.HasPrefix(strings.TrimSpace(line), "```") {
+				code = !code
 				continue
 			}
-			if k, ok := a.Key(w); ok && !seen[k] {
-				seen[k] = true
-				df[k]++
+			for _, w := range korean.Words(korean.Normalize(line)) {
+				if w.Script != korean.Latin {
+					continue
+				}
+				k, ok := a.Key(w)
+				if !ok {
+					continue
+				}
+				if df != nil && !seen[k] {
+					seen[k] = true
+					df[k]++
+				}
+				if !code && !seenProse[k] {
+					seenProse[k] = true
+					prose[k]++
+				}
 			}
 		}
 	}
