@@ -46,9 +46,7 @@ import (
 // that word is what the question is about and the answer is not, and the
 // question needs offDomainMinConfidence however many domain words it has
 // ("Windows 비밀번호 reset" against a registry password runbook, "공유기 DNS
-// 설정" against CoreDNS). A question that names neither the domain nor
-// general IT vocabulary ("로그에 토큰이 찍혀요") needs mixedMinConfidence as
-// well: nothing in it says it is about Kubernetes operations. On our sets every in-domain question with a general
+// 설정" against CoreDNS). On our sets every in-domain question with a general
 // IT word that was answered below 0.8 had an answer naming that word ("vim이
 // 컨테이너에 없어요" → the runbook on tools missing from containers). Every
 // other question goes on to the confidence model as usual.
@@ -237,9 +235,6 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 		}
 	}
 	switch {
-	case len(foreign) == 0 && !domain && confidence < mixedMinConfidence:
-		return fmt.Sprintf("the question names nothing of Kubernetes operations and the best match has confidence %.2f, below %.2f",
-			confidence, mixedMinConfidence)
 	case len(foreign) == 0:
 		return ""
 	case len(ignored) > 0:
