@@ -53,7 +53,9 @@ import (
 //
 // A general IT word also means itself in retrieval: a glossary concept found
 // only in a piece of it (레디 of 레디스, Redis) is dropped from the question,
-// so a runbook about Ready nodes neither covers nor "knows" it.
+// so a runbook about Ready nodes neither covers nor "knows" it; and it stays
+// general IT inside a runbook keyword phrase ("windows service": the phrase
+// names the domain through service, not through Windows).
 type DomainGate struct{}
 
 func (DomainGate) Name() string     { return "domain" }
@@ -297,12 +299,18 @@ const (
 func (d *domainModel) classify(e *engine, q *query, u *unit) wordClass {
 	g := e.analyzer.Glossary()
 	concepts, domainConcept, everydayConcept := 0, false, false
+	generalWord := false
+	for _, t := range u.terms {
+		if (t.Kind == analysis.Word || t.Kind == analysis.Stem) && d.general[t.Text] {
+			generalWord = true
+		}
+	}
 	for _, t := range q.all {
 		covers := t.Unit == u.id || (t.Span > 1 && u.id >= t.Unit && u.id < t.Unit+t.Span)
 		if !covers {
 			continue
 		}
-		if t.Kind == analysis.Phrase && e.ix.DocFreq(t.Text) > 0 && !d.plainPhrase(e, q, t) {
+		if t.Kind == analysis.Phrase && !generalWord && e.ix.DocFreq(t.Text) > 0 && !d.plainPhrase(e, q, t) {
 			return domainWord
 		}
 		if c, ok := strings.CutPrefix(t.Text, analysis.ConceptPrefix); ok && (t.Kind == analysis.Concept || t.Kind == analysis.Fuzzy) {

@@ -23,14 +23,15 @@ func TestDomainGate(t *testing.T) {
 		{"VPN 접속이 안돼요", true},
 		{"how do I save and quit in vim", true},
 		{"엑셀에서 중복된 행 지우는 법", true},
-		{"vim이 컨테이너에 없어요", false},                        // container is a domain word
-		{"파드에서 인터넷이 안 돼요", false},                        // pod is
-		{"업그레이드하고 나서 메트릭이 안 보여요", false},                 // no general IT word: the confidence decides
-		{"kubectl edit opens vi but I want nano", false}, // kubectl is
-		{"자바 스택트레이스가 줄마다 따로 수집돼요", false},                // off the domain, but a runbook covers it closely
-		{"윈도우 업데이트 하고 나서 프린터가 안 잡혀요", true},              // a runbook keyword phrase of everyday words is no domain word
-		{"윈도우 노드 업데이트는 어떻게 받아요", false},                  // node is
-		{"리눅스 노트북 로그 위치가 어디예요", true},                    // "로그 위치" is a keyword, yet names nothing of the domain
+		{"vim이 컨테이너에 없어요", false},                                      // container is a domain word
+		{"파드에서 인터넷이 안 돼요", false},                                      // pod is
+		{"업그레이드하고 나서 메트릭이 안 보여요", false},                               // no general IT word: the confidence decides
+		{"kubectl edit opens vi but I want nano", false},               // kubectl is
+		{"자바 스택트레이스가 줄마다 따로 수집돼요", false},                              // off the domain, but a runbook covers it closely
+		{"윈도우 업데이트 하고 나서 프린터가 안 잡혀요", true},                            // a runbook keyword phrase of everyday words is no domain word
+		{"윈도우 노드 업데이트는 어떻게 받아요", false},                                // node is
+		{"리눅스 노트북 로그 위치가 어디예요", true},                                  // "로그 위치" is a keyword, yet names nothing of the domain
+		{"windows service won't start after reboot, error 1053", true}, // "windows service" is a keyword; windows stays general IT
 	}
 	for _, tt := range tests {
 		res := b.Ask(context.Background(), tt.q, AskOptions{KeepRefused: true})
