@@ -306,7 +306,7 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 	}
 	preferTies(res.Answers, func(id string) bool { return eng.entries[s.byID[id]].Prefer })
 	res.Confidence = res.Answers[0].Confidence
-	if reason := eng.refusal(q, res.Confidence); reason != "" {
+	if reason := eng.refusal(q, s.byID[res.Answers[0].ID], res.Confidence); reason != "" {
 		res.NoAnswer, res.Reason = true, reason
 		if !opts.KeepRefused {
 			res.Answers = []Answer{}

@@ -71,14 +71,19 @@
 //     data/general-it.txt) and that names nothing of the domain (a
 //     Kubernetes/cloud glossary concept, a runbook keyword phrase with such a
 //     word — "윈도우 업데이트" and "로그 위치" are none —, a technical term:
-//     a Latin keyword or tag word of the runbooks that their Korean text
-//     writes too, so not "address" or "config", which only the English
-//     translation uses) is
+//     a Latin keyword or tag word of the runbooks that their Korean prose
+//     writes about as often as their English prose, so not "address" or
+//     "config", which only the English translation uses, nor "reset" or
+//     "password", which Korean runbooks write only in commands) is
 //     answered only from the confidence band where answers are right nine
 //     times in ten, however many generic words (connect, save, error, cost)
 //     it shares with a runbook. A question that names the domain next to
 //     general IT words ("vim이 컨테이너에 없어요", "cron job on Linux") needs
-//     a little more than MinConfidence (mixedMinConfidence).
+//     a little more than MinConfidence (mixedMinConfidence), and the
+//     off-domain band again when its top answer never mentions one of those
+//     general IT words (the question is about that word; the answer is not).
+//     A general IT word means itself: a glossary concept found in a piece of
+//     it (레디 of 레디스) is dropped from the question.
 //
 // A Hangul spelling of a concept weighs no more than the concept, so a rare
 // spelling (팟, 여러개) does not favour the few runbooks that happen to use it.

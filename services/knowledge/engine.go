@@ -245,11 +245,11 @@ func bestFirst(hits []index.Hit, top int) []index.Hit {
 	return hits[:top]
 }
 
-// refusal is the first gate stage's reason to refuse q, whose top answer has
-// the given confidence, or "".
-func (e *engine) refusal(q *query, confidence float64) string {
+// refusal is the first gate stage's reason to refuse q, whose top answer is
+// document top with the given confidence, or "".
+func (e *engine) refusal(q *query, top int, confidence float64) string {
 	for _, g := range e.stages.gate {
-		if r := g.gate(e, q, confidence); r != "" {
+		if r := g.gate(e, q, top, confidence); r != "" {
 			return r
 		}
 	}

@@ -120,10 +120,10 @@ type (
 		rank(e *engine, q *query, hits []index.Hit)
 	}
 	// gateStage decides that a question is not for the knowledge base,
-	// given the confidence of its top answer, and says why ("" lets it
-	// through).
+	// given its top answer (document top) and that answer's confidence, and
+	// says why ("" lets it through).
 	gateStage interface {
-		gate(e *engine, q *query, confidence float64) string
+		gate(e *engine, q *query, top int, confidence float64) string
 	}
 )
 

@@ -21,9 +21,11 @@ import (
 //     ("윈도우 업데이트", "로그 위치" and "command not found" are keywords,
 //     yet no domain words), and technical terms: the Latin words of the
 //     runbooks' keywords and tags (hostPath, crictl, ncloud-config) that the
-//     Korean runbooks write too, in at least half as many runbooks as the
-//     English ones — a word only the English translation uses (add, address,
-//     config) is ordinary English. Korean words outside the glossary are
+//     Korean runbooks write too, their prose (outside code blocks) in at
+//     least half as many runbooks as the English prose — a word only the
+//     English translation uses (add, address, config), or one Korean
+//     runbooks write only in commands while the English prose uses it as a
+//     word (reset, password, token), is ordinary English. Korean words outside the glossary are
 //     ordinary language (회사, 용량, 저장), not domain evidence: the glossary
 //     holds the Korean domain vocabulary;
 //   - foreign words: general IT vocabulary (data/general-it.txt: office
@@ -39,8 +41,21 @@ import (
 // the usual MinConfidence. "VPN 접속이 안돼요" is refused; "자바 스택트레이스가
 // 줄마다 따로 수집돼요", whose words a log-collection runbook covers
 // closely, is still answered. A question with both domain and foreign words
-// needs mixedMinConfidence. Every other question goes on to the confidence
-// model as usual.
+// needs mixedMinConfidence, unless its top answer never mentions one of the
+// foreign words (by the word, its stem, its concept or a correction): then
+// that word is what the question is about and the answer is not, and the
+// question needs offDomainMinConfidence however many domain words it has
+// ("Windows 비밀번호 reset" against a registry password runbook, "공유기 DNS
+// 설정" against CoreDNS). On our sets every in-domain question with a general
+// IT word that was answered below 0.8 had an answer naming that word ("vim이
+// 컨테이너에 없어요" → the runbook on tools missing from containers). Every
+// other question goes on to the confidence model as usual.
+//
+// A general IT word also means itself in retrieval: a glossary concept found
+// only in a piece of it (레디 of 레디스, Redis) is dropped from the question,
+// so a runbook about Ready nodes neither covers nor "knows" it; and it stays
+// general IT inside a runbook keyword phrase ("windows service": the phrase
+// names the domain through service, not through Windows).
 type DomainGate struct{}
 
 func (DomainGate) Name() string     { return "domain" }
@@ -61,40 +76,108 @@ func (DomainGate) bind(e *engine) Stage {
 	// The Korean runbooks write Kubernetes terms in Latin letters (hostPath,
 	// crictl, Pending) and ordinary words in Korean, while their English
 	// titles and bodies write everything in Latin letters. So a Latin keyword
-	// or tag word is a technical term only when the Korean text (title and
-	// body) uses it in at least half as many runbooks as the English text
-	// does: kubectl (220 Korean / 219 English runbooks) and crictl (8/8) are;
-	// add (10/56), address (3/16) or config (1/14), which English keywords
-	// translate and Korean code blocks show now and then, are not. Digits
+	// or tag word is a technical term only when the Korean text uses it, and
+	// its prose (outside code blocks, which both languages share) in at least
+	// half as many runbooks as the English prose does: kubectl and crictl
+	// are; add, address or config, which English keywords translate and
+	// Korean code blocks show now and then, are not, and neither are reset,
+	// password, token or timeout, which Korean runbooks write in Latin letters
+	// only inside commands while their English prose uses them as words. A
+	// word of code blocks alone (ipvsadm, mountPath) stays technical. Digits
 	// alone ("0", "80") name nothing either.
-	ko, en := map[string]int{}, map[string]int{}
+	ko, koProse, enProse := map[string]int{}, map[string]int{}, map[string]int{}
 	for i := range e.entries {
 		in := &e.entries[i]
-		countLatinWords(e.analyzer, ko, in.TitleKo, in.Body)
-		countLatinWords(e.analyzer, en, in.TitleEn, in.BodyEn)
+		countLatinWords(e.analyzer, ko, koProse, in.TitleKo, in.Body)
+		countLatinWords(e.analyzer, nil, enProse, in.TitleEn, in.BodyEn)
 	}
 	for w := range e.curated {
-		if !korean.HasHangul(w) && !allDigits(w) && 2*ko[w] >= en[w] && ko[w] > 0 {
+		if !korean.HasHangul(w) && !allDigits(w) && ko[w] > 0 && 2*koProse[w] >= enProse[w] {
 			d.technical[w] = true
 		}
 	}
 	return d
 }
 
-// countLatinWords adds one to df[w] for every Latin word w of the texts of
-// one runbook, in its index form. It splits and keys words as the analyzer
-// does, without the rest of the analysis (the index build has paid for that
-// once already).
-func countLatinWords(a *analysis.Analyzer, df map[string]int, texts ...string) {
-	seen := map[string]bool{}
-	for _, s := range texts {
-		for _, w := range korean.Words(korean.Normalize(s)) {
-			if w.Script != korean.Latin {
+// rewrite makes a word of the general IT vocabulary mean itself: it drops
+// the glossary concepts found in a fragment of it (레디스, Redis, begins with
+// 레디, ready; 공유기, a router, with 공유, share), so that a runbook about
+// Ready nodes does not cover Redis.
+func (d *domainModel) rewrite(e *engine, q *query) {
+	type piece struct {
+		unit int
+		kind analysis.Kind
+		text string
+	}
+	var drop map[piece]bool
+	for _, u := range q.units {
+		whole, general := "", false
+		for _, t := range u.terms {
+			if t.Kind == analysis.Word {
+				whole = t.Text
+			}
+			if (t.Kind == analysis.Word || t.Kind == analysis.Stem) && d.general[t.Text] {
+				general = true
+			}
+		}
+		if !general {
+			continue
+		}
+		kept := u.terms[:0]
+		for _, t := range u.terms {
+			if t.Kind == analysis.Concept && t.Surface != u.surface && t.Surface != whole {
+				if drop == nil {
+					drop = map[piece]bool{}
+				}
+				drop[piece{u.id, t.Kind, t.Text}] = true
 				continue
 			}
-			if k, ok := a.Key(w); ok && !seen[k] {
-				seen[k] = true
-				df[k]++
+			kept = append(kept, t)
+		}
+		u.terms = kept
+	}
+	if drop == nil {
+		return
+	}
+	all := q.all[:0]
+	for _, t := range q.all {
+		if t.Span > 1 || !drop[piece{t.Unit, t.Kind, t.Text}] {
+			all = append(all, t)
+		}
+	}
+	q.all = all
+}
+
+// countLatinWords adds one to df[w] (when df is not nil) for every Latin
+// word w of the texts of one runbook, in its index form, and one to
+// prose[w] for every such word outside fenced code blocks. It splits and
+// keys words as the analyzer does, without the rest of the analysis (the
+// index build has paid for that once already).
+func countLatinWords(a *analysis.Analyzer, df, prose map[string]int, texts ...string) {
+	seen, seenProse := map[string]bool{}, map[string]bool{}
+	for _, s := range texts {
+		code := false
+		for line := range strings.Lines(s) {
+			if strings.HasPrefix(strings.TrimSpace(line), "```") {
+				code = !code
+				continue
+			}
+			for _, w := range korean.Words(korean.Normalize(line)) {
+				if w.Script != korean.Latin {
+					continue
+				}
+				k, ok := a.Key(w)
+				if !ok {
+					continue
+				}
+				if df != nil && !seen[k] {
+					seen[k] = true
+					df[k]++
+				}
+				if !code && !seenProse[k] {
+					seenProse[k] = true
+					prose[k]++
+				}
 			}
 		}
 	}
@@ -134,12 +217,13 @@ const offDomainMinConfidence = 0.8
 // below 0.55.
 const mixedMinConfidence = 0.6
 
-// gate returns why q is refused given its top answer's confidence, or "".
-func (d *domainModel) gate(e *engine, q *query, confidence float64) string {
+// gate returns why q is refused given its top answer (document top, or -1
+// when unknown) and that answer's confidence, or "".
+func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) string {
 	if confidence >= offDomainMinConfidence {
 		return ""
 	}
-	var foreign []string
+	var foreign, ignored []string
 	domain := false
 	for _, u := range q.units {
 		switch d.classify(e, q, u) {
@@ -147,11 +231,17 @@ func (d *domainModel) gate(e *engine, q *query, confidence float64) string {
 			domain = true
 		case foreignWord:
 			foreign = append(foreign, u.surface)
+			if top >= 0 && !mentions(e, q, u, top) {
+				ignored = append(ignored, u.surface)
+			}
 		}
 	}
 	switch {
 	case len(foreign) == 0:
 		return ""
+	case len(ignored) > 0:
+		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match does not mention them and has confidence %.2f, below %.2f",
+			strings.Join(ignored, ", "), confidence, offDomainMinConfidence)
 	case domain && confidence >= mixedMinConfidence:
 		return ""
 	case domain:
@@ -160,6 +250,41 @@ func (d *domainModel) gate(e *engine, q *query, confidence float64) string {
 	}
 	return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations and the best match has confidence %.2f, below %.2f",
 		strings.Join(foreign, ", "), confidence, offDomainMinConfidence)
+}
+
+// mentions reports whether document doc names question word u: by the word,
+// its stem, a spelling correction, a concept of the whole word (윈도우 and
+// Windows are @windows), or a phrase that contains it — not through a
+// fragment: 레디스 (Redis) begins with 레디 (ready), whose concept a runbook
+// about Ready nodes has, but that runbook does not mention Redis.
+func mentions(e *engine, q *query, u *unit, doc int) bool {
+	for _, t := range q.all {
+		if (t.Kind == analysis.Phrase || t.Kind == analysis.Concept && t.Span > 1) &&
+			u.id >= t.Unit && u.id < t.Unit+t.Span && e.ix.Contains(doc, t.Text) {
+			return true
+		}
+	}
+	whole := u.surface
+	for _, t := range u.terms {
+		if t.Kind == analysis.Word {
+			whole = t.Text
+		}
+	}
+	for _, t := range u.terms {
+		switch t.Kind {
+		case analysis.Word, analysis.Stem, analysis.Fuzzy:
+		case analysis.Concept:
+			if t.Surface != u.surface && t.Surface != whole {
+				continue
+			}
+		default:
+			continue
+		}
+		if e.ix.Contains(doc, t.Text) {
+			return true
+		}
+	}
+	return false
 }
 
 type wordClass int
@@ -174,12 +299,18 @@ const (
 func (d *domainModel) classify(e *engine, q *query, u *unit) wordClass {
 	g := e.analyzer.Glossary()
 	concepts, domainConcept, everydayConcept := 0, false, false
+	generalWord := false
+	for _, t := range u.terms {
+		if (t.Kind == analysis.Word || t.Kind == analysis.Stem) && d.general[t.Text] {
+			generalWord = true
+		}
+	}
 	for _, t := range q.all {
 		covers := t.Unit == u.id || (t.Span > 1 && u.id >= t.Unit && u.id < t.Unit+t.Span)
 		if !covers {
 			continue
 		}
-		if t.Kind == analysis.Phrase && e.ix.DocFreq(t.Text) > 0 && !d.plainPhrase(e, q, t) {
+		if t.Kind == analysis.Phrase && !generalWord && e.ix.DocFreq(t.Text) > 0 && !d.plainPhrase(e, q, t) {
 			return domainWord
 		}
 		if c, ok := strings.CutPrefix(t.Text, analysis.ConceptPrefix); ok && (t.Kind == analysis.Concept || t.Kind == analysis.Fuzzy) {

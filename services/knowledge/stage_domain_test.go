@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -22,14 +23,15 @@ func TestDomainGate(t *testing.T) {
 		{"VPN 접속이 안돼요", true},
 		{"how do I save and quit in vim", true},
 		{"엑셀에서 중복된 행 지우는 법", true},
-		{"vim이 컨테이너에 없어요", false},                        // container is a domain word
-		{"파드에서 인터넷이 안 돼요", false},                        // pod is
-		{"업그레이드하고 나서 메트릭이 안 보여요", false},                 // no general IT word: the confidence decides
-		{"kubectl edit opens vi but I want nano", false}, // kubectl is
-		{"자바 스택트레이스가 줄마다 따로 수집돼요", false},                // off the domain, but a runbook covers it closely
-		{"윈도우 업데이트 하고 나서 프린터가 안 잡혀요", true},              // a runbook keyword phrase of everyday words is no domain word
-		{"윈도우 노드 업데이트는 어떻게 받아요", false},                  // node is
-		{"리눅스 노트북 로그 위치가 어디예요", true},                    // "로그 위치" is a keyword, yet names nothing of the domain
+		{"vim이 컨테이너에 없어요", false},                                      // container is a domain word
+		{"파드에서 인터넷이 안 돼요", false},                                      // pod is
+		{"업그레이드하고 나서 메트릭이 안 보여요", false},                               // no general IT word: the confidence decides
+		{"kubectl edit opens vi but I want nano", false},               // kubectl is
+		{"자바 스택트레이스가 줄마다 따로 수집돼요", false},                              // off the domain, but a runbook covers it closely
+		{"윈도우 업데이트 하고 나서 프린터가 안 잡혀요", true},                            // a runbook keyword phrase of everyday words is no domain word
+		{"윈도우 노드 업데이트는 어떻게 받아요", false},                                // node is
+		{"리눅스 노트북 로그 위치가 어디예요", true},                                  // "로그 위치" is a keyword, yet names nothing of the domain
+		{"windows service won't start after reboot, error 1053", true}, // "windows service" is a keyword; windows stays general IT
 	}
 	for _, tt := range tests {
 		res := b.Ask(context.Background(), tt.q, AskOptions{KeepRefused: true})
@@ -89,7 +91,9 @@ func TestGeneralITListIsOutsideTheDomain(t *testing.T) {
 }
 
 // A Latin keyword word is a technical term only when the Korean runbooks
-// write it too; words only English keywords and bodies use are ordinary.
+// write it too, and their prose about as often as the English prose; words
+// only English keywords and bodies use, or that Korean runbooks write in
+// commands while English prose uses them as words, are ordinary.
 func TestDomainTechnicalTerms(t *testing.T) {
 	eng := embedded(t).cur.Load().engine
 	var d *domainModel
@@ -110,7 +114,10 @@ func TestDomainTechnicalTerms(t *testing.T) {
 		{"hostpath", true},
 		{"address", false}, // English keywords only, now and then in Korean code
 		{"config", false},
-		{"0", false}, // digits name nothing
+		{"password", false}, // Korean runbooks write it in commands only, English prose as a word
+		{"token", false},
+		{"ipvsadm", true}, // a word of code blocks alone
+		{"0", false},      // digits name nothing
 	}
 	for _, tt := range tests {
 		if !eng.curated[tt.word] {
@@ -149,9 +156,107 @@ func TestDomainGateBands(t *testing.T) {
 		{"파드가 계속 재시작돼요", 0.3, false},
 	}
 	for _, tt := range tests {
-		reason := d.gate(eng, eng.parse(tt.q), tt.confidence)
+		reason := d.gate(eng, eng.parse(tt.q), -1, tt.confidence)
 		if (reason != "") != tt.refused {
 			t.Errorf("%q at %.2f: reason %q, want refused %v", tt.q, tt.confidence, reason, tt.refused)
 		}
+	}
+}
+
+// A general IT word the top answer never mentions is what the question is
+// about and the answer is not: the question needs offDomainMinConfidence
+// even when it names the domain too. The same question whose answer does
+// mention the word keeps the mixed band.
+func TestDomainGateIgnoredForeignWord(t *testing.T) {
+	b := embedded(t)
+	eng := b.cur.Load().engine
+	var d *domainModel
+	for _, g := range eng.stages.gate {
+		if m, ok := g.(*domainModel); ok {
+			d = m
+		}
+	}
+	if d == nil {
+		t.Fatal("domain gate not bound")
+	}
+	doc := func(id string) int {
+		i, ok := b.cur.Load().byID[id]
+		if !ok {
+			t.Fatalf("no entry %s", id)
+		}
+		return i
+	}
+	const q = "vim이 컨테이너에 없어요"
+	tests := []struct {
+		top        string
+		covers     bool // the runbook names vim
+		confidence float64
+		refused    bool
+	}{
+		{"tke-terminal-missing-tools", true, mixedMinConfidence, false},
+		{"tke-terminal-missing-tools", true, mixedMinConfidence - 0.01, true},
+		{"k8s-pod-pending-hostport", false, mixedMinConfidence, true},
+		{"k8s-pod-pending-hostport", false, offDomainMinConfidence - 0.01, true},
+		{"k8s-pod-pending-hostport", false, offDomainMinConfidence, false},
+	}
+	for _, tt := range tests {
+		top := doc(tt.top)
+		pq := eng.parse(q)
+		if got := mentions(eng, pq, pq.units[0], top); got != tt.covers {
+			t.Fatalf("%s covers %s: %v; the test assumes %v", tt.top, pq.units[0].surface, got, tt.covers)
+		}
+		reason := d.gate(eng, eng.parse(q), top, tt.confidence)
+		if (reason != "") != tt.refused {
+			t.Errorf("%q answered by %s at %.2f: reason %q, want refused %v", q, tt.top, tt.confidence, reason, tt.refused)
+		}
+	}
+}
+
+// A word of the general IT vocabulary means itself: a glossary concept found
+// in a piece of it (레디 of 레디스, 공유 of 공유기) is dropped; the concept of
+// the whole word (윈도우 → @windows) and other words' concepts stay.
+func TestDomainGateGeneralWordMeansItself(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	concepts := func(q, surface string) []string {
+		var out []string
+		pq := eng.parse(q)
+		defer pq.release()
+		for _, u := range pq.units {
+			if u.surface != surface {
+				continue
+			}
+			for _, t := range u.terms {
+				if t.Kind == analysis.Concept {
+					out = append(out, t.Text)
+				}
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		q, word string
+		want    []string
+	}{
+		{"레디스 클러스터 노드가 죽었어요", "레디스", nil},
+		{"공유기 DNS 설정", "공유기", nil},
+		{"레디스 클러스터 노드가 죽었어요", "노드가", []string{"@node"}},
+		{"윈도우 노드 업데이트", "윈도우", []string{"@windows"}},
+	}
+	for _, tt := range tests {
+		if got := concepts(tt.q, tt.word); !slices.Equal(got, tt.want) {
+			t.Errorf("%q: concepts of %s = %v, want %v", tt.q, tt.word, got, tt.want)
+		}
+	}
+	// Without the stage the piece's concept is there.
+	tuning := DefaultTuning()
+	tuning.Stages = tuning.Stages.Without(DomainGate{}.Name())
+	plain, err := New(embedded(t).Entries(Filter{}), tuning)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pq := plain.cur.Load().engine.parse("레디스 클러스터")
+	defer pq.release()
+	if !slices.ContainsFunc(pq.all, func(t analysis.Term) bool { return t.Text == "@ready" }) {
+		t.Errorf("without the domain stage 레디스 has no @ready concept: the test no longer shows anything")
 	}
 }
