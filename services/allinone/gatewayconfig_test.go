@@ -108,15 +108,18 @@ func testLocalClientsOverTLS(t *testing.T, mtls bool) {
 		if fi, err := os.Stat(filepath.Join(cfg.LocalGatewayDir(), "client.pem")); err != nil || fi.Mode().Perm() != 0o600 {
 			t.Errorf("client.pem: %v, mode %v, want 0600", err, fi.Mode().Perm())
 		}
-		// Without a client certificate: refused in the handshake.
+		// Without a client certificate: refused in the handshake (TLS 1.3
+		// reports it after the client's first write: "certificate required"
+		// or, when the server's close wins, a reset connection).
 		bare := ep
 		bare.ClientCert = nil
 		c, err := client.New(bare.URL, bare.Token, client.WithHTTPClient(bare.HTTPClient()))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Knowledge.Ask(ctx, connect.NewRequest(&kubemedicv1.AskRequest{Question: "q"})); connect.CodeOf(err) != connect.CodeUnavailable || !strings.Contains(err.Error(), "certificate") {
-			t.Errorf("client without a certificate under mTLS: %v, want a certificate error", err)
+		if _, err := c.Knowledge.Ask(ctx, connect.NewRequest(&kubemedicv1.AskRequest{Question: "q"})); connect.CodeOf(err) != connect.CodeUnavailable ||
+			!strings.Contains(err.Error(), "certificate") && !strings.Contains(err.Error(), "reset by peer") {
+			t.Errorf("client without a certificate under mTLS: %v, want the handshake refused", err)
 		}
 	}
 	for _, grpc := range []bool{false, true} {
