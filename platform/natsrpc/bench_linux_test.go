@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubemedic/kubemedic/platform/natsrpc"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 )
 
@@ -15,19 +14,7 @@ import (
 // and reports the process's CPU per call (client, server and the NATS
 // server together): the cost the NATS hop adds to every gateway call.
 func BenchmarkCallConcurrent(b *testing.B) {
-	ns := startNATS(b)
-	server, client := connectTo(b, ns.URL()), connectTo(b, ns.URL())
-	svc := natsrpc.NewService(knowledgeDesc, natsrpc.ServiceOptions{})
-	natsrpc.HandleUnary(svc, askProcedure, func(context.Context, *kubemedicv1.AskRequest) (*kubemedicv1.AskResponse, error) {
-		return &kubemedicv1.AskResponse{Answers: []*kubemedicv1.Answer{{EntryId: "x", Body: "본문"}}}, nil
-	})
-	srv, err := natsrpc.Serve(server.Conn, natsrpc.ServerConfig{Name: "bench", Version: "0.0.1", Logger: quiet}, svc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Stop(context.Background())
-	c := natsrpc.NewClient(client, 5*time.Second)
-	req := &kubemedicv1.AskRequest{Question: "파드가 계속 Pending이에요"}
+	c, req := askBench(b)
 	b.SetParallelism(32) // 64 callers on 2 CPUs
 	b.ReportAllocs()
 	b.ResetTimer()

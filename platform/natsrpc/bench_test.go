@@ -9,8 +9,9 @@ import (
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 )
 
-// BenchmarkCall measures one unary round trip over an embedded NATS server.
-func BenchmarkCall(b *testing.B) {
+// askBench serves a one-answer Ask over an embedded NATS server and returns
+// a client of it and a request.
+func askBench(b *testing.B) (*natsrpc.Client, *kubemedicv1.AskRequest) {
 	ns := startNATS(b)
 	server, client := connectTo(b, ns.URL()), connectTo(b, ns.URL())
 	svc := natsrpc.NewService(knowledgeDesc, natsrpc.ServiceOptions{})
@@ -21,9 +22,13 @@ func BenchmarkCall(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer srv.Stop(context.Background())
-	c := natsrpc.NewClient(client, 5*time.Second)
-	req := &kubemedicv1.AskRequest{Question: "파드가 계속 Pending이에요"}
+	b.Cleanup(func() { srv.Stop(context.Background()) })
+	return natsrpc.NewClient(client, 5*time.Second), &kubemedicv1.AskRequest{Question: "파드가 계속 Pending이에요"}
+}
+
+// BenchmarkCall measures one unary round trip over an embedded NATS server.
+func BenchmarkCall(b *testing.B) {
+	c, req := askBench(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
