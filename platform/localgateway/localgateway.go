@@ -59,9 +59,13 @@ type Endpoint struct {
 	// ServerCert is the certificate a TLS gateway presents; the client
 	// trusts exactly it (see HTTPClient). Nil for a plain HTTP/2 gateway.
 	ServerCert *x509.Certificate
-	// ClientCert is the local client certificate HTTPClient presents to a
-	// gateway that requires one (see EnsureClientCert). Nil when the server
-	// keeps none.
+	// RootCAs, when ServerCert is nil, verify a gateway's certificate
+	// (e.g. a private CA given to the CLI with --ca-file). Nil: the
+	// system's roots.
+	RootCAs *x509.CertPool
+	// ClientCert is the client certificate HTTPClient presents to a
+	// gateway that requires one: the local one (see EnsureClientCert) or
+	// one given with --client-cert. Nil: none.
 	ClientCert *tls.Certificate
 }
 
@@ -206,22 +210,25 @@ func (e Endpoint) ClientOptions() []connect.ClientOption {
 	return []connect.ClientOption{connect.WithInterceptors(bearer.Token(e.Token))}
 }
 
-// HTTPClient is the client to use with a local gateway: for a TLS gateway
+// HTTPClient is the client to use with the gateway: for a local TLS gateway
 // one that trusts exactly ServerCert (by its own name, so dialling the
-// loopback address works whatever names the certificate carries), speaking
-// HTTP/2 (gRPC) or HTTP/1.1.
+// loopback address works whatever names the certificate carries), else one
+// that trusts RootCAs (or the system's roots); presenting ClientCert when
+// set; speaking HTTP/2 (gRPC) or HTTP/1.1.
 func (e Endpoint) HTTPClient() *http.Client {
-	if e.ServerCert == nil {
+	if e.ServerCert == nil && e.RootCAs == nil && e.ClientCert == nil {
 		return http.DefaultClient
 	}
-	roots := x509.NewCertPool()
-	roots.AddCert(e.ServerCert)
-	cfg := &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	cfg := &tls.Config{RootCAs: e.RootCAs, MinVersion: tls.VersionTLS12}
+	if e.ServerCert != nil {
+		cfg.RootCAs = x509.NewCertPool()
+		cfg.RootCAs.AddCert(e.ServerCert)
+		if u, err := url.Parse(e.URL); err == nil && e.ServerCert.VerifyHostname(u.Hostname()) != nil {
+			cfg.ServerName = certName(e.ServerCert)
+		}
+	}
 	if e.ClientCert != nil {
 		cfg.Certificates = []tls.Certificate{*e.ClientCert}
-	}
-	if u, err := url.Parse(e.URL); err == nil && e.ServerCert.VerifyHostname(u.Hostname()) != nil {
-		cfg.ServerName = certName(e.ServerCert)
 	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.TLSClientConfig = cfg

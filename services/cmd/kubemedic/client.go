@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,6 +32,9 @@ type clientFlags struct {
 	dataDir    string
 	server     string
 	token      string
+	caFile     string
+	clientCert string
+	clientKey  string
 	timeout    time.Duration
 }
 
@@ -38,6 +43,9 @@ func (f *clientFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.dataDir, "data-dir", "", "data directory of the local server (default: <user cache dir>/kubemedic)")
 	cmd.Flags().StringVar(&f.server, "server", "", "gateway URL, e.g. http://127.0.0.1:7070 (default: the local server)")
 	cmd.Flags().StringVar(&f.token, "token", "", "API token (default: $KUBEMEDIC_TOKEN or the local server's token)")
+	cmd.Flags().StringVar(&f.caFile, "ca-file", "", "with --server https://…: PEM CA certificates that verify the gateway (default: the system's)")
+	cmd.Flags().StringVar(&f.clientCert, "client-cert", "", "with --server: PEM client certificate for a gateway that requires one (mTLS); needs --client-key")
+	cmd.Flags().StringVar(&f.clientKey, "client-key", "", "with --server: PEM key of --client-cert")
 	cmd.Flags().DurationVar(&f.timeout, "timeout", 15*time.Second, "request timeout")
 }
 
@@ -53,7 +61,14 @@ func (f *clientFlags) endpoint() (localgateway.Endpoint, error) {
 		if !strings.HasPrefix(f.server, "http://") && !strings.HasPrefix(f.server, "https://") {
 			return localgateway.Endpoint{}, fmt.Errorf("--server %q: want a URL such as http://127.0.0.1:7070", f.server)
 		}
-		return localgateway.Endpoint{URL: strings.TrimRight(f.server, "/"), Token: tok}, nil
+		ep := localgateway.Endpoint{URL: strings.TrimRight(f.server, "/"), Token: tok}
+		if err := f.addTLS(&ep); err != nil {
+			return localgateway.Endpoint{}, err
+		}
+		return ep, nil
+	}
+	if f.caFile != "" || f.clientCert != "" || f.clientKey != "" {
+		return localgateway.Endpoint{}, errors.New("--ca-file, --client-cert and --client-key go with --server: the local server's certificates are read from its data dir")
 	}
 	cfg, err := loadConfig(f.configFile, f.dataDir, "")
 	if err != nil {
@@ -67,6 +82,35 @@ func (f *clientFlags) endpoint() (localgateway.Endpoint, error) {
 		ep.Token = f.token
 	}
 	return ep, nil
+}
+
+// addTLS sets the CA and client certificate of --ca-file, --client-cert and
+// --client-key on a remote endpoint.
+func (f *clientFlags) addTLS(ep *localgateway.Endpoint) error {
+	if (f.caFile != "" || f.clientCert != "") && !strings.HasPrefix(ep.URL, "https://") {
+		return fmt.Errorf("--ca-file and --client-cert need an https:// --server, got %s", ep.URL)
+	}
+	if f.caFile != "" {
+		b, err := os.ReadFile(f.caFile)
+		if err != nil {
+			return fmt.Errorf("--ca-file: %w", err)
+		}
+		ep.RootCAs = x509.NewCertPool()
+		if !ep.RootCAs.AppendCertsFromPEM(b) {
+			return fmt.Errorf("--ca-file %s: no PEM certificate in it", f.caFile)
+		}
+	}
+	if (f.clientCert == "") != (f.clientKey == "") {
+		return errors.New("--client-cert and --client-key go together")
+	}
+	if f.clientCert != "" {
+		c, err := tls.LoadX509KeyPair(f.clientCert, f.clientKey)
+		if err != nil {
+			return fmt.Errorf("--client-cert/--client-key: %w", err)
+		}
+		ep.ClientCert = &c
+	}
+	return nil
 }
 
 func newStatusCommand() *cobra.Command {
@@ -115,7 +159,7 @@ func newClustersCommand() *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
 			defer cancel()
-			c, err := client.New(ep.URL, ep.Token)
+			c, err := client.New(ep.URL, ep.Token, client.WithHTTPClient(ep.HTTPClient()))
 			if err != nil {
 				return err
 			}
