@@ -83,7 +83,8 @@
 //     off-domain band again when its top answer never mentions one of those
 //     general IT words (the question is about that word; the answer is not).
 //     A general IT word means itself: a glossary concept found in a piece of
-//     it (레디 of 레디스) is dropped from the question.
+//     it (레디 of 레디스) is dropped from the question; so is one found in a
+//     piece of a dotted name no runbook writes whole (node of node.js).
 //
 // A Hangul spelling of a concept weighs no more than the concept, so a rare
 // spelling (팟, 여러개) does not favour the few runbooks that happen to use it.

@@ -55,7 +55,9 @@ import (
 // only in a piece of it (레디 of 레디스, Redis) is dropped from the question,
 // so a runbook about Ready nodes neither covers nor "knows" it; and it stays
 // general IT inside a runbook keyword phrase ("windows service": the phrase
-// names the domain through service, not through Windows).
+// names the domain through service, not through Windows). The same holds for
+// a dotted name that no runbook writes whole (node.js, a product rather than
+// a Kubernetes node; see unknownName).
 type DomainGate struct{}
 
 func (DomainGate) Name() string     { return "domain" }
@@ -99,10 +101,11 @@ func (DomainGate) bind(e *engine) Stage {
 	return d
 }
 
-// rewrite makes a word of the general IT vocabulary mean itself: it drops
-// the glossary concepts found in a fragment of it (레디스, Redis, begins with
-// 레디, ready; 공유기, a router, with 공유, share), so that a runbook about
-// Ready nodes does not cover Redis.
+// rewrite makes a word of the general IT vocabulary, and a dotted name no
+// runbook writes whole, mean itself: it drops the glossary concepts found in
+// a fragment of it (레디스, Redis, begins with 레디, ready; 공유기, a router,
+// with 공유, share; node.js with node), so that a runbook about Ready nodes
+// does not cover Redis.
 func (d *domainModel) rewrite(e *engine, q *query) {
 	type piece struct {
 		unit int
@@ -120,7 +123,7 @@ func (d *domainModel) rewrite(e *engine, q *query) {
 				general = true
 			}
 		}
-		if !general {
+		if !general && !unknownName(e, u.surface, whole) {
 			continue
 		}
 		kept := u.terms[:0]
@@ -146,6 +149,32 @@ func (d *domainModel) rewrite(e *engine, q *query) {
 		}
 	}
 	q.all = all
+}
+
+// unknownName reports whether a question word is a dotted name (node.js,
+// socket.io, ASP.NET: Latin pieces joined by dots and nothing else) that no
+// runbook writes whole (whole is its index form). Such a name is a product,
+// file or host of its own, so a piece of it lends no glossary concept: node
+// of node.js is not a Kubernetes node. Dotted names the runbooks do write
+// (kubernetes.default, resolv.conf, metrics.k8s.io) keep their pieces'
+// concepts, and so do compounds joined by other punctuation, whose pieces
+// are the meaning (External-IP, Init:CrashLoopBackOff, pod names).
+func unknownName(e *engine, surface, whole string) bool {
+	if whole == "" || !strings.Contains(surface, ".") || strings.ContainsAny(surface, "-:_/") || e.ix.DocFreq(whole) > 0 {
+		return false
+	}
+	latin := false
+	for _, r := range surface {
+		switch {
+		case r == '.':
+		case r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'):
+			latin = true
+		case r >= '0' && r <= '9':
+		default:
+			return false
+		}
+	}
+	return latin
 }
 
 // countLatinWords adds one to df[w] (when df is not nil) for every Latin

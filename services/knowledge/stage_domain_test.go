@@ -260,3 +260,48 @@ func TestDomainGateGeneralWordMeansItself(t *testing.T) {
 		t.Errorf("without the domain stage 레디스 has no @ready concept: the test no longer shows anything")
 	}
 }
+
+// A dotted name no runbook writes whole (node.js) is a name of its own: its
+// pieces lend no glossary concept (node is not the Kubernetes node). Dotted
+// names the runbooks write (kubernetes.default, svc.cluster.local) and
+// compounds joined by other punctuation (Init:CrashLoopBackOff) keep them.
+func TestDomainGateUnknownDottedName(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	concepts := func(e *engine, q string) []string {
+		var out []string
+		pq := e.parse(q)
+		defer pq.release()
+		for _, t := range pq.units[0].terms {
+			if t.Kind == analysis.Concept {
+				out = append(out, t.Text)
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		q    string
+		want []string
+	}{
+		{"node.js 서버 메모리가 계속 올라가요", nil},
+		{"nuxt.js 빌드하면 노드 메모리 부족", nil},
+		{"kubernetes.default 조회가 안 돼요", []string{"@kubernetes"}},
+		{"svc.cluster.local 도메인이 안 풀려요", []string{"@service", "@cluster"}},
+		{"Init:CrashLoopBackOff 상태예요", []string{"@initcontainer", "@crashloopbackoff"}},
+		{"node-problem-detector 설치", []string{"@nodeproblemdetector", "@node"}},
+	}
+	for _, tt := range tests {
+		if got := concepts(eng, tt.q); !slices.Equal(got, tt.want) {
+			t.Errorf("%q: concepts of its first word = %v, want %v", tt.q, got, tt.want)
+		}
+	}
+	// Without the stage the piece's concept is there.
+	tuning := DefaultTuning()
+	tuning.Stages = tuning.Stages.Without(DomainGate{}.Name())
+	plain, err := New(embedded(t).Entries(Filter{}), tuning)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := concepts(plain.cur.Load().engine, "node.js 서버"); !slices.Contains(got, "@node") {
+		t.Errorf("without the domain stage node.js has concepts %v, no @node: the test no longer shows anything", got)
+	}
+}
