@@ -65,7 +65,9 @@
 //   - QuestionMatch: the best candidates are compared word by word (by
 //     concept) with their runbook's example questions and titles; a close
 //     match (Jaccard similarity) raises the score, so the runbook that lists
-//     a question stands out from its near-duplicates.
+//     a question stands out from its near-duplicates. Words that say how the
+//     question asks rather than what about (해결, fix: no concept, in half
+//     the runbooks or more) are left out of the question's side.
 //   - DomainGate: a question whose only specific words are general IT
 //     vocabulary (VPN, vim, Excel, sudo, EC2, Windows, Ubuntu:
 //     data/general-it.txt) and that names nothing of the domain (a
