@@ -83,7 +83,9 @@
 //     general IT words ("vim이 컨테이너에 없어요", "cron job on Linux") needs
 //     a little more than MinConfidence (mixedMinConfidence), and the
 //     off-domain band again when its top answer never mentions one of those
-//     general IT words (the question is about that word; the answer is not).
+//     general IT words (the question is about that word; the answer is not)
+//     or none of its domain words (the match came through the general IT
+//     side alone).
 //     A general IT word means itself: a glossary concept found in a piece of
 //     it (레디 of 레디스) is dropped from the question; so is one found in a
 //     piece of a dotted name no runbook writes whole (node of node.js).

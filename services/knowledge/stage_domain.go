@@ -3,6 +3,7 @@ package knowledge
 import (
 	_ "embed"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
@@ -46,10 +47,14 @@ import (
 // that word is what the question is about and the answer is not, and the
 // question needs offDomainMinConfidence however many domain words it has
 // ("Windows 비밀번호 reset" against a registry password runbook, "공유기 DNS
-// 설정" against CoreDNS). On our sets every in-domain question with a general
-// IT word that was answered below 0.8 had an answer naming that word ("vim이
-// 컨테이너에 없어요" → the runbook on tools missing from containers). Every
-// other question goes on to the confidence model as usual.
+// 설정" against CoreDNS). Likewise when its top answer names none of its
+// domain words: the match came through the general IT side alone ("windows
+// server scheduled backup" against a runbook on Windows Server containers,
+// which says nothing of scheduling). On our sets every in-domain question
+// with a general IT word that was answered below 0.8 had an answer naming
+// that word and one of its domain words ("vim이 컨테이너에 없어요" → the
+// runbook on tools missing from containers). Every other question goes on to
+// the confidence model as usual.
 //
 // A general IT word also means itself in retrieval: a glossary concept found
 // only in a piece of it (레디 of 레디스, Redis) is dropped from the question,
@@ -253,11 +258,11 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 		return ""
 	}
 	var foreign, ignored []string
-	domain := false
+	var domain []*unit
 	for _, u := range q.units {
 		switch d.classify(e, q, u) {
 		case domainWord:
-			domain = true
+			domain = append(domain, u)
 		case foreignWord:
 			foreign = append(foreign, u.surface)
 			if top >= 0 && !mentions(e, q, u, top) {
@@ -271,9 +276,12 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 	case len(ignored) > 0:
 		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match does not mention them and has confidence %.2f, below %.2f",
 			strings.Join(ignored, ", "), confidence, offDomainMinConfidence)
-	case domain && confidence >= mixedMinConfidence:
+	case len(domain) > 0 && top >= 0 && !slices.ContainsFunc(domain, func(u *unit) bool { return mentions(e, q, u, top) }):
+		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match names none of its Kubernetes words and has confidence %.2f, below %.2f",
+			strings.Join(foreign, ", "), confidence, offDomainMinConfidence)
+	case len(domain) > 0 && confidence >= mixedMinConfidence:
 		return ""
-	case domain:
+	case len(domain) > 0:
 		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations and the best match has confidence %.2f, below %.2f",
 			strings.Join(foreign, ", "), confidence, mixedMinConfidence)
 	}

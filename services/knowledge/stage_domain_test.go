@@ -24,7 +24,8 @@ func TestDomainGate(t *testing.T) {
 		{"how do I save and quit in vim", true},
 		{"엑셀에서 중복된 행 지우는 법", true},
 		{"vim이 컨테이너에 없어요", false},                                      // container is a domain word
-		{"파드에서 인터넷이 안 돼요", false},                                      // pod is
+		{"노드에 공인 IP가 없어서 파드에서 인터넷이 안 돼요", false},                       // pod and node are, and the answer names them
+		{"파드에서 인터넷이 안 돼요", true},                                       // pod is, but the best match (CVM public bandwidth) never names pods
 		{"업그레이드하고 나서 메트릭이 안 보여요", false},                               // no general IT word: the confidence decides
 		{"kubectl edit opens vi but I want nano", false},               // kubectl is
 		{"자바 스택트레이스가 줄마다 따로 수집돼요", false},                              // off the domain, but a runbook covers it closely
@@ -303,5 +304,51 @@ func TestDomainGateUnknownDottedName(t *testing.T) {
 	}
 	if got := concepts(plain.cur.Load().engine, "node.js 서버"); !slices.Contains(got, "@node") {
 		t.Errorf("without the domain stage node.js has concepts %v, no @node: the test no longer shows anything", got)
+	}
+}
+
+// A question with domain and general IT words whose top answer names none
+// of its domain words was matched through the general IT side only: it
+// needs offDomainMinConfidence. The same question answered by a runbook that
+// names its domain word keeps the mixed band.
+func TestDomainGateUncoveredDomainWords(t *testing.T) {
+	b := embedded(t)
+	eng := b.cur.Load().engine
+	var d *domainModel
+	for _, g := range eng.stages.gate {
+		if m, ok := g.(*domainModel); ok {
+			d = m
+		}
+	}
+	if d == nil {
+		t.Fatal("domain gate not bound")
+	}
+	const q = "vim이 컨테이너에 없어요" // vim: general IT; 컨테이너: domain
+	tests := []struct {
+		top        string
+		covers     [2]bool // the runbook names vim, 컨테이너
+		confidence float64
+		refused    bool
+	}{
+		{"tke-terminal-missing-tools", [2]bool{true, true}, mixedMinConfidence, false},
+		{"k8s-kubectl-edit", [2]bool{true, false}, mixedMinConfidence, true},
+		{"k8s-kubectl-edit", [2]bool{true, false}, offDomainMinConfidence - 0.01, true},
+		{"k8s-kubectl-edit", [2]bool{true, false}, offDomainMinConfidence, false},
+	}
+	for _, tt := range tests {
+		top, ok := b.cur.Load().byID[tt.top]
+		if !ok {
+			t.Fatalf("no entry %s", tt.top)
+		}
+		pq := eng.parse(q)
+		for i, u := range pq.units[:2] {
+			if got := mentions(eng, pq, u, top); got != tt.covers[i] {
+				t.Fatalf("%s names %s: %v; the test assumes %v", tt.top, u.surface, got, tt.covers[i])
+			}
+		}
+		reason := d.gate(eng, pq, top, tt.confidence)
+		if (reason != "") != tt.refused {
+			t.Errorf("%q answered by %s at %.2f: reason %q, want refused %v", q, tt.top, tt.confidence, reason, tt.refused)
+		}
 	}
 }
