@@ -85,7 +85,9 @@
 //     off-domain band again when its top answer never mentions one of those
 //     general IT words (the question is about that word; the answer is not)
 //     or none of its domain words (the match came through the general IT
-//     side alone).
+//     side alone). A question naming neither, but with a Latin word no
+//     runbook uses (pm2, a product the knowledge base never heard of), needs
+//     mixedMinConfidence too.
 //     A general IT word means itself: a glossary concept found in a piece of
 //     it (레디 of 레디스) is dropped from the question; so is one found in a
 //     piece of a dotted name no runbook writes whole (node of node.js).

@@ -54,7 +54,11 @@ import (
 // with a general IT word that was answered below 0.8 had an answer naming
 // that word and one of its domain words ("vim이 컨테이너에 없어요" → the
 // runbook on tools missing from containers). Every other question goes on to
-// the confidence model as usual.
+// the confidence model as usual, except one that names neither the domain
+// nor general IT vocabulary but has a Latin word no runbook uses in any form
+// (pm2, finance: a product or thing the knowledge base never heard of): it
+// is likely the subject, so it needs mixedMinConfidence. Every word known
+// ("업그레이드하고 나서 메트릭이 안 보여요") leaves it to the confidence model.
 //
 // A general IT word also means itself in retrieval: a glossary concept found
 // only in a piece of it (레디 of 레디스, Redis) is dropped from the question,
@@ -182,6 +186,24 @@ func unknownName(e *engine, surface, whole string) bool {
 	return latin
 }
 
+// unheardOf reports whether u is a Latin word (not a number) that no runbook
+// uses in any form: no term of it is in the index.
+func unheardOf(e *engine, u *unit) bool {
+	latin := false
+	for _, t := range u.terms {
+		if t.Kind == analysis.Word {
+			if korean.HasHangul(t.Text) || allDigits(t.Text) {
+				return false
+			}
+			latin = true
+		}
+		if t.Kind != analysis.Bigram && e.ix.DocFreq(t.Text) > 0 {
+			return false
+		}
+	}
+	return latin
+}
+
 // countLatinWords adds one to df[w] (when df is not nil) for every Latin
 // word w of the texts of one runbook, in its index form, and one to
 // prose[w] for every such word outside fenced code blocks. It splits and
@@ -271,6 +293,9 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 		}
 	}
 	switch {
+	case len(foreign) == 0 && len(domain) == 0 && confidence < mixedMinConfidence && slices.ContainsFunc(q.units, func(u *unit) bool { return unheardOf(e, u) }):
+		return fmt.Sprintf("the question names nothing of Kubernetes operations and the best match has confidence %.2f, below %.2f",
+			confidence, mixedMinConfidence)
 	case len(foreign) == 0:
 		return ""
 	case len(ignored) > 0:

@@ -132,8 +132,9 @@ func TestDomainTechnicalTerms(t *testing.T) {
 
 // The gate's confidence bands: a question that names the domain and general
 // IT vocabulary needs mixedMinConfidence, one that names only general IT
-// vocabulary offDomainMinConfidence, and one without general IT words is
-// left to MinConfidence.
+// vocabulary offDomainMinConfidence, one that names neither but has a Latin
+// word no runbook uses mixedMinConfidence, and any other is left to
+// MinConfidence.
 func TestDomainGateBands(t *testing.T) {
 	eng := embedded(t).cur.Load().engine
 	var d *domainModel
@@ -155,6 +156,11 @@ func TestDomainGateBands(t *testing.T) {
 		{"VPN 접속이 안돼요", offDomainMinConfidence - 0.05, true},
 		{"VPN 접속이 안돼요", offDomainMinConfidence, false},
 		{"파드가 계속 재시작돼요", 0.3, false},
+		// Neither domain nor general IT words, but a Latin word no runbook
+		// uses: a weak match is likely about that unknown thing.
+		{"zorblax 설정이 자꾸 초기화돼요", mixedMinConfidence - 0.05, true},
+		{"zorblax 설정이 자꾸 초기화돼요", mixedMinConfidence, false},
+		{"업그레이드하고 나서 메트릭이 안 보여요", mixedMinConfidence - 0.05, false}, // every word known: the confidence decides
 	}
 	for _, tt := range tests {
 		reason := d.gate(eng, eng.parse(tt.q), -1, tt.confidence)
