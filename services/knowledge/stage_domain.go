@@ -161,15 +161,22 @@ func (d *domainModel) rewrite(e *engine, q *query) {
 }
 
 // unknownName reports whether a question word is a dotted name (node.js,
-// socket.io, ASP.NET: Latin pieces joined by dots and nothing else) that no
-// runbook writes whole (whole is its index form). Such a name is a product,
-// file or host of its own, so a piece of it lends no glossary concept: node
-// of node.js is not a Kubernetes node. Dotted names the runbooks do write
-// (kubernetes.default, resolv.conf, metrics.k8s.io) keep their pieces'
-// concepts, and so do compounds joined by other punctuation, whose pieces
-// are the meaning (External-IP, Init:CrashLoopBackOff, pod names).
+// nuxt.js: Latin pieces joined by dots and nothing else) that no runbook
+// writes whole (whole is its index form) and whose last piece no runbook
+// uses in any form (js). Such a name is a product of its own, so a piece of
+// it lends no glossary concept: node of node.js is not a Kubernetes node. A
+// file name whose extension the runbooks use (deployment.yaml,
+// kubelet.conf) is named after its pieces and keeps their concepts, and so
+// do dotted names the runbooks write (kubernetes.default,
+// svc.cluster.local) and compounds joined by other punctuation, whose
+// pieces are the meaning (External-IP, Init:CrashLoopBackOff, pod names).
+// A name whose last piece the runbooks use elsewhere (io of k8s.io, net of
+// Weave Net) is not told apart from a file name and keeps its concepts too.
 func unknownName(e *engine, surface, whole string) bool {
 	if whole == "" || !strings.Contains(surface, ".") || strings.ContainsAny(surface, "-:_/") || e.ix.DocFreq(whole) > 0 {
+		return false
+	}
+	if last := whole[strings.LastIndexByte(whole, '.')+1:]; e.ix.DocFreq(last) > 0 {
 		return false
 	}
 	latin := false

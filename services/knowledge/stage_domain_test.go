@@ -268,10 +268,12 @@ func TestDomainGateGeneralWordMeansItself(t *testing.T) {
 	}
 }
 
-// A dotted name no runbook writes whole (node.js) is a name of its own: its
-// pieces lend no glossary concept (node is not the Kubernetes node). Dotted
-// names the runbooks write (kubernetes.default, svc.cluster.local) and
-// compounds joined by other punctuation (Init:CrashLoopBackOff) keep them.
+// A dotted name no runbook writes whole, ending in a piece no runbook uses
+// (node.js), is a name of its own: its pieces lend no glossary concept (node
+// is not the Kubernetes node). File names with an extension the runbooks use
+// (deployment.yaml), dotted names the runbooks write (kubernetes.default,
+// svc.cluster.local) and compounds joined by other punctuation
+// (Init:CrashLoopBackOff) keep them.
 func TestDomainGateUnknownDottedName(t *testing.T) {
 	eng := embedded(t).cur.Load().engine
 	concepts := func(e *engine, q string) []string {
@@ -295,6 +297,7 @@ func TestDomainGateUnknownDottedName(t *testing.T) {
 		{"svc.cluster.local 도메인이 안 풀려요", []string{"@service", "@cluster"}},
 		{"Init:CrashLoopBackOff 상태예요", []string{"@initcontainer", "@crashloopbackoff"}},
 		{"node-problem-detector 설치", []string{"@nodeproblemdetector", "@node"}},
+		{"deployment.yaml 고쳤는데 반영이 안 돼요", []string{"@deployment", "@manifest"}}, // a file named after its pieces
 	}
 	for _, tt := range tests {
 		if got := concepts(eng, tt.q); !slices.Equal(got, tt.want) {
