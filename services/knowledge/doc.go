@@ -90,7 +90,8 @@
 //     mixedMinConfidence too.
 //     A general IT word means itself: a glossary concept found in a piece of
 //     it (레디 of 레디스) is dropped from the question; so is one found in a
-//     piece of a dotted name no runbook writes whole (node of node.js).
+//     piece of a dotted name no runbook writes whole and whose last piece no
+//     runbook uses (node of node.js; deployment.yaml keeps its concepts).
 //
 // A Hangul spelling of a concept weighs no more than the concept, so a rare
 // spelling (팟, 여러개) does not favour the few runbooks that happen to use it.
