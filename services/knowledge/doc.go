@@ -65,7 +65,9 @@
 //   - QuestionMatch: the best candidates are compared word by word (by
 //     concept) with their runbook's example questions and titles; a close
 //     match (Jaccard similarity) raises the score, so the runbook that lists
-//     a question stands out from its near-duplicates.
+//     a question stands out from its near-duplicates. Words that say how the
+//     question asks rather than what about (해결, fix: no concept, in half
+//     the runbooks or more) are left out of the question's side.
 //   - DomainGate: a question whose only specific words are general IT
 //     vocabulary (VPN, vim, Excel, sudo, EC2, Windows, Ubuntu:
 //     data/general-it.txt) and that names nothing of the domain (a
@@ -81,9 +83,15 @@
 //     general IT words ("vim이 컨테이너에 없어요", "cron job on Linux") needs
 //     a little more than MinConfidence (mixedMinConfidence), and the
 //     off-domain band again when its top answer never mentions one of those
-//     general IT words (the question is about that word; the answer is not).
+//     general IT words (the question is about that word; the answer is not)
+//     or none of its domain words (the match came through the general IT
+//     side alone). A question naming neither, but with a Latin word no
+//     runbook uses (pm2, a product the knowledge base never heard of), needs
+//     mixedMinConfidence too.
 //     A general IT word means itself: a glossary concept found in a piece of
-//     it (레디 of 레디스) is dropped from the question.
+//     it (레디 of 레디스) is dropped from the question; so is one found in a
+//     piece of a dotted name no runbook writes whole and whose last piece no
+//     runbook uses (node of node.js; deployment.yaml keeps its concepts).
 //
 // A Hangul spelling of a concept weighs no more than the concept, so a rare
 // spelling (팟, 여러개) does not favour the few runbooks that happen to use it.

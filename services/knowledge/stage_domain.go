@@ -3,6 +3,7 @@ package knowledge
 import (
 	_ "embed"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
@@ -46,16 +47,26 @@ import (
 // that word is what the question is about and the answer is not, and the
 // question needs offDomainMinConfidence however many domain words it has
 // ("Windows 비밀번호 reset" against a registry password runbook, "공유기 DNS
-// 설정" against CoreDNS). On our sets every in-domain question with a general
-// IT word that was answered below 0.8 had an answer naming that word ("vim이
-// 컨테이너에 없어요" → the runbook on tools missing from containers). Every
-// other question goes on to the confidence model as usual.
+// 설정" against CoreDNS). Likewise when its top answer names none of its
+// domain words: the match came through the general IT side alone ("windows
+// server scheduled backup" against a runbook on Windows Server containers,
+// which says nothing of scheduling). On our sets every in-domain question
+// with a general IT word that was answered below 0.8 had an answer naming
+// that word and one of its domain words ("vim이 컨테이너에 없어요" → the
+// runbook on tools missing from containers). Every other question goes on to
+// the confidence model as usual, except one that names neither the domain
+// nor general IT vocabulary but has a Latin word no runbook uses in any form
+// (pm2, finance: a product or thing the knowledge base never heard of): it
+// is likely the subject, so it needs mixedMinConfidence. Every word known
+// ("업그레이드하고 나서 메트릭이 안 보여요") leaves it to the confidence model.
 //
 // A general IT word also means itself in retrieval: a glossary concept found
 // only in a piece of it (레디 of 레디스, Redis) is dropped from the question,
 // so a runbook about Ready nodes neither covers nor "knows" it; and it stays
 // general IT inside a runbook keyword phrase ("windows service": the phrase
-// names the domain through service, not through Windows).
+// names the domain through service, not through Windows). The same holds for
+// a dotted name that no runbook writes whole (node.js, a product rather than
+// a Kubernetes node; see unknownName).
 type DomainGate struct{}
 
 func (DomainGate) Name() string     { return "domain" }
@@ -99,10 +110,11 @@ func (DomainGate) bind(e *engine) Stage {
 	return d
 }
 
-// rewrite makes a word of the general IT vocabulary mean itself: it drops
-// the glossary concepts found in a fragment of it (레디스, Redis, begins with
-// 레디, ready; 공유기, a router, with 공유, share), so that a runbook about
-// Ready nodes does not cover Redis.
+// rewrite makes a word of the general IT vocabulary, and a dotted name no
+// runbook writes whole, mean itself: it drops the glossary concepts found in
+// a fragment of it (레디스, Redis, begins with 레디, ready; 공유기, a router,
+// with 공유, share; node.js with node), so that a runbook about Ready nodes
+// does not cover Redis.
 func (d *domainModel) rewrite(e *engine, q *query) {
 	type piece struct {
 		unit int
@@ -120,7 +132,7 @@ func (d *domainModel) rewrite(e *engine, q *query) {
 				general = true
 			}
 		}
-		if !general {
+		if !general && !unknownName(e, u.surface, whole) {
 			continue
 		}
 		kept := u.terms[:0]
@@ -146,6 +158,57 @@ func (d *domainModel) rewrite(e *engine, q *query) {
 		}
 	}
 	q.all = all
+}
+
+// unknownName reports whether a question word is a dotted name (node.js,
+// nuxt.js: Latin pieces joined by dots and nothing else) that no runbook
+// writes whole (whole is its index form) and whose last piece no runbook
+// uses in any form (js). Such a name is a product of its own, so a piece of
+// it lends no glossary concept: node of node.js is not a Kubernetes node. A
+// file name whose extension the runbooks use (deployment.yaml,
+// kubelet.conf) is named after its pieces and keeps their concepts, and so
+// do dotted names the runbooks write (kubernetes.default,
+// svc.cluster.local) and compounds joined by other punctuation, whose
+// pieces are the meaning (External-IP, Init:CrashLoopBackOff, pod names).
+// A name whose last piece the runbooks use elsewhere (io of k8s.io, net of
+// Weave Net) is not told apart from a file name and keeps its concepts too.
+func unknownName(e *engine, surface, whole string) bool {
+	if whole == "" || !strings.Contains(surface, ".") || strings.ContainsAny(surface, "-:_/") || e.ix.DocFreq(whole) > 0 {
+		return false
+	}
+	if last := whole[strings.LastIndexByte(whole, '.')+1:]; e.ix.DocFreq(last) > 0 {
+		return false
+	}
+	latin := false
+	for _, r := range surface {
+		switch {
+		case r == '.':
+		case r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'):
+			latin = true
+		case r >= '0' && r <= '9':
+		default:
+			return false
+		}
+	}
+	return latin
+}
+
+// unheardOf reports whether u is a Latin word (not a number) that no runbook
+// uses in any form: no term of it is in the index.
+func unheardOf(e *engine, u *unit) bool {
+	latin := false
+	for _, t := range u.terms {
+		if t.Kind == analysis.Word {
+			if korean.HasHangul(t.Text) || allDigits(t.Text) {
+				return false
+			}
+			latin = true
+		}
+		if t.Kind != analysis.Bigram && e.ix.DocFreq(t.Text) > 0 {
+			return false
+		}
+	}
+	return latin
 }
 
 // countLatinWords adds one to df[w] (when df is not nil) for every Latin
@@ -224,11 +287,11 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 		return ""
 	}
 	var foreign, ignored []string
-	domain := false
+	var domain []*unit
 	for _, u := range q.units {
 		switch d.classify(e, q, u) {
 		case domainWord:
-			domain = true
+			domain = append(domain, u)
 		case foreignWord:
 			foreign = append(foreign, u.surface)
 			if top >= 0 && !mentions(e, q, u, top) {
@@ -237,14 +300,20 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 		}
 	}
 	switch {
+	case len(foreign) == 0 && len(domain) == 0 && confidence < mixedMinConfidence && slices.ContainsFunc(q.units, func(u *unit) bool { return unheardOf(e, u) }):
+		return fmt.Sprintf("the question names nothing of Kubernetes operations and the best match has confidence %.2f, below %.2f",
+			confidence, mixedMinConfidence)
 	case len(foreign) == 0:
 		return ""
 	case len(ignored) > 0:
 		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match does not mention them and has confidence %.2f, below %.2f",
 			strings.Join(ignored, ", "), confidence, offDomainMinConfidence)
-	case domain && confidence >= mixedMinConfidence:
+	case len(domain) > 0 && top >= 0 && !slices.ContainsFunc(domain, func(u *unit) bool { return mentions(e, q, u, top) }):
+		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match names none of its Kubernetes words and has confidence %.2f, below %.2f",
+			strings.Join(foreign, ", "), confidence, offDomainMinConfidence)
+	case len(domain) > 0 && confidence >= mixedMinConfidence:
 		return ""
-	case domain:
+	case len(domain) > 0:
 		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations and the best match has confidence %.2f, below %.2f",
 			strings.Join(foreign, ", "), confidence, mixedMinConfidence)
 	}

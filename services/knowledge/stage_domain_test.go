@@ -24,7 +24,8 @@ func TestDomainGate(t *testing.T) {
 		{"how do I save and quit in vim", true},
 		{"엑셀에서 중복된 행 지우는 법", true},
 		{"vim이 컨테이너에 없어요", false},                                      // container is a domain word
-		{"파드에서 인터넷이 안 돼요", false},                                      // pod is
+		{"노드에 공인 IP가 없어서 파드에서 인터넷이 안 돼요", false},                       // pod and node are, and the answer names them
+		{"파드에서 인터넷이 안 돼요", true},                                       // pod is, but the best match (CVM public bandwidth) never names pods
 		{"업그레이드하고 나서 메트릭이 안 보여요", false},                               // no general IT word: the confidence decides
 		{"kubectl edit opens vi but I want nano", false},               // kubectl is
 		{"자바 스택트레이스가 줄마다 따로 수집돼요", false},                              // off the domain, but a runbook covers it closely
@@ -131,8 +132,9 @@ func TestDomainTechnicalTerms(t *testing.T) {
 
 // The gate's confidence bands: a question that names the domain and general
 // IT vocabulary needs mixedMinConfidence, one that names only general IT
-// vocabulary offDomainMinConfidence, and one without general IT words is
-// left to MinConfidence.
+// vocabulary offDomainMinConfidence, one that names neither but has a Latin
+// word no runbook uses mixedMinConfidence, and any other is left to
+// MinConfidence.
 func TestDomainGateBands(t *testing.T) {
 	eng := embedded(t).cur.Load().engine
 	var d *domainModel
@@ -154,6 +156,11 @@ func TestDomainGateBands(t *testing.T) {
 		{"VPN 접속이 안돼요", offDomainMinConfidence - 0.05, true},
 		{"VPN 접속이 안돼요", offDomainMinConfidence, false},
 		{"파드가 계속 재시작돼요", 0.3, false},
+		// Neither domain nor general IT words, but a Latin word no runbook
+		// uses: a weak match is likely about that unknown thing.
+		{"zorblax 설정이 자꾸 초기화돼요", mixedMinConfidence - 0.05, true},
+		{"zorblax 설정이 자꾸 초기화돼요", mixedMinConfidence, false},
+		{"업그레이드하고 나서 메트릭이 안 보여요", mixedMinConfidence - 0.05, false}, // every word known: the confidence decides
 	}
 	for _, tt := range tests {
 		reason := d.gate(eng, eng.parse(tt.q), -1, tt.confidence)
@@ -258,5 +265,99 @@ func TestDomainGateGeneralWordMeansItself(t *testing.T) {
 	defer pq.release()
 	if !slices.ContainsFunc(pq.all, func(t analysis.Term) bool { return t.Text == "@ready" }) {
 		t.Errorf("without the domain stage 레디스 has no @ready concept: the test no longer shows anything")
+	}
+}
+
+// A dotted name no runbook writes whole, ending in a piece no runbook uses
+// (node.js), is a name of its own: its pieces lend no glossary concept (node
+// is not the Kubernetes node). File names with an extension the runbooks use
+// (deployment.yaml), dotted names the runbooks write (kubernetes.default,
+// svc.cluster.local) and compounds joined by other punctuation
+// (Init:CrashLoopBackOff) keep them.
+func TestDomainGateUnknownDottedName(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	concepts := func(e *engine, q string) []string {
+		var out []string
+		pq := e.parse(q)
+		defer pq.release()
+		for _, t := range pq.units[0].terms {
+			if t.Kind == analysis.Concept {
+				out = append(out, t.Text)
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		q    string
+		want []string
+	}{
+		{"node.js 서버 메모리가 계속 올라가요", nil},
+		{"nuxt.js 빌드하면 노드 메모리 부족", nil},
+		{"kubernetes.default 조회가 안 돼요", []string{"@kubernetes"}},
+		{"svc.cluster.local 도메인이 안 풀려요", []string{"@service", "@cluster"}},
+		{"Init:CrashLoopBackOff 상태예요", []string{"@initcontainer", "@crashloopbackoff"}},
+		{"node-problem-detector 설치", []string{"@nodeproblemdetector", "@node"}},
+		{"deployment.yaml 고쳤는데 반영이 안 돼요", []string{"@deployment", "@manifest"}}, // a file named after its pieces
+	}
+	for _, tt := range tests {
+		if got := concepts(eng, tt.q); !slices.Equal(got, tt.want) {
+			t.Errorf("%q: concepts of its first word = %v, want %v", tt.q, got, tt.want)
+		}
+	}
+	// Without the stage the piece's concept is there.
+	tuning := DefaultTuning()
+	tuning.Stages = tuning.Stages.Without(DomainGate{}.Name())
+	plain, err := New(embedded(t).Entries(Filter{}), tuning)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := concepts(plain.cur.Load().engine, "node.js 서버"); !slices.Contains(got, "@node") {
+		t.Errorf("without the domain stage node.js has concepts %v, no @node: the test no longer shows anything", got)
+	}
+}
+
+// A question with domain and general IT words whose top answer names none
+// of its domain words was matched through the general IT side only: it
+// needs offDomainMinConfidence. The same question answered by a runbook that
+// names its domain word keeps the mixed band.
+func TestDomainGateUncoveredDomainWords(t *testing.T) {
+	b := embedded(t)
+	eng := b.cur.Load().engine
+	var d *domainModel
+	for _, g := range eng.stages.gate {
+		if m, ok := g.(*domainModel); ok {
+			d = m
+		}
+	}
+	if d == nil {
+		t.Fatal("domain gate not bound")
+	}
+	const q = "vim이 컨테이너에 없어요" // vim: general IT; 컨테이너: domain
+	tests := []struct {
+		top        string
+		covers     [2]bool // the runbook names vim, 컨테이너
+		confidence float64
+		refused    bool
+	}{
+		{"tke-terminal-missing-tools", [2]bool{true, true}, mixedMinConfidence, false},
+		{"k8s-kubectl-edit", [2]bool{true, false}, mixedMinConfidence, true},
+		{"k8s-kubectl-edit", [2]bool{true, false}, offDomainMinConfidence - 0.01, true},
+		{"k8s-kubectl-edit", [2]bool{true, false}, offDomainMinConfidence, false},
+	}
+	for _, tt := range tests {
+		top, ok := b.cur.Load().byID[tt.top]
+		if !ok {
+			t.Fatalf("no entry %s", tt.top)
+		}
+		pq := eng.parse(q)
+		for i, u := range pq.units[:2] {
+			if got := mentions(eng, pq, u, top); got != tt.covers[i] {
+				t.Fatalf("%s names %s: %v; the test assumes %v", tt.top, u.surface, got, tt.covers[i])
+			}
+		}
+		reason := d.gate(eng, pq, top, tt.confidence)
+		if (reason != "") != tt.refused {
+			t.Errorf("%q answered by %s at %.2f: reason %q, want refused %v", q, tt.top, tt.confidence, reason, tt.refused)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
@@ -31,7 +32,7 @@ const (
 )
 
 func (QuestionMatch) bind(e *engine) Stage {
-	m := &questionSets{byDoc: make([][]wordIDs, len(e.entries)), ids: map[string]int32{}}
+	m := &questionSets{byDoc: make([][]wordIDs, len(e.entries)), ids: map[string]int32{}, ix: e.ix}
 	for i := range e.entries {
 		en := &e.entries[i]
 		texts := append([]string{en.TitleKo, en.TitleEn}, en.Questions...)
@@ -61,6 +62,18 @@ type questionSets struct {
 	byDoc [][]wordIDs
 	ids   map[string]int32
 	marks sync.Pool // *[]uint64, one bit per word number, all clear
+	ix    *index.Index
+}
+
+// asking reports whether word w of a word set says how the question asks
+// rather than what it is about: a word without a glossary concept that at
+// least half of the runbooks use (해결 "fix", 확인 "check"). The question's
+// such words are left out of its set, so that "CrashLoopBackOff 해결" is not
+// closer to an example question about Init:CrashLoopBackOff only because
+// both ask for a fix. Example questions keep theirs: one that asks the same
+// thing in other words is still a little less like the question.
+func (m *questionSets) asking(w string) bool {
+	return !strings.HasPrefix(w, analysis.ConceptPrefix) && 2*m.ix.DocFreq(w) >= m.ix.Len()
 }
 
 // wordIDs is a word set as sorted, distinct word numbers.
@@ -168,7 +181,7 @@ func (m *questionSets) idsOf(units []*unit, buf wordIDs) wordIDs {
 	var unknown []string
 	for _, u := range units {
 		w := unitIdentity(u)
-		if w == "" {
+		if w == "" || m.asking(w) {
 			continue
 		}
 		id, ok := m.ids[w]
