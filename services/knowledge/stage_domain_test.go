@@ -97,15 +97,7 @@ func TestGeneralITListIsOutsideTheDomain(t *testing.T) {
 // commands while English prose uses them as words, are ordinary.
 func TestDomainTechnicalTerms(t *testing.T) {
 	eng := embedded(t).cur.Load().engine
-	var d *domainModel
-	for _, g := range eng.stages.gate {
-		if m, ok := g.(*domainModel); ok {
-			d = m
-		}
-	}
-	if d == nil {
-		t.Fatal("domain gate not bound")
-	}
+	d := boundDomain(t, eng)
 	tests := []struct {
 		word      string
 		technical bool
@@ -137,15 +129,7 @@ func TestDomainTechnicalTerms(t *testing.T) {
 // MinConfidence.
 func TestDomainGateBands(t *testing.T) {
 	eng := embedded(t).cur.Load().engine
-	var d *domainModel
-	for _, g := range eng.stages.gate {
-		if m, ok := g.(*domainModel); ok {
-			d = m
-		}
-	}
-	if d == nil {
-		t.Fatal("domain gate not bound")
-	}
+	d := boundDomain(t, eng)
 	tests := []struct {
 		q          string
 		confidence float64
@@ -177,15 +161,7 @@ func TestDomainGateBands(t *testing.T) {
 func TestDomainGateIgnoredForeignWord(t *testing.T) {
 	b := embedded(t)
 	eng := b.cur.Load().engine
-	var d *domainModel
-	for _, g := range eng.stages.gate {
-		if m, ok := g.(*domainModel); ok {
-			d = m
-		}
-	}
-	if d == nil {
-		t.Fatal("domain gate not bound")
-	}
+	d := boundDomain(t, eng)
 	doc := func(id string) int {
 		i, ok := b.cur.Load().byID[id]
 		if !ok {
@@ -323,15 +299,7 @@ func TestDomainGateUnknownDottedName(t *testing.T) {
 func TestDomainGateUncoveredDomainWords(t *testing.T) {
 	b := embedded(t)
 	eng := b.cur.Load().engine
-	var d *domainModel
-	for _, g := range eng.stages.gate {
-		if m, ok := g.(*domainModel); ok {
-			d = m
-		}
-	}
-	if d == nil {
-		t.Fatal("domain gate not bound")
-	}
+	d := boundDomain(t, eng)
 	const q = "vim이 컨테이너에 없어요" // vim: general IT; 컨테이너: domain
 	tests := []struct {
 		top        string
@@ -360,4 +328,16 @@ func TestDomainGateUncoveredDomainWords(t *testing.T) {
 			t.Errorf("%q answered by %s at %.2f: reason %q, want refused %v", q, tt.top, tt.confidence, reason, tt.refused)
 		}
 	}
+}
+
+// boundDomain is the domain gate bound to eng.
+func boundDomain(t *testing.T, eng *engine) *domainModel {
+	t.Helper()
+	for _, g := range eng.stages.gate {
+		if m, ok := g.(*domainModel); ok {
+			return m
+		}
+	}
+	t.Fatal("domain gate not bound")
+	return nil
 }
