@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kubemedic/kubemedic/services/jsretry"
 )
 
 // Stream and subjects.
@@ -88,7 +90,9 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, l Limits) (jetstr
 	if err != nil {
 		return nil, err
 	}
-	s, err := js.CreateOrUpdateStream(ctx, cfg)
+	s, err := jsretry.Do(ctx, "stream "+StreamName, func(ctx context.Context) (jetstream.Stream, error) {
+		return js.CreateOrUpdateStream(ctx, cfg)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("asklog: creating stream %s: %w", StreamName, err)
 	}

@@ -29,6 +29,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+	"github.com/kubemedic/kubemedic/services/jsretry"
 )
 
 // Stream is the JetStream stream holding change batches.
@@ -48,15 +49,17 @@ func Subject(cluster string) string {
 
 // EnsureStream creates or updates the change stream.
 func EnsureStream(ctx context.Context, js jetstream.JetStream) (jetstream.Stream, error) {
-	s, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        Stream,
-		Description: "kubemedic change notices from the collector's informers",
-		Subjects:    []string{SubjectPrefix + ".*"},
-		Storage:     jetstream.MemoryStorage,
-		Retention:   jetstream.LimitsPolicy,
-		Discard:     jetstream.DiscardOld,
-		MaxAge:      10 * time.Minute,
-		MaxBytes:    64 << 20,
+	s, err := jsretry.Do(ctx, "stream "+Stream, func(ctx context.Context) (jetstream.Stream, error) {
+		return js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+			Name:        Stream,
+			Description: "kubemedic change notices from the collector's informers",
+			Subjects:    []string{SubjectPrefix + ".*"},
+			Storage:     jetstream.MemoryStorage,
+			Retention:   jetstream.LimitsPolicy,
+			Discard:     jetstream.DiscardOld,
+			MaxAge:      10 * time.Minute,
+			MaxBytes:    64 << 20,
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("changefeed: creating stream %s: %w", Stream, err)

@@ -41,6 +41,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+	"github.com/kubemedic/kubemedic/services/jsretry"
 )
 
 // Bucket is the KV bucket of open findings.
@@ -112,26 +113,30 @@ func Open(ctx context.Context, o Options) (*Ledger, error) {
 	if o.Replicas <= 0 {
 		o.Replicas = 1
 	}
-	kv, err := o.JetStream.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      Bucket,
-		Description: "kubemedic open findings by cluster and fingerprint",
-		History:     1,
-		Storage:     jetstream.FileStorage,
-		Replicas:    o.Replicas,
+	kv, err := jsretry.Do(ctx, "bucket "+Bucket, func(ctx context.Context) (jetstream.KeyValue, error) {
+		return o.JetStream.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket:      Bucket,
+			Description: "kubemedic open findings by cluster and fingerprint",
+			History:     1,
+			Storage:     jetstream.FileStorage,
+			Replicas:    o.Replicas,
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("findings: opening bucket %s: %w", Bucket, err)
 	}
-	if _, err := o.JetStream.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        Stream,
-		Description: "kubemedic finding changes (opened, updated, resolved)",
-		Subjects:    []string{SubjectPrefix + ".*"},
-		Storage:     jetstream.FileStorage,
-		Retention:   jetstream.LimitsPolicy,
-		Discard:     jetstream.DiscardOld,
-		MaxAge:      7 * 24 * time.Hour,
-		MaxBytes:    256 << 20,
-		Replicas:    o.Replicas,
+	if _, err := jsretry.Do(ctx, "stream "+Stream, func(ctx context.Context) (jetstream.Stream, error) {
+		return o.JetStream.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+			Name:        Stream,
+			Description: "kubemedic finding changes (opened, updated, resolved)",
+			Subjects:    []string{SubjectPrefix + ".*"},
+			Storage:     jetstream.FileStorage,
+			Retention:   jetstream.LimitsPolicy,
+			Discard:     jetstream.DiscardOld,
+			MaxAge:      7 * 24 * time.Hour,
+			MaxBytes:    256 << 20,
+			Replicas:    o.Replicas,
+		})
 	}); err != nil {
 		return nil, fmt.Errorf("findings: creating stream %s: %w", Stream, err)
 	}

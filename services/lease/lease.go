@@ -31,6 +31,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kubemedic/kubemedic/services/jsretry"
 )
 
 // Bucket is the KV bucket of leases.
@@ -117,15 +119,17 @@ func Open(ctx context.Context, o Options) (*Set, error) {
 	if o.Known == nil {
 		o.Known = func(string) bool { return true }
 	}
-	kv, err := o.JetStream.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      Bucket,
-		Description: "one owner per cluster among analyzer replicas: the holder's replica id, renewed every TTL/3",
-		History:     1,
-		TTL:         o.TTL,
-		// The marker left by an expired lease tells every watcher at once.
-		LimitMarkerTTL: o.TTL,
-		Replicas:       o.Replicas,
-		Storage:        jetstream.MemoryStorage,
+	kv, err := jsretry.Do(ctx, "bucket "+Bucket, func(ctx context.Context) (jetstream.KeyValue, error) {
+		return o.JetStream.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket:      Bucket,
+			Description: "one owner per cluster among analyzer replicas: the holder's replica id, renewed every TTL/3",
+			History:     1,
+			TTL:         o.TTL,
+			// The marker left by an expired lease tells every watcher at once.
+			LimitMarkerTTL: o.TTL,
+			Replicas:       o.Replicas,
+			Storage:        jetstream.MemoryStorage,
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("lease: opening bucket %s: %w", Bucket, err)

@@ -23,6 +23,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/kubemedic/kubemedic/services/jsretry"
 )
 
 // Bucket is the object store bucket of snapshots.
@@ -33,10 +35,12 @@ const chunkSize = 128 << 10
 
 // Open creates the bucket if needed.
 func Open(ctx context.Context, js jetstream.JetStream) (jetstream.ObjectStore, error) {
-	s, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-		Bucket:      Bucket,
-		Description: "kubemedic whole-cluster snapshots (gzip JSON List)",
-		Storage:     jetstream.FileStorage,
+	s, err := jsretry.Do(ctx, "object store "+Bucket, func(ctx context.Context) (jetstream.ObjectStore, error) {
+		return js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+			Bucket:      Bucket,
+			Description: "kubemedic whole-cluster snapshots (gzip JSON List)",
+			Storage:     jetstream.FileStorage,
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("snapshotstore: opening bucket %s: %w", Bucket, err)

@@ -25,6 +25,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/kubemedic/kubemedic/platform/config"
+	"github.com/kubemedic/kubemedic/services/jsretry"
 )
 
 // Bucket is the JetStream KV bucket holding API-registered clusters.
@@ -83,12 +84,14 @@ func New(ctx context.Context, o Options) (*Registry, error) {
 		}
 		r.configured[c.Name] = withProviderLabel(c)
 	}
-	kv, err := o.JetStream.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      Bucket,
-		Description: "clusters registered through the kubemedic API",
-		History:     1,
-		Replicas:    o.Replicas,
-		Storage:     jetstream.FileStorage,
+	kv, err := jsretry.Do(ctx, "bucket "+Bucket, func(ctx context.Context) (jetstream.KeyValue, error) {
+		return o.JetStream.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket:      Bucket,
+			Description: "clusters registered through the kubemedic API",
+			History:     1,
+			Replicas:    o.Replicas,
+			Storage:     jetstream.FileStorage,
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("registry: opening bucket %s: %w", Bucket, err)

@@ -28,6 +28,7 @@ import (
 	"github.com/kubemedic/kubemedic/platform/config"
 	"github.com/kubemedic/kubemedic/services/fleet/registry"
 	"github.com/kubemedic/kubemedic/services/fleet/sweep"
+	"github.com/kubemedic/kubemedic/services/jsretry"
 )
 
 // Bucket holds the slot claims.
@@ -97,13 +98,15 @@ func New(ctx context.Context, o Options) (*Scheduler, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	kv, err := o.JetStream.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      Bucket,
-		Description: "one claim per sweep schedule slot: the replica that creates it runs the slot",
-		History:     1,
-		TTL:         24 * time.Hour,
-		Replicas:    o.Replicas,
-		Storage:     jetstream.FileStorage,
+	kv, err := jsretry.Do(ctx, "bucket "+Bucket, func(ctx context.Context) (jetstream.KeyValue, error) {
+		return o.JetStream.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket:      Bucket,
+			Description: "one claim per sweep schedule slot: the replica that creates it runs the slot",
+			History:     1,
+			TTL:         24 * time.Hour,
+			Replicas:    o.Replicas,
+			Storage:     jetstream.FileStorage,
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("schedule: opening bucket %s: %w", Bucket, err)

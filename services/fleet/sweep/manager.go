@@ -20,6 +20,7 @@ import (
 	"github.com/kubemedic/kubemedic/platform/sweepnotice"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 	"github.com/kubemedic/kubemedic/services/fleet/registry"
+	"github.com/kubemedic/kubemedic/services/jsretry"
 )
 
 // Bounds on JetStream work, so a NATS server failing over delays a sweep
@@ -143,48 +144,56 @@ func New(ctx context.Context, o Options) (*Manager, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	kv, err := o.JetStream.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      Bucket,
-		Description: "kubemedic sweeps: records, per-cluster results, latest sweep per selector",
-		History:     1,
-		TTL:         o.Retention,
-		Replicas:    o.Replicas,
-		Storage:     jetstream.FileStorage,
+	kv, err := jsretry.Do(ctx, "bucket "+Bucket, func(ctx context.Context) (jetstream.KeyValue, error) {
+		return o.JetStream.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket:      Bucket,
+			Description: "kubemedic sweeps: records, per-cluster results, latest sweep per selector",
+			History:     1,
+			TTL:         o.Retention,
+			Replicas:    o.Replicas,
+			Storage:     jetstream.FileStorage,
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sweep: opening bucket %s: %w", Bucket, err)
 	}
-	obj, err := o.JetStream.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-		Bucket:      ObjectBucket,
-		Description: "kubemedic sweeps: findings per cluster and finished reports",
-		TTL:         o.Retention,
-		Replicas:    o.Replicas,
-		Storage:     jetstream.FileStorage,
+	obj, err := jsretry.Do(ctx, "object store "+ObjectBucket, func(ctx context.Context) (jetstream.ObjectStore, error) {
+		return o.JetStream.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+			Bucket:      ObjectBucket,
+			Description: "kubemedic sweeps: findings per cluster and finished reports",
+			TTL:         o.Retention,
+			Replicas:    o.Replicas,
+			Storage:     jetstream.FileStorage,
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sweep: opening object store %s: %w", ObjectBucket, err)
 	}
-	stream, err := o.JetStream.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        Stream,
-		Description: "kubemedic sweep jobs, one per cluster; any worker replica takes them",
-		Subjects:    []string{JobSubject},
-		Retention:   jetstream.WorkQueuePolicy,
-		Storage:     jetstream.FileStorage,
-		Replicas:    o.Replicas,
-		MaxAge:      24 * time.Hour,
-		Duplicates:  10 * time.Minute,
+	stream, err := jsretry.Do(ctx, "stream "+Stream, func(ctx context.Context) (jetstream.Stream, error) {
+		return o.JetStream.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+			Name:        Stream,
+			Description: "kubemedic sweep jobs, one per cluster; any worker replica takes them",
+			Subjects:    []string{JobSubject},
+			Retention:   jetstream.WorkQueuePolicy,
+			Storage:     jetstream.FileStorage,
+			Replicas:    o.Replicas,
+			MaxAge:      24 * time.Hour,
+			Duplicates:  10 * time.Minute,
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sweep: opening stream %s: %w", Stream, err)
 	}
-	if _, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable:       Consumer,
-		Description:   "sweep worker replicas",
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       o.AckWait,
-		MaxDeliver:    o.MaxDeliver,
-		MaxAckPending: 10000,
-		Replicas:      o.Replicas,
+	if _, err := jsretry.Do(ctx, "consumer "+Consumer, func(ctx context.Context) (jetstream.Consumer, error) {
+		return stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+			Durable:       Consumer,
+			Description:   "sweep worker replicas",
+			AckPolicy:     jetstream.AckExplicitPolicy,
+			AckWait:       o.AckWait,
+			MaxDeliver:    o.MaxDeliver,
+			MaxAckPending: 10000,
+			Replicas:      o.Replicas,
+		})
 	}); err != nil {
 		return nil, fmt.Errorf("sweep: opening consumer %s: %w", Consumer, err)
 	}

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+	"github.com/kubemedic/kubemedic/services/jsretry"
 )
 
 // Stream and subject names.
@@ -57,16 +58,18 @@ func Open(ctx context.Context, o Options) (*Log, error) {
 	if o.Replicas == 0 {
 		o.Replicas = 1
 	}
-	st, err := o.JetStream.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        StreamName,
-		Description: "kubemedic remediation audit trail (append-only)",
-		Subjects:    []string{SubjectPrefix + ".>"},
-		Storage:     jetstream.FileStorage,
-		Retention:   jetstream.LimitsPolicy,
-		MaxAge:      o.MaxAge,
-		Replicas:    o.Replicas,
-		DenyDelete:  true,
-		DenyPurge:   true,
+	st, err := jsretry.Do(ctx, "stream "+StreamName, func(ctx context.Context) (jetstream.Stream, error) {
+		return o.JetStream.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+			Name:        StreamName,
+			Description: "kubemedic remediation audit trail (append-only)",
+			Subjects:    []string{SubjectPrefix + ".>"},
+			Storage:     jetstream.FileStorage,
+			Retention:   jetstream.LimitsPolicy,
+			MaxAge:      o.MaxAge,
+			Replicas:    o.Replicas,
+			DenyDelete:  true,
+			DenyPurge:   true,
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("audit: stream %s: %w", StreamName, err)

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kubemedic/kubemedic/services/jsretry"
 )
 
 // Bucket names.
@@ -83,12 +85,14 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		{&s.cooldowns, CooldownsBucket, o.Cooldown},
 		{&s.control, ControlBucket, 0},
 	} {
-		kv, err := o.JetStream.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-			Bucket:   b.name,
-			TTL:      b.ttl,
-			Storage:  jetstream.FileStorage,
-			Replicas: o.Replicas,
-			History:  1,
+		kv, err := jsretry.Do(ctx, "bucket "+b.name, func(ctx context.Context) (jetstream.KeyValue, error) {
+			return o.JetStream.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+				Bucket:   b.name,
+				TTL:      b.ttl,
+				Storage:  jetstream.FileStorage,
+				Replicas: o.Replicas,
+				History:  1,
+			})
 		})
 		if err != nil {
 			return nil, fmt.Errorf("store: bucket %s: %w", b.name, err)
