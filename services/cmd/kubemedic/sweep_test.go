@@ -47,8 +47,15 @@ func sweepServer(t *testing.T) *allinone.Server {
 	if err := os.WriteFile(cfgFile, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return serveForTest(t, cfgFile, filepath.Join(dir, "data"))
+}
+
+// serveForTest runs `kubemedic serve` in-process with cfgFile and dataDir,
+// on ephemeral loopback ports, until the test ends.
+func serveForTest(t *testing.T, cfgFile, dataDir string) *allinone.Server {
+	t.Helper()
 	env := map[string]string{
-		"KUBEMEDIC_DATA_DIR":     filepath.Join(dir, "data"),
+		"KUBEMEDIC_DATA_DIR":     dataDir,
 		"KUBEMEDIC_GATEWAY_ADDR": "127.0.0.1:0",
 		"KUBEMEDIC_ADMIN_ADDR":   "off",
 		"KUBEMEDIC_NATS_LISTEN":  "127.0.0.1:0",
