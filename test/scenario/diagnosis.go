@@ -26,14 +26,7 @@ var diagnosisScenarios = []Scenario{
 		Summary:  "Deployment batch-api's three pods each request 1000 CPUs, more than any node has.",
 		Fixtures: []string{"deployment-insufficient-cpu.yaml"},
 		apply: func(ctx context.Context, t *Target) error {
-			return t.waitPods(ctx, "app=batch-api", 3, "unschedulable", func(p *corev1.Pod) bool {
-				for _, c := range p.Status.Conditions {
-					if c.Type == corev1.PodScheduled && c.Reason == corev1.PodReasonUnschedulable {
-						return true
-					}
-				}
-				return false
-			})
+			return t.waitPods(ctx, "app=batch-api", 3, "unschedulable", unschedulable)
 		},
 	},
 	{

@@ -46,6 +46,29 @@ func scheduled(p *corev1.Pod) bool { return p.Spec.NodeName != "" }
 
 func running(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodRunning }
 
+// waitUnschedulable waits for the scheduler's FailedScheduling event on pod
+// whose message contains fragment and for the pod's PodScheduled condition
+// False/Unschedulable: the scheduler writes the two in separate calls, and
+// the event may be seen first.
+func (t *Target) waitUnschedulable(ctx context.Context, pod, fragment string) error {
+	if _, err := t.waitEvent(ctx, "Pod", pod, "FailedScheduling", fragment); err != nil {
+		return err
+	}
+	_, err := t.waitPod(ctx, pod, "unschedulable", unschedulable)
+	return err
+}
+
+// unschedulable reports whether the scheduler marked p PodScheduled
+// False/Unschedulable.
+func unschedulable(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
+			return true
+		}
+	}
+	return false
+}
+
 // updatePodStatus applies mutate to the pod's status, retrying on conflicts.
 func (t *Target) updatePodStatus(ctx context.Context, name string, mutate func(*corev1.Pod)) (*corev1.Pod, error) {
 	var out *corev1.Pod

@@ -20,8 +20,7 @@ var registry = []Scenario{
 		Summary:  "Pod cpu-hog requests 1000 CPUs; no node fits it.",
 		Fixtures: []string{"insufficient-cpu.yaml"},
 		apply: func(ctx context.Context, t *Target) error {
-			_, err := t.waitEvent(ctx, "Pod", "cpu-hog", "FailedScheduling", "Insufficient cpu")
-			return err
+			return t.waitUnschedulable(ctx, "cpu-hog", "Insufficient cpu")
 		},
 	},
 	{
@@ -29,8 +28,7 @@ var registry = []Scenario{
 		Summary:  "Pod memory-hog requests 4Ti of memory; no node fits it.",
 		Fixtures: []string{"insufficient-memory.yaml"},
 		apply: func(ctx context.Context, t *Target) error {
-			_, err := t.waitEvent(ctx, "Pod", "memory-hog", "FailedScheduling", "Insufficient memory")
-			return err
+			return t.waitUnschedulable(ctx, "memory-hog", "Insufficient memory")
 		},
 	},
 	{
@@ -44,8 +42,7 @@ var registry = []Scenario{
 			if err := t.ApplyFixture(ctx, "host-port-conflict-second.yaml"); err != nil {
 				return err
 			}
-			_, err := t.waitEvent(ctx, "Pod", "web-second", "FailedScheduling", "didn't have free ports for the requested pod ports")
-			return err
+			return t.waitUnschedulable(ctx, "web-second", "didn't have free ports for the requested pod ports")
 		},
 	},
 	{
@@ -53,8 +50,7 @@ var registry = []Scenario{
 		Summary:  "Pod wants-nvme selects disktype=nvme, which no node has.",
 		Fixtures: []string{"node-selector-mismatch.yaml"},
 		apply: func(ctx context.Context, t *Target) error {
-			_, err := t.waitEvent(ctx, "Pod", "wants-nvme", "FailedScheduling", "didn't match Pod's node affinity/selector")
-			return err
+			return t.waitUnschedulable(ctx, "wants-nvme", "didn't match Pod's node affinity/selector")
 		},
 	},
 	{
@@ -62,8 +58,7 @@ var registry = []Scenario{
 		Summary:  "Pod trainer is pinned to a node tainted dedicated=gpu:NoSchedule and does not tolerate it.",
 		Fixtures: []string{"taint-mismatch.yaml"},
 		apply: func(ctx context.Context, t *Target) error {
-			_, err := t.waitEvent(ctx, "Pod", "trainer", "FailedScheduling", "untolerated taint {dedicated: gpu}")
-			return err
+			return t.waitUnschedulable(ctx, "trainer", "untolerated taint {dedicated: gpu}")
 		},
 	},
 	{
@@ -239,8 +234,7 @@ var registry = []Scenario{
 			if _, err := t.waitEvent(ctx, "PersistentVolumeClaim", "data", "ProvisioningFailed", `storageclass.storage.k8s.io "fast-ssd" not found`); err != nil {
 				return err
 			}
-			_, err := t.waitEvent(ctx, "Pod", "database", "FailedScheduling", "unbound immediate PersistentVolumeClaims")
-			return err
+			return t.waitUnschedulable(ctx, "database", "unbound immediate PersistentVolumeClaims")
 		},
 	},
 	{
