@@ -1,6 +1,7 @@
-// Package jsretry retries JetStream setup calls — creating or updating a
-// stream, key-value bucket, object store or consumer when a service starts —
-// that fail only because the JetStream cluster is not ready yet.
+// Package jsretry retries JetStream calls that fail only because the
+// JetStream cluster is not ready: creating or updating a stream, key-value
+// bucket, object store or consumer when a service starts, and writes that
+// must survive a NATS node failing over (a sweep job's result).
 //
 // The model: on a NATS cluster that has just formed or lost a node, the meta
 // group may still be electing its leader ("JetStream system temporarily

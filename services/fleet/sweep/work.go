@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+	"github.com/kubemedic/kubemedic/services/jsretry"
 )
 
 // Work takes jobs from the queue until ctx ends, diagnosing at most
@@ -226,8 +227,14 @@ func (m *Manager) store(ctx context.Context, r *kubemedicv1.SweepClusterResult) 
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	cluster := r.GetProgress().GetCluster()
+	// A NATS node failing over makes these calls time out or answer "not
+	// ready" for a few seconds: retry them, so the job does not burn a
+	// delivery (MaxDeliver) on a failover.
 	if len(r.GetFindings()) > 0 {
-		if err := m.putObject(sctx, findingsObject(r.GetSweepId(), cluster, r.GetAttempt()), &kubemedicv1.SweepClusterResult{Findings: r.GetFindings()}); err != nil {
+		name := findingsObject(r.GetSweepId(), cluster, r.GetAttempt())
+		if _, err := jsretry.Do(sctx, "object "+name, func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, m.putObject(ctx, name, &kubemedicv1.SweepClusterResult{Findings: r.GetFindings()})
+		}); err != nil {
 			return err
 		}
 	}
@@ -237,9 +244,12 @@ func (m *Manager) store(ctx context.Context, r *kubemedicv1.SweepClusterResult) 
 	if err != nil {
 		return err
 	}
-	_, err = m.kv.Create(sctx, resultKey(r.GetSweepId(), cluster), b)
+	key := resultKey(r.GetSweepId(), cluster)
+	_, err = jsretry.Do(sctx, "result "+key, func(ctx context.Context) (uint64, error) {
+		return m.kv.Create(ctx, key, b)
+	})
 	if errors.Is(err, jetstream.ErrKeyExists) {
-		return nil
+		return nil // stored before, maybe by an attempt whose answer was lost
 	}
 	return err
 }
@@ -256,9 +266,10 @@ func (m *Manager) watchExhausted(ctx context.Context) func() {
 	nc := m.o.JetStream.Conn()
 	subject := fmt.Sprintf("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.%s.%s", Stream, Consumer)
 	sub, err := nc.QueueSubscribe(subject, "kubemedic-sweep-exhausted", func(msg *nats.Msg) {
-		// Short and independent of the worker's life: the advisory is sent
-		// once.
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		// Independent of the worker's life, and long enough to ride out a
+		// NATS failover (a raft election takes up to about 9 s): the
+		// advisory is sent once.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		var a exhausted
 		if err := json.Unmarshal(msg.Data, &a); err != nil {
