@@ -2,15 +2,8 @@ package gateway_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -25,59 +18,10 @@ import (
 
 	"github.com/kubemedic/kubemedic/gateway"
 	"github.com/kubemedic/kubemedic/platform/config"
+	"github.com/kubemedic/kubemedic/platform/testpki"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 	"github.com/kubemedic/kubemedic/proto/kubemedic/v1/kubemedicv1connect"
 )
-
-// authority is a test CA.
-type authority struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pem  []byte
-}
-
-func newAuthority(t *testing.T, name string) *authority {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	return &authority{cert: cert, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
-}
-
-// issue returns a leaf certificate and key (PEM) for a server or client.
-func (a *authority) issue(t *testing.T, name string, usage x509.ExtKeyUsage) (certPEM, keyPEM []byte) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.cert, &key.PublicKey, a.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
-}
 
 func writeFile(t *testing.T, dir, name string, b []byte) string {
 	t.Helper()
@@ -94,14 +38,14 @@ func writeFile(t *testing.T, dir, name string, b []byte) string {
 // with another CA's certificate does not get a connection.
 func TestMutualTLS(t *testing.T) {
 	dir := t.TempDir()
-	ca, other := newAuthority(t, "kubemedic test CA"), newAuthority(t, "someone else")
-	srvCert, srvKey := ca.issue(t, "gateway", x509.ExtKeyUsageServerAuth)
-	cliCert, cliKey := ca.issue(t, "portal", x509.ExtKeyUsageClientAuth)
-	badCert, badKey := other.issue(t, "intruder", x509.ExtKeyUsageClientAuth)
+	ca, other := testpki.NewAuthority(t, "kubemedic test CA"), testpki.NewAuthority(t, "someone else")
+	srvCert, srvKey := ca.Issue(t, "gateway", x509.ExtKeyUsageServerAuth)
+	cliCert, cliKey := ca.Issue(t, "portal", x509.ExtKeyUsageClientAuth)
+	badCert, badKey := other.Issue(t, "intruder", x509.ExtKeyUsageClientAuth)
 	tlsConfig, err := gateway.TLSConfig(config.TLS{
 		CertFile:     writeFile(t, dir, "tls.crt", srvCert),
 		KeyFile:      writeFile(t, dir, "tls.key", srvKey),
-		ClientCAFile: writeFile(t, dir, "ca.crt", ca.pem),
+		ClientCAFile: writeFile(t, dir, "ca.crt", ca.PEM),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +53,7 @@ func TestMutualTLS(t *testing.T) {
 	f := newFixture(t, func(o *gateway.Options) { o.TLS = tlsConfig })
 
 	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(ca.pem)
+	roots.AppendCertsFromPEM(ca.PEM)
 	clientTLS := func(certPEM, keyPEM []byte) *tls.Config {
 		c := &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
 		if certPEM != nil {

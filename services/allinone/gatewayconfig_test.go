@@ -2,17 +2,12 @@ package allinone_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/pem"
 	"io"
-	"math/big"
 	"net/http"
 	"net/url"
 	"os"
@@ -25,35 +20,10 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/kubemedic/kubemedic/platform/localgateway"
+	"github.com/kubemedic/kubemedic/platform/testpki"
 	"github.com/kubemedic/kubemedic/proto/client"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 )
-
-// selfSigned returns a self-signed server certificate for name (no IP
-// address: the local clients dial 127.0.0.1 and must still verify it) and
-// its key, PEM-encoded.
-func selfSigned(t *testing.T, name string) (certPEM, keyPEM []byte) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames: []string{name},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
-}
 
 // TestLocalClientsOverTLS turns gateway.tls on, without and with a client
 // CA (mTLS): the local CLI's endpoint (localgateway.Read) and the in-process
@@ -69,10 +39,12 @@ func TestLocalClientsOverTLS(t *testing.T) {
 
 func testLocalClientsOverTLS(t *testing.T, mtls bool) {
 	dir := t.TempDir()
-	certPEM, keyPEM := selfSigned(t, "kubemedic.test")
+	// No IP address in it: the local clients dial 127.0.0.1 and must still
+	// verify it.
+	certPEM, keyPEM := testpki.SelfSigned(t, "kubemedic.test")
 	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
 	// The operator's client CA: it signed none of the local clients.
-	caPEM, _ := selfSigned(t, "operator-client-ca")
+	caPEM, _ := testpki.SelfSigned(t, "operator-client-ca")
 	caFile := filepath.Join(dir, "client-ca.crt")
 	for p, b := range map[string][]byte{certFile: certPEM, keyFile: keyPEM, caFile: caPEM} {
 		if err := os.WriteFile(p, b, 0o600); err != nil {
@@ -139,7 +111,7 @@ func testLocalClientsOverTLS(t *testing.T, mtls bool) {
 	}
 
 	// Pinned to another certificate of the same name: no connection.
-	otherPEM, _ := selfSigned(t, "kubemedic.test")
+	otherPEM, _ := testpki.SelfSigned(t, "kubemedic.test")
 	block, _ := pem.Decode(otherPEM)
 	other, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {

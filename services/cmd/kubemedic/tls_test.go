@@ -1,81 +1,23 @@
 package main
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/kubemedic/kubemedic/platform/testpki"
 )
 
-// testCA signs certificates for the TLS tests.
-type testCA struct {
-	cert *x509.Certificate
-	key  crypto.Signer
-}
-
-func newTestCA(t *testing.T) testCA {
+// writePEMs writes cert and key to dir/name.crt and dir/name.key and
+// returns their paths.
+func writePEMs(t *testing.T, dir, name string, cert, key []byte) (certFile, keyFile string) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "kubemedic test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return testCA{cert: cert, key: key}
-}
-
-// issue writes a certificate for usage signed by the CA and its key to
-// dir/name.crt and dir/name.key and returns their paths.
-func (ca testCA) issue(t *testing.T, dir, name string, usage x509.ExtKeyUsage) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	certFile, keyFile = filepath.Join(dir, name+".crt"), filepath.Join(dir, name+".key")
-	writeFile(t, certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-	writeFile(t, keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}))
+	writeFile(t, certFile, cert)
+	writeFile(t, keyFile, key)
 	return certFile, keyFile
-}
-
-func (ca testCA) write(t *testing.T, path string) {
-	t.Helper()
-	writeFile(t, path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw}))
 }
 
 func writeFile(t *testing.T, path string, b []byte) {
@@ -93,11 +35,13 @@ func writeFile(t *testing.T, path string, b []byte) {
 // combinations are named.
 func TestGatewayOverMTLS(t *testing.T) {
 	dir := t.TempDir()
-	ca := newTestCA(t)
+	ca := testpki.NewAuthority(t, "kubemedic test CA")
 	caFile := filepath.Join(dir, "ca.crt")
-	ca.write(t, caFile)
-	serverCert, serverKey := ca.issue(t, dir, "gateway", x509.ExtKeyUsageServerAuth)
-	clientCert, clientKey := ca.issue(t, dir, "platform-client", x509.ExtKeyUsageClientAuth)
+	writeFile(t, caFile, ca.PEM)
+	cert, key := ca.Issue(t, "gateway", x509.ExtKeyUsageServerAuth)
+	serverCert, serverKey := writePEMs(t, dir, "gateway", cert, key)
+	cert, key = ca.Issue(t, "platform-client", x509.ExtKeyUsageClientAuth)
+	clientCert, clientKey := writePEMs(t, dir, "platform-client", cert, key)
 	cfgFile := filepath.Join(dir, "kubemedic.yaml")
 	writeFile(t, cfgFile, []byte("gateway:\n  tls:\n    cert_file: "+serverCert+"\n    key_file: "+serverKey+"\n    client_ca_file: "+caFile+"\n"))
 	dataDir := filepath.Join(dir, "data")
