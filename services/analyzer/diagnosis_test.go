@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -42,6 +43,23 @@ func TestCandidateNames(t *testing.T) {
 		got := candidateNames(q)
 		if strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("candidateNames(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
+
+// TestNameTokensMatchRegexp checks the hand-written scanner against the
+// regular expression it stands for, on the lower-cased text.
+func TestNameTokensMatchRegexp(t *testing.T) {
+	re := regexp.MustCompile(`[a-z0-9]([a-z0-9.-]*[a-z0-9])?`)
+	for _, q := range []string{
+		"web-1 파드가 왜 Pending이죠?", "--a--", "-.-", "", "a", "A.B-C.", "node.js와 k8s.io/api",
+		"api-server-7c9f와 web-1이 죽어요", "x-.y 파드-a 1.2.3. ..foo..bar.. 한글만", "CrashLoopBackOff!!web_2",
+	} {
+		var got []string
+		nameTokens(q, func(start, end int) { got = append(got, strings.ToLower(q[start:end])) })
+		want := re.FindAllString(strings.ToLower(q), -1)
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("nameTokens(%q) = %q, want %q", q, got, want)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package analyzer
 
 import (
 	"context"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -23,9 +22,41 @@ var groundKinds = []string{
 	cluster.KindPersistentVolumeClaim, cluster.KindHorizontalPodAutoscaler, cluster.KindNode,
 }
 
-// nameToken finds object-name candidates: runs of DNS-name characters. Korean
-// particles ("web-1이") are not part of a run, so they fall away.
-var nameToken = regexp.MustCompile(`[a-z0-9]([a-z0-9.-]*[a-z0-9])?`)
+// nameTokens calls f with the start and end of each object-name candidate of
+// s: a run of DNS-name characters (ASCII letters, digits, '.', '-') trimmed
+// to begin and end with a letter or digit. Korean particles ("web-1이") are
+// not part of a run, so they fall away. It is what the regular expression
+// [a-z0-9]([a-z0-9.-]*[a-z0-9])? finds in the lower-cased text, without
+// lower-casing or a regexp engine on every question.
+func nameTokens(s string, f func(start, end int)) {
+	for i := 0; i < len(s); {
+		if !nameChar(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && nameChar(s[j]) {
+			j++
+		}
+		start, end := i, j
+		for start < end && !alnum(s[start]) {
+			start++
+		}
+		for end > start && !alnum(s[end-1]) {
+			end--
+		}
+		if start < end {
+			f(start, end)
+		}
+		i = j
+	}
+}
+
+func alnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func nameChar(c byte) bool { return alnum(c) || c == '.' || c == '-' }
 
 // maxGroundObjects bounds the objects one question is grounded in.
 const maxGroundObjects = 5
@@ -40,6 +71,9 @@ const groundWait = 2 * time.Second
 // question names no existing object or the cluster's live view is not ready
 // within a short wait: the answer then stands on the runbooks alone.
 func (d *DiagnosisService) Ground(ctx context.Context, clusterName, question string) ([]*kubemedicv1.ObjectRef, []*kubemedicv1.Finding) {
+	if clusterName == "" && d.col.Default() == "" {
+		return nil, nil // no cluster to look in
+	}
 	if len(candidateNames(question)) == 0 {
 		return nil, nil
 	}
@@ -107,12 +141,11 @@ func (d *DiagnosisService) groundLocal(ctx context.Context, w *watcher, question
 // candidateNames are the distinct name-like tokens of a question.
 func candidateNames(question string) []string {
 	var out []string
-	for _, t := range nameToken.FindAllString(strings.ToLower(question), -1) {
-		if len(t) < 2 || slices.Contains(out, t) {
-			continue
+	nameTokens(question, func(start, end int) {
+		if t := strings.ToLower(question[start:end]); len(t) >= 2 && !slices.Contains(out, t) {
+			out = append(out, t)
 		}
-		out = append(out, t)
-	}
+	})
 	return out
 }
 

@@ -106,15 +106,14 @@ func withoutNames(question string, objects []*kubemedicv1.ObjectRef) string {
 	for _, o := range objects {
 		names[o.GetName()] = true
 	}
-	lower := strings.ToLower(question)
 	var b strings.Builder
 	last := 0
-	for _, loc := range nameToken.FindAllStringIndex(lower, -1) {
-		if names[lower[loc[0]:loc[1]]] {
-			b.WriteString(question[last:loc[0]])
-			last = loc[1]
+	nameTokens(question, func(start, end int) {
+		if names[strings.ToLower(question[start:end])] {
+			b.WriteString(question[last:start])
+			last = end
 		}
-	}
+	})
 	b.WriteString(question[last:])
 	if q := strings.TrimSpace(b.String()); q != "" {
 		return q
