@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 	"io"
 	"log/slog"
 	"net"
@@ -51,6 +55,8 @@ type fixture struct {
 	watchStopped chan error
 	// deadlines gets the time left on ListEntries' context in the service.
 	deadlines chan time.Duration
+	// traces gets the trace id of each Ask's context in the service.
+	traces chan trace.TraceID
 	// tls, cors and maxBytes configure the gateway (before newFixture
 	// returns; set through fixtureOption).
 	opts gateway.Options
@@ -60,7 +66,7 @@ type fixtureOption func(*gateway.Options)
 
 func newFixture(t *testing.T, options ...fixtureOption) *fixture {
 	t.Helper()
-	f := &fixture{acting: make(chan *kubemedicv1.Identity, 1), messages: 300, watchStopped: make(chan error, 1), deadlines: make(chan time.Duration, 1)}
+	f := &fixture{acting: make(chan *kubemedicv1.Identity, 1), messages: 300, watchStopped: make(chan error, 1), deadlines: make(chan time.Duration, 1), traces: make(chan trace.TraceID, 16)}
 	ns, err := embeddednats.Start(embeddednats.Options{StoreDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -76,8 +82,12 @@ func newFixture(t *testing.T, options ...fixtureOption) *fixture {
 	}
 
 	kn := natsrpc.NewService(kubemedicv1.File_kubemedic_v1_knowledge_proto.Services().ByName("KnowledgeService"), natsrpc.ServiceOptions{})
-	natsrpc.HandleUnary(kn, kubemedicv1connect.KnowledgeServiceAskProcedure, func(_ context.Context, req *kubemedicv1.AskRequest) (*kubemedicv1.AskResponse, error) {
+	natsrpc.HandleUnary(kn, kubemedicv1connect.KnowledgeServiceAskProcedure, func(ctx context.Context, req *kubemedicv1.AskRequest) (*kubemedicv1.AskResponse, error) {
 		f.asks.Add(1)
+		select {
+		case f.traces <- trace.SpanContextFromContext(ctx).TraceID():
+		default:
+		}
 		return &kubemedicv1.AskResponse{Language: kubemedicv1.Language_LANGUAGE_ENGLISH, Answers: []*kubemedicv1.Answer{{EntryId: "echo:" + req.GetQuestion(), Score: 1.5}}}, nil
 	})
 	natsrpc.HandleUnary(kn, kubemedicv1connect.KnowledgeServiceListEntriesProcedure, func(ctx context.Context, _ *kubemedicv1.ListEntriesRequest) (*kubemedicv1.ListEntriesResponse, error) {
@@ -470,5 +480,32 @@ func TestClientCancelStopsTheService(t *testing.T) {
 		// The cancel message is immediate; the heartbeat fallback would
 		// take 15 s with the default 5 s interval.
 		t.Fatal("service handler still running 3s after the caller hung up")
+	}
+}
+
+// TestTraceContextReachesServices sends a W3C traceparent with an Ask: with
+// the gateway's own spans off (the default) and on, the service's handler
+// runs in the caller's trace.
+func TestTraceContextReachesServices(t *testing.T) {
+	otel.SetTextMapPropagator(propagation.TraceContext{}) // as telemetry.SetupTracing does
+	const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+	for _, tracing := range []bool{false, true} {
+		t.Run(fmt.Sprintf("tracing=%v", tracing), func(t *testing.T) {
+			f := newFixture(t, func(o *gateway.Options) { o.Tracing = tracing })
+			ctx := metadata.AppendToOutgoingContext(bearer(t.Context(), aliceToken), "traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
+			if _, err := kubemedicv1.NewKnowledgeServiceClient(f.grpcConn(t)).Ask(ctx, &kubemedicv1.AskRequest{Question: "pending pod"}); err != nil {
+				t.Fatal(err)
+			}
+			if got := (<-f.traces).String(); got != traceID {
+				t.Errorf("service saw trace %s, want the caller's %s", got, traceID)
+			}
+			// Without a traceparent the service runs in no trace.
+			if _, err := kubemedicv1.NewKnowledgeServiceClient(f.grpcConn(t)).Ask(bearer(t.Context(), aliceToken), &kubemedicv1.AskRequest{Question: "pending pod"}); err != nil {
+				t.Fatal(err)
+			}
+			if got := <-f.traces; got.IsValid() {
+				t.Errorf("service saw trace %s without a traceparent", got)
+			}
+		})
 	}
 }

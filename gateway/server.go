@@ -64,6 +64,11 @@ type Options struct {
 	// few-KiB answer cost more CPU than the whole Ask behind it (make
 	// bench-gateway profile); big lists still get compressed.
 	CompressMinBytes int
+	// Tracing records a span per call (otelconnect) with the global tracer
+	// provider; set it when a trace exporter is configured. Default: false,
+	// no spans here, but the caller's trace context (traceparent) still
+	// passes on to the services, whose spans join the caller's trace.
+	Tracing bool
 }
 
 // Server is the public API server.
@@ -98,9 +103,11 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	otelInterceptor, err := otelconnect.NewInterceptor(otelconnect.WithoutServerPeerAttributes())
-	if err != nil {
-		return nil, fmt.Errorf("gateway: tracing interceptor: %w", err)
+	var tracing connect.Interceptor = traceContext{}
+	if o.Tracing {
+		if tracing, err = otelconnect.NewInterceptor(otelconnect.WithoutServerPeerAttributes()); err != nil {
+			return nil, fmt.Errorf("gateway: tracing interceptor: %w", err)
+		}
 	}
 	if o.MaxRequestBytes == 0 {
 		o.MaxRequestBytes = 4 << 20
@@ -112,7 +119,7 @@ func New(o Options) (*Server, error) {
 		o.CompressMinBytes = 64 << 10
 	}
 	opts := []connect.HandlerOption{
-		connect.WithInterceptors(otelInterceptor, validate.NewInterceptor()),
+		connect.WithInterceptors(tracing, validate.NewInterceptor()),
 		connect.WithReadMaxBytes(int(o.MaxRequestBytes)),
 		connect.WithCompressMinBytes(o.CompressMinBytes),
 		connect.WithCodec(passthroughCodec{}),

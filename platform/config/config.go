@@ -344,6 +344,9 @@ type Tracing struct {
 	SampleRatio *float64 `json:"sample_ratio,omitempty"`
 }
 
+// Enabled reports whether spans are exported (an exporter other than none).
+func (t Tracing) Enabled() bool { return t.Exporter != "" && t.Exporter != "none" }
+
 // Knowledge configures the knowledge base.
 type Knowledge struct {
 	// Dirs are extra runbook directories loaded at start, after the embedded

@@ -206,6 +206,7 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 		TLS:              tlsConfig,
 		CORSOrigins:      cfg.Gateway.CORS.AllowedOrigins,
 		CORSMaxAge:       cfg.Gateway.CORS.MaxAge.Duration,
+		Tracing:          cfg.Tracing.Enabled(),
 	})
 	if err != nil {
 		return nil, err

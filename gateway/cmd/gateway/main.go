@@ -38,6 +38,7 @@ func main() {
 			TLS:              tlsConfig,
 			CORSOrigins:      p.Config.Gateway.CORS.AllowedOrigins,
 			CORSMaxAge:       p.Config.Gateway.CORS.MaxAge.Duration,
+			Tracing:          p.Config.Tracing.Enabled(),
 		})
 		if err != nil {
 			return err
