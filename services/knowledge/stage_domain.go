@@ -31,7 +31,15 @@ import (
 //     holds the Korean domain vocabulary;
 //   - foreign words: general IT vocabulary (data/general-it.txt: office
 //     software, devices, other clouds, developer tools, databases), even
-//     when a runbook mentions them (vim, Java);
+//     when a runbook mentions them (vim, Java); and the name of a cloud
+//     company whose Kubernetes service the runbooks cover (Tencent, Azure,
+//     Microsoft, Naver Cloud: the glossary concepts of the provider index
+//     words of data/providers.txt other than the service's own, tke, aks,
+//     nks), unless the question names one of the provider's products (AKS,
+//     VMSS, CLB, ncloud-config). The company sells much besides Kubernetes
+//     (VMs, object storage, directories, consoles): "naver cloud object
+//     storage upload fails" names only the vendor, "what does microsoft
+//     recommend to protect AKS workloads" names its Kubernetes service;
 //   - everything else (everyday concepts such as connect, save, error,
 //     cost, and words no runbook uses) is neutral.
 //
@@ -76,11 +84,21 @@ func (DomainGate) Describe() string { return "domain gate" }
 var generalITList string
 
 func (DomainGate) bind(e *engine) Stage {
-	d := &domainModel{general: map[string]bool{}, technical: map[string]bool{}}
+	d := &domainModel{general: map[string]bool{}, technical: map[string]bool{}, vendor: map[string]bool{}}
 	for _, w := range wordlist.Parse(generalITList) {
 		for _, t := range e.analyzer.Terms(w) {
 			if t.Kind == analysis.Word || t.Kind == analysis.Stem {
 				d.general[t.Text] = true
+			}
+		}
+	}
+	// A provider's index words name its Kubernetes service (tke, aks, nks)
+	// and the company whose cloud runs it (tencent, azure, naver): the
+	// glossary concepts of the latter are vendor concepts.
+	for p, words := range providerWords {
+		for _, t := range e.analyzer.Terms(words) {
+			if t.Kind == analysis.Concept && t.Text != analysis.ConceptPrefix+p {
+				d.vendor[t.Text] = true
 			}
 		}
 	}
@@ -262,6 +280,9 @@ type domainModel struct {
 	// technical holds the Latin keyword and tag words of the runbooks that
 	// their Korean text uses too (see bind).
 	technical map[string]bool
+	// vendor holds the glossary concepts that name a cloud company rather
+	// than its Kubernetes service (@tencent, @azure, @naver; see classify).
+	vendor map[string]bool
 }
 
 func (*domainModel) Name() string     { return DomainGate{}.Name() }
@@ -367,7 +388,7 @@ const (
 // classify places one question word in the domain model.
 func (d *domainModel) classify(e *engine, q *query, u *unit) wordClass {
 	g := e.analyzer.Glossary()
-	concepts, domainConcept, everydayConcept := 0, false, false
+	concepts, domainConcept, everydayConcept, vendorConcept := 0, false, false, false
 	generalWord := false
 	for _, t := range u.terms {
 		if (t.Kind == analysis.Word || t.Kind == analysis.Stem) && d.general[t.Text] {
@@ -384,9 +405,12 @@ func (d *domainModel) classify(e *engine, q *query, u *unit) wordClass {
 		}
 		if c, ok := strings.CutPrefix(t.Text, analysis.ConceptPrefix); ok && (t.Kind == analysis.Concept || t.Kind == analysis.Fuzzy) {
 			concepts++
-			if g.Everyday(c) {
+			switch {
+			case d.vendor[t.Text]:
+				vendorConcept = true
+			case g.Everyday(c):
 				everydayConcept = true
-			} else {
+			default:
 				domainConcept = true
 			}
 		}
@@ -407,10 +431,24 @@ func (d *domainModel) classify(e *engine, q *query, u *unit) wordClass {
 			}
 		}
 	}
-	if general {
+	if general || vendorConcept && !domainConcept && !d.namesService(q) {
 		return foreignWord
 	}
 	return neutralWord
+}
+
+// namesService reports whether q names a provider's own product (AKS,
+// VMSS, CLB, ncloud-config: a provider hint that is no vendor concept).
+// Next to it, the vendor's name (Azure, Microsoft) says whose Kubernetes
+// service the question is about, not that it is about the vendor's other
+// products.
+func (d *domainModel) namesService(q *query) bool {
+	for _, t := range q.all {
+		if _, ok := providerHints[t.Text]; ok && !d.vendor[t.Text] {
+			return true
+		}
+	}
+	return false
 }
 
 // plainPhrase reports whether no word of keyword phrase p names the domain
@@ -427,7 +465,7 @@ func (d *domainModel) plainPhrase(e *engine, q *query, p analysis.Term) bool {
 		for _, t := range u.terms {
 			switch {
 			case t.Kind == analysis.Concept && t.Span == 1:
-				if !g.Everyday(strings.TrimPrefix(t.Text, analysis.ConceptPrefix)) {
+				if !g.Everyday(strings.TrimPrefix(t.Text, analysis.ConceptPrefix)) && !d.vendor[t.Text] {
 					return false
 				}
 			case t.Kind == analysis.Word && d.technical[t.Text]:
