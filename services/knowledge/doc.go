@@ -72,7 +72,8 @@
 //     vocabulary (VPN, vim, Excel, sudo, EC2, Windows, Ubuntu:
 //     data/general-it.txt) or a cloud company's name without any of its
 //     Kubernetes products (Azure, Tencent, Naver Cloud without AKS, CLB,
-//     NKS…) and that names nothing of the domain (a
+//     NKS…; a correction that only extends a Latin word, browse → browser,
+//     is another word) and that names nothing of the domain (a
 //     Kubernetes/cloud glossary concept, a runbook keyword phrase with such a
 //     word — "윈도우 업데이트" and "로그 위치" are none —, a technical term:
 //     a Latin keyword or tag word of the runbooks that their Korean prose

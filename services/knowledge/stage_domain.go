@@ -39,7 +39,10 @@ import (
 //     VMSS, CLB, ncloud-config). The company sells much besides Kubernetes
 //     (VMs, object storage, directories, consoles): "naver cloud object
 //     storage upload fails" names only the vendor, "what does microsoft
-//     recommend to protect AKS workloads" names its Kubernetes service;
+//     recommend to protect AKS workloads" names its Kubernetes service. A
+//     typo correction to a general IT word counts, except one that only
+//     adds or leaves off letters at the end of a Latin word (browse →
+//     browser: another word, not a misspelling; see otherForm);
 //   - everything else (everyday concepts such as connect, save, error,
 //     cost, and words no runbook uses) is neutral.
 //
@@ -424,7 +427,7 @@ func (d *domainModel) classify(e *engine, q *query, u *unit) wordClass {
 	for _, t := range u.terms {
 		switch t.Kind {
 		case analysis.Word, analysis.Stem, analysis.Fuzzy:
-			if d.general[t.Text] {
+			if d.general[t.Text] && !otherForm(u, t) {
 				general = true
 			} else if (concepts == 0 || domainConcept) && d.technical[t.Text] {
 				return domainWord
@@ -435,6 +438,23 @@ func (d *domainModel) classify(e *engine, q *query, u *unit) wordClass {
 		return foreignWord
 	}
 	return neutralWord
+}
+
+// otherForm reports whether t is a typo correction of a Latin word that
+// only adds or leaves off letters at its end (browse → browser): another
+// form of a word, or another word, rather than a misspelling; it does not
+// make the word general IT vocabulary ("browse workloads" is no question
+// about a browser). A correction inside the word (outlok → outlook) does.
+func otherForm(u *unit, t analysis.Term) bool {
+	if t.Kind != analysis.Fuzzy {
+		return false
+	}
+	for _, w := range u.terms {
+		if w.Kind == analysis.Word && !korean.HasHangul(w.Text) {
+			return strings.HasPrefix(t.Text, w.Text) || strings.HasPrefix(w.Text, t.Text)
+		}
+	}
+	return false
 }
 
 // namesService reports whether q names a provider's own product (AKS,

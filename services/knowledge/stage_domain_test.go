@@ -35,6 +35,8 @@ func TestDomainGate(t *testing.T) {
 		{"windows service won't start after reboot, error 1053", true},                                    // "windows service" is a keyword; windows stays general IT
 		{"naver cloud object storage upload fails with access denied", true},                              // the vendor, not its Kubernetes service
 		{"네이버 클라우드 오브젝트 스토리지 업로드가 권한 거부돼요", true},                                                         // the keyword phrase "네이버 클라우드" names only the vendor
+		{"is there a web UI to browse workloads in the cluster", false},                                   // browse is corrected to browser, but is another word
+		{"my chrom browser crashes", true},                                                                // browser itself is general IT
 		{"what does microsoft recommend to protect AKS workloads from cryptomining style attacks", false}, // AKS says whose Kubernetes service
 	}
 	for _, tt := range tests {
