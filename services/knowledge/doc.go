@@ -86,7 +86,8 @@
 //     general IT words ("vim이 컨테이너에 없어요", "cron job on Linux") needs
 //     a little more than MinConfidence (mixedMinConfidence), and the
 //     off-domain band again when its top answer never mentions one of those
-//     general IT words (the question is about that word; the answer is not)
+//     general IT words and it has fewer than three domain words (the
+//     question is about that word; the answer is not)
 //     or none of its domain words (the match came through the general IT
 //     side alone). A question naming neither, but with a Latin word no
 //     runbook uses (pm2, a product the knowledge base never heard of), needs

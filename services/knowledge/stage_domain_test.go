@@ -37,6 +37,8 @@ func TestDomainGate(t *testing.T) {
 		{"네이버 클라우드 오브젝트 스토리지 업로드가 권한 거부돼요", true},                                                         // the keyword phrase "네이버 클라우드" names only the vendor
 		{"그라파나 대시보드 변수에 값이 하나도 안 떠요", true},                                                               // a monitoring service outside the cluster
 		{"클러스터 업그레이드 했더니 그라파나 대시보드 메트릭 일부가 안 나와요", false},                                                 // the same service next to the cluster
+		{"reach a ClusterIP service from my laptop through the apiserver", false},                         // three domain words: the laptop is where the user sits
+		{"공유기 DNS 설정 어떻게 바꿔요", true},                                                                      // two: the router may be the subject
 		{"is there a web UI to browse workloads in the cluster", false},                                   // browse is corrected to browser, but is another word
 		{"my chrom browser crashes", true},                                                                // browser itself is general IT
 		{"what does microsoft recommend to protect AKS workloads from cryptomining style attacks", false}, // AKS says whose Kubernetes service
