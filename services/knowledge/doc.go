@@ -70,7 +70,10 @@
 //     the runbooks or more) are left out of the question's side.
 //   - DomainGate: a question whose only specific words are general IT
 //     vocabulary (VPN, vim, Excel, sudo, EC2, Windows, Ubuntu:
-//     data/general-it.txt) and that names nothing of the domain (a
+//     data/general-it.txt) or a cloud company's name without any of its
+//     Kubernetes products (Azure, Tencent, Naver Cloud without AKS, CLB,
+//     NKS…; a correction that only extends a Latin word, browse → browser,
+//     is another word) and that names nothing of the domain (a
 //     Kubernetes/cloud glossary concept, a runbook keyword phrase with such a
 //     word — "윈도우 업데이트" and "로그 위치" are none —, a technical term:
 //     a Latin keyword or tag word of the runbooks that their Korean prose
@@ -83,7 +86,8 @@
 //     general IT words ("vim이 컨테이너에 없어요", "cron job on Linux") needs
 //     a little more than MinConfidence (mixedMinConfidence), and the
 //     off-domain band again when its top answer never mentions one of those
-//     general IT words (the question is about that word; the answer is not)
+//     general IT words and it has fewer than three domain words (the
+//     question is about that word; the answer is not)
 //     or none of its domain words (the match came through the general IT
 //     side alone). A question naming neither, but with a Latin word no
 //     runbook uses (pm2, a product the knowledge base never heard of), needs

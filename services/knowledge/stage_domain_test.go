@@ -23,16 +23,25 @@ func TestDomainGate(t *testing.T) {
 		{"VPN 접속이 안돼요", true},
 		{"how do I save and quit in vim", true},
 		{"엑셀에서 중복된 행 지우는 법", true},
-		{"vim이 컨테이너에 없어요", false},                                      // container is a domain word
-		{"노드에 공인 IP가 없어서 파드에서 인터넷이 안 돼요", false},                       // pod and node are, and the answer names them
-		{"파드에서 인터넷이 안 돼요", true},                                       // pod is, but the best match (CVM public bandwidth) never names pods
-		{"업그레이드하고 나서 메트릭이 안 보여요", false},                               // no general IT word: the confidence decides
-		{"kubectl edit opens vi but I want nano", false},               // kubectl is
-		{"자바 스택트레이스가 줄마다 따로 수집돼요", false},                              // off the domain, but a runbook covers it closely
-		{"윈도우 업데이트 하고 나서 프린터가 안 잡혀요", true},                            // a runbook keyword phrase of everyday words is no domain word
-		{"윈도우 노드 업데이트는 어떻게 받아요", false},                                // node is
-		{"리눅스 노트북 로그 위치가 어디예요", true},                                  // "로그 위치" is a keyword, yet names nothing of the domain
-		{"windows service won't start after reboot, error 1053", true}, // "windows service" is a keyword; windows stays general IT
+		{"vim이 컨테이너에 없어요", false},                                                                         // container is a domain word
+		{"노드에 공인 IP가 없어서 파드에서 인터넷이 안 돼요", false},                                                          // pod and node are, and the answer names them
+		{"파드에서 인터넷이 안 돼요", true},                                                                          // pod is, but the best match (CVM public bandwidth) never names pods
+		{"업그레이드하고 나서 메트릭이 안 보여요", false},                                                                  // no general IT word: the confidence decides
+		{"kubectl edit opens vi but I want nano", false},                                                  // kubectl is
+		{"자바 스택트레이스가 줄마다 따로 수집돼요", false},                                                                 // off the domain, but a runbook covers it closely
+		{"윈도우 업데이트 하고 나서 프린터가 안 잡혀요", true},                                                               // a runbook keyword phrase of everyday words is no domain word
+		{"윈도우 노드 업데이트는 어떻게 받아요", false},                                                                   // node is
+		{"리눅스 노트북 로그 위치가 어디예요", true},                                                                     // "로그 위치" is a keyword, yet names nothing of the domain
+		{"windows service won't start after reboot, error 1053", true},                                    // "windows service" is a keyword; windows stays general IT
+		{"naver cloud object storage upload fails with access denied", true},                              // the vendor, not its Kubernetes service
+		{"네이버 클라우드 오브젝트 스토리지 업로드가 권한 거부돼요", true},                                                         // the keyword phrase "네이버 클라우드" names only the vendor
+		{"그라파나 대시보드 변수에 값이 하나도 안 떠요", true},                                                               // a monitoring service outside the cluster
+		{"클러스터 업그레이드 했더니 그라파나 대시보드 메트릭 일부가 안 나와요", false},                                                 // the same service next to the cluster
+		{"reach a ClusterIP service from my laptop through the apiserver", false},                         // three domain words: the laptop is where the user sits
+		{"공유기 DNS 설정 어떻게 바꿔요", true},                                                                      // two: the router may be the subject
+		{"is there a web UI to browse workloads in the cluster", false},                                   // browse is corrected to browser, but is another word
+		{"my chrom browser crashes", true},                                                                // browser itself is general IT
+		{"what does microsoft recommend to protect AKS workloads from cryptomining style attacks", false}, // AKS says whose Kubernetes service
 	}
 	for _, tt := range tests {
 		res := b.Ask(context.Background(), tt.q, AskOptions{KeepRefused: true})
@@ -88,6 +97,21 @@ func TestGeneralITListIsOutsideTheDomain(t *testing.T) {
 				t.Errorf("general IT word %q is the domain concept %q", w, c)
 			}
 		}
+	}
+}
+
+// The vendor concepts are the glossary concepts of the providers' index words
+// that name the company, not its Kubernetes service.
+func TestDomainVendorConcepts(t *testing.T) {
+	d := boundDomain(t, embedded(t).cur.Load().engine)
+	want := []string{"@azure", "@naver", "@tencent"}
+	var got []string
+	for c := range d.vendor {
+		got = append(got, c)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("vendor concepts %v, want %v", got, want)
 	}
 }
 

@@ -123,9 +123,14 @@ func TestFloorsEnglish(t *testing.T) {
 // after the fourth change: hard negatives refused 0.975 (hard-negatives-2),
 // 0.975 (hard-negatives-3) and 0.933 (hard-negatives-4); false refusals 0 on
 // -2 and -3 and 0.067 on -4 (two English questions the confidence model
-// scores below MinConfidence); top-1 0.925 / 0.900 / 0.733.
+// scores below MinConfidence); top-1 0.925 / 0.900 / 0.733. The fifth set
+// (hard-negatives-5, written before the fifth change, with in-domain
+// questions on runbooks no earlier set asked about) measured 0.867 refused,
+// 0.150 false refusals and top-1 0.700 before it and 0.967, 0.125 and 0.725
+// after; its floors hold the after numbers with one question of margin.
 func TestFloorsProbes(t *testing.T) {
 	checkFloors(t, []string{"testdata/probes/hard-negatives-2.jsonl"}, floors{top1: 0.875, mrr3: 0.925, oodRefusal: 0.95, maxFalseRefusal: 0.03})
 	checkFloors(t, []string{"testdata/probes/hard-negatives-3.jsonl"}, floors{top1: 0.875, mrr3: 0.925, oodRefusal: 0.95, maxFalseRefusal: 0.03})
 	checkFloors(t, []string{"testdata/probes/hard-negatives-4.jsonl"}, floors{top1: 0.70, mrr3: 0.78, oodRefusal: 0.925, maxFalseRefusal: 0.07})
+	checkFloors(t, []string{"testdata/probes/hard-negatives-5.jsonl"}, floors{top1: 0.70, mrr3: 0.775, oodRefusal: 0.95, maxFalseRefusal: 0.15})
 }

@@ -30,6 +30,9 @@ func TestDefaultLookup(t *testing.T) {
 		{"노드풀에서", "nodepool"},
 		{"애저", "azure"},
 		{"죽어요", "crash"},
+		{"장애가", "outage"}, // the runbooks' Korean word for an outage or failure mode
+		{"outage", "outage"},
+		{"failure", "outage"},
 	}
 	for _, tt := range tests {
 		got := g.Lookup(Key(korean.Normalize(tt.word)))
@@ -56,6 +59,8 @@ func TestDefaultPhrase(t *testing.T) {
 		{"kubectl get", nil},
 		{"Name or service not known", []string{"err-name-not-known"}},
 		{"no space left on device", []string{"err-no-space"}},
+		{"powered off", []string{"exit"}}, // a node that is powered off has shut down
+		{"shuts down", []string{"exit"}},
 	}
 	for _, tt := range tests {
 		var keys []string
