@@ -102,7 +102,7 @@ func (m *Manager) report(ctx context.Context, rec *kubemedicv1.Sweep) (*kubemedi
 // compose builds the full report of a sweep whose results are all in.
 func (m *Manager) compose(ctx context.Context, rec *kubemedicv1.Sweep) (*kubemedicv1.Sweep, error) {
 	full := proto.Clone(rec).(*kubemedicv1.Sweep)
-	results, err := m.results(ctx, full.GetId())
+	results, err := m.results(ctx, full)
 	if err != nil {
 		return nil, err
 	}
