@@ -527,10 +527,10 @@ func (e *progressError) Error() string { return e.err.Error() }
 
 // reconcile reads a sweep's record and results from the bucket, passes the
 // record to seen and each stored result's progress to report, and
-// finalizes the sweep when every cluster has a result or the sweep is
-// overdue. It returns the finished sweep, or nil while it runs.
+// finalizes the sweep when every cluster has a result or can no longer get
+// one (see complete). It returns the finished sweep, or nil while it runs.
 func (m *Manager) reconcile(ctx context.Context, id string, seen func(*kubemedicv1.Sweep), report func(*kubemedicv1.SweepProgress) error) (*kubemedicv1.Sweep, error) {
-	rec, _, err := m.record(ctx, id)
+	rec, rev, err := m.record(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -549,15 +549,14 @@ func (m *Manager) reconcile(ctx context.Context, id string, seen func(*kubemedic
 			}
 		}
 	}
-	if len(results) < len(rec.GetClusters()) && !m.overdue(rec) {
-		return nil, nil
-	}
-	return m.finalize(ctx, id)
+	return m.complete(ctx, rec, rev, results)
 }
 
 func recordKey(id string) string { return "sweep." + id }
 
 func resultKey(id, cluster string) string { return "result." + id + "." + cluster }
+
+func attemptKey(id, cluster string) string { return "attempt." + id + "." + cluster }
 
 func latestKey(selector string) string {
 	h := sha256.Sum256([]byte(selector))
@@ -685,26 +684,28 @@ func (m *Manager) finalize(ctx context.Context, id string) (*kubemedicv1.Sweep, 
 	if err != nil {
 		return nil, err
 	}
-	overdue := m.overdue(rec)
+	return m.complete(ctx, rec, rev, results)
+}
+
+// complete finalizes the running sweep rec (at revision rev) with its
+// stored results when every cluster has one, after closing out the clusters
+// whose job can no longer produce one (see closeOut). It returns nil while a
+// job may still report.
+func (m *Manager) complete(ctx context.Context, rec *kubemedicv1.Sweep, rev uint64, results map[string]*kubemedicv1.SweepClusterResult) (*kubemedicv1.Sweep, error) {
+	ctx, cancel := context.WithTimeout(ctx, finalizeTimeout)
+	defer cancel()
+	id := rec.GetId()
 	for _, p := range rec.GetClusters() {
 		if results[p.GetCluster()] != nil {
 			continue
 		}
-		if !overdue {
-			return nil, nil
-		}
-		// Every delivery of the job went to a replica that stopped, and the
-		// max-deliveries advisory was missed: close the cluster out.
-		r := &kubemedicv1.SweepClusterResult{SweepId: id, Worker: m.o.Worker, Progress: &kubemedicv1.SweepProgress{
-			Cluster: p.GetCluster(), Done: true,
-			Error: fmt.Sprintf("not swept: no replica finished it within %s (제한 시간 안에 점검을 끝낸 레플리카가 없습니다)", m.deadline(len(rec.GetClusters()))),
-		}}
-		if err := m.store(ctx, r); err != nil {
+		r, err := m.closeOut(ctx, rec, p.GetCluster())
+		if err != nil || r == nil {
 			return nil, err
 		}
 		results[p.GetCluster()] = r
 	}
-	full, err := m.compose(ctx, rec)
+	full, err := m.compose(ctx, rec, results)
 	if err != nil {
 		return nil, err
 	}
@@ -739,6 +740,60 @@ func (m *Manager) finalize(ctx context.Context, id string) (*kubemedicv1.Sweep, 
 		}
 	}
 	return rec, nil
+}
+
+// closeOut stores the result of a cluster whose job can no longer report
+// and returns it, or returns nil while the job may still report. Decided
+// from durable state, not from the max-deliveries advisory (sent once, lost
+// when no worker is subscribed at that moment, e.g. while its NATS node
+// fails over):
+//
+//   - the job's last attempt (its note, see noteAttempt) was its MaxDeliver-th
+//     and started longer ago than a live replica needs to diagnose and store
+//     (ClusterTimeout, the store budget and AckWait): every delivery went to
+//     a replica that stopped;
+//   - or the whole sweep is overdue (no attempt could even be noted).
+//
+// The job, when its note names it, is deleted from the queue: a work queue
+// keeps a message that ran out of deliveries forever.
+func (m *Manager) closeOut(ctx context.Context, rec *kubemedicv1.Sweep, cluster string) (*kubemedicv1.SweepClusterResult, error) {
+	r := &kubemedicv1.SweepClusterResult{SweepId: rec.GetId(), Worker: m.o.Worker, Progress: &kubemedicv1.SweepProgress{Cluster: cluster, Done: true}}
+	a, err := m.lastAttempt(ctx, rec.GetId(), cluster)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case a != nil && a.N >= m.o.MaxDeliver && m.o.Now().After(a.Started.Add(m.o.ClusterTimeout+storeBudget+m.o.AckWait)):
+		r.Attempt = int32(a.N)
+		r.Progress.Error = notSwept(a.N)
+	case m.overdue(rec):
+		r.Progress.Error = fmt.Sprintf("not swept: no replica finished it within %s (제한 시간 안에 점검을 끝낸 레플리카가 없습니다)", m.deadline(len(rec.GetClusters())))
+	default:
+		return nil, nil
+	}
+	if err := m.store(ctx, r); err != nil {
+		return nil, err
+	}
+	if a != nil && a.StreamSeq > 0 {
+		if err := m.stream.DeleteMsg(ctx, a.StreamSeq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+			m.log.Debug("deleting a closed-out sweep job failed", "sweep", rec.GetId(), "cluster", cluster, "error", err)
+		}
+	}
+	// Another replica may have stored first (store keeps the first record).
+	stored, err := m.results(ctx, &kubemedicv1.Sweep{Id: rec.GetId(), Clusters: []*kubemedicv1.SweepProgress{{Cluster: cluster}}})
+	if err != nil {
+		return nil, err
+	}
+	if s := stored[cluster]; s != nil {
+		return s, nil
+	}
+	return r, nil
+}
+
+// notSwept is the error of a job whose every delivery went to a replica
+// that stopped before finishing it.
+func notSwept(attempts int) string {
+	return fmt.Sprintf("not swept: %d attempts, each on a replica that stopped before finishing (점검을 끝낸 레플리카가 없습니다)", attempts)
 }
 
 // overdue reports whether a running sweep has outlived its deadline.

@@ -317,6 +317,51 @@ func TestExhaustedJobIsReported(t *testing.T) {
 	}
 }
 
+// The max-deliveries advisory is sent once, and only to replicas subscribed
+// at that moment (here: none works any more, as when the last worker's NATS
+// node fails over): a watcher closes out the job from its stored attempt
+// note once the last attempt cannot be running any more, long before the
+// sweep is overdue, and removes the job from the queue.
+func TestExhaustedJobIsClosedOutWithoutAdvisory(t *testing.T) {
+	_, _, js := natstest.Single(t)
+	f := &fleet{block: make(chan struct{})}
+	opts := sweep.Options{AckWait: 500 * time.Millisecond, ClusterTimeout: 500 * time.Millisecond, MaxDeliver: 1}
+	dying := newManager(t, js, f, opts)
+	kill := work(t, dying)
+	rec, err := dying.Start(t.Context(), sweep.Request{Selector: "env=dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f.calls.Load() < 1 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	kill()
+	// 40 s on: past the last attempt's cluster timeout, store budget (30 s)
+	// and ack wait, well before the sweep's deadline (over a minute).
+	opts.Now = func() time.Time { return time.Now().Add(40 * time.Second) }
+	watcher := newManager(t, js, f, opts)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	done, err := watcher.Watch(ctx, rec.GetId(), nil)
+	if err != nil {
+		t.Fatalf("sweep %s did not finish: %v", rec.GetId(), err)
+	}
+	if done.GetState() != kubemedicv1.SweepState_SWEEP_STATE_FAILED || !strings.Contains(done.GetClusters()[0].GetError(), "not swept: 1 attempts") {
+		t.Errorf("state %s clusters %v, want FAILED with dev-a not swept after 1 attempt", done.GetState(), done.GetClusters())
+	}
+	st, err := js.Stream(ctx, sweep.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 0 {
+		t.Errorf("%d jobs left in the queue after the sweep finished, want 0", info.State.Msgs)
+	}
+}
+
 // With no replica working at all, a watcher closes the sweep out once its
 // deadline has passed instead of waiting forever.
 func TestOverdueSweepIsClosedOut(t *testing.T) {

@@ -88,7 +88,7 @@ func (m *Manager) report(ctx context.Context, rec *kubemedicv1.Sweep) (*kubemedi
 	if err != nil || ok {
 		return full, err
 	}
-	full, err = m.compose(ctx, rec)
+	full, err = m.compose(ctx, rec, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -99,12 +99,15 @@ func (m *Manager) report(ctx context.Context, rec *kubemedicv1.Sweep) (*kubemedi
 	return full, nil
 }
 
-// compose builds the full report of a sweep whose results are all in.
-func (m *Manager) compose(ctx context.Context, rec *kubemedicv1.Sweep) (*kubemedicv1.Sweep, error) {
+// compose builds the full report of a sweep whose results are all in:
+// results, or when nil the stored ones.
+func (m *Manager) compose(ctx context.Context, rec *kubemedicv1.Sweep, results map[string]*kubemedicv1.SweepClusterResult) (*kubemedicv1.Sweep, error) {
 	full := proto.Clone(rec).(*kubemedicv1.Sweep)
-	results, err := m.results(ctx, full)
-	if err != nil {
-		return nil, err
+	if results == nil {
+		var err error
+		if results, err = m.results(ctx, full); err != nil {
+			return nil, err
+		}
 	}
 	if err := m.loadFindings(ctx, full.GetId(), results); err != nil {
 		return nil, err

@@ -101,9 +101,9 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg) {
 		_ = msg.TermWithReason("malformed job")
 		return
 	}
-	attempt := 1
+	attempt, seq := 1, uint64(0)
 	if md, err := msg.Metadata(); err == nil {
-		attempt = int(md.NumDelivered)
+		attempt, seq = int(md.NumDelivered), md.Sequence.Stream
 	}
 	log := m.log.With("sweep", j.SweepID, "cluster", j.Cluster, "attempt", attempt)
 
@@ -113,6 +113,7 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg) {
 		m.afterResult(ctx, j.SweepID, log)
 		return
 	}
+	m.noteAttempt(ctx, j, attempt, seq, log)
 
 	// Keep the job ours while it runs.
 	hbCtx, stopHB := context.WithCancel(ctx)
@@ -219,12 +220,64 @@ func (m *Manager) diagnose(ctx context.Context, j job, attempt int) *kubemedicv1
 	return r
 }
 
+// attemptNote is the durable note a worker leaves when it takes a job, so
+// that a job whose every delivery went to a replica that stopped is closed
+// out from stored state (closeOut) rather than only by the max-deliveries
+// advisory, which JetStream sends once.
+type attemptNote struct {
+	// N is the delivery, 1 for the first.
+	N int `json:"n"`
+	// Worker took it.
+	Worker string `json:"worker"`
+	// StreamSeq is the job's sequence in the queue.
+	StreamSeq uint64 `json:"stream_seq"`
+	// Started is when the worker took it.
+	Started time.Time `json:"started"`
+}
+
+// noteAttempt records this delivery of j. It is best effort (bounded by
+// opTimeout): without the note, a job that runs out of deliveries is closed
+// out by the advisory or when the sweep is overdue.
+func (m *Manager) noteAttempt(ctx context.Context, j job, n int, seq uint64, log interface{ Warn(string, ...any) }) {
+	b, err := json.Marshal(attemptNote{N: n, Worker: m.o.Worker, StreamSeq: seq, Started: m.o.Now()})
+	if err != nil {
+		return
+	}
+	nctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	if _, err := m.kv.Put(nctx, attemptKey(j.SweepID, j.Cluster), b); err != nil {
+		log.Warn("noting the sweep job's attempt failed", "error", err)
+	}
+}
+
+// lastAttempt reads the note of the latest delivery of a cluster's job, nil
+// when none was noted.
+func (m *Manager) lastAttempt(ctx context.Context, id, cluster string) (*attemptNote, error) {
+	gctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	e, err := m.kv.Get(gctx, attemptKey(id, cluster))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the attempts of %s in sweep %s: %w", cluster, id, err)
+	}
+	var a attemptNote
+	if err := json.Unmarshal(e.Value(), &a); err != nil {
+		return nil, fmt.Errorf("attempt of %s in sweep %s: %w: %w", cluster, id, errCorrupt, err)
+	}
+	return &a, nil
+}
+
+// storeBudget bounds storing one result, retries included.
+const storeBudget = 30 * time.Second
+
 // store writes a result unless one is there already (idempotent): the
 // findings as an object named after the attempt, then the small progress
 // record with create-if-absent. The first record wins; it names the attempt
 // whose findings belong to it.
 func (m *Manager) store(ctx context.Context, r *kubemedicv1.SweepClusterResult) error {
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeBudget)
 	defer cancel()
 	cluster := r.GetProgress().GetCluster()
 	// A NATS node failing over makes these calls time out or answer "not
@@ -285,11 +338,10 @@ func (m *Manager) watchExhausted(ctx context.Context) func() {
 			return
 		}
 		r := &kubemedicv1.SweepClusterResult{
-			SweepId: j.SweepID,
-			Progress: &kubemedicv1.SweepProgress{Cluster: j.Cluster, Done: true,
-				Error: fmt.Sprintf("not swept: %d attempts, each on a replica that stopped before finishing (점검을 끝낸 레플리카가 없습니다)", a.Deliveries)},
-			Worker:  m.o.Worker,
-			Attempt: int32(a.Deliveries),
+			SweepId:  j.SweepID,
+			Progress: &kubemedicv1.SweepProgress{Cluster: j.Cluster, Done: true, Error: notSwept(int(a.Deliveries))},
+			Worker:   m.o.Worker,
+			Attempt:  int32(a.Deliveries),
 		}
 		if err := m.store(ctx, r); err != nil {
 			m.log.Warn("storing an exhausted sweep job failed", "sweep", j.SweepID, "cluster", j.Cluster, "error", err)
