@@ -274,6 +274,9 @@ func (m *Manager) Start(ctx context.Context, r Request) (*kubemedicv1.Sweep, err
 	if err := m.put(ctx, recordKey(rec.Id), rec); err != nil {
 		return nil, err
 	}
+	if err := m.markRunning(ctx, rec.Id); err != nil {
+		return nil, err
+	}
 	for _, c := range selected {
 		if err := m.publish(ctx, job{SweepID: rec.Id, Cluster: c.Name, MinSeverity: r.MinSeverity}); err != nil {
 			return nil, err
@@ -556,6 +559,8 @@ func recordKey(id string) string { return "sweep." + id }
 
 func resultKey(id, cluster string) string { return "result." + id + "." + cluster }
 
+func runningKey(id string) string { return "running." + id }
+
 func attemptKey(id, cluster string) string { return "attempt." + id + "." + cluster }
 
 func latestKey(selector string) string {
@@ -730,6 +735,7 @@ func (m *Manager) complete(ctx context.Context, rec *kubemedicv1.Sweep, rev uint
 	}
 	rec = full
 	m.setLatest(ctx, rec)
+	m.unmarkRunning(ctx, id)
 	m.log.Info("sweep finished", "sweep", id, "state", rec.GetState().String(), "clusters", len(rec.GetClusters()),
 		"unreachable", rec.GetUnreachableClusters(), "new", len(rec.GetNewFindings()), "resolved", len(rec.GetResolvedFindings()))
 	if m.o.Notifier != nil {

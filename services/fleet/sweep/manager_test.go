@@ -362,6 +362,54 @@ func TestExhaustedJobIsClosedOutWithoutAdvisory(t *testing.T) {
 	}
 }
 
+// A sweep nobody watches (its RunSweep caller left, the scheduling replica
+// died) whose last job ran out of deliveries while no worker heard the
+// advisory: no worker stores its result, so no worker's result finalizes
+// it. The workers' periodic reconcile of the running sweeps does.
+func TestUnwatchedSweepIsReconciledByWorkers(t *testing.T) {
+	_, _, js := natstest.Single(t)
+	f := &fleet{block: make(chan struct{})}
+	opts := sweep.Options{AckWait: 500 * time.Millisecond, ClusterTimeout: 500 * time.Millisecond, MaxDeliver: 1}
+	dying := newManager(t, js, f, opts)
+	kill := work(t, dying)
+	rec, err := dying.Start(t.Context(), sweep.Request{Selector: "env=dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f.calls.Load() < 1 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	kill()
+	time.Sleep(2 * time.Second) // the advisory (after AckWait) reaches nobody
+	opts.Now = func() time.Time { return time.Now().Add(40 * time.Second) }
+	survivor := newManager(t, js, f, opts)
+	work(t, survivor)
+	deadline := time.Now().Add(30 * time.Second)
+	var got *kubemedicv1.Sweep
+	for {
+		if got, err = survivor.Get(t.Context(), rec.GetId()); err != nil {
+			t.Fatal(err)
+		}
+		if got.GetState() != kubemedicv1.SweepState_SWEEP_STATE_RUNNING || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got.GetState() != kubemedicv1.SweepState_SWEEP_STATE_FAILED || !strings.Contains(got.GetClusters()[0].GetError(), "not swept: 1 attempts") {
+		t.Fatalf("sweep %s: state %s clusters %v, want FAILED with dev-a not swept after 1 attempt", rec.GetId(), got.GetState(), got.GetClusters())
+	}
+	if f.calls.Load() != 1 {
+		t.Errorf("%d diagnoses, want the dying replica's 1", f.calls.Load())
+	}
+	kv, err := js.KeyValue(t.Context(), sweep.Bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Get(t.Context(), "running."+rec.GetId()); !errors.Is(err, jetstream.ErrKeyNotFound) {
+		t.Errorf("finished sweep still listed as running: %v", err)
+	}
+}
+
 // With no replica working at all, a watcher closes the sweep out once its
 // deadline has passed instead of waiting forever.
 func TestOverdueSweepIsClosedOut(t *testing.T) {

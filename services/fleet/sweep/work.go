@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,6 +32,12 @@ func (m *Manager) Work(ctx context.Context) error {
 	}
 	stopAdvisories := m.watchExhausted(ctx)
 	defer stopAdvisories()
+	reconciled := make(chan struct{})
+	go func() {
+		defer close(reconciled)
+		m.reconcileRunning(ctx)
+	}()
+	defer func() { <-reconciled }()
 
 	slots := make(chan struct{}, m.o.Concurrency)
 	var wg sync.WaitGroup
@@ -80,6 +87,72 @@ func (m *Manager) Work(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// markRunning lists a started sweep among the running ones, which every
+// worker replica reconciles (reconcileRunning) until it is finalized.
+func (m *Manager) markRunning(ctx context.Context, id string) error {
+	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	if _, err := m.kv.Put(ctx, runningKey(id), []byte(id)); err != nil {
+		return fmt.Errorf("listing sweep %s as running: %w", id, err)
+	}
+	return nil
+}
+
+// unmarkRunning removes a finalized sweep from the running ones; a failure
+// only costs a later reconcile round, which removes it then.
+func (m *Manager) unmarkRunning(ctx context.Context, id string) {
+	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	if err := m.kv.Delete(ctx, runningKey(id)); err != nil {
+		m.log.Debug("unlisting a finished sweep failed", "sweep", id, "error", err)
+	}
+}
+
+// workerReconcileEvery is how often each worker replica reconciles every
+// running sweep.
+const workerReconcileEvery = 10 * time.Second
+
+// reconcileRunning finalizes, every workerReconcileEvery until ctx ends,
+// each running sweep that is complete or can no longer complete (see
+// complete), from the stored state. Without it a sweep nobody watches would
+// only be finalized by the worker storing its last result; a job closed out
+// (its deliveries exhausted) stores no result of its own.
+func (m *Manager) reconcileRunning(ctx context.Context) {
+	t := time.NewTicker(workerReconcileEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		lctx, cancel := context.WithTimeout(ctx, opTimeout)
+		lister, err := m.kv.ListKeysFiltered(lctx, runningKey("*"))
+		var ids []string
+		if err == nil {
+			for k := range lister.Keys() {
+				ids = append(ids, strings.TrimPrefix(k, runningKey("")))
+			}
+		}
+		cancel()
+		if err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
+			m.log.Debug("listing running sweeps failed; retrying", "error", err)
+			continue
+		}
+		for _, id := range ids {
+			rec, err := m.finalize(ctx, id)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				m.unmarkRunning(ctx, id) // expired
+			case err != nil:
+				m.log.Debug("reconciling a running sweep failed; retrying", "sweep", id, "error", err)
+			case rec != nil:
+				m.unmarkRunning(ctx, id) // finalized, maybe by a replica that died before unlisting it
+			}
+		}
+	}
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
