@@ -715,6 +715,10 @@ func (m *Manager) complete(ctx context.Context, rec *kubemedicv1.Sweep, rev uint
 		return nil, err
 	}
 	full.FinishedAt = timestamppb.New(m.o.Now())
+	// The selector's latest sweep first (every finalizer sets the same id):
+	// whoever sees the finished record and starts the next sweep of the
+	// selector must find this one as its previous.
+	m.setLatest(ctx, full)
 	// The outcome with compare-and-set: exactly one replica wins, stores the
 	// report and notifies. A reader that comes before the report object
 	// rebuilds the same report from the results (see report).
@@ -734,7 +738,6 @@ func (m *Manager) complete(ctx context.Context, rec *kubemedicv1.Sweep, rev uint
 		m.log.Warn("storing the sweep report failed; readers rebuild it", "sweep", id, "error", err)
 	}
 	rec = full
-	m.setLatest(ctx, rec)
 	m.unmarkRunning(ctx, id)
 	m.log.Info("sweep finished", "sweep", id, "state", rec.GetState().String(), "clusters", len(rec.GetClusters()),
 		"unreachable", rec.GetUnreachableClusters(), "new", len(rec.GetNewFindings()), "resolved", len(rec.GetResolvedFindings()))

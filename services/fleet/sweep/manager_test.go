@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -91,6 +92,9 @@ func newManager(t *testing.T, js jetstream.JetStream, d sweep.Diagnoser, o sweep
 	o.JetStream, o.Clusters, o.Diagnoser = js, reg, d
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+		if os.Getenv("KUBEMEDIC_TEST_LOG") != "" {
+			o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		}
 	}
 	m, err := sweep.New(t.Context(), o)
 	if err != nil {
@@ -287,12 +291,16 @@ func TestDeadReplicaJobsAreRedelivered(t *testing.T) {
 }
 
 // A job whose every delivery went to a dying replica is reported as not
-// swept, so the sweep still finishes.
+// swept once its last attempt cannot be running any more, so the sweep
+// still finishes.
 func TestExhaustedJobIsReported(t *testing.T) {
 	_, _, js := natstest.Single(t)
 	f := &fleet{block: make(chan struct{})}
-	opts := sweep.Options{AckWait: 500 * time.Millisecond, MaxDeliver: 1, Concurrency: 8}
+	opts := sweep.Options{AckWait: 500 * time.Millisecond, ClusterTimeout: 500 * time.Millisecond, MaxDeliver: 1, Concurrency: 8}
 	dying := newManager(t, js, f, opts)
+	// The observer's clock is 40 s on: past the last attempt's cluster
+	// timeout, store budget (30 s) and ack wait, before the sweep's deadline.
+	opts.Now = func() time.Time { return time.Now().Add(40 * time.Second) }
 	observer := newManager(t, js, f, opts)
 	kill := work(t, dying)
 	rec, err := dying.Start(t.Context(), sweep.Request{Selector: "env=dev"})

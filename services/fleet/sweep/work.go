@@ -386,16 +386,21 @@ type exhausted struct {
 	Deliveries uint64 `json:"deliveries"`
 }
 
-// watchExhausted reports jobs that ran out of deliveries (every replica that
-// took them died) as not swept, so the sweep still finishes.
+// watchExhausted hears the advisory for jobs that ran out of deliveries and
+// makes sure the job's attempt note says so, then reconciles its sweep. It
+// does not write the result itself: the advisory only says JetStream heard
+// no progress for AckWait, and the last attempt may still be running on a
+// replica cut off from the consumer's leader by a failover; closeOut waits
+// until that attempt cannot be running any more. The advisory is sent once
+// and is lost when no worker is subscribed at that moment; the note each
+// worker leaves when it takes a job (noteAttempt) covers that.
 func (m *Manager) watchExhausted(ctx context.Context) func() {
 	nc := m.o.JetStream.Conn()
 	subject := fmt.Sprintf("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.%s.%s", Stream, Consumer)
 	sub, err := nc.QueueSubscribe(subject, "kubemedic-sweep-exhausted", func(msg *nats.Msg) {
 		// Independent of the worker's life, and long enough to ride out a
-		// NATS failover (a raft election takes up to about 9 s): the
-		// advisory is sent once.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		// NATS failover (a raft election takes up to about 9 s).
+		ctx, cancel := context.WithTimeout(context.Background(), storeBudget)
 		defer cancel()
 		var a exhausted
 		if err := json.Unmarshal(msg.Data, &a); err != nil {
@@ -410,18 +415,17 @@ func (m *Manager) watchExhausted(ctx context.Context) func() {
 		if err := json.Unmarshal(raw.Data, &j); err != nil {
 			return
 		}
-		r := &kubemedicv1.SweepClusterResult{
-			SweepId:  j.SweepID,
-			Progress: &kubemedicv1.SweepProgress{Cluster: j.Cluster, Done: true, Error: notSwept(int(a.Deliveries))},
-			Worker:   m.o.Worker,
-			Attempt:  int32(a.Deliveries),
+		log := m.log.With("sweep", j.SweepID, "cluster", j.Cluster)
+		note, err := m.lastAttempt(ctx, j.SweepID, j.Cluster)
+		if err != nil {
+			log.Warn("reading an exhausted sweep job's attempts failed", "error", err)
 		}
-		if err := m.store(ctx, r); err != nil {
-			m.log.Warn("storing an exhausted sweep job failed", "sweep", j.SweepID, "cluster", j.Cluster, "error", err)
-			return
+		if err != nil || note == nil || note.N < int(a.Deliveries) {
+			// The last delivery was not noted: note it now, conservatively
+			// as if it had just started.
+			m.noteAttempt(ctx, j, int(a.Deliveries), a.StreamSeq, log)
 		}
-		_ = m.stream.DeleteMsg(ctx, a.StreamSeq)
-		m.afterResult(ctx, j.SweepID, m.log)
+		m.afterResult(ctx, j.SweepID, log)
 	})
 	if err != nil {
 		m.log.Warn("watching exhausted sweep jobs failed", "error", err)
