@@ -286,14 +286,26 @@ func (m *Manager) Start(ctx context.Context, r Request) (*kubemedicv1.Sweep, err
 	return rec, nil
 }
 
+// publish queues j, retried through a NATS failover (a stream without a
+// leader has no responder, or the answer times out): the message id makes a
+// retry of a publish that landed a no-op, so no cluster is left without a
+// job and none gets two.
 func (m *Manager) publish(ctx context.Context, j job) error {
-	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+	ctx, cancel := context.WithTimeout(ctx, storeBudget)
 	defer cancel()
 	b, err := jsonMarshal(j)
 	if err != nil {
 		return err
 	}
-	if _, err := m.o.JetStream.Publish(ctx, JobSubject, b, jetstream.WithMsgID(j.SweepID+"/"+j.Cluster)); err != nil {
+	_, err = jsretry.Do(ctx, "job "+j.SweepID+"/"+j.Cluster, func(ctx context.Context) (*jetstream.PubAck, error) {
+		ack, err := m.o.JetStream.Publish(ctx, JobSubject, b, jetstream.WithMsgID(j.SweepID+"/"+j.Cluster))
+		if errors.Is(err, jetstream.ErrNoStreamResponse) {
+			// The stream exists (New made it): its leader is being elected.
+			err = fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
+		}
+		return ack, err
+	})
+	if err != nil {
 		return fmt.Errorf("sweep %s: queueing cluster %s: %w", j.SweepID, j.Cluster, err)
 	}
 	return nil
@@ -788,13 +800,21 @@ func (m *Manager) closeOut(ctx context.Context, rec *kubemedicv1.Sweep, cluster 
 			m.log.Debug("deleting a closed-out sweep job failed", "sweep", rec.GetId(), "cluster", cluster, "error", err)
 		}
 	}
-	// Another replica may have stored first (store keeps the first record).
-	stored, err := m.results(ctx, &kubemedicv1.Sweep{Id: rec.GetId(), Clusters: []*kubemedicv1.SweepProgress{{Cluster: cluster}}})
-	if err != nil {
-		return nil, err
-	}
-	if s := stored[cluster]; s != nil {
-		return s, nil
+	// Another replica may have stored first (store keeps the first record):
+	// report what is stored. A result is there now; a replica that lags
+	// behind the bucket's leader may not show it for a moment.
+	one := &kubemedicv1.Sweep{Id: rec.GetId(), Clusters: []*kubemedicv1.SweepProgress{{Cluster: cluster}}}
+	for range 20 {
+		stored, err := m.results(ctx, one)
+		if err != nil {
+			return nil, err
+		}
+		if s := stored[cluster]; s != nil {
+			return s, nil
+		}
+		if !sleep(ctx, 100*time.Millisecond) {
+			return nil, ctx.Err()
+		}
 	}
 	return r, nil
 }
