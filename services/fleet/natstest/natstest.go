@@ -20,9 +20,18 @@ import (
 // closed when the test ends.
 func Single(t testing.TB) (*server.Server, *nats.Conn, jetstream.JetStream) {
 	t.Helper()
-	s := start(t, &server.Options{ServerName: "single", Host: "127.0.0.1", Port: server.RANDOM_PORT, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
+	s := Start(t, &server.Options{ServerName: "single"})
 	nc, js := Connect(t, s.ClientURL())
 	return s, nc, js
+}
+
+// Start starts one server with o (users and permissions, say) on
+// 127.0.0.1, an ephemeral port, JetStream in a temporary directory and no
+// logging, and shuts it down when the test ends.
+func Start(t testing.TB, o *server.Options) *server.Server {
+	t.Helper()
+	o.Host, o.Port, o.JetStream, o.StoreDir, o.NoSigs, o.NoLog = "127.0.0.1", server.RANDOM_PORT, true, t.TempDir(), true, true
+	return start(t, o)
 }
 
 // Connect opens a connection (retrying reconnects forever) and a JetStream

@@ -10,9 +10,11 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -272,6 +274,9 @@ func (m *Manager) Start(ctx context.Context, r Request) (*kubemedicv1.Sweep, err
 	if err := m.put(ctx, recordKey(rec.Id), rec); err != nil {
 		return nil, err
 	}
+	if err := m.markRunning(ctx, rec.Id); err != nil {
+		return nil, err
+	}
 	for _, c := range selected {
 		if err := m.publish(ctx, job{SweepID: rec.Id, Cluster: c.Name, MinSeverity: r.MinSeverity}); err != nil {
 			return nil, err
@@ -281,14 +286,26 @@ func (m *Manager) Start(ctx context.Context, r Request) (*kubemedicv1.Sweep, err
 	return rec, nil
 }
 
+// publish queues j, retried through a NATS failover (a stream without a
+// leader has no responder, or the answer times out): the message id makes a
+// retry of a publish that landed a no-op, so no cluster is left without a
+// job and none gets two.
 func (m *Manager) publish(ctx context.Context, j job) error {
-	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+	ctx, cancel := context.WithTimeout(ctx, storeBudget)
 	defer cancel()
 	b, err := jsonMarshal(j)
 	if err != nil {
 		return err
 	}
-	if _, err := m.o.JetStream.Publish(ctx, JobSubject, b, jetstream.WithMsgID(j.SweepID+"/"+j.Cluster)); err != nil {
+	_, err = jsretry.Do(ctx, "job "+j.SweepID+"/"+j.Cluster, func(ctx context.Context) (*jetstream.PubAck, error) {
+		ack, err := m.o.JetStream.Publish(ctx, JobSubject, b, jetstream.WithMsgID(j.SweepID+"/"+j.Cluster))
+		if errors.Is(err, jetstream.ErrNoStreamResponse) {
+			// The stream exists (New made it): its leader is being elected.
+			err = fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
+		}
+		return ack, err
+	})
+	if err != nil {
 		return fmt.Errorf("sweep %s: queueing cluster %s: %w", j.SweepID, j.Cluster, err)
 	}
 	return nil
@@ -314,7 +331,7 @@ func (m *Manager) Get(ctx context.Context, id string) (*kubemedicv1.Sweep, error
 		return m.report(ctx, rec)
 	}
 	// Running: show the progress made so far.
-	results, err := m.results(ctx, id)
+	results, err := m.results(ctx, rec)
 	if err != nil {
 		return nil, err
 	}
@@ -367,24 +384,22 @@ func (m *Manager) List(ctx context.Context, pageSize int, pageToken string) ([]*
 	return out, next, nil
 }
 
-// Watch calls progress with each cluster's result as it is stored (results
-// stored before the call included) and returns the finished sweep. It
-// finalizes the sweep itself when every result is in, so a sweep finishes
-// even when the replica that stored the last result died before finalizing.
+// Watch calls progress with each cluster's result once (results stored
+// before the call included) and returns the finished sweep.
+//
+// It decides from durable state, never from a message alone: at once and
+// then every reconcileEvery it re-reads the record and each cluster's
+// result, and finalizes the sweep itself when every result is in or the
+// sweep is overdue, so a sweep finishes even when the replica that stored
+// the last result died before finalizing. A key watcher on the record and
+// the results only makes progress prompter. It is opened in the background,
+// given up after opTimeout and reopened on a later round when it could not
+// be opened or died with a NATS server: while a stream's raft group elects a
+// new leader, the request that opens it can go unanswered for as long as the
+// caller allows (TestScaleOut once spent its whole deadline there).
 func (m *Manager) Watch(ctx context.Context, id string, progress func(*kubemedicv1.SweepProgress) error) (*kubemedicv1.Sweep, error) {
-	watch := func() (jetstream.KeyWatcher, error) {
-		return m.kv.WatchFiltered(ctx, []string{recordKey(id), "result." + id + ".>"}, jetstream.IgnoreDeletes())
-	}
-	w, err := watch()
-	if err != nil {
-		return nil, fmt.Errorf("watching sweep %s: %w", id, err)
-	}
-	defer func() {
-		if w != nil {
-			_ = w.Stop()
-		}
-	}()
-	updates := w.Updates()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	reported := map[string]bool{}
 	report := func(p *kubemedicv1.SweepProgress) error {
 		if reported[p.GetCluster()] || !p.GetDone() {
@@ -394,9 +409,12 @@ func (m *Manager) Watch(ctx context.Context, id string, progress func(*kubemedic
 		if progress == nil {
 			return nil
 		}
-		return progress(p)
+		if err := progress(p); err != nil {
+			return &progressError{err}
+		}
+		return nil
 	}
-	// finish reports the clusters the watcher missed, then the sweep.
+	// finish reports the clusters not reported yet, then the sweep.
 	finish := func(rec *kubemedicv1.Sweep) (*kubemedicv1.Sweep, error) {
 		for _, p := range rec.GetClusters() {
 			if err := report(p); err != nil {
@@ -405,39 +423,79 @@ func (m *Manager) Watch(ctx context.Context, id string, progress func(*kubemedic
 		}
 		return rec, nil
 	}
-	tick := time.NewTicker(5 * time.Second)
+	total := 0 // clusters in the sweep, once the record is read
+	// check reads the stored state, reports what is new and finalizes when
+	// the sweep is complete or overdue. A JetStream error (a NATS node
+	// failing over) is retried on the next round; an unknown sweep, a
+	// corrupt record and a failing progress callback end Watch.
+	check := func() (*kubemedicv1.Sweep, error) {
+		done, err := m.reconcile(ctx, id, func(rec *kubemedicv1.Sweep) { total = len(rec.GetClusters()) }, report)
+		var pe *progressError
+		switch {
+		case err == nil && done != nil:
+			return finish(done)
+		case err == nil:
+			return nil, nil
+		case errors.As(err, &pe):
+			return nil, pe.err
+		case errors.Is(err, ErrNotFound), errors.Is(err, errCorrupt), ctx.Err() != nil:
+			return nil, err
+		}
+		m.log.Warn("reading the sweep's state failed; retrying", "sweep", id, "error", err)
+		return nil, nil
+	}
+
+	type opened struct {
+		w   jetstream.KeyWatcher
+		err error
+	}
+	var (
+		updates     <-chan jetstream.KeyValueEntry // nil while no watcher is open
+		opening     chan opened                    // non-nil while one is being opened
+		openedAt    time.Time
+		stopWatcher = func() {}
+	)
+	open := func() {
+		wctx, stop := context.WithCancel(ctx) // also the watcher's life
+		ch := make(chan opened, 1)
+		go func() {
+			w, err := m.kv.WatchFiltered(wctx, []string{recordKey(id), "result." + id + ".>"}, jetstream.IgnoreDeletes())
+			ch <- opened{w, err}
+		}()
+		opening, openedAt, stopWatcher = ch, time.Now(), stop
+	}
+	open()
+	if done, err := check(); done != nil || err != nil {
+		return done, err
+	}
+	tick := time.NewTicker(reconcileEvery)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		case o := <-opening:
+			opening = nil
+			if o.err != nil {
+				stopWatcher()
+				m.log.Debug("opening the sweep watcher failed; following the stored state", "sweep", id, "error", o.err)
+				continue
+			}
+			updates = o.w.Updates()
 		case <-tick.C:
-			if w == nil {
-				// The watcher died with a NATS server; start another.
-				if w, err = watch(); err == nil {
-					updates = w.Updates()
-				} else {
-					w = nil
-				}
+			switch {
+			case opening != nil && time.Since(openedAt) > opTimeout:
+				stopWatcher() // the pending open returns with an error
+			case opening == nil && updates == nil:
+				open()
 			}
-			// The watcher may have missed updates while NATS failed over:
-			// catch up from the stored results, then try to finish.
-			if results, err := m.results(ctx, id); err == nil {
-				for _, r := range results {
-					if err := report(r.GetProgress()); err != nil {
-						return nil, err
-					}
-				}
-			}
-			if rec, err := m.finalize(ctx, id); err == nil && rec != nil {
-				return finish(rec)
+			if done, err := check(); done != nil || err != nil {
+				return done, err
 			}
 		case e, ok := <-updates:
 			if !ok {
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				w, updates = nil, nil // restarted on the next tick
+				stopWatcher()
+				updates = nil // reopened on the next round
 				continue
 			}
 			if e == nil {
@@ -446,36 +504,76 @@ func (m *Manager) Watch(ctx context.Context, id string, progress func(*kubemedic
 			if e.Key() == recordKey(id) {
 				rec := &kubemedicv1.Sweep{}
 				if err := proto.Unmarshal(e.Value(), rec); err != nil {
-					return nil, fmt.Errorf("sweep %s is stored corrupt: %w", id, err)
+					return nil, fmt.Errorf("sweep %s: %w: %w", id, errCorrupt, err)
 				}
-				if rec.GetState() != kubemedicv1.SweepState_SWEEP_STATE_RUNNING {
-					full, err := m.report(ctx, rec)
-					if err != nil {
-						return nil, err
-					}
-					return finish(full)
+				total = len(rec.GetClusters())
+				if rec.GetState() == kubemedicv1.SweepState_SWEEP_STATE_RUNNING {
+					continue
 				}
-				continue
+			} else {
+				r := &kubemedicv1.SweepClusterResult{}
+				if err := proto.Unmarshal(e.Value(), r); err != nil {
+					return nil, fmt.Errorf("sweep %s result %s: %w: %w", id, e.Key(), errCorrupt, err)
+				}
+				if err := report(r.GetProgress()); err != nil {
+					return nil, err.(*progressError).err
+				}
+				if total > 0 && len(reported) < total {
+					continue // the next result or round finishes it
+				}
 			}
-			r := &kubemedicv1.SweepClusterResult{}
-			if err := proto.Unmarshal(e.Value(), r); err != nil {
-				return nil, fmt.Errorf("sweep %s result %s is stored corrupt: %w", id, e.Key(), err)
-			}
-			if err := report(r.GetProgress()); err != nil {
-				return nil, err
-			}
-			if rec, err := m.finalize(ctx, id); err != nil {
-				m.log.Warn("finalizing sweep failed; retrying", "sweep", id, "error", err)
-			} else if rec != nil {
-				return finish(rec)
+			if done, err := check(); done != nil || err != nil {
+				return done, err
 			}
 		}
 	}
 }
 
+// reconcileEvery is how often Watch re-reads a running sweep's stored state.
+const reconcileEvery = 5 * time.Second
+
+// errCorrupt marks a stored record or result that does not decode.
+var errCorrupt = errors.New("stored corrupt")
+
+// progressError is the progress callback's error, which ends Watch.
+type progressError struct{ err error }
+
+func (e *progressError) Error() string { return e.err.Error() }
+
+// reconcile reads a sweep's record and results from the bucket, passes the
+// record to seen and each stored result's progress to report, and
+// finalizes the sweep when every cluster has a result or can no longer get
+// one (see complete). It returns the finished sweep, or nil while it runs.
+func (m *Manager) reconcile(ctx context.Context, id string, seen func(*kubemedicv1.Sweep), report func(*kubemedicv1.SweepProgress) error) (*kubemedicv1.Sweep, error) {
+	rec, rev, err := m.record(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	seen(rec)
+	if rec.GetState() != kubemedicv1.SweepState_SWEEP_STATE_RUNNING {
+		return m.report(ctx, rec)
+	}
+	results, err := m.results(ctx, rec)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range rec.GetClusters() {
+		if r := results[p.GetCluster()]; r != nil {
+			if err := report(r.GetProgress()); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return m.complete(ctx, rec, rev, results)
+}
+
 func recordKey(id string) string { return "sweep." + id }
 
 func resultKey(id, cluster string) string { return "result." + id + "." + cluster }
+
+func runningKey(id string) string { return "running." + id }
+
+func attemptKey(id, cluster string) string { return "attempt." + id + "." + cluster }
 
 func latestKey(selector string) string {
 	h := sha256.Sum256([]byte(selector))
@@ -518,7 +616,7 @@ func (m *Manager) record(ctx context.Context, id string) (*kubemedicv1.Sweep, ui
 	}
 	rec := &kubemedicv1.Sweep{}
 	if err := proto.Unmarshal(e.Value(), rec); err != nil {
-		return nil, 0, fmt.Errorf("sweep %s is stored corrupt: %w", id, err)
+		return nil, 0, fmt.Errorf("sweep %s: %w: %w", id, errCorrupt, err)
 	}
 	return rec, e.Revision(), nil
 }
@@ -535,34 +633,46 @@ func validID(id string) bool {
 	return true
 }
 
-func (m *Manager) results(ctx context.Context, id string) (map[string]*kubemedicv1.SweepClusterResult, error) {
+// results reads the stored result of each cluster of rec, one key at a
+// time. Each read is a direct get, which any current replica of the bucket
+// answers, so results stay readable while the bucket's stream elects a new
+// leader; a key watcher or lister needs a consumer that only the leader
+// creates. A cluster without a result is absent from the map.
+func (m *Manager) results(ctx context.Context, rec *kubemedicv1.Sweep) (map[string]*kubemedicv1.SweepClusterResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
+	var mu sync.Mutex
 	out := map[string]*kubemedicv1.SweepClusterResult{}
-	w, err := m.kv.Watch(ctx, "result."+id+".>", jetstream.IgnoreDeletes())
-	if err != nil {
-		return nil, fmt.Errorf("reading results of sweep %s: %w", id, err)
-	}
-	defer func() { _ = w.Stop() }()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case e, ok := <-w.Updates():
-			if !ok {
-				return nil, fmt.Errorf("reading results of sweep %s: watcher closed", id)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(resultReaders)
+	for _, p := range rec.GetClusters() {
+		g.Go(func() error {
+			key := resultKey(rec.GetId(), p.GetCluster())
+			e, err := m.kv.Get(gctx, key)
+			if errors.Is(err, jetstream.ErrKeyNotFound) {
+				return nil
 			}
-			if e == nil {
-				return out, nil
+			if err != nil {
+				return fmt.Errorf("reading %s: %w", key, err)
 			}
 			r := &kubemedicv1.SweepClusterResult{}
 			if err := proto.Unmarshal(e.Value(), r); err != nil {
-				return nil, fmt.Errorf("sweep %s result %s is stored corrupt: %w", id, e.Key(), err)
+				return fmt.Errorf("sweep %s result %s: %w: %w", rec.GetId(), key, errCorrupt, err)
 			}
-			out[r.GetProgress().GetCluster()] = r
-		}
+			mu.Lock()
+			defer mu.Unlock()
+			out[p.GetCluster()] = r
+			return nil
+		})
 	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
+
+// resultReaders bounds the result reads in flight for one sweep.
+const resultReaders = 16
 
 func (m *Manager) latestID(ctx context.Context, selector string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
@@ -587,34 +697,40 @@ func (m *Manager) finalize(ctx context.Context, id string) (*kubemedicv1.Sweep, 
 	if rec.GetState() != kubemedicv1.SweepState_SWEEP_STATE_RUNNING {
 		return m.report(ctx, rec)
 	}
-	results, err := m.results(ctx, id)
+	results, err := m.results(ctx, rec)
 	if err != nil {
 		return nil, err
 	}
-	overdue := m.o.Now().After(rec.GetStartedAt().AsTime().Add(m.deadline(len(rec.GetClusters()))))
+	return m.complete(ctx, rec, rev, results)
+}
+
+// complete finalizes the running sweep rec (at revision rev) with its
+// stored results when every cluster has one, after closing out the clusters
+// whose job can no longer produce one (see closeOut). It returns nil while a
+// job may still report.
+func (m *Manager) complete(ctx context.Context, rec *kubemedicv1.Sweep, rev uint64, results map[string]*kubemedicv1.SweepClusterResult) (*kubemedicv1.Sweep, error) {
+	ctx, cancel := context.WithTimeout(ctx, finalizeTimeout)
+	defer cancel()
+	id := rec.GetId()
 	for _, p := range rec.GetClusters() {
 		if results[p.GetCluster()] != nil {
 			continue
 		}
-		if !overdue {
-			return nil, nil
-		}
-		// Every delivery of the job went to a replica that stopped, and the
-		// max-deliveries advisory was missed: close the cluster out.
-		r := &kubemedicv1.SweepClusterResult{SweepId: id, Worker: m.o.Worker, Progress: &kubemedicv1.SweepProgress{
-			Cluster: p.GetCluster(), Done: true,
-			Error: fmt.Sprintf("not swept: no replica finished it within %s (제한 시간 안에 점검을 끝낸 레플리카가 없습니다)", m.deadline(len(rec.GetClusters()))),
-		}}
-		if err := m.store(ctx, r); err != nil {
+		r, err := m.closeOut(ctx, rec, p.GetCluster())
+		if err != nil || r == nil {
 			return nil, err
 		}
 		results[p.GetCluster()] = r
 	}
-	full, err := m.compose(ctx, rec)
+	full, err := m.compose(ctx, rec, results)
 	if err != nil {
 		return nil, err
 	}
 	full.FinishedAt = timestamppb.New(m.o.Now())
+	// The selector's latest sweep first (every finalizer sets the same id):
+	// whoever sees the finished record and starts the next sweep of the
+	// selector must find this one as its previous.
+	m.setLatest(ctx, full)
 	// The outcome with compare-and-set: exactly one replica wins, stores the
 	// report and notifies. A reader that comes before the report object
 	// rebuilds the same report from the results (see report).
@@ -634,7 +750,7 @@ func (m *Manager) finalize(ctx context.Context, id string) (*kubemedicv1.Sweep, 
 		m.log.Warn("storing the sweep report failed; readers rebuild it", "sweep", id, "error", err)
 	}
 	rec = full
-	m.setLatest(ctx, rec)
+	m.unmarkRunning(ctx, id)
 	m.log.Info("sweep finished", "sweep", id, "state", rec.GetState().String(), "clusters", len(rec.GetClusters()),
 		"unreachable", rec.GetUnreachableClusters(), "new", len(rec.GetNewFindings()), "resolved", len(rec.GetResolvedFindings()))
 	if m.o.Notifier != nil {
@@ -645,6 +761,73 @@ func (m *Manager) finalize(ctx context.Context, id string) (*kubemedicv1.Sweep, 
 		}
 	}
 	return rec, nil
+}
+
+// closeOut stores the result of a cluster whose job can no longer report
+// and returns it, or returns nil while the job may still report. Decided
+// from durable state, not from the max-deliveries advisory (sent once, lost
+// when no worker is subscribed at that moment, e.g. while its NATS node
+// fails over):
+//
+//   - the job's last attempt (its note, see noteAttempt) was its MaxDeliver-th
+//     and started longer ago than a live replica needs to diagnose and store
+//     (ClusterTimeout, the store budget and AckWait): every delivery went to
+//     a replica that stopped;
+//   - or the whole sweep is overdue (no attempt could even be noted).
+//
+// The job, when its note names it, is deleted from the queue: a work queue
+// keeps a message that ran out of deliveries forever.
+func (m *Manager) closeOut(ctx context.Context, rec *kubemedicv1.Sweep, cluster string) (*kubemedicv1.SweepClusterResult, error) {
+	r := &kubemedicv1.SweepClusterResult{SweepId: rec.GetId(), Worker: m.o.Worker, Progress: &kubemedicv1.SweepProgress{Cluster: cluster, Done: true}}
+	a, err := m.lastAttempt(ctx, rec.GetId(), cluster)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case a != nil && a.N >= m.o.MaxDeliver && m.o.Now().After(a.Started.Add(m.o.ClusterTimeout+storeBudget+m.o.AckWait)):
+		r.Attempt = int32(a.N)
+		r.Progress.Error = notSwept(a.N)
+	case m.overdue(rec):
+		r.Progress.Error = fmt.Sprintf("not swept: no replica finished it within %s (제한 시간 안에 점검을 끝낸 레플리카가 없습니다)", m.deadline(len(rec.GetClusters())))
+	default:
+		return nil, nil
+	}
+	if err := m.store(ctx, r); err != nil {
+		return nil, err
+	}
+	if a != nil && a.StreamSeq > 0 {
+		if err := m.stream.DeleteMsg(ctx, a.StreamSeq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+			m.log.Debug("deleting a closed-out sweep job failed", "sweep", rec.GetId(), "cluster", cluster, "error", err)
+		}
+	}
+	// Another replica may have stored first (store keeps the first record):
+	// report what is stored. A result is there now; a replica that lags
+	// behind the bucket's leader may not show it for a moment.
+	one := &kubemedicv1.Sweep{Id: rec.GetId(), Clusters: []*kubemedicv1.SweepProgress{{Cluster: cluster}}}
+	for range 20 {
+		stored, err := m.results(ctx, one)
+		if err != nil {
+			return nil, err
+		}
+		if s := stored[cluster]; s != nil {
+			return s, nil
+		}
+		if !sleep(ctx, 100*time.Millisecond) {
+			return nil, ctx.Err()
+		}
+	}
+	return r, nil
+}
+
+// notSwept is the error of a job whose every delivery went to a replica
+// that stopped before finishing it.
+func notSwept(attempts int) string {
+	return fmt.Sprintf("not swept: %d attempts, each on a replica that stopped before finishing (점검을 끝낸 레플리카가 없습니다)", attempts)
+}
+
+// overdue reports whether a running sweep has outlived its deadline.
+func (m *Manager) overdue(rec *kubemedicv1.Sweep) bool {
+	return m.o.Now().After(rec.GetStartedAt().AsTime().Add(m.deadline(len(rec.GetClusters()))))
 }
 
 // deadline is how long a sweep of n clusters can take on one replica when

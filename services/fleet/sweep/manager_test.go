@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -91,6 +92,9 @@ func newManager(t *testing.T, js jetstream.JetStream, d sweep.Diagnoser, o sweep
 	o.JetStream, o.Clusters, o.Diagnoser = js, reg, d
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+		if os.Getenv("KUBEMEDIC_TEST_LOG") != "" {
+			o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		}
 	}
 	m, err := sweep.New(t.Context(), o)
 	if err != nil {
@@ -287,12 +291,16 @@ func TestDeadReplicaJobsAreRedelivered(t *testing.T) {
 }
 
 // A job whose every delivery went to a dying replica is reported as not
-// swept, so the sweep still finishes.
+// swept once its last attempt cannot be running any more, so the sweep
+// still finishes.
 func TestExhaustedJobIsReported(t *testing.T) {
 	_, _, js := natstest.Single(t)
 	f := &fleet{block: make(chan struct{})}
-	opts := sweep.Options{AckWait: 500 * time.Millisecond, MaxDeliver: 1, Concurrency: 8}
+	opts := sweep.Options{AckWait: 500 * time.Millisecond, ClusterTimeout: 500 * time.Millisecond, MaxDeliver: 1, Concurrency: 8}
 	dying := newManager(t, js, f, opts)
+	// The observer's clock is 40 s on: past the last attempt's cluster
+	// timeout, store budget (30 s) and ack wait, before the sweep's deadline.
+	opts.Now = func() time.Time { return time.Now().Add(40 * time.Second) }
 	observer := newManager(t, js, f, opts)
 	kill := work(t, dying)
 	rec, err := dying.Start(t.Context(), sweep.Request{Selector: "env=dev"})
@@ -314,6 +322,99 @@ func TestExhaustedJobIsReported(t *testing.T) {
 	}
 	if done.GetState() != kubemedicv1.SweepState_SWEEP_STATE_FAILED || !strings.Contains(done.GetClusters()[0].GetError(), "not swept: 1 attempts") {
 		t.Errorf("state %s clusters %v", done.GetState(), done.GetClusters())
+	}
+}
+
+// The max-deliveries advisory is sent once, and only to replicas subscribed
+// at that moment (here: none works any more, as when the last worker's NATS
+// node fails over): a watcher closes out the job from its stored attempt
+// note once the last attempt cannot be running any more, long before the
+// sweep is overdue, and removes the job from the queue.
+func TestExhaustedJobIsClosedOutWithoutAdvisory(t *testing.T) {
+	_, _, js := natstest.Single(t)
+	f := &fleet{block: make(chan struct{})}
+	opts := sweep.Options{AckWait: 500 * time.Millisecond, ClusterTimeout: 500 * time.Millisecond, MaxDeliver: 1}
+	dying := newManager(t, js, f, opts)
+	kill := work(t, dying)
+	rec, err := dying.Start(t.Context(), sweep.Request{Selector: "env=dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f.calls.Load() < 1 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	kill()
+	// 40 s on: past the last attempt's cluster timeout, store budget (30 s)
+	// and ack wait, well before the sweep's deadline (over a minute).
+	opts.Now = func() time.Time { return time.Now().Add(40 * time.Second) }
+	watcher := newManager(t, js, f, opts)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	done, err := watcher.Watch(ctx, rec.GetId(), nil)
+	if err != nil {
+		t.Fatalf("sweep %s did not finish: %v", rec.GetId(), err)
+	}
+	if done.GetState() != kubemedicv1.SweepState_SWEEP_STATE_FAILED || !strings.Contains(done.GetClusters()[0].GetError(), "not swept: 1 attempts") {
+		t.Errorf("state %s clusters %v, want FAILED with dev-a not swept after 1 attempt", done.GetState(), done.GetClusters())
+	}
+	st, err := js.Stream(ctx, sweep.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 0 {
+		t.Errorf("%d jobs left in the queue after the sweep finished, want 0", info.State.Msgs)
+	}
+}
+
+// A sweep nobody watches (its RunSweep caller left, the scheduling replica
+// died) whose last job ran out of deliveries while no worker heard the
+// advisory: no worker stores its result, so no worker's result finalizes
+// it. The workers' periodic reconcile of the running sweeps does.
+func TestUnwatchedSweepIsReconciledByWorkers(t *testing.T) {
+	_, _, js := natstest.Single(t)
+	f := &fleet{block: make(chan struct{})}
+	opts := sweep.Options{AckWait: 500 * time.Millisecond, ClusterTimeout: 500 * time.Millisecond, MaxDeliver: 1}
+	dying := newManager(t, js, f, opts)
+	kill := work(t, dying)
+	rec, err := dying.Start(t.Context(), sweep.Request{Selector: "env=dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f.calls.Load() < 1 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	kill()
+	time.Sleep(2 * time.Second) // the advisory (after AckWait) reaches nobody
+	opts.Now = func() time.Time { return time.Now().Add(40 * time.Second) }
+	survivor := newManager(t, js, f, opts)
+	work(t, survivor)
+	deadline := time.Now().Add(30 * time.Second)
+	var got *kubemedicv1.Sweep
+	for {
+		if got, err = survivor.Get(t.Context(), rec.GetId()); err != nil {
+			t.Fatal(err)
+		}
+		if got.GetState() != kubemedicv1.SweepState_SWEEP_STATE_RUNNING || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got.GetState() != kubemedicv1.SweepState_SWEEP_STATE_FAILED || !strings.Contains(got.GetClusters()[0].GetError(), "not swept: 1 attempts") {
+		t.Fatalf("sweep %s: state %s clusters %v, want FAILED with dev-a not swept after 1 attempt", rec.GetId(), got.GetState(), got.GetClusters())
+	}
+	if f.calls.Load() != 1 {
+		t.Errorf("%d diagnoses, want the dying replica's 1", f.calls.Load())
+	}
+	kv, err := js.KeyValue(t.Context(), sweep.Bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Get(t.Context(), "running."+rec.GetId()); !errors.Is(err, jetstream.ErrKeyNotFound) {
+		t.Errorf("finished sweep still listed as running: %v", err)
 	}
 }
 

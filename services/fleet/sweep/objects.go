@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
@@ -43,11 +45,28 @@ func (m *Manager) putObject(ctx context.Context, name string, msg proto.Message)
 	return nil
 }
 
+// objectAttempt bounds one read of an object. A read whose chunks stop
+// coming (seen now and then with several readers of one store at once)
+// waits for its whole deadline whatever its context says: a fresh read
+// succeeds, so getObject gives each read objectAttempt and tries again
+// within opTimeout.
+const objectAttempt = 5 * time.Second
+
 // getObject reads an object into msg; ok is false when it does not exist.
 func (m *Manager) getObject(ctx context.Context, name string, msg proto.Message) (bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+	ctx, cancel := context.WithTimeout(ctx, 2*opTimeout)
 	defer cancel()
-	b, err := m.obj.GetBytes(ctx, name)
+	var b []byte
+	var err error
+	for {
+		actx, cancelAttempt := context.WithTimeout(ctx, objectAttempt)
+		b, err = m.obj.GetBytes(actx, name)
+		cancelAttempt()
+		if !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+			break
+		}
+		m.log.Debug("reading an object timed out; reading it again", "object", name, "error", err)
+	}
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return false, nil
 	}
@@ -80,31 +99,41 @@ func (m *Manager) loadFindings(ctx context.Context, id string, results map[strin
 }
 
 // report returns the finished sweep with its findings. A report whose
-// object is missing (the finalizing replica died right after recording the
-// outcome) is rebuilt from the stored results, which give the same report.
+// object is missing (still being stored, or the finalizing replica died
+// right after recording the outcome) is rebuilt from the stored results,
+// which give the same report.
 func (m *Manager) report(ctx context.Context, rec *kubemedicv1.Sweep) (*kubemedicv1.Sweep, error) {
 	full := &kubemedicv1.Sweep{}
 	ok, err := m.getObject(ctx, reportObject(rec.GetId()), full)
 	if err != nil || ok {
 		return full, err
 	}
-	full, err = m.compose(ctx, rec)
+	full, err = m.compose(ctx, rec, nil)
 	if err != nil {
 		return nil, err
 	}
 	full.FinishedAt = rec.GetFinishedAt()
+	// Store it only when the finalizer has had time to store it itself: two
+	// puts of one object at once purge each other's chunks under a reader,
+	// which then waits for them until its timeout.
+	if m.o.Now().Sub(rec.GetFinishedAt().AsTime()) < 2*opTimeout {
+		return full, nil
+	}
 	if err := m.putObject(ctx, reportObject(rec.GetId()), full); err != nil {
 		m.log.Warn("storing a rebuilt sweep report failed", "sweep", rec.GetId(), "error", err)
 	}
 	return full, nil
 }
 
-// compose builds the full report of a sweep whose results are all in.
-func (m *Manager) compose(ctx context.Context, rec *kubemedicv1.Sweep) (*kubemedicv1.Sweep, error) {
+// compose builds the full report of a sweep whose results are all in:
+// results, or when nil the stored ones.
+func (m *Manager) compose(ctx context.Context, rec *kubemedicv1.Sweep, results map[string]*kubemedicv1.SweepClusterResult) (*kubemedicv1.Sweep, error) {
 	full := proto.Clone(rec).(*kubemedicv1.Sweep)
-	results, err := m.results(ctx, full.GetId())
-	if err != nil {
-		return nil, err
+	if results == nil {
+		var err error
+		if results, err = m.results(ctx, full); err != nil {
+			return nil, err
+		}
 	}
 	if err := m.loadFindings(ctx, full.GetId(), results); err != nil {
 		return nil, err

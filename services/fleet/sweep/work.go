@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,6 +32,12 @@ func (m *Manager) Work(ctx context.Context) error {
 	}
 	stopAdvisories := m.watchExhausted(ctx)
 	defer stopAdvisories()
+	reconciled := make(chan struct{})
+	go func() {
+		defer close(reconciled)
+		m.reconcileRunning(ctx)
+	}()
+	defer func() { <-reconciled }()
 
 	slots := make(chan struct{}, m.o.Concurrency)
 	var wg sync.WaitGroup
@@ -82,6 +89,72 @@ func (m *Manager) Work(ctx context.Context) error {
 	return nil
 }
 
+// markRunning lists a started sweep among the running ones, which every
+// worker replica reconciles (reconcileRunning) until it is finalized.
+func (m *Manager) markRunning(ctx context.Context, id string) error {
+	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	if _, err := m.kv.Put(ctx, runningKey(id), []byte(id)); err != nil {
+		return fmt.Errorf("listing sweep %s as running: %w", id, err)
+	}
+	return nil
+}
+
+// unmarkRunning removes a finalized sweep from the running ones; a failure
+// only costs a later reconcile round, which removes it then.
+func (m *Manager) unmarkRunning(ctx context.Context, id string) {
+	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	if err := m.kv.Delete(ctx, runningKey(id)); err != nil {
+		m.log.Debug("unlisting a finished sweep failed", "sweep", id, "error", err)
+	}
+}
+
+// workerReconcileEvery is how often each worker replica reconciles every
+// running sweep.
+const workerReconcileEvery = 10 * time.Second
+
+// reconcileRunning finalizes, every workerReconcileEvery until ctx ends,
+// each running sweep that is complete or can no longer complete (see
+// complete), from the stored state. Without it a sweep nobody watches would
+// only be finalized by the worker storing its last result; a job closed out
+// (its deliveries exhausted) stores no result of its own.
+func (m *Manager) reconcileRunning(ctx context.Context) {
+	t := time.NewTicker(workerReconcileEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		lctx, cancel := context.WithTimeout(ctx, opTimeout)
+		lister, err := m.kv.ListKeysFiltered(lctx, runningKey("*"))
+		var ids []string
+		if err == nil {
+			for k := range lister.Keys() {
+				ids = append(ids, strings.TrimPrefix(k, runningKey("")))
+			}
+		}
+		cancel()
+		if err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
+			m.log.Debug("listing running sweeps failed; retrying", "error", err)
+			continue
+		}
+		for _, id := range ids {
+			rec, err := m.finalize(ctx, id)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				m.unmarkRunning(ctx, id) // expired
+			case err != nil:
+				m.log.Debug("reconciling a running sweep failed; retrying", "sweep", id, "error", err)
+			case rec != nil:
+				m.unmarkRunning(ctx, id) // finalized, maybe by a replica that died before unlisting it
+			}
+		}
+	}
+}
+
 func sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -101,9 +174,9 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg) {
 		_ = msg.TermWithReason("malformed job")
 		return
 	}
-	attempt := 1
+	attempt, seq := 1, uint64(0)
 	if md, err := msg.Metadata(); err == nil {
-		attempt = int(md.NumDelivered)
+		attempt, seq = int(md.NumDelivered), md.Sequence.Stream
 	}
 	log := m.log.With("sweep", j.SweepID, "cluster", j.Cluster, "attempt", attempt)
 
@@ -113,6 +186,7 @@ func (m *Manager) handle(ctx context.Context, msg jetstream.Msg) {
 		m.afterResult(ctx, j.SweepID, log)
 		return
 	}
+	m.noteAttempt(ctx, j, attempt, seq, log)
 
 	// Keep the job ours while it runs.
 	hbCtx, stopHB := context.WithCancel(ctx)
@@ -219,12 +293,64 @@ func (m *Manager) diagnose(ctx context.Context, j job, attempt int) *kubemedicv1
 	return r
 }
 
+// attemptNote is the durable note a worker leaves when it takes a job, so
+// that a job whose every delivery went to a replica that stopped is closed
+// out from stored state (closeOut) rather than only by the max-deliveries
+// advisory, which JetStream sends once.
+type attemptNote struct {
+	// N is the delivery, 1 for the first.
+	N int `json:"n"`
+	// Worker took it.
+	Worker string `json:"worker"`
+	// StreamSeq is the job's sequence in the queue.
+	StreamSeq uint64 `json:"stream_seq"`
+	// Started is when the worker took it.
+	Started time.Time `json:"started"`
+}
+
+// noteAttempt records this delivery of j. It is best effort (bounded by
+// opTimeout): without the note, a job that runs out of deliveries is closed
+// out by the advisory or when the sweep is overdue.
+func (m *Manager) noteAttempt(ctx context.Context, j job, n int, seq uint64, log interface{ Warn(string, ...any) }) {
+	b, err := json.Marshal(attemptNote{N: n, Worker: m.o.Worker, StreamSeq: seq, Started: m.o.Now()})
+	if err != nil {
+		return
+	}
+	nctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	if _, err := m.kv.Put(nctx, attemptKey(j.SweepID, j.Cluster), b); err != nil {
+		log.Warn("noting the sweep job's attempt failed", "error", err)
+	}
+}
+
+// lastAttempt reads the note of the latest delivery of a cluster's job, nil
+// when none was noted.
+func (m *Manager) lastAttempt(ctx context.Context, id, cluster string) (*attemptNote, error) {
+	gctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	e, err := m.kv.Get(gctx, attemptKey(id, cluster))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the attempts of %s in sweep %s: %w", cluster, id, err)
+	}
+	var a attemptNote
+	if err := json.Unmarshal(e.Value(), &a); err != nil {
+		return nil, fmt.Errorf("attempt of %s in sweep %s: %w: %w", cluster, id, errCorrupt, err)
+	}
+	return &a, nil
+}
+
+// storeBudget bounds storing one result, retries included.
+const storeBudget = 30 * time.Second
+
 // store writes a result unless one is there already (idempotent): the
 // findings as an object named after the attempt, then the small progress
 // record with create-if-absent. The first record wins; it names the attempt
 // whose findings belong to it.
 func (m *Manager) store(ctx context.Context, r *kubemedicv1.SweepClusterResult) error {
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeBudget)
 	defer cancel()
 	cluster := r.GetProgress().GetCluster()
 	// A NATS node failing over makes these calls time out or answer "not
@@ -260,16 +386,21 @@ type exhausted struct {
 	Deliveries uint64 `json:"deliveries"`
 }
 
-// watchExhausted reports jobs that ran out of deliveries (every replica that
-// took them died) as not swept, so the sweep still finishes.
+// watchExhausted hears the advisory for jobs that ran out of deliveries and
+// makes sure the job's attempt note says so, then reconciles its sweep. It
+// does not write the result itself: the advisory only says JetStream heard
+// no progress for AckWait, and the last attempt may still be running on a
+// replica cut off from the consumer's leader by a failover; closeOut waits
+// until that attempt cannot be running any more. The advisory is sent once
+// and is lost when no worker is subscribed at that moment; the note each
+// worker leaves when it takes a job (noteAttempt) covers that.
 func (m *Manager) watchExhausted(ctx context.Context) func() {
 	nc := m.o.JetStream.Conn()
 	subject := fmt.Sprintf("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.%s.%s", Stream, Consumer)
 	sub, err := nc.QueueSubscribe(subject, "kubemedic-sweep-exhausted", func(msg *nats.Msg) {
 		// Independent of the worker's life, and long enough to ride out a
-		// NATS failover (a raft election takes up to about 9 s): the
-		// advisory is sent once.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		// NATS failover (a raft election takes up to about 9 s).
+		ctx, cancel := context.WithTimeout(context.Background(), storeBudget)
 		defer cancel()
 		var a exhausted
 		if err := json.Unmarshal(msg.Data, &a); err != nil {
@@ -284,19 +415,17 @@ func (m *Manager) watchExhausted(ctx context.Context) func() {
 		if err := json.Unmarshal(raw.Data, &j); err != nil {
 			return
 		}
-		r := &kubemedicv1.SweepClusterResult{
-			SweepId: j.SweepID,
-			Progress: &kubemedicv1.SweepProgress{Cluster: j.Cluster, Done: true,
-				Error: fmt.Sprintf("not swept: %d attempts, each on a replica that stopped before finishing (점검을 끝낸 레플리카가 없습니다)", a.Deliveries)},
-			Worker:  m.o.Worker,
-			Attempt: int32(a.Deliveries),
+		log := m.log.With("sweep", j.SweepID, "cluster", j.Cluster)
+		note, err := m.lastAttempt(ctx, j.SweepID, j.Cluster)
+		if err != nil {
+			log.Warn("reading an exhausted sweep job's attempts failed", "error", err)
 		}
-		if err := m.store(ctx, r); err != nil {
-			m.log.Warn("storing an exhausted sweep job failed", "sweep", j.SweepID, "cluster", j.Cluster, "error", err)
-			return
+		if err != nil || note == nil || note.N < int(a.Deliveries) {
+			// The last delivery was not noted: note it now, conservatively
+			// as if it had just started.
+			m.noteAttempt(ctx, j, int(a.Deliveries), a.StreamSeq, log)
 		}
-		_ = m.stream.DeleteMsg(ctx, a.StreamSeq)
-		m.afterResult(ctx, j.SweepID, m.log)
+		m.afterResult(ctx, j.SweepID, log)
 	})
 	if err != nil {
 		m.log.Warn("watching exhausted sweep jobs failed", "error", err)
