@@ -123,8 +123,10 @@ type Fleet struct {
 	// MaxDeliver bounds how often one cluster job is attempted when replicas
 	// die while holding it. Default: 3.
 	MaxDeliver int `json:"max_deliver,omitempty"`
-	// Replicas is the JetStream replica count of the fleet streams and
-	// buckets: 1 on a single server, 3 on a NATS cluster. Default: 1.
+	// Replicas is the JetStream replica count of kubemedic's streams and
+	// buckets (sweeps, cluster registry, schedules, findings, leases,
+	// remediation plans, executions, locks and audit): 1 on a single
+	// server, 3 on a NATS cluster. Default: 1.
 	Replicas int `json:"replicas,omitempty"`
 	// SlackChannel receives a summary of each finished sweep (details in its
 	// thread). Empty: sweeps are not posted.

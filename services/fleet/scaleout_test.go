@@ -31,6 +31,8 @@ import (
 	"github.com/kubemedic/kubemedic/services/fleet/oneshot"
 	"github.com/kubemedic/kubemedic/services/fleet/sweep"
 	"github.com/kubemedic/kubemedic/services/remediation"
+	"github.com/kubemedic/kubemedic/services/remediation/audit"
+	"github.com/kubemedic/kubemedic/services/remediation/store"
 	"github.com/kubemedic/kubemedic/test/controlplane"
 	"github.com/kubemedic/kubemedic/test/scenario"
 )
@@ -271,7 +273,7 @@ func TestScaleOut(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rem, err := remediation.New(context.Background(), remediation.Options{JetStream: js, Logger: log, Instance: fmt.Sprintf("remediation-%d", i)})
+		rem, err := remediation.New(context.Background(), remediation.Options{JetStream: js, Logger: log, Instance: fmt.Sprintf("remediation-%d", i), Replicas: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -470,6 +472,27 @@ func TestScaleOut(t *testing.T) {
 	var list kubemedicv1.ListSweepsResponse
 	if err := caller.Call(ctx, kubemedicv1connect.FleetServiceListSweepsProcedure, &kubemedicv1.ListSweepsRequest{}, &list); err != nil || len(list.GetSweeps()) != 1 {
 		t.Errorf("ListSweeps after the failures: %v, %v", list.GetSweeps(), err)
+	}
+	// Remediation's plans, executions, locks and audit are replicated like
+	// the fleet's: each still has a leader after the node's death.
+	for _, name := range []string{"KV_" + store.PlansBucket, "KV_" + store.ExecutionsBucket, "KV_" + store.LocksBucket,
+		"KV_" + store.CooldownsBucket, "KV_" + store.ControlBucket, audit.StreamName} {
+		var info *jetstream.StreamInfo
+		for wait := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			st, err := js.Stream(ctx, name)
+			if err == nil {
+				info = st.CachedInfo()
+				if info.Cluster != nil && info.Cluster.Leader != "" {
+					break
+				}
+			}
+			if time.Now().After(wait) {
+				t.Fatalf("%s has no leader 30s after the NATS node died: %v", name, err)
+			}
+		}
+		if info.Config.Replicas != 3 {
+			t.Errorf("%s has %d replicas, want 3", name, info.Config.Replicas)
+		}
 	}
 	var plan kubemedicv1.PlanResponse
 	err = caller.Call(ctx, kubemedicv1connect.RemediationServicePlanProcedure, &kubemedicv1.PlanRequest{Action: &kubemedicv1.Action{Cluster: "real-a", Kind: &kubemedicv1.Action_Cordon{Cordon: &kubemedicv1.CordonAction{Node: "kwok-node-0"}}}}, &plan)

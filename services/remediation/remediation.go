@@ -84,6 +84,10 @@ type Options struct {
 	ExecuteWait time.Duration
 	// Now returns the current time. Default: time.Now.
 	Now func() time.Time
+	// Replicas is the JetStream replica count of the plan, execution and
+	// lock buckets and the audit stream: 3 on a 3-node NATS cluster, so a
+	// node's death loses no plan, execution or audit record. Default: 1.
+	Replicas int
 }
 
 // ClustersFromConfig builds Options.Clusters from the configured clusters.
@@ -156,11 +160,12 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		PlanRetention: o.Config.PlanTTL.Duration + 24*time.Hour,
 		LockTTL:       o.Config.Limits.LockTTL.Duration,
 		Cooldown:      o.Config.Limits.Cooldown.Duration,
+		Replicas:      o.Replicas,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("remediation: %w", err)
 	}
-	al, err := audit.Open(ctx, audit.Options{JetStream: o.JetStream})
+	al, err := audit.Open(ctx, audit.Options{JetStream: o.JetStream, Replicas: o.Replicas})
 	if err != nil {
 		return nil, fmt.Errorf("remediation: %w", err)
 	}

@@ -26,7 +26,7 @@ func main() {
 		if err != nil {
 			return fmt.Errorf("remediation: JetStream: %w", err)
 		}
-		svc, err := remediation.New(ctx, remediation.Options{Clusters: clusters, JetStream: js, Config: p.Config.Remediation, Logger: p.Logger})
+		svc, err := remediation.New(ctx, remediation.Options{Clusters: clusters, JetStream: js, Config: p.Config.Remediation, Logger: p.Logger, Replicas: p.Config.Fleet.Replicas})
 		if err != nil {
 			return err
 		}
