@@ -74,48 +74,20 @@ type Cluster struct {
 // and waits until JetStream has a meta leader.
 func StartCluster(t testing.TB, n int) *Cluster {
 	t.Helper()
-	ports := make([]int, n)
-	for i := range ports {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
+	// The route ports are reserved by binding and releasing them, since
+	// every server must name all routes before it starts; a parallel test
+	// may take one in between, and that server then never becomes ready.
+	// Start again on fresh ports when that happens.
+	var c *Cluster
+	for attempt := 1; ; attempt++ {
+		var err error
+		if c, err = startServers(t, n); err == nil {
+			break
+		}
+		if attempt == 3 {
 			t.Fatal(err)
 		}
-		ports[i] = l.Addr().(*net.TCPAddr).Port
-		l.Close()
-	}
-	var routes []string
-	for _, p := range ports {
-		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", p))
-	}
-	c := &Cluster{}
-	for i := range n {
-		o := &server.Options{
-			ServerName: fmt.Sprintf("nats-%d", i),
-			Host:       "127.0.0.1",
-			Port:       server.RANDOM_PORT,
-			JetStream:  true,
-			StoreDir:   t.TempDir(),
-			NoSigs:     true,
-			NoLog:      true,
-			Cluster: server.ClusterOpts{
-				Name: "kubemedic",
-				Host: "127.0.0.1",
-				Port: ports[i],
-			},
-			Routes: server.RoutesFromStr(strings.Join(routes, ",")),
-		}
-		s, err := server.NewServer(o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		go s.Start()
-		t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
-		c.Servers = append(c.Servers, s)
-	}
-	for _, s := range c.Servers {
-		if !s.ReadyForConnections(15 * time.Second) {
-			t.Fatalf("nats-server %s not ready", s.Name())
-		}
+		t.Logf("natstest: %v; starting the cluster again on other ports", err)
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -152,6 +124,63 @@ func StartCluster(t testing.TB, n int) *Cluster {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// startServers starts n routed servers on freshly reserved route ports and
+// waits until each takes connections; on failure it stops them all.
+func startServers(t testing.TB, n int) (*Cluster, error) {
+	ports := make([]int, n)
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		ports[i] = l.Addr().(*net.TCPAddr).Port
+		l.Close()
+	}
+	var routes []string
+	for _, p := range ports {
+		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", p))
+	}
+	c := &Cluster{}
+	stop := func() {
+		for _, s := range c.Servers {
+			s.Shutdown()
+			s.WaitForShutdown()
+		}
+	}
+	for i := range n {
+		o := &server.Options{
+			ServerName: fmt.Sprintf("nats-%d", i),
+			Host:       "127.0.0.1",
+			Port:       server.RANDOM_PORT,
+			JetStream:  true,
+			StoreDir:   t.TempDir(),
+			NoSigs:     true,
+			NoLog:      true,
+			Cluster: server.ClusterOpts{
+				Name: "kubemedic",
+				Host: "127.0.0.1",
+				Port: ports[i],
+			},
+			Routes: server.RoutesFromStr(strings.Join(routes, ",")),
+		}
+		s, err := server.NewServer(o)
+		if err != nil {
+			stop()
+			return nil, err
+		}
+		go s.Start()
+		c.Servers = append(c.Servers, s)
+	}
+	for _, s := range c.Servers {
+		if !s.ReadyForConnections(15 * time.Second) {
+			stop()
+			return nil, fmt.Errorf("nats-server %s not ready within 15s", s.Name())
+		}
+	}
+	t.Cleanup(stop)
+	return c, nil
 }
 
 func (c *Cluster) hasLeader() bool {
