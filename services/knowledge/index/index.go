@@ -255,6 +255,7 @@ type scratch struct {
 	slots     []poolKey // slot → its (group, pool)
 	slotGroup []int     // slot → group index (dense)
 	groups    []int     // group index → group
+	slotsIn   []int     // group index → its number of slots
 
 	cell  []float64 // by document: the current slot's sum
 	best  []float64 // by document: the current group's best slot
@@ -278,6 +279,28 @@ type qterm struct {
 type poolKey struct{ group, pool int }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// endGroup adds the current group's best to the scores of its documents.
+func (s *scratch) endGroup() {
+	for _, d := range s.groupDocs {
+		if !s.inDoc[d] {
+			s.inDoc[d] = true
+			s.touched = append(s.touched, d)
+		}
+		s.score[d] += s.best[d]
+		s.best[d], s.inGroup[d] = 0, false
+	}
+	s.groupDocs = s.groupDocs[:0]
+}
+
+func zeroedInts(s []int, n int) []int {
+	if cap(s) < n {
+		return make([]int, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
 
 // SearchFiltered is Search over the documents for which keep returns true (all
 // when keep is nil).
@@ -368,10 +391,43 @@ func (ix *Index) Scores(dst []Hit, query []QueryTerm, keep func(doc int) bool) [
 		s.cell, s.best, s.score = make([]float64, n), make([]float64, n), make([]float64, n)
 		s.inSlot, s.inGroup, s.inDoc = make([]bool, n), make([]bool, n), make([]bool, n)
 	}
+	// A slot of one term needs no sum (0 + c is c), and a group of one
+	// such slot no best either: its terms go straight to the group's best
+	// or to the documents' scores, with the same values in the same order.
+	s.slotsIn = zeroedInts(s.slotsIn, len(s.groups))
+	for _, gi := range s.slotGroup {
+		s.slotsIn[gi]++
+	}
 	s.touched = s.touched[:0]
 	for i, t := range s.terms {
 		l := t.list
 		wIDF := t.weight * l.idf
+		if (i == 0 || s.terms[i-1].slot != t.slot) && (i+1 == len(s.terms) || s.terms[i+1].slot != t.slot) {
+			if s.slotsIn[t.gi] == 1 {
+				for k, d := range l.docs {
+					if !s.inDoc[d] {
+						s.inDoc[d] = true
+						s.touched = append(s.touched, d)
+					}
+					s.score[d] += wIDF * l.tf[k] / l.den[k]
+				}
+				continue
+			}
+			for k, d := range l.docs {
+				if !s.inGroup[d] {
+					s.inGroup[d] = true
+					s.groupDocs = append(s.groupDocs, d)
+				}
+				if v := wIDF * l.tf[k] / l.den[k]; v > s.best[d] {
+					s.best[d] = v
+				}
+			}
+			if i+1 < len(s.terms) && s.terms[i+1].gi == t.gi {
+				continue // the group goes on
+			}
+			s.endGroup()
+			continue
+		}
 		for k, d := range l.docs {
 			if !s.inSlot[d] {
 				s.inSlot[d] = true
@@ -396,15 +452,7 @@ func (ix *Index) Scores(dst []Hit, query []QueryTerm, keep func(doc int) bool) [
 		if i+1 < len(s.terms) && s.terms[i+1].gi == t.gi {
 			continue // the group goes on
 		}
-		for _, d := range s.groupDocs {
-			if !s.inDoc[d] {
-				s.inDoc[d] = true
-				s.touched = append(s.touched, d)
-			}
-			s.score[d] += s.best[d]
-			s.best[d], s.inGroup[d] = 0, false
-		}
-		s.groupDocs = s.groupDocs[:0]
+		s.endGroup()
 	}
 	hits := slices.Grow(dst, len(s.touched))
 	for _, d := range s.touched {
