@@ -78,8 +78,11 @@ type engine struct {
 	// words holds every indexed term that is a word as written (not a stem,
 	// a concept, a bigram or a phrase): the spellings typo correction may
 	// suggest.
-	words  map[string]bool
-	stages compiled
+	words map[string]bool
+	// providers is each entry's Provider, in an array of its own for the
+	// rank stages, which read it for every hit.
+	providers []string
+	stages    compiled
 	// latin holds the Latin words of the runbooks as written, for the
 	// analyzer's stem cache; only while the engine is built.
 	latin map[string]bool
@@ -133,6 +136,7 @@ func newEngine(entries []Entry, t Tuning) (*engine, error) {
 		if _, err := b.Add(fields[:]); err != nil {
 			return nil, fmt.Errorf("index entry %s: %w", en.ID, err)
 		}
+		e.providers = append(e.providers, en.Provider)
 	}
 	e.ix = b.Build()
 	latin := make([]string, 0, len(e.latin))

@@ -30,7 +30,7 @@ const (
 func (ProviderPrior) rank(e *engine, q *query, hits []index.Hit) {
 	p := q.namedProvider()
 	for i := range hits {
-		if ep := e.entries[hits[i].Doc].Provider; p != "" && ep != p && ep != "generic" {
+		if ep := e.providers[hits[i].Doc]; p != "" && ep != p && ep != "generic" {
 			hits[i].Score *= providerMismatch
 		} else if p == "" && ep != "generic" {
 			hits[i].Score *= unnamedProvider

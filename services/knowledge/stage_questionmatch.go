@@ -102,9 +102,16 @@ func (m *questionSets) rank(_ *engine, q *query, hits []index.Hit) {
 			(*marks)[id>>6] |= 1 << (id & 63)
 		}
 	}
-	for _, i := range best(hits, questionMatchDepth) {
+	var top [questionMatchDepth + 1]int
+	for _, i := range best(hits, questionMatchDepth, top[:0]) {
 		sim := 0.0
 		for _, set := range m.byDoc[hits[i].Doc] {
+			// The overlap of two sets is at most the smaller, their union
+			// at least the larger: a set whose bound is no better than sim
+			// cannot raise it (division rounds monotonically).
+			if float64(min(len(qs), len(set)))/float64(max(len(qs), len(set))) <= sim {
+				continue
+			}
 			sim = max(sim, jaccard(*marks, len(qs), set))
 		}
 		hits[i].Score *= 1 + questionMatch*sim
@@ -133,9 +140,9 @@ func jaccard(marks []uint64, n int, b wordIDs) float64 {
 
 // best returns the indices of the k best hits in rank order (ahead; hits
 // arrive unsorted; only the best candidates can change places), without
-// sorting them all.
-func best(hits []index.Hit, k int) []int {
-	top := make([]int, 0, k+1)
+// sorting them all. top is the memory for the result, of capacity k+1.
+func best(hits []index.Hit, k int, top []int) []int {
+	top = top[:0]
 	for i := range hits {
 		if len(top) == k && !ahead(hits[i], hits[top[k-1]]) {
 			continue
