@@ -50,16 +50,16 @@ func (e *engine) coverage(q *query, doc int) float64 {
 // spelling correction (0.8), its parts (0.8 × share), its bigrams (0.6 ×
 // share).
 func (e *engine) unitCredit(q *query, u *unit, doc int) float64 {
-	for _, t := range q.all {
+	for j, t := range q.all {
 		if (t.Kind == analysis.Phrase || t.Kind == analysis.Concept && t.Span > 1) &&
-			u.id >= t.Unit && u.id < t.Unit+t.Span && e.ix.Contains(doc, t.Text) {
+			u.id >= t.Unit && u.id < t.Unit+t.Span && q.post[j].Contains(doc) {
 			return 1
 		}
 	}
 	credit := 0.0
 	var parts, partsHit, bis, bisHit float64
-	for _, t := range u.terms {
-		hit := e.ix.Contains(doc, t.Text)
+	for k, t := range u.terms {
+		hit := u.post[k].Contains(doc)
 		switch t.Kind {
 		case analysis.Word, analysis.Concept, analysis.Stem:
 			if hit {

@@ -70,17 +70,22 @@ type Index struct {
 	params   Params
 	lens     [][MaxFields]int32 // per document, per field
 	avgLen   [MaxFields]float64
-	postings map[string]*list
+	postings map[string]*Postings
 }
 
-// list is the posting list of one term with what a search needs of it
-// computed when the index is built: the term's idf and, per document, the
-// field-combined term frequency tf~ and the saturation denominator k1 + tf~.
-type list struct {
-	idf  float64
-	docs []int32 // ascending
-	tf   []float64
-	den  []float64
+// Postings is the posting list of one term with what a search needs of it
+// computed when the index is built: the term's idf, the fields it occurs in
+// and, per document, the field-combined term frequency tf~ and the
+// saturation denominator k1 + tf~. Lookup finds it; a searcher that asks
+// several things of one term (its document frequency, whether a document
+// contains it, its score) looks it up once and asks the Postings. A nil
+// *Postings is a term no document contains.
+type Postings struct {
+	idf    float64
+	fields uint8   // bit f: some document has the term in field f
+	docs   []int32 // ascending
+	tf     []float64
+	den    []float64
 }
 
 // Builder collects documents. It is not safe for concurrent use.
@@ -132,7 +137,7 @@ func (b *Builder) Add(fields [][]string) (int, error) {
 
 // Build returns the index. The builder must not be used afterwards.
 func (b *Builder) Build() *Index {
-	ix := &Index{params: b.params, lens: b.lens, postings: make(map[string]*list, len(b.postings))}
+	ix := &Index{params: b.params, lens: b.lens, postings: make(map[string]*Postings, len(b.postings))}
 	if n := len(b.lens); n > 0 {
 		for f := range b.params.Fields {
 			var sum int64
@@ -144,7 +149,7 @@ func (b *Builder) Build() *Index {
 	}
 	nf := len(ix.params.Fields)
 	for t, ps := range b.postings {
-		l := &list{idf: ix.idf(len(ps)), docs: make([]int32, len(ps)), tf: make([]float64, len(ps)), den: make([]float64, len(ps))}
+		l := &Postings{idf: ix.idf(len(ps)), docs: make([]int32, len(ps)), tf: make([]float64, len(ps)), den: make([]float64, len(ps))}
 		for i := range ps {
 			p := &ps[i]
 			var tf float64
@@ -153,6 +158,7 @@ func (b *Builder) Build() *Index {
 				if p.tf[f] == 0 {
 					continue
 				}
+				l.fields |= 1 << f
 				fp := ix.params.Fields[f]
 				norm := 1 - fp.B
 				if ix.avgLen[f] > 0 {
@@ -197,12 +203,41 @@ func (ix *Index) idf(df int) float64 {
 
 // Contains reports whether document doc contains term in any field.
 func (ix *Index) Contains(doc int, term string) bool {
-	l := ix.postings[term]
-	if l == nil {
+	return ix.postings[term].Contains(doc)
+}
+
+// Lookup returns the postings of term, nil when no document contains it.
+func (ix *Index) Lookup(term string) *Postings { return ix.postings[term] }
+
+// DocFreq is the number of documents containing the term in any field.
+func (p *Postings) DocFreq() int {
+	if p == nil {
+		return 0
+	}
+	return len(p.docs)
+}
+
+// Contains reports whether document doc contains the term in any field.
+func (p *Postings) Contains(doc int) bool {
+	if p == nil {
 		return false
 	}
-	_, found := slices.BinarySearch(l.docs, int32(doc))
+	_, found := slices.BinarySearch(p.docs, int32(doc))
 	return found
+}
+
+// InFields reports whether some document has the term in one of the fields
+// whose bits are set in mask (bit i: field i).
+func (p *Postings) InFields(mask uint8) bool {
+	return p != nil && p.fields&mask != 0
+}
+
+// IDFOf is IDF of the term whose postings p are (MaxIDF for nil).
+func (ix *Index) IDFOf(p *Postings) float64 {
+	if p != nil {
+		return p.idf
+	}
+	return ix.idf(0)
 }
 
 // Vocabulary calls fn for every term in the index, in no particular order.
@@ -227,6 +262,9 @@ type QueryTerm struct {
 	Weight float64
 	Group  int
 	Pool   int
+	// Postings are Lookup(Text) when the caller has them already, which
+	// saves the lookup; nil looks Text up.
+	Postings *Postings
 }
 
 // Hit is a scored document.
@@ -268,7 +306,7 @@ type scratch struct {
 }
 
 type qterm struct {
-	list   *list
+	list   *Postings
 	weight float64
 	group  int
 	pool   int
@@ -337,9 +375,11 @@ func (ix *Index) Scores(dst []Hit, query []QueryTerm, keep func(doc int) bool) [
 		if q.Weight <= 0 {
 			continue
 		}
-		l := ix.postings[q.Text]
+		l := q.Postings
 		if l == nil {
-			continue
+			if l = ix.postings[q.Text]; l == nil {
+				continue
+			}
 		}
 		g, p := q.Group, q.Pool
 		if g < 0 {

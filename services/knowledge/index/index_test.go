@@ -71,15 +71,15 @@ func TestScoreMatchesFormula(t *testing.T) {
 
 func TestQueryWeightsAndDuplicates(t *testing.T) {
 	ix := build(t, [][2]string{{"x", ""}, {"y", ""}})
-	hits := ix.Search([]QueryTerm{{"x", 1, 0, 0}, {"y", 2, 1, 0}, {"y", 0.5, 1, 0}}, 0)
+	hits := ix.Search([]QueryTerm{{Text: "x", Weight: 1, Group: 0, Pool: 0}, {Text: "y", Weight: 2, Group: 1, Pool: 0}, {Text: "y", Weight: 0.5, Group: 1, Pool: 0}}, 0)
 	if len(hits) != 2 || hits[0].Doc != 1 {
 		t.Fatalf("hits = %+v, want doc 1 first (weight 2)", hits)
 	}
-	single := ix.Search([]QueryTerm{{"y", 2, 0, 0}}, 0)
+	single := ix.Search([]QueryTerm{{Text: "y", Weight: 2, Group: 0, Pool: 0}}, 0)
 	if hits[0].Score != single[0].Score {
 		t.Errorf("duplicate term counted twice: %v vs %v", hits[0].Score, single[0].Score)
 	}
-	filtered := ix.SearchFiltered([]QueryTerm{{"x", 1, 0, 0}, {"y", 1, 1, 0}}, 0, func(d int) bool { return d == 0 })
+	filtered := ix.SearchFiltered([]QueryTerm{{Text: "x", Weight: 1, Group: 0, Pool: 0}, {Text: "y", Weight: 1, Group: 1, Pool: 0}}, 0, func(d int) bool { return d == 0 })
 	if len(filtered) != 1 || filtered[0].Doc != 0 {
 		t.Errorf("filtered = %+v, want only doc 0", filtered)
 	}
@@ -115,21 +115,21 @@ func TestGroupsAndPools(t *testing.T) {
 		}
 		return hits[0].Score
 	}
-	pod := one(QueryTerm{"pod", 1, 0, 0})
-	kor := one(QueryTerm{"파드", 1, 0, 0})
-	po := one(QueryTerm{"po", 1, 0, 0})
-	od := one(QueryTerm{"od", 1, 0, 0})
+	pod := one(QueryTerm{Text: "pod", Weight: 1, Group: 0, Pool: 0})
+	kor := one(QueryTerm{Text: "파드", Weight: 1, Group: 0, Pool: 0})
+	po := one(QueryTerm{Text: "po", Weight: 1, Group: 0, Pool: 0})
+	od := one(QueryTerm{Text: "od", Weight: 1, Group: 0, Pool: 0})
 	tests := []struct {
 		name string
 		q    []QueryTerm
 		want float64
 	}{
-		{"pools in a group: max", []QueryTerm{{"pod", 1, 0, 0}, {"파드", 1, 0, 1}}, math.Max(pod, kor)},
-		{"terms in a pool: sum", []QueryTerm{{"po", 1, 0, 2}, {"od", 1, 0, 2}}, po + od},
-		{"best pool wins over partial pool", []QueryTerm{{"pod", 1, 0, 0}, {"po", 1, 0, 2}, {"od", 1, 0, 2}}, math.Max(pod, po+od)},
-		{"groups add up", []QueryTerm{{"pod", 1, 0, 0}, {"파드", 1, 1, 0}}, pod + kor},
-		{"negative group adds", []QueryTerm{{"pod", 1, -1, 0}, {"파드", 1, -1, 0}}, pod + kor},
-		{"zero weight ignored", []QueryTerm{{"pod", 0, 0, 0}}, 0},
+		{"pools in a group: max", []QueryTerm{{Text: "pod", Weight: 1, Group: 0, Pool: 0}, {Text: "파드", Weight: 1, Group: 0, Pool: 1}}, math.Max(pod, kor)},
+		{"terms in a pool: sum", []QueryTerm{{Text: "po", Weight: 1, Group: 0, Pool: 2}, {Text: "od", Weight: 1, Group: 0, Pool: 2}}, po + od},
+		{"best pool wins over partial pool", []QueryTerm{{Text: "pod", Weight: 1, Group: 0, Pool: 0}, {Text: "po", Weight: 1, Group: 0, Pool: 2}, {Text: "od", Weight: 1, Group: 0, Pool: 2}}, math.Max(pod, po+od)},
+		{"groups add up", []QueryTerm{{Text: "pod", Weight: 1, Group: 0, Pool: 0}, {Text: "파드", Weight: 1, Group: 1, Pool: 0}}, pod + kor},
+		{"negative group adds", []QueryTerm{{Text: "pod", Weight: 1, Group: -1, Pool: 0}, {Text: "파드", Weight: 1, Group: -1, Pool: 0}}, pod + kor},
+		{"zero weight ignored", []QueryTerm{{Text: "pod", Weight: 0, Group: 0, Pool: 0}}, 0},
 	}
 	for _, tt := range tests {
 		if got := one(tt.q...); math.Abs(got-tt.want) > 1e-9 {
@@ -224,7 +224,7 @@ func TestScoresMatchReference(t *testing.T) {
 // referenceScores is Scores written plainly, document by document.
 func referenceScores(ix *Index, q []QueryTerm) map[int]float64 {
 	type term struct {
-		l      *list
+		l      *Postings
 		weight float64
 	}
 	type slot struct {

@@ -1,0 +1,56 @@
+package knowledge
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// resolve gives every term of the query and of each unit the postings the
+// index has for its text, whether a unit shares the query's lookups or
+// makes its own (after typo correction added or dropped terms).
+func TestResolveMatchesLookup(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	files, _ := filepath.Glob("evaluation/testdata/*.jsonl")
+	n := 0
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(fh)
+		for sc.Scan() {
+			var c struct{ Q string }
+			if json.Unmarshal(sc.Bytes(), &c) != nil || c.Q == "" {
+				continue
+			}
+			n++
+			q := eng.parse(c.Q)
+			if len(q.post) != len(q.all) {
+				t.Fatalf("%q: %d postings for %d terms", c.Q, len(q.post), len(q.all))
+			}
+			for i, term := range q.all {
+				if q.post[i] != eng.ix.Lookup(term.Text) {
+					t.Errorf("%q: term %q has the postings of another term", c.Q, term.Text)
+				}
+			}
+			for _, u := range q.units {
+				if len(u.post) != len(u.terms) {
+					t.Fatalf("%q: unit %q: %d postings for %d terms", c.Q, u.surface, len(u.post), len(u.terms))
+				}
+				for k, term := range u.terms {
+					if u.post[k] != eng.ix.Lookup(term.Text) {
+						t.Errorf("%q: unit %q: term %q has the postings of another term", c.Q, u.surface, term.Text)
+					}
+				}
+			}
+			q.release()
+		}
+		fh.Close()
+	}
+	if n < 500 {
+		t.Fatalf("only %d questions in %v", n, files)
+	}
+}
