@@ -116,11 +116,15 @@ func (t *typoDict) rewrite(e *engine, q *query) {
 	drop := map[int]bool{}
 	for _, u := range q.units {
 		w := u.terms[0]
-		if w.Kind == analysis.Word && e.ix.DocFreq(w.Text) == 0 && !hasLetter(w.Text) {
+		if w.Kind != analysis.Word {
+			continue
+		}
+		df := e.ix.DocFreq(w.Text)
+		if df == 0 && !hasLetter(w.Text) {
 			drop[u.id] = true // a number no runbook mentions (0/5, 8081): no topic
 			continue
 		}
-		if w.Kind != analysis.Word || e.ix.DocFreq(w.Text) > 0 || hasKind(u.terms, analysis.Concept) || knownStem(e, u) ||
+		if df > 0 || hasKind(u.terms, analysis.Concept) || knownStem(e, u) ||
 			!fuzzyCandidate(w.Text) || inPhrase(q.all, u.id) {
 			continue
 		}
@@ -179,7 +183,8 @@ func (t *typoDict) completion(w string) string {
 
 // corrections returns the dictionary words closest to w (at most 3), or nil.
 func (t *typoDict) corrections(w string) []string {
-	r := korean.Decompose(w)
+	var rbuf [64]rune
+	r := korean.AppendDecomposed(rbuf[:0], w)
 	hangul, mask := korean.HasHangul(w), runeMask(r)
 	limit := fuzzyLimit(len(r))
 	var best []string

@@ -371,7 +371,9 @@ func (a *Analyzer) appendConcepts(out []Term, surface, key string, unit int) []T
 		}
 	}
 	add(a.glossary.Lookup(surface), surface)
-	add(a.glossary.Lookup(key), key)
+	if key != surface { // the same concepts again would all be duplicates
+		add(a.glossary.Lookup(key), key)
+	}
 	if len(out) > first || !korean.HasHangul(key) {
 		return out
 	}

@@ -210,6 +210,9 @@ func flagStart(rs []rune, i int) bool {
 // It returns nil when the word has a single part.
 func splitParts(text string) []string {
 	trimmed := strings.TrimLeft(text, "-")
+	if !strings.ContainsAny(trimmed, "-:._/") {
+		return nil // one part at most
+	}
 	parts := strings.FieldsFunc(trimmed, innerPunct)
 	if len(parts) <= 1 {
 		return nil

@@ -198,6 +198,20 @@ func TestDecompose(t *testing.T) {
 	if got != want {
 		t.Errorf("Decompose = %q, want %q", got, want)
 	}
+	// The syllable arithmetic gives what the normaliser gives, for every
+	// syllable and for mixed text; other text goes to the normaliser.
+	check := func(s string) {
+		t.Helper()
+		if got, want := string(AppendDecomposed([]rune("x"), s)), "x"+string([]rune(norm.NFD.String(s))); got != want {
+			t.Fatalf("AppendDecomposed(%q) = %q, want %q", s, got, want)
+		}
+	}
+	for r := rune(0xAC00); r <= 0xD7A3; r++ {
+		check(string(r))
+	}
+	for _, s := range []string{"", "kubelet", "팬딩 pod가 Pending", "Straße 파드", "ＣｒａｓｈＬｏｏｐ", "가\u11a8", "ᄀ", "bad\xff파"} {
+		check(s)
+	}
 }
 
 // Stem tries each suffix length instead of each suffix; it must cut exactly
