@@ -280,6 +280,9 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 		}
 	}
 	hits := eng.search(q, top, keep)
+	if len(hits) > 0 {
+		res.Answers = make([]Answer, 0, len(hits))
+	}
 	known := q.knownShare()
 	for i, h := range hits {
 		e := &eng.entries[h.Doc]
