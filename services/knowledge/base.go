@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/kubemedic/kubemedic/services/knowledge/index"
 	"github.com/kubemedic/kubemedic/services/knowledge/korean"
 )
 
@@ -279,7 +280,8 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 			return p == opts.Provider || p == "generic"
 		}
 	}
-	hits := eng.search(q, top, keep)
+	var hitBuf [4]index.Hit // room for the default top 3 without allocating
+	hits := eng.search(hitBuf[:0], q, top, keep)
 	if len(hits) > 0 {
 		res.Answers = make([]Answer, 0, len(hits))
 	}

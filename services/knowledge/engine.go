@@ -191,15 +191,15 @@ func (e *engine) texts(field int, texts ...string) []string {
 	return out
 }
 
-// search returns the best top entries for q among those keep accepts (all
-// when keep is nil), after the rank stages rescaled the scores.
-func (e *engine) search(q *query, top int, keep func(int) bool) []index.Hit {
+// search appends to dst the best top entries for q among those keep accepts
+// (all when keep is nil), after the rank stages rescaled the scores.
+func (e *engine) search(dst []index.Hit, q *query, top int, keep func(int) bool) []index.Hit {
 	buf := hitsPool.Get().(*[]index.Hit)
 	hits := e.ix.Scores((*buf)[:0], q.terms, keep)
 	for _, s := range e.stages.rank {
 		s.rank(e, q, hits)
 	}
-	out := slices.Clone(bestFirst(hits, top))
+	out := append(dst, bestFirst(hits, top)...)
 	*buf = hits[:0]
 	hitsPool.Put(buf)
 	return out

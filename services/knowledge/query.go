@@ -39,6 +39,7 @@ type query struct {
 // (queryPool): a question allocates little beyond its answers, which keeps
 // the garbage collector, and with it the tail latency, quiet under load.
 type queryMem struct {
+	q       query // the query itself
 	all     []analysis.Term
 	units   []*unit
 	terms   []index.QueryTerm
@@ -93,7 +94,8 @@ var kindWeight = [...]float64{
 // index query, which the shape stages adjust.
 func (e *engine) parse(question string) *query {
 	m := queryPool.Get().(*queryMem)
-	q := &query{mem: m, all: e.analyzer.AppendTerms(m.all[:0], question), units: m.units[:0], terms: m.terms[:0]}
+	m.q = query{mem: m, all: e.analyzer.AppendTerms(m.all[:0], question), units: m.units[:0], terms: m.terms[:0]}
+	q := &m.q
 	// Units are numbered from 0 in text order: count each one's terms, then
 	// give every unit its share of one array of terms (capped, so that a
 	// term a stage adds later moves that unit's terms out).
