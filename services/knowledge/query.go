@@ -28,6 +28,10 @@ type query struct {
 	all   []analysis.Term
 	// post are the postings of all (resolve), once the query stages are done.
 	post []*index.Postings
+	// spans are the positions in all of the terms that span several units
+	// or are phrases (resolve): the only ones the per-unit loops over all
+	// look at.
+	spans []int
 	// concepts counts the units with a glossary concept: 1 for a
 	// Kubernetes/cloud concept, everydayConcept for an everyday IT word.
 	concepts float64
@@ -49,6 +53,7 @@ type queryMem struct {
 	termBuf []analysis.Term
 	idfBuf  []float64
 	postBuf []*index.Postings
+	spans   []int
 }
 
 var queryPool = sync.Pool{New: func() any { return new(queryMem) }}
@@ -61,7 +66,7 @@ func (q *query) release() {
 		return
 	}
 	q.mem = nil
-	m.all, m.units, m.terms = q.all[:0], q.units[:0], q.terms[:0]
+	m.all, m.units, m.terms, m.spans = q.all[:0], q.units[:0], q.terms[:0], q.spans[:0]
 	clear(m.byUnit)
 	clear(m.postBuf)
 	queryPool.Put(m)
@@ -94,7 +99,7 @@ var kindWeight = [...]float64{
 // index query, which the shape stages adjust.
 func (e *engine) parse(question string) *query {
 	m := queryPool.Get().(*queryMem)
-	m.q = query{mem: m, all: e.analyzer.AppendTerms(m.all[:0], question), units: m.units[:0], terms: m.terms[:0]}
+	m.q = query{mem: m, all: e.analyzer.AppendTerms(m.all[:0], question), units: m.units[:0], terms: m.terms[:0], spans: m.spans[:0]}
 	q := &m.q
 	// Units are numbered from 0 in text order: count each one's terms, then
 	// give every unit its share of one array of terms (capped, so that a
@@ -187,7 +192,11 @@ func (e *engine) resolve(q *query) {
 	for i, t := range q.all {
 		p := e.ix.Lookup(t.Text)
 		q.post[i] = p
-		if t.Span > 1 || t.Kind == analysis.Phrase || t.Unit >= len(m.byUnit) {
+		if t.Span > 1 || t.Kind == analysis.Phrase {
+			q.spans = append(q.spans, i)
+			continue
+		}
+		if t.Unit >= len(m.byUnit) {
 			continue
 		}
 		// u.post holds the postings of u.terms[:len(u.post)], matched so
@@ -230,8 +239,8 @@ func (e *engine) weigh(q *query) {
 		}
 		// A word inside a known phrase ("replication" of "replication
 		// controller") is known through it.
-		for j, t := range q.all {
-			if p := q.post[j]; t.Span > 1 && u.id >= t.Unit && u.id < t.Unit+t.Span && p.DocFreq() > 0 {
+		for _, j := range q.spans {
+			if t, p := q.all[j], q.post[j]; t.Span > 1 && u.id >= t.Unit && u.id < t.Unit+t.Span && p.DocFreq() > 0 {
 				u.known = u.known || t.Kind == analysis.Concept || p.InFields(topicalFields)
 				u.weight = min(u.weight, e.ix.IDFOf(p))
 			}

@@ -5,12 +5,16 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
+
+	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
 )
 
 // resolve gives every term of the query and of each unit the postings the
 // index has for its text, whether a unit shares the query's lookups or
-// makes its own (after typo correction added or dropped terms).
+// makes its own (after typo correction added or dropped terms), and lists
+// the multi-word terms.
 func TestResolveMatchesLookup(t *testing.T) {
 	eng := embedded(t).cur.Load().engine
 	files, _ := filepath.Glob("evaluation/testdata/*.jsonl")
@@ -31,10 +35,17 @@ func TestResolveMatchesLookup(t *testing.T) {
 			if len(q.post) != len(q.all) {
 				t.Fatalf("%q: %d postings for %d terms", c.Q, len(q.post), len(q.all))
 			}
+			var spans []int
 			for i, term := range q.all {
 				if q.post[i] != eng.ix.Lookup(term.Text) {
 					t.Errorf("%q: term %q has the postings of another term", c.Q, term.Text)
 				}
+				if term.Span > 1 || term.Kind == analysis.Phrase {
+					spans = append(spans, i)
+				}
+			}
+			if !slices.Equal(q.spans, spans) {
+				t.Errorf("%q: spans %v, want %v", c.Q, q.spans, spans)
 			}
 			for _, u := range q.units {
 				if len(u.post) != len(u.terms) {

@@ -50,8 +50,8 @@ func (e *engine) coverage(q *query, doc int) float64 {
 // spelling correction (0.8), its parts (0.8 × share), its bigrams (0.6 ×
 // share).
 func (e *engine) unitCredit(q *query, u *unit, doc int) float64 {
-	for j, t := range q.all {
-		if (t.Kind == analysis.Phrase || t.Kind == analysis.Concept && t.Span > 1) &&
+	for _, j := range q.spans {
+		if t := q.all[j]; (t.Kind == analysis.Phrase || t.Kind == analysis.Concept && t.Span > 1) &&
 			u.id >= t.Unit && u.id < t.Unit+t.Span && q.post[j].Contains(doc) {
 			return 1
 		}

@@ -143,12 +143,13 @@ func jaccard(marks []uint64, n int, b wordIDs) float64 {
 // sorting them all. top is the memory for the result, of capacity k+1.
 func best(hits []index.Hit, k int, top []int) []int {
 	top = top[:0]
-	for i := range hits {
-		if len(top) == k && !ahead(hits[i], hits[top[k-1]]) {
+	var last index.Hit // hits[top[k-1]] once top is full
+	for i, h := range hits {
+		if len(top) == k && !ahead(h, last) {
 			continue
 		}
 		j := len(top) // the first of top that hits[i] ranks ahead of
-		for j > 0 && ahead(hits[i], hits[top[j-1]]) {
+		for j > 0 && ahead(h, hits[top[j-1]]) {
 			j--
 		}
 		top = append(top, 0)
@@ -156,6 +157,9 @@ func best(hits []index.Hit, k int, top []int) []int {
 		top[j] = i
 		if len(top) > k {
 			top = top[:k]
+		}
+		if len(top) == k {
+			last = hits[top[k-1]]
 		}
 	}
 	return top
