@@ -320,14 +320,18 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // endGroup adds the current group's best to the scores of its documents.
 func (s *scratch) endGroup() {
+	n := len(s.touched)
+	td := slices.Grow(s.touched, len(s.groupDocs))[:n+len(s.groupDocs)]
 	for _, d := range s.groupDocs {
+		td[n] = d
 		if !s.inDoc[d] {
-			s.inDoc[d] = true
-			s.touched = append(s.touched, d)
+			n++
 		}
+		s.inDoc[d] = true
 		s.score[d] += s.best[d]
 		s.best[d], s.inGroup[d] = 0, false
 	}
+	s.touched = td[:n]
 	s.groupDocs = s.groupDocs[:0]
 }
 
@@ -444,50 +448,67 @@ func (ix *Index) Scores(dst []Hit, query []QueryTerm, keep func(doc int) bool) [
 		wIDF := t.weight * l.idf
 		if (i == 0 || s.terms[i-1].slot != t.slot) && (i+1 == len(s.terms) || s.terms[i+1].slot != t.slot) {
 			if s.slotsIn[t.gi] == 1 {
+				n := len(s.touched)
+				td := slices.Grow(s.touched, len(l.docs))[:n+len(l.docs)]
+				tf, den := l.tf[:len(l.docs)], l.den[:len(l.docs)]
 				for k, d := range l.docs {
+					td[n] = d
 					if !s.inDoc[d] {
-						s.inDoc[d] = true
-						s.touched = append(s.touched, d)
+						n++
 					}
-					s.score[d] += wIDF * l.tf[k] / l.den[k]
+					s.inDoc[d] = true
+					s.score[d] += wIDF * tf[k] / den[k]
 				}
+				s.touched = td[:n]
 				continue
 			}
+			// Without branches on the documents: each is written at the
+			// end of groupDocs, which grows past it only the first time.
+			n := len(s.groupDocs)
+			gd := slices.Grow(s.groupDocs, len(l.docs))[:n+len(l.docs)]
+			tf, den := l.tf[:len(l.docs)], l.den[:len(l.docs)]
 			for k, d := range l.docs {
+				gd[n] = d
 				if !s.inGroup[d] {
-					s.inGroup[d] = true
-					s.groupDocs = append(s.groupDocs, d)
+					n++
 				}
-				if v := wIDF * l.tf[k] / l.den[k]; v > s.best[d] {
-					s.best[d] = v
-				}
+				s.inGroup[d] = true
+				s.best[d] = max(s.best[d], wIDF*tf[k]/den[k])
 			}
+			s.groupDocs = gd[:n]
 			if i+1 < len(s.terms) && s.terms[i+1].gi == t.gi {
 				continue // the group goes on
 			}
 			s.endGroup()
 			continue
 		}
+		n := len(s.slotDocs)
+		sd := slices.Grow(s.slotDocs, len(l.docs))[:n+len(l.docs)]
+		tf, den := l.tf[:len(l.docs)], l.den[:len(l.docs)]
 		for k, d := range l.docs {
+			sd[n] = d
 			if !s.inSlot[d] {
-				s.inSlot[d] = true
-				s.slotDocs = append(s.slotDocs, d)
+				n++
 			}
-			s.cell[d] += wIDF * l.tf[k] / l.den[k]
+			s.inSlot[d] = true
+			s.cell[d] += wIDF * tf[k] / den[k]
 		}
+		s.slotDocs = sd[:n]
 		if i+1 < len(s.terms) && s.terms[i+1].slot == t.slot {
 			continue // the slot goes on
 		}
+		n = len(s.groupDocs)
+		gd := slices.Grow(s.groupDocs, len(s.slotDocs))[:n+len(s.slotDocs)]
 		for _, d := range s.slotDocs {
+			gd[n] = d
 			if !s.inGroup[d] {
-				s.inGroup[d] = true
-				s.groupDocs = append(s.groupDocs, d)
+				n++
 			}
-			if v := s.cell[d]; v > s.best[d] {
-				s.best[d] = v
-			}
+			s.inGroup[d] = true
+			s.best[d] = max(s.best[d], s.cell[d])
 			s.cell[d], s.inSlot[d] = 0, false
 		}
+		s.groupDocs = gd[:n]
 		s.slotDocs = s.slotDocs[:0]
 		if i+1 < len(s.terms) && s.terms[i+1].gi == t.gi {
 			continue // the group goes on
