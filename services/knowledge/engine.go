@@ -223,7 +223,8 @@ func ahead(a, b index.Hit) bool {
 }
 
 // bestFirst returns the top best hits in rank order (ahead), without sorting
-// the rest.
+// the rest: in one pass that keeps the best so far in order, and then at
+// the front of hits (the rest of hits is left in no useful order).
 func bestFirst(hits []index.Hit, top int) []index.Hit {
 	if top >= len(hits) {
 		slices.SortFunc(hits, func(a, b index.Hit) int {
@@ -237,16 +238,27 @@ func bestFirst(hits []index.Hit, top int) []index.Hit {
 		})
 		return hits
 	}
-	for i := range top {
-		b := i
-		for j := i + 1; j < len(hits); j++ {
-			if ahead(hits[j], hits[b]) {
-				b = j
-			}
-		}
-		hits[i], hits[b] = hits[b], hits[i]
+	var buf [8]index.Hit
+	best := buf[:0]
+	if top > len(buf) {
+		best = make([]index.Hit, 0, top)
 	}
-	return hits[:top]
+	for _, h := range hits {
+		if len(best) == top && !ahead(h, best[top-1]) {
+			continue
+		}
+		j := len(best) // where h goes
+		if j < top {
+			best = append(best, h)
+		} else {
+			j = top - 1
+		}
+		for ; j > 0 && ahead(h, best[j-1]); j-- {
+			best[j] = best[j-1]
+		}
+		best[j] = h
+	}
+	return hits[:copy(hits, best)]
 }
 
 // refusal is the first gate stage's reason to refuse q, whose top answer is
