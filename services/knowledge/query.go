@@ -29,9 +29,9 @@ type query struct {
 	// post are the postings of all (resolve), once the query stages are done.
 	post []*index.Postings
 	// spans are the positions in all of the terms that span several units
-	// or are phrases (resolve): the only ones the per-unit loops over all
-	// look at.
-	spans []int
+	// or are phrases, conceptsAt those of its Concept terms (resolve): the
+	// only ones the per-unit loops over all look at.
+	spans, conceptsAt []int
 	// concepts counts the units with a glossary concept: 1 for a
 	// Kubernetes/cloud concept, everydayConcept for an everyday IT word.
 	concepts float64
@@ -43,17 +43,18 @@ type query struct {
 // (queryPool): a question allocates little beyond its answers, which keeps
 // the garbage collector, and with it the tail latency, quiet under load.
 type queryMem struct {
-	q       query // the query itself
-	all     []analysis.Term
-	units   []*unit
-	terms   []index.QueryTerm
-	count   []int
-	unitBuf []unit
-	byUnit  []*unit
-	termBuf []analysis.Term
-	idfBuf  []float64
-	postBuf []*index.Postings
-	spans   []int
+	q          query // the query itself
+	all        []analysis.Term
+	units      []*unit
+	terms      []index.QueryTerm
+	count      []int
+	unitBuf    []unit
+	byUnit     []*unit
+	termBuf    []analysis.Term
+	idfBuf     []float64
+	postBuf    []*index.Postings
+	spans      []int
+	conceptsAt []int
 }
 
 var queryPool = sync.Pool{New: func() any { return new(queryMem) }}
@@ -66,7 +67,7 @@ func (q *query) release() {
 		return
 	}
 	q.mem = nil
-	m.all, m.units, m.terms, m.spans = q.all[:0], q.units[:0], q.terms[:0], q.spans[:0]
+	m.all, m.units, m.terms, m.spans, m.conceptsAt = q.all[:0], q.units[:0], q.terms[:0], q.spans[:0], q.conceptsAt[:0]
 	clear(m.byUnit)
 	clear(m.postBuf)
 	queryPool.Put(m)
@@ -99,7 +100,7 @@ var kindWeight = [...]float64{
 // index query, which the shape stages adjust.
 func (e *engine) parse(question string) *query {
 	m := queryPool.Get().(*queryMem)
-	m.q = query{mem: m, all: e.analyzer.AppendTerms(m.all[:0], question), units: m.units[:0], terms: m.terms[:0], spans: m.spans[:0]}
+	m.q = query{mem: m, all: e.analyzer.AppendTerms(m.all[:0], question), units: m.units[:0], terms: m.terms[:0], spans: m.spans[:0], conceptsAt: m.conceptsAt[:0]}
 	q := &m.q
 	// Units are numbered from 0 in text order: count each one's terms, then
 	// give every unit its share of one array of terms (capped, so that a
@@ -192,6 +193,9 @@ func (e *engine) resolve(q *query) {
 	for i, t := range q.all {
 		p := e.ix.Lookup(t.Text)
 		q.post[i] = p
+		if t.Kind == analysis.Concept {
+			q.conceptsAt = append(q.conceptsAt, i)
+		}
 		if t.Span > 1 || t.Kind == analysis.Phrase {
 			q.spans = append(q.spans, i)
 			continue
@@ -245,7 +249,7 @@ func (e *engine) weigh(q *query) {
 				u.weight = min(u.weight, e.ix.IDFOf(p))
 			}
 		}
-		q.concepts += e.conceptWeight(u, q.all)
+		q.concepts += e.conceptWeight(u, q)
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 // resolve gives every term of the query and of each unit the postings the
 // index has for its text, whether a unit shares the query's lookups or
 // makes its own (after typo correction added or dropped terms), and lists
-// the multi-word terms.
+// the multi-word and the Concept terms.
 func TestResolveMatchesLookup(t *testing.T) {
 	eng := embedded(t).cur.Load().engine
 	files, _ := filepath.Glob("evaluation/testdata/*.jsonl")
@@ -35,8 +35,11 @@ func TestResolveMatchesLookup(t *testing.T) {
 			if len(q.post) != len(q.all) {
 				t.Fatalf("%q: %d postings for %d terms", c.Q, len(q.post), len(q.all))
 			}
-			var spans []int
+			var spans, concepts []int
 			for i, term := range q.all {
+				if term.Kind == analysis.Concept {
+					concepts = append(concepts, i)
+				}
 				if q.post[i] != eng.ix.Lookup(term.Text) {
 					t.Errorf("%q: term %q has the postings of another term", c.Q, term.Text)
 				}
@@ -44,8 +47,8 @@ func TestResolveMatchesLookup(t *testing.T) {
 					spans = append(spans, i)
 				}
 			}
-			if !slices.Equal(q.spans, spans) {
-				t.Errorf("%q: spans %v, want %v", c.Q, q.spans, spans)
+			if !slices.Equal(q.spans, spans) || !slices.Equal(q.conceptsAt, concepts) {
+				t.Errorf("%q: spans %v and concepts %v, want %v and %v", c.Q, q.spans, q.conceptsAt, spans, concepts)
 			}
 			for _, u := range q.units {
 				if len(u.post) != len(u.terms) {

@@ -16,10 +16,11 @@ const everydayConcept = 0.5
 // concepts (its own or a multi-word one covering it, such as "termination
 // message") is Kubernetes/cloud vocabulary, everydayConcept when all are
 // everyday words, 0 without concepts.
-func (e *engine) conceptWeight(u *unit, all []analysis.Term) float64 {
+func (e *engine) conceptWeight(u *unit, q *query) float64 {
 	w := 0.0
 	g := e.analyzer.Glossary()
-	for _, t := range all {
+	for _, i := range q.conceptsAt {
+		t := q.all[i]
 		if t.Kind != analysis.Concept || u.id < t.Unit || u.id >= t.Unit+t.Span {
 			continue
 		}
