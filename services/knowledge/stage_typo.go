@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
 	"github.com/kubemedic/kubemedic/services/knowledge/korean"
@@ -230,9 +231,14 @@ func knownHead(e *engine, w string) (head string, filler bool) {
 	if !korean.HasHangul(w) {
 		return "", false
 	}
-	rs := []rune(w)
-	for n := len(rs) - 1; n >= 2; n-- {
-		head := string(rs[:n])
+	// off[n] is where rune n starts: the heads are substrings of w.
+	var offBuf [64]int
+	off := offBuf[:0]
+	for i := range w {
+		off = append(off, i)
+	}
+	for n := len(off) - 1; n >= 2; n-- {
+		head := w[:off[n]]
 		if analysis.Stopword(head) {
 			return "", true
 		}
@@ -258,7 +264,7 @@ func knownStem(e *engine, u *unit) bool {
 // be safe: two Hangul syllables, or five Latin letters.
 func fuzzyCandidate(w string) bool {
 	if korean.HasHangul(w) {
-		return len([]rune(w)) >= 2
+		return utf8.RuneCountInString(w) >= 2
 	}
 	return len(w) >= 5 && !strings.ContainsAny(w, "0123456789")
 }
