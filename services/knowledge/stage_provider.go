@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
 	"github.com/kubemedic/kubemedic/services/knowledge/index"
 	"github.com/kubemedic/kubemedic/services/knowledge/wordlist"
 )
@@ -91,6 +92,9 @@ func (f *providerFactors) rank(e *engine, q *query, hits []index.Hit) {
 func (q *query) namedProvider() string {
 	found := ""
 	for _, t := range q.all {
+		if t.Kind == analysis.Bigram && !bigramHints {
+			continue // a bigram's text starts with BigramPrefix, which no hint does
+		}
 		p, ok := providerHints[t.Text]
 		if !ok {
 			continue
@@ -109,6 +113,11 @@ var providerList string
 // providerWords are the words indexed in the tags field of each provider's
 // runbooks; providerHints map a question term to the provider it names.
 var providerWords, providerHints = parseProviders(providerList)
+
+// bigramHints reports whether a provider hint is a bigram term.
+var bigramHints = slices.ContainsFunc(slices.Collect(maps.Keys(providerHints)), func(h string) bool {
+	return strings.HasPrefix(h, analysis.BigramPrefix)
+})
 
 func parseProviders(text string) (words map[string]string, hints map[string]string) {
 	words, hints = map[string]string{}, map[string]string{}
