@@ -294,3 +294,46 @@ func referenceScores(ix *Index, q []QueryTerm) map[int]float64 {
 	}
 	return out
 }
+
+// Contains answers from the postings' bit set or by binary search alike.
+func TestContainsMatchesPostings(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	vocab := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t"}
+	b, _ := NewBuilder(params())
+	const docs = 130
+	for range docs {
+		var f [2][]string
+		for i := range f {
+			for range rng.IntN(6) {
+				f[i] = append(f[i], vocab[rng.IntN(len(vocab))])
+			}
+		}
+		if _, err := b.Add(f[:]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 { // a term in too few documents for a bit set
+		if _, err := b.Add([][]string{{"rare"}, nil}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ix := b.Build()
+	bitsets, lists := 0, 0
+	for _, w := range append(vocab, "rare", "missing") {
+		p := ix.Lookup(w)
+		if p != nil && p.has != nil {
+			bitsets++
+		} else if p != nil {
+			lists++
+		}
+		for d := -1; d <= docs+64; d++ {
+			want := p != nil && slices.Contains(p.docs, int32(d))
+			if got := p.Contains(d); got != want || ix.Contains(d, w) != want {
+				t.Fatalf("term %q, document %d: Contains %v, want %v", w, d, got, want)
+			}
+		}
+	}
+	if bitsets == 0 || lists == 0 {
+		t.Fatalf("%d terms with bit sets, %d with lists only: the test covers one way only", bitsets, lists)
+	}
+}
