@@ -106,12 +106,6 @@ func (m *questionSets) rank(_ *engine, q *query, hits []index.Hit) {
 	for _, i := range best(hits, questionMatchDepth, top[:0]) {
 		sim := 0.0
 		for _, set := range m.byDoc[hits[i].Doc] {
-			// The overlap of two sets is at most the smaller, their union
-			// at least the larger: a set whose bound is no better than sim
-			// cannot raise it (division rounds monotonically).
-			if float64(min(len(qs), len(set)))/float64(max(len(qs), len(set))) <= sim {
-				continue
-			}
 			sim = max(sim, jaccard(*marks, len(qs), set))
 		}
 		hits[i].Score *= 1 + questionMatch*sim
