@@ -254,7 +254,7 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 		res.NoAnswer, res.Reason = true, "question is not valid UTF-8 text"
 		return res
 	}
-	if utf8.RuneCountInString(question) > MaxQuestionLength {
+	if len(question) > MaxQuestionLength && utf8.RuneCountInString(question) > MaxQuestionLength { // bytes bound runes
 		question = string([]rune(question)[:MaxQuestionLength])
 	}
 	if strings.TrimSpace(question) == "" {
