@@ -142,16 +142,16 @@ func best(hits []index.Hit, k int, top []int) []int {
 		if len(top) == k && !ahead(h, last) {
 			continue
 		}
-		j := len(top) // the first of top that hits[i] ranks ahead of
-		for j > 0 && ahead(h, hits[top[j-1]]) {
-			j--
+		j := len(top) // where hits[i] goes: the worst of a full top drops out
+		if j < k {
+			top = append(top, i)
+		} else {
+			j = k - 1
 		}
-		top = append(top, 0)
-		copy(top[j+1:], top[j:])
+		for ; j > 0 && ahead(h, hits[top[j-1]]); j-- {
+			top[j] = top[j-1]
+		}
 		top[j] = i
-		if len(top) > k {
-			top = top[:k]
-		}
 		if len(top) == k {
 			last = hits[top[k-1]]
 		}
