@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/kubemedic/kubemedic/services/knowledge/index"
 	"github.com/kubemedic/kubemedic/services/knowledge/korean"
 )
 
@@ -253,7 +254,7 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 		res.NoAnswer, res.Reason = true, "question is not valid UTF-8 text"
 		return res
 	}
-	if utf8.RuneCountInString(question) > MaxQuestionLength {
+	if len(question) > MaxQuestionLength && utf8.RuneCountInString(question) > MaxQuestionLength { // bytes bound runes
 		question = string([]rune(question)[:MaxQuestionLength])
 	}
 	if strings.TrimSpace(question) == "" {
@@ -279,7 +280,11 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 			return p == opts.Provider || p == "generic"
 		}
 	}
-	hits := eng.search(q, top, keep)
+	var hitBuf [4]index.Hit // room for the default top 3 without allocating
+	hits := eng.search(hitBuf[:0], q, top, keep)
+	if len(hits) > 0 {
+		res.Answers = make([]Answer, 0, len(hits))
+	}
 	known := q.knownShare()
 	for i, h := range hits {
 		e := &eng.entries[h.Doc]

@@ -78,8 +78,11 @@ type engine struct {
 	// words holds every indexed term that is a word as written (not a stem,
 	// a concept, a bigram or a phrase): the spellings typo correction may
 	// suggest.
-	words  map[string]bool
-	stages compiled
+	words map[string]bool
+	// providers is each entry's Provider, in an array of its own for the
+	// rank stages, which read it for every hit.
+	providers []string
+	stages    compiled
 	// latin holds the Latin words of the runbooks as written, for the
 	// analyzer's stem cache; only while the engine is built.
 	latin map[string]bool
@@ -133,6 +136,7 @@ func newEngine(entries []Entry, t Tuning) (*engine, error) {
 		if _, err := b.Add(fields[:]); err != nil {
 			return nil, fmt.Errorf("index entry %s: %w", en.ID, err)
 		}
+		e.providers = append(e.providers, en.Provider)
 	}
 	e.ix = b.Build()
 	latin := make([]string, 0, len(e.latin))
@@ -187,15 +191,15 @@ func (e *engine) texts(field int, texts ...string) []string {
 	return out
 }
 
-// search returns the best top entries for q among those keep accepts (all
-// when keep is nil), after the rank stages rescaled the scores.
-func (e *engine) search(q *query, top int, keep func(int) bool) []index.Hit {
+// search appends to dst the best top entries for q among those keep accepts
+// (all when keep is nil), after the rank stages rescaled the scores.
+func (e *engine) search(dst []index.Hit, q *query, top int, keep func(int) bool) []index.Hit {
 	buf := hitsPool.Get().(*[]index.Hit)
 	hits := e.ix.Scores((*buf)[:0], q.terms, keep)
 	for _, s := range e.stages.rank {
 		s.rank(e, q, hits)
 	}
-	out := slices.Clone(bestFirst(hits, top))
+	out := append(dst, bestFirst(hits, top)...)
 	*buf = hits[:0]
 	hitsPool.Put(buf)
 	return out
@@ -219,7 +223,8 @@ func ahead(a, b index.Hit) bool {
 }
 
 // bestFirst returns the top best hits in rank order (ahead), without sorting
-// the rest.
+// the rest: in one pass that keeps the best so far in order, and then at
+// the front of hits (the rest of hits is left in no useful order).
 func bestFirst(hits []index.Hit, top int) []index.Hit {
 	if top >= len(hits) {
 		slices.SortFunc(hits, func(a, b index.Hit) int {
@@ -233,16 +238,27 @@ func bestFirst(hits []index.Hit, top int) []index.Hit {
 		})
 		return hits
 	}
-	for i := range top {
-		b := i
-		for j := i + 1; j < len(hits); j++ {
-			if ahead(hits[j], hits[b]) {
-				b = j
-			}
-		}
-		hits[i], hits[b] = hits[b], hits[i]
+	var buf [8]index.Hit
+	best := buf[:0]
+	if top > len(buf) {
+		best = make([]index.Hit, 0, top)
 	}
-	return hits[:top]
+	for _, h := range hits {
+		if len(best) == top && !ahead(h, best[top-1]) {
+			continue
+		}
+		j := len(best) // where h goes
+		if j < top {
+			best = append(best, h)
+		} else {
+			j = top - 1
+		}
+		for ; j > 0 && ahead(h, best[j-1]); j-- {
+			best[j] = best[j-1]
+		}
+		best[j] = h
+	}
+	return hits[:copy(hits, best)]
 }
 
 // refusal is the first gate stage's reason to refuse q, whose top answer is

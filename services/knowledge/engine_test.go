@@ -45,7 +45,7 @@ func TestRankOrderIgnoresInputOrder(t *testing.T) {
 
 		k := 1 + rng.IntN(10)
 		var gotDocs []int
-		for _, i := range best(shuffled, k) {
+		for _, i := range best(shuffled, k, make([]int, 0, k+1)) {
 			gotDocs = append(gotDocs, shuffled[i].Doc)
 		}
 		var wantDocs []int

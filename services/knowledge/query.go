@@ -14,8 +14,11 @@ type unit struct {
 	id      int // analysis.Term.Unit
 	surface string
 	terms   []analysis.Term
-	weight  float64 // idf of its best-known form
-	known   bool    // in the index or the glossary
+	// post are the postings of terms (resolve), once the query stages are
+	// done with the unit.
+	post   []*index.Postings
+	weight float64 // idf of its best-known form
+	known  bool    // in the index or the glossary
 }
 
 // query is an analysed question.
@@ -23,6 +26,12 @@ type query struct {
 	terms []index.QueryTerm
 	units []*unit
 	all   []analysis.Term
+	// post are the postings of all (resolve), once the query stages are done.
+	post []*index.Postings
+	// spans are the positions in all of the terms that span several units
+	// or are phrases, conceptsAt those of its Concept terms (resolve): the
+	// only ones the per-unit loops over all look at.
+	spans, conceptsAt []int
 	// concepts counts the units with a glossary concept: 1 for a
 	// Kubernetes/cloud concept, everydayConcept for an everyday IT word.
 	concepts float64
@@ -34,14 +43,18 @@ type query struct {
 // (queryPool): a question allocates little beyond its answers, which keeps
 // the garbage collector, and with it the tail latency, quiet under load.
 type queryMem struct {
-	all     []analysis.Term
-	units   []*unit
-	terms   []index.QueryTerm
-	count   []int
-	unitBuf []unit
-	byUnit  []*unit
-	termBuf []analysis.Term
-	idfBuf  []float64
+	q          query // the query itself
+	all        []analysis.Term
+	units      []*unit
+	terms      []index.QueryTerm
+	count      []int
+	unitBuf    []unit
+	byUnit     []*unit
+	termBuf    []analysis.Term
+	idfBuf     []float64
+	postBuf    []*index.Postings
+	spans      []int
+	conceptsAt []int
 }
 
 var queryPool = sync.Pool{New: func() any { return new(queryMem) }}
@@ -54,8 +67,9 @@ func (q *query) release() {
 		return
 	}
 	q.mem = nil
-	m.all, m.units, m.terms = q.all[:0], q.units[:0], q.terms[:0]
+	m.all, m.units, m.terms, m.spans, m.conceptsAt = q.all[:0], q.units[:0], q.terms[:0], q.spans[:0], q.conceptsAt[:0]
 	clear(m.byUnit)
+	clear(m.postBuf)
 	queryPool.Put(m)
 }
 
@@ -86,7 +100,8 @@ var kindWeight = [...]float64{
 // index query, which the shape stages adjust.
 func (e *engine) parse(question string) *query {
 	m := queryPool.Get().(*queryMem)
-	q := &query{mem: m, all: e.analyzer.AppendTerms(m.all[:0], question), units: m.units[:0], terms: m.terms[:0]}
+	m.q = query{mem: m, all: e.analyzer.AppendTerms(m.all[:0], question), units: m.units[:0], terms: m.terms[:0], spans: m.spans[:0], conceptsAt: m.conceptsAt[:0]}
+	q := &m.q
 	// Units are numbered from 0 in text order: count each one's terms, then
 	// give every unit its share of one array of terms (capped, so that a
 	// term a stage adds later moves that unit's terms out).
@@ -122,6 +137,7 @@ func (e *engine) parse(question string) *query {
 	for _, s := range e.stages.rewrite {
 		s.rewrite(e, q)
 	}
+	e.resolve(q)
 	e.weigh(q)
 	e.queryTerms(q)
 	for _, s := range e.stages.shape {
@@ -158,6 +174,54 @@ func (q *query) drop(ids map[int]bool) {
 	q.all = kept
 }
 
+// resolve looks every term of the query and of its units up in the index,
+// once: the later steps ask the postings. A unit's terms are the query's
+// single-word terms of that unit, in the same order, so they share the
+// query's lookups; a unit a stage gave other terms looks its own up.
+func (e *engine) resolve(q *query) {
+	m := q.mem
+	n := len(q.all)
+	for _, u := range q.units {
+		n += len(u.terms)
+	}
+	m.postBuf = zeroed(m.postBuf, n)
+	buf := m.postBuf
+	q.post, buf = buf[:len(q.all):len(q.all)], buf[len(q.all):]
+	for _, u := range q.units {
+		u.post, buf = buf[:0:len(u.terms)], buf[len(u.terms):]
+	}
+	for i, t := range q.all {
+		p := e.ix.Lookup(t.Text)
+		q.post[i] = p
+		if t.Kind == analysis.Concept {
+			q.conceptsAt = append(q.conceptsAt, i)
+		}
+		if t.Span > 1 || t.Kind == analysis.Phrase {
+			q.spans = append(q.spans, i)
+			continue
+		}
+		if t.Unit >= len(m.byUnit) {
+			continue
+		}
+		// u.post holds the postings of u.terms[:len(u.post)], matched so
+		// far; a dropped unit (no longer in q.units) has none.
+		if u := m.byUnit[t.Unit]; u != nil && len(u.post) < len(u.terms) && cap(u.post) == len(u.terms) &&
+			u.terms[len(u.post)].Text == t.Text {
+			u.post = append(u.post, p)
+		}
+	}
+	for _, u := range q.units {
+		for k := len(u.post); k < len(u.terms); k++ {
+			u.post = append(u.post, e.ix.Lookup(u.terms[k].Text))
+		}
+	}
+}
+
+// topicalFields are the fields of an entry's head (title, questions,
+// keywords, tags), as a mask for index.Postings.InFields: a term in one of
+// them is one of the words runbooks are about (engine.topical).
+const topicalFields = 1<<fieldTitle | 1<<fieldQuestions | 1<<fieldKeywords | 1<<fieldTags
+
 // weigh sets each unit's weight (the idf of its most common known form; an
 // unknown word weighs like the rarest) and whether the knowledge base knows
 // it, and counts the question's concepts.
@@ -165,26 +229,27 @@ func (e *engine) weigh(q *query) {
 	maxIDF := e.ix.MaxIDF()
 	for _, u := range q.units {
 		u.weight = maxIDF
-		for _, t := range u.terms {
+		for k, t := range u.terms {
 			if t.Kind == analysis.Bigram || t.Kind == analysis.Part {
 				continue
 			}
-			if df := e.ix.DocFreq(t.Text); df > 0 {
-				u.weight = min(u.weight, e.ix.IDF(t.Text))
+			p := u.post[k]
+			if p.DocFreq() > 0 {
+				u.weight = min(u.weight, e.ix.IDFOf(p))
 			}
-			if t.Kind == analysis.Concept || e.topical[t.Text] {
+			if t.Kind == analysis.Concept || p.InFields(topicalFields) {
 				u.known = true
 			}
 		}
 		// A word inside a known phrase ("replication" of "replication
 		// controller") is known through it.
-		for _, t := range q.all {
-			if t.Span > 1 && u.id >= t.Unit && u.id < t.Unit+t.Span && e.ix.DocFreq(t.Text) > 0 {
-				u.known = u.known || t.Kind == analysis.Concept || e.topical[t.Text]
-				u.weight = min(u.weight, e.ix.IDF(t.Text))
+		for _, j := range q.spans {
+			if t, p := q.all[j], q.post[j]; t.Span > 1 && u.id >= t.Unit && u.id < t.Unit+t.Span && p.DocFreq() > 0 {
+				u.known = u.known || t.Kind == analysis.Concept || p.InFields(topicalFields)
+				u.weight = min(u.weight, e.ix.IDFOf(p))
 			}
 		}
-		q.concepts += e.conceptWeight(u, q.all)
+		q.concepts += e.conceptWeight(u, q)
 	}
 }
 
@@ -205,18 +270,18 @@ func (e *engine) queryTerms(q *query) {
 	}
 	q.mem.idfBuf = zeroed(q.mem.idfBuf, n)
 	conceptIDF := q.mem.idfBuf // by unit
-	for _, t := range q.all {
-		if t.Kind == analysis.Concept && e.ix.DocFreq(t.Text) > 0 {
+	for i, t := range q.all {
+		if p := q.post[i]; t.Kind == analysis.Concept && p.DocFreq() > 0 {
 			for id := t.Unit; id < t.Unit+t.Span; id++ {
-				conceptIDF[id] = max(conceptIDF[id], e.ix.IDF(t.Text))
+				conceptIDF[id] = max(conceptIDF[id], e.ix.IDFOf(p))
 			}
 		}
 	}
 	q.terms = slices.Grow(q.terms[:0], len(q.all))
-	for _, t := range q.all {
-		qt := index.QueryTerm{Text: t.Text, Weight: kindWeight[t.Kind], Group: -1}
+	for i, t := range q.all {
+		qt := index.QueryTerm{Text: t.Text, Weight: kindWeight[t.Kind], Group: -1, Postings: q.post[i]}
 		if c := conceptIDF[t.Unit]; c > 0 && t.Kind == analysis.Word && korean.HasHangul(t.Text) {
-			if w := e.ix.IDF(t.Text); w > c {
+			if w := e.ix.IDFOf(q.post[i]); w > c {
 				qt.Weight *= c / w
 			}
 		}
@@ -227,7 +292,7 @@ func (e *engine) queryTerms(q *query) {
 			for id := t.Unit; id < t.Unit+t.Span; id++ {
 				c = max(c, conceptIDF[id])
 			}
-			if w := e.ix.IDF(t.Text); c > 0 && w > c && spansConcept(q.all, t) {
+			if w := e.ix.IDFOf(q.post[i]); c > 0 && w > c && spansConcept(q.all, t) {
 				qt.Weight *= c / w
 			}
 		}

@@ -16,10 +16,11 @@ const everydayConcept = 0.5
 // concepts (its own or a multi-word one covering it, such as "termination
 // message") is Kubernetes/cloud vocabulary, everydayConcept when all are
 // everyday words, 0 without concepts.
-func (e *engine) conceptWeight(u *unit, all []analysis.Term) float64 {
+func (e *engine) conceptWeight(u *unit, q *query) float64 {
 	w := 0.0
 	g := e.analyzer.Glossary()
-	for _, t := range all {
+	for _, i := range q.conceptsAt {
+		t := q.all[i]
 		if t.Kind != analysis.Concept || u.id < t.Unit || u.id >= t.Unit+t.Span {
 			continue
 		}
@@ -50,16 +51,16 @@ func (e *engine) coverage(q *query, doc int) float64 {
 // spelling correction (0.8), its parts (0.8 × share), its bigrams (0.6 ×
 // share).
 func (e *engine) unitCredit(q *query, u *unit, doc int) float64 {
-	for _, t := range q.all {
-		if (t.Kind == analysis.Phrase || t.Kind == analysis.Concept && t.Span > 1) &&
-			u.id >= t.Unit && u.id < t.Unit+t.Span && e.ix.Contains(doc, t.Text) {
+	for _, j := range q.spans {
+		if t := q.all[j]; (t.Kind == analysis.Phrase || t.Kind == analysis.Concept && t.Span > 1) &&
+			u.id >= t.Unit && u.id < t.Unit+t.Span && q.post[j].Contains(doc) {
 			return 1
 		}
 	}
 	credit := 0.0
 	var parts, partsHit, bis, bisHit float64
-	for _, t := range u.terms {
-		hit := e.ix.Contains(doc, t.Text)
+	for k, t := range u.terms {
+		hit := u.post[k].Contains(doc)
 		switch t.Kind {
 		case analysis.Word, analysis.Concept, analysis.Stem:
 			if hit {

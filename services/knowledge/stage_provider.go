@@ -3,8 +3,11 @@ package knowledge
 import (
 	_ "embed"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
+	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
 	"github.com/kubemedic/kubemedic/services/knowledge/index"
 	"github.com/kubemedic/kubemedic/services/knowledge/wordlist"
 )
@@ -30,11 +33,58 @@ const (
 func (ProviderPrior) rank(e *engine, q *query, hits []index.Hit) {
 	p := q.namedProvider()
 	for i := range hits {
-		if ep := e.entries[hits[i].Doc].Provider; p != "" && ep != p && ep != "generic" {
-			hits[i].Score *= providerMismatch
-		} else if p == "" && ep != "generic" {
-			hits[i].Score *= unnamedProvider
+		if f := providerFactor(p, e.providers[hits[i].Doc]); f != 1 {
+			hits[i].Score *= f
 		}
+	}
+}
+
+// providerFactor is what a runbook of provider ep scores times when the
+// question names provider named ("" for none).
+func providerFactor(named, ep string) float64 {
+	switch {
+	case named != "" && ep != named && ep != "generic":
+		return providerMismatch
+	case named == "" && ep != "generic":
+		return unnamedProvider
+	}
+	return 1
+}
+
+// bind computes, for every provider a question can name and for none, each
+// runbook's factor, so that ranking multiplies each hit by a number from a
+// table instead of comparing providers (a factor of 1 changes no score).
+func (ProviderPrior) bind(e *engine) Stage {
+	f := &providerFactors{byNamed: map[string][]float64{}}
+	for _, named := range append([]string{""}, slices.Collect(maps.Values(providerHints))...) {
+		if _, ok := f.byNamed[named]; ok {
+			continue
+		}
+		byDoc := make([]float64, len(e.providers))
+		for doc, ep := range e.providers {
+			byDoc[doc] = providerFactor(named, ep)
+		}
+		f.byNamed[named] = byDoc
+	}
+	return f
+}
+
+// providerFactors is ProviderPrior bound to one engine.
+type providerFactors struct {
+	byNamed map[string][]float64 // named provider → factor by document
+}
+
+func (*providerFactors) Name() string     { return ProviderPrior{}.Name() }
+func (*providerFactors) Describe() string { return ProviderPrior{}.Describe() }
+
+func (f *providerFactors) rank(e *engine, q *query, hits []index.Hit) {
+	byDoc, ok := f.byNamed[q.namedProvider()]
+	if !ok {
+		ProviderPrior{}.rank(e, q, hits)
+		return
+	}
+	for i := range hits {
+		hits[i].Score *= byDoc[hits[i].Doc]
 	}
 }
 
@@ -42,6 +92,9 @@ func (ProviderPrior) rank(e *engine, q *query, hits []index.Hit) {
 func (q *query) namedProvider() string {
 	found := ""
 	for _, t := range q.all {
+		if t.Kind == analysis.Bigram && !bigramHints {
+			continue // a bigram's text starts with BigramPrefix, which no hint does
+		}
 		p, ok := providerHints[t.Text]
 		if !ok {
 			continue
@@ -60,6 +113,11 @@ var providerList string
 // providerWords are the words indexed in the tags field of each provider's
 // runbooks; providerHints map a question term to the provider it names.
 var providerWords, providerHints = parseProviders(providerList)
+
+// bigramHints reports whether a provider hint is a bigram term.
+var bigramHints = slices.ContainsFunc(slices.Collect(maps.Keys(providerHints)), func(h string) bool {
+	return strings.HasPrefix(h, analysis.BigramPrefix)
+})
 
 func parseProviders(text string) (words map[string]string, hints map[string]string) {
 	words, hints = map[string]string{}, map[string]string{}

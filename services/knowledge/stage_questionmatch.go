@@ -102,7 +102,8 @@ func (m *questionSets) rank(_ *engine, q *query, hits []index.Hit) {
 			(*marks)[id>>6] |= 1 << (id & 63)
 		}
 	}
-	for _, i := range best(hits, questionMatchDepth) {
+	var top [questionMatchDepth + 1]int
+	for _, i := range best(hits, questionMatchDepth, top[:0]) {
 		sim := 0.0
 		for _, set := range m.byDoc[hits[i].Doc] {
 			sim = max(sim, jaccard(*marks, len(qs), set))
@@ -133,22 +134,26 @@ func jaccard(marks []uint64, n int, b wordIDs) float64 {
 
 // best returns the indices of the k best hits in rank order (ahead; hits
 // arrive unsorted; only the best candidates can change places), without
-// sorting them all.
-func best(hits []index.Hit, k int) []int {
-	top := make([]int, 0, k+1)
-	for i := range hits {
-		if len(top) == k && !ahead(hits[i], hits[top[k-1]]) {
+// sorting them all. top is the memory for the result, of capacity k+1.
+func best(hits []index.Hit, k int, top []int) []int {
+	top = top[:0]
+	var last index.Hit // hits[top[k-1]] once top is full
+	for i, h := range hits {
+		if len(top) == k && !ahead(h, last) {
 			continue
 		}
-		j := len(top) // the first of top that hits[i] ranks ahead of
-		for j > 0 && ahead(hits[i], hits[top[j-1]]) {
-			j--
+		j := len(top) // where hits[i] goes: the worst of a full top drops out
+		if j < k {
+			top = append(top, i)
+		} else {
+			j = k - 1
 		}
-		top = append(top, 0)
-		copy(top[j+1:], top[j:])
+		for ; j > 0 && ahead(h, hits[top[j-1]]); j-- {
+			top[j] = top[j-1]
+		}
 		top[j] = i
-		if len(top) > k {
-			top = top[:k]
+		if len(top) == k {
+			last = hits[top[k-1]]
 		}
 	}
 	return top

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
 	"github.com/kubemedic/kubemedic/services/knowledge/korean"
@@ -116,11 +117,15 @@ func (t *typoDict) rewrite(e *engine, q *query) {
 	drop := map[int]bool{}
 	for _, u := range q.units {
 		w := u.terms[0]
-		if w.Kind == analysis.Word && e.ix.DocFreq(w.Text) == 0 && !hasLetter(w.Text) {
+		if w.Kind != analysis.Word {
+			continue
+		}
+		df := e.ix.DocFreq(w.Text)
+		if df == 0 && !hasLetter(w.Text) {
 			drop[u.id] = true // a number no runbook mentions (0/5, 8081): no topic
 			continue
 		}
-		if w.Kind != analysis.Word || e.ix.DocFreq(w.Text) > 0 || hasKind(u.terms, analysis.Concept) || knownStem(e, u) ||
+		if df > 0 || hasKind(u.terms, analysis.Concept) || knownStem(e, u) ||
 			!fuzzyCandidate(w.Text) || inPhrase(q.all, u.id) {
 			continue
 		}
@@ -179,7 +184,8 @@ func (t *typoDict) completion(w string) string {
 
 // corrections returns the dictionary words closest to w (at most 3), or nil.
 func (t *typoDict) corrections(w string) []string {
-	r := korean.Decompose(w)
+	var rbuf [64]rune
+	r := korean.AppendDecomposed(rbuf[:0], w)
 	hangul, mask := korean.HasHangul(w), runeMask(r)
 	limit := fuzzyLimit(len(r))
 	var best []string
@@ -225,9 +231,14 @@ func knownHead(e *engine, w string) (head string, filler bool) {
 	if !korean.HasHangul(w) {
 		return "", false
 	}
-	rs := []rune(w)
-	for n := len(rs) - 1; n >= 2; n-- {
-		head := string(rs[:n])
+	// off[n] is where rune n starts: the heads are substrings of w.
+	var offBuf [64]int
+	off := offBuf[:0]
+	for i := range w {
+		off = append(off, i)
+	}
+	for n := len(off) - 1; n >= 2; n-- {
+		head := w[:off[n]]
 		if analysis.Stopword(head) {
 			return "", true
 		}
@@ -253,7 +264,7 @@ func knownStem(e *engine, u *unit) bool {
 // be safe: two Hangul syllables, or five Latin letters.
 func fuzzyCandidate(w string) bool {
 	if korean.HasHangul(w) {
-		return len([]rune(w)) >= 2
+		return utf8.RuneCountInString(w) >= 2
 	}
 	return len(w) >= 5 && !strings.ContainsAny(w, "0123456789")
 }

@@ -24,7 +24,8 @@ func (WordGroups) Describe() string { return "one score per question word" }
 const phraseGroup = 1 << 30
 
 func (WordGroups) shape(q *query) {
-	run := phraseRuns(q.all)
+	var buf [64]int
+	run := appendPhraseRuns(buf[:0], q.all)
 	for i, t := range q.all {
 		qt := &q.terms[i]
 		if t.Span > 1 || t.Kind == analysis.Phrase {
@@ -45,9 +46,13 @@ func (WordGroups) shape(q *query) {
 
 // phraseRuns numbers the multi-word and Phrase terms by run of overlapping
 // spans (0, 1, 2… in text order); other terms get -1.
-func phraseRuns(terms []analysis.Term) []int {
+func phraseRuns(terms []analysis.Term) []int { return appendPhraseRuns(nil, terms) }
+
+// appendPhraseRuns appends phraseRuns(terms) to dst.
+func appendPhraseRuns(dst []int, terms []analysis.Term) []int {
 	type span struct{ i, from, to int }
-	var spans []span
+	var spanBuf [16]span
+	spans := spanBuf[:0]
 	for i, t := range terms {
 		if t.Span > 1 || t.Kind == analysis.Phrase {
 			spans = append(spans, span{i, t.Unit, t.Unit + max(t.Span, 1)})
@@ -55,7 +60,8 @@ func phraseRuns(terms []analysis.Term) []int {
 	}
 	// Spans starting together get one run number whichever comes first.
 	slices.SortFunc(spans, func(a, b span) int { return a.from - b.from })
-	run := make([]int, len(terms))
+	out := slices.Grow(dst, len(terms))[:len(dst)+len(terms)]
+	run := out[len(dst):]
 	for i := range run {
 		run[i] = -1
 	}
@@ -67,5 +73,5 @@ func phraseRuns(terms []analysis.Term) []int {
 		end = max(end, sp.to)
 		run[sp.i] = n
 	}
-	return run
+	return out
 }

@@ -104,8 +104,12 @@ func Full() Features {
 type Analyzer struct {
 	features  Features
 	glossary  *glossary.Glossary
-	phrases   map[string]bool // keys joined by one space
+	phrases   map[string]string // keys joined by one space → the Phrase term's text
 	maxPhrase int
+	// concepts and phraseConcepts are the glossary's concepts of each word
+	// key and each phrase key as Concept term texts (with ConceptPrefix),
+	// made once here rather than for every question.
+	concepts, phraseConcepts map[string][]string
 	// prefixes holds the first 1, 2, 3… keys, joined by one space, of every
 	// phrase and glossary phrase: Terms stops extending a run of words as
 	// soon as it starts no phrase.
@@ -119,7 +123,7 @@ type Analyzer struct {
 // matched whole; single words among them are ignored. g may be nil when
 // Features.Glossary is off.
 func New(f Features, g *glossary.Glossary, phrases []string) *Analyzer {
-	a := &Analyzer{features: f, glossary: g, phrases: map[string]bool{}}
+	a := &Analyzer{features: f, glossary: g, phrases: map[string]string{}}
 	if a.glossary == nil {
 		a.glossary = &glossary.Glossary{}
 	}
@@ -129,7 +133,8 @@ func New(f Features, g *glossary.Glossary, phrases []string) *Analyzer {
 			if len(keys) < 2 || len(keys) > 8 {
 				continue
 			}
-			a.phrases[strings.Join(keys, " ")] = true
+			joined := strings.Join(keys, " ")
+			a.phrases[joined] = PhrasePrefix + joined
 			a.maxPhrase = max(a.maxPhrase, len(keys))
 		}
 	}
@@ -145,10 +150,25 @@ func New(f Features, g *glossary.Glossary, phrases []string) *Analyzer {
 	for p := range a.phrases {
 		addPrefixes(p)
 	}
+	a.phraseConcepts = map[string][]string{}
 	for _, p := range a.glossary.PhraseKeys() {
 		addPrefixes(p)
+		a.phraseConcepts[p] = conceptTexts(a.glossary.PhraseKey(p))
+	}
+	a.concepts = map[string][]string{}
+	for _, w := range a.glossary.Words() {
+		a.concepts[w] = conceptTexts(a.glossary.Lookup(w))
 	}
 	return a
+}
+
+// conceptTexts are the Concept term texts of concepts.
+func conceptTexts(concepts []string) []string {
+	out := make([]string, len(concepts))
+	for i, c := range concepts {
+		out[i] = ConceptPrefix + c
+	}
+	return out
 }
 
 // WithStemCache returns a copy of a that takes the Porter2 stem of the given
@@ -292,16 +312,18 @@ func (a *Analyzer) AppendTerms(dst []Term, text string) []Term {
 					break // no longer phrase starts with these words
 				}
 				joined := ""
-				if a.features.Phrases && a.phrases[string(run)] {
-					joined = string(run)
-					out = append(out, Term{Text: PhrasePrefix + joined, Kind: Phrase, Unit: i, Span: n, Surface: joined})
+				if a.features.Phrases {
+					if text, ok := a.phrases[string(run)]; ok {
+						joined = text[len(PhrasePrefix):]
+						out = append(out, Term{Text: text, Kind: Phrase, Unit: i, Span: n, Surface: joined})
+					}
 				}
 				if a.features.Glossary {
-					for _, c := range a.glossary.PhraseKey(string(run)) {
+					for _, c := range a.phraseConcepts[string(run)] {
 						if joined == "" {
 							joined = string(run)
 						}
-						out = append(out, Term{Text: ConceptPrefix + c, Kind: Concept, Unit: i, Span: n, Surface: joined})
+						out = append(out, Term{Text: c, Kind: Concept, Unit: i, Span: n, Surface: joined})
 					}
 				}
 			}
@@ -319,9 +341,9 @@ func (a *Analyzer) AppendTerms(dst []Term, text string) []Term {
 		if u.word.Script == korean.Latin {
 			if stem, ok := a.englishStem(u.word.Text, u.key); ok {
 				out = append(out, Term{Text: stem, Kind: Stem, Unit: i, Span: 1, Surface: u.word.Text})
-				if a.features.Glossary && len(a.glossary.Lookup(u.word.Text)) == 0 && len(a.glossary.Lookup(u.key)) == 0 {
-					for _, c := range a.glossary.Lookup(stem) {
-						out = append(out, Term{Text: ConceptPrefix + c, Kind: Concept, Unit: i, Span: 1, Surface: stem})
+				if a.features.Glossary && len(a.concepts[u.word.Text]) == 0 && len(a.concepts[u.key]) == 0 {
+					for _, c := range a.concepts[stem] {
+						out = append(out, Term{Text: c, Kind: Concept, Unit: i, Span: 1, Surface: stem})
 					}
 				}
 			}
@@ -331,8 +353,8 @@ func (a *Analyzer) AppendTerms(dst []Term, text string) []Term {
 				}
 				out = append(out, Term{Text: p, Kind: Part, Unit: i, Span: 1, Surface: u.word.Text})
 				if a.features.Glossary {
-					for _, c := range a.glossary.Lookup(p) {
-						out = append(out, Term{Text: ConceptPrefix + c, Kind: Concept, Unit: i, Span: 1, Surface: p})
+					for _, c := range a.concepts[p] {
+						out = append(out, Term{Text: c, Kind: Concept, Unit: i, Span: 1, Surface: p})
 					}
 				}
 			}
@@ -362,16 +384,18 @@ func (a *Analyzer) AppendTerms(dst []Term, text string) []Term {
 // both compounds (파드스케줄링 → 파드 + 스케줄링) and conjugations the stemmer
 // leaves alone (쫓겨났 → 쫓겨, 늘려줘 → 늘려).
 func (a *Analyzer) appendConcepts(out []Term, surface, key string, unit int) []Term {
-	first := len(out) // the concepts of this word are out[first:]
-	add := func(cs []string, from string) {
+	first := len(out)                       // the concepts of this word are out[first:]
+	add := func(cs []string, from string) { // cs: Concept term texts
 		for _, c := range cs {
-			if !slices.ContainsFunc(out[first:], func(t Term) bool { return t.Text[len(ConceptPrefix):] == c }) {
-				out = append(out, Term{Text: ConceptPrefix + c, Kind: Concept, Unit: unit, Span: 1, Surface: from})
+			if !slices.ContainsFunc(out[first:], func(t Term) bool { return t.Text == c }) {
+				out = append(out, Term{Text: c, Kind: Concept, Unit: unit, Span: 1, Surface: from})
 			}
 		}
 	}
-	add(a.glossary.Lookup(surface), surface)
-	add(a.glossary.Lookup(key), key)
+	add(a.concepts[surface], surface)
+	if key != surface { // the same concepts again would all be duplicates
+		add(a.concepts[key], key)
+	}
 	if len(out) > first || !korean.HasHangul(key) {
 		return out
 	}
@@ -386,13 +410,13 @@ func (a *Analyzer) appendConcepts(out []Term, surface, key string, unit int) []T
 	off = append(off, len(key))
 	for cut := n - 1; cut >= 2; cut-- {
 		head := key[:off[cut]]
-		hc := a.glossary.Lookup(head)
+		hc := a.concepts[head]
 		if hc == nil {
 			continue
 		}
 		add(hc, head)
 		tail := key[off[cut]:]
-		if tc := a.glossary.Lookup(korean.Stem(tail)); tc != nil && n-cut >= 2 {
+		if tc := a.concepts[korean.Stem(tail)]; tc != nil && n-cut >= 2 {
 			add(tc, tail)
 		}
 		break

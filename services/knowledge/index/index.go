@@ -70,18 +70,31 @@ type Index struct {
 	params   Params
 	lens     [][MaxFields]int32 // per document, per field
 	avgLen   [MaxFields]float64
-	postings map[string]*list
+	postings map[string]*Postings
 }
 
-// list is the posting list of one term with what a search needs of it
-// computed when the index is built: the term's idf and, per document, the
-// field-combined term frequency tf~ and the saturation denominator k1 + tf~.
-type list struct {
-	idf  float64
-	docs []int32 // ascending
-	tf   []float64
-	den  []float64
+// Postings is the posting list of one term with what a search needs of it
+// computed when the index is built: the term's idf, the fields it occurs in
+// and, per document, the field-combined term frequency tf~ and the
+// saturation denominator k1 + tf~. Lookup finds it; a searcher that asks
+// several things of one term (its document frequency, whether a document
+// contains it, its score) looks it up once and asks the Postings. A nil
+// *Postings is a term no document contains.
+type Postings struct {
+	idf    float64
+	fields uint8   // bit f: some document has the term in field f
+	docs   []int32 // ascending
+	tf     []float64
+	den    []float64
+	// has is docs as a bit set (bit d: document d), for the terms in
+	// bitsetMinDocs or more documents, whose Contains it answers with one
+	// load instead of a binary search; nil for the rest.
+	has []uint64
 }
+
+// bitsetMinDocs is the document frequency from which a term's postings keep
+// a bit set of their documents.
+const bitsetMinDocs = 8
 
 // Builder collects documents. It is not safe for concurrent use.
 type Builder struct {
@@ -132,7 +145,7 @@ func (b *Builder) Add(fields [][]string) (int, error) {
 
 // Build returns the index. The builder must not be used afterwards.
 func (b *Builder) Build() *Index {
-	ix := &Index{params: b.params, lens: b.lens, postings: make(map[string]*list, len(b.postings))}
+	ix := &Index{params: b.params, lens: b.lens, postings: make(map[string]*Postings, len(b.postings))}
 	if n := len(b.lens); n > 0 {
 		for f := range b.params.Fields {
 			var sum int64
@@ -144,7 +157,7 @@ func (b *Builder) Build() *Index {
 	}
 	nf := len(ix.params.Fields)
 	for t, ps := range b.postings {
-		l := &list{idf: ix.idf(len(ps)), docs: make([]int32, len(ps)), tf: make([]float64, len(ps)), den: make([]float64, len(ps))}
+		l := &Postings{idf: ix.idf(len(ps)), docs: make([]int32, len(ps)), tf: make([]float64, len(ps)), den: make([]float64, len(ps))}
 		for i := range ps {
 			p := &ps[i]
 			var tf float64
@@ -153,6 +166,7 @@ func (b *Builder) Build() *Index {
 				if p.tf[f] == 0 {
 					continue
 				}
+				l.fields |= 1 << f
 				fp := ix.params.Fields[f]
 				norm := 1 - fp.B
 				if ix.avgLen[f] > 0 {
@@ -161,6 +175,12 @@ func (b *Builder) Build() *Index {
 				tf += fp.Weight * float64(p.tf[f]) / norm
 			}
 			l.docs[i], l.tf[i], l.den[i] = p.doc, tf, ix.params.K1+tf
+		}
+		if len(ps) >= bitsetMinDocs {
+			l.has = make([]uint64, (len(ix.lens)+63)/64)
+			for _, d := range l.docs {
+				l.has[d>>6] |= 1 << (d & 63)
+			}
 		}
 		ix.postings[t] = l
 	}
@@ -197,12 +217,44 @@ func (ix *Index) idf(df int) float64 {
 
 // Contains reports whether document doc contains term in any field.
 func (ix *Index) Contains(doc int, term string) bool {
-	l := ix.postings[term]
-	if l == nil {
+	return ix.postings[term].Contains(doc)
+}
+
+// Lookup returns the postings of term, nil when no document contains it.
+func (ix *Index) Lookup(term string) *Postings { return ix.postings[term] }
+
+// DocFreq is the number of documents containing the term in any field.
+func (p *Postings) DocFreq() int {
+	if p == nil {
+		return 0
+	}
+	return len(p.docs)
+}
+
+// Contains reports whether document doc contains the term in any field.
+func (p *Postings) Contains(doc int) bool {
+	if p == nil || doc < 0 {
 		return false
 	}
-	_, found := slices.BinarySearch(l.docs, int32(doc))
+	if p.has != nil {
+		return doc < 64*len(p.has) && p.has[doc>>6]>>(doc&63)&1 != 0
+	}
+	_, found := slices.BinarySearch(p.docs, int32(doc))
 	return found
+}
+
+// InFields reports whether some document has the term in one of the fields
+// whose bits are set in mask (bit i: field i).
+func (p *Postings) InFields(mask uint8) bool {
+	return p != nil && p.fields&mask != 0
+}
+
+// IDFOf is IDF of the term whose postings p are (MaxIDF for nil).
+func (ix *Index) IDFOf(p *Postings) float64 {
+	if p != nil {
+		return p.idf
+	}
+	return ix.idf(0)
 }
 
 // Vocabulary calls fn for every term in the index, in no particular order.
@@ -227,6 +279,9 @@ type QueryTerm struct {
 	Weight float64
 	Group  int
 	Pool   int
+	// Postings are Lookup(Text) when the caller has them already, which
+	// saves the lookup; nil looks Text up.
+	Postings *Postings
 }
 
 // Hit is a scored document.
@@ -255,6 +310,7 @@ type scratch struct {
 	slots     []poolKey // slot → its (group, pool)
 	slotGroup []int     // slot → group index (dense)
 	groups    []int     // group index → group
+	slotsIn   []int     // group index → its number of slots
 
 	cell  []float64 // by document: the current slot's sum
 	best  []float64 // by document: the current group's best slot
@@ -267,7 +323,7 @@ type scratch struct {
 }
 
 type qterm struct {
-	list   *list
+	list   *Postings
 	weight float64
 	group  int
 	pool   int
@@ -278,6 +334,32 @@ type qterm struct {
 type poolKey struct{ group, pool int }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// endGroup adds the current group's best to the scores of its documents.
+func (s *scratch) endGroup() {
+	n := len(s.touched)
+	td := slices.Grow(s.touched, len(s.groupDocs))[:n+len(s.groupDocs)]
+	for _, d := range s.groupDocs {
+		td[n] = d
+		if !s.inDoc[d] {
+			n++
+		}
+		s.inDoc[d] = true
+		s.score[d] += s.best[d]
+		s.best[d], s.inGroup[d] = 0, false
+	}
+	s.touched = td[:n]
+	s.groupDocs = s.groupDocs[:0]
+}
+
+func zeroedInts(s []int, n int) []int {
+	if cap(s) < n {
+		return make([]int, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
 
 // SearchFiltered is Search over the documents for which keep returns true (all
 // when keep is nil).
@@ -314,9 +396,11 @@ func (ix *Index) Scores(dst []Hit, query []QueryTerm, keep func(doc int) bool) [
 		if q.Weight <= 0 {
 			continue
 		}
-		l := ix.postings[q.Text]
+		l := q.Postings
 		if l == nil {
-			continue
+			if l = ix.postings[q.Text]; l == nil {
+				continue
+			}
 		}
 		g, p := q.Group, q.Pool
 		if g < 0 {
@@ -368,43 +452,85 @@ func (ix *Index) Scores(dst []Hit, query []QueryTerm, keep func(doc int) bool) [
 		s.cell, s.best, s.score = make([]float64, n), make([]float64, n), make([]float64, n)
 		s.inSlot, s.inGroup, s.inDoc = make([]bool, n), make([]bool, n), make([]bool, n)
 	}
+	// A slot of one term needs no sum (0 + c is c), and a group of one
+	// such slot no best either: its terms go straight to the group's best
+	// or to the documents' scores, with the same values in the same order.
+	s.slotsIn = zeroedInts(s.slotsIn, len(s.groups))
+	for _, gi := range s.slotGroup {
+		s.slotsIn[gi]++
+	}
 	s.touched = s.touched[:0]
 	for i, t := range s.terms {
 		l := t.list
 		wIDF := t.weight * l.idf
-		for k, d := range l.docs {
-			if !s.inSlot[d] {
-				s.inSlot[d] = true
-				s.slotDocs = append(s.slotDocs, d)
+		if (i == 0 || s.terms[i-1].slot != t.slot) && (i+1 == len(s.terms) || s.terms[i+1].slot != t.slot) {
+			if s.slotsIn[t.gi] == 1 {
+				n := len(s.touched)
+				td := slices.Grow(s.touched, len(l.docs))[:n+len(l.docs)]
+				tf, den := l.tf[:len(l.docs)], l.den[:len(l.docs)]
+				for k, d := range l.docs {
+					td[n] = d
+					if !s.inDoc[d] {
+						n++
+					}
+					s.inDoc[d] = true
+					s.score[d] += wIDF * tf[k] / den[k]
+				}
+				s.touched = td[:n]
+				continue
 			}
-			s.cell[d] += wIDF * l.tf[k] / l.den[k]
+			// Without branches on the documents: each is written at the
+			// end of groupDocs, which grows past it only the first time.
+			n := len(s.groupDocs)
+			gd := slices.Grow(s.groupDocs, len(l.docs))[:n+len(l.docs)]
+			tf, den := l.tf[:len(l.docs)], l.den[:len(l.docs)]
+			for k, d := range l.docs {
+				gd[n] = d
+				if !s.inGroup[d] {
+					n++
+				}
+				s.inGroup[d] = true
+				s.best[d] = max(s.best[d], wIDF*tf[k]/den[k])
+			}
+			s.groupDocs = gd[:n]
+			if i+1 < len(s.terms) && s.terms[i+1].gi == t.gi {
+				continue // the group goes on
+			}
+			s.endGroup()
+			continue
 		}
+		n := len(s.slotDocs)
+		sd := slices.Grow(s.slotDocs, len(l.docs))[:n+len(l.docs)]
+		tf, den := l.tf[:len(l.docs)], l.den[:len(l.docs)]
+		for k, d := range l.docs {
+			sd[n] = d
+			if !s.inSlot[d] {
+				n++
+			}
+			s.inSlot[d] = true
+			s.cell[d] += wIDF * tf[k] / den[k]
+		}
+		s.slotDocs = sd[:n]
 		if i+1 < len(s.terms) && s.terms[i+1].slot == t.slot {
 			continue // the slot goes on
 		}
+		n = len(s.groupDocs)
+		gd := slices.Grow(s.groupDocs, len(s.slotDocs))[:n+len(s.slotDocs)]
 		for _, d := range s.slotDocs {
+			gd[n] = d
 			if !s.inGroup[d] {
-				s.inGroup[d] = true
-				s.groupDocs = append(s.groupDocs, d)
+				n++
 			}
-			if v := s.cell[d]; v > s.best[d] {
-				s.best[d] = v
-			}
+			s.inGroup[d] = true
+			s.best[d] = max(s.best[d], s.cell[d])
 			s.cell[d], s.inSlot[d] = 0, false
 		}
+		s.groupDocs = gd[:n]
 		s.slotDocs = s.slotDocs[:0]
 		if i+1 < len(s.terms) && s.terms[i+1].gi == t.gi {
 			continue // the group goes on
 		}
-		for _, d := range s.groupDocs {
-			if !s.inDoc[d] {
-				s.inDoc[d] = true
-				s.touched = append(s.touched, d)
-			}
-			s.score[d] += s.best[d]
-			s.best[d], s.inGroup[d] = 0, false
-		}
-		s.groupDocs = s.groupDocs[:0]
+		s.endGroup()
 	}
 	hits := slices.Grow(dst, len(s.touched))
 	for _, d := range s.touched {

@@ -8,7 +8,29 @@ import "golang.org/x/text/unicode/norm"
 // the result count a wrong vowel as one edit. Latin letters without marks are
 // kept as they are.
 func Decompose(s string) []rune {
-	return []rune(norm.NFD.String(s))
+	return AppendDecomposed(nil, s)
+}
+
+// AppendDecomposed appends Decompose(s) to dst. Text of ASCII and Hangul
+// syllables only (most words) is decomposed by the syllable arithmetic of
+// the Unicode standard (§3.12) without the normaliser's tables: ASCII is
+// its own NFD and no rune of such text reorders.
+func AppendDecomposed(dst []rune, s string) []rune {
+	if !nfkcStable(s) {
+		return append(dst, []rune(norm.NFD.String(s))...)
+	}
+	for _, r := range s {
+		if !IsHangul(r) {
+			dst = append(dst, r)
+			continue
+		}
+		i := r - 0xAC00
+		dst = append(dst, 0x1100+i/588, 0x1161+i%588/28)
+		if t := i % 28; t > 0 {
+			dst = append(dst, 0x11A7+t)
+		}
+	}
+	return dst
 }
 
 // Distance is the optimal-string-alignment edit distance (insertions,

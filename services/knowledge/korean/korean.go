@@ -20,7 +20,9 @@ import (
 // Normalize applies Unicode NFKC (full-width letters, compatibility jamo and
 // ligatures become their canonical forms) and lower-cases the text.
 func Normalize(s string) string {
-	s = norm.NFKC.String(s)
+	if !nfkcStable(s) {
+		s = norm.NFKC.String(s)
+	}
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
 			// strings.ToLower maps every rune with unicode.ToLower; lower
@@ -29,6 +31,32 @@ func Normalize(s string) string {
 		}
 	}
 	return strings.ToLower(s)
+}
+
+// nfkcStable reports whether s consists of ASCII and precomposed Hangul
+// syllables only, as most questions do: such text is its own NFKC form (no
+// ASCII character or syllable has a compatibility mapping, none combines
+// with a neighbour of that set), so Normalize skips the normaliser's table
+// lookups. A syllable followed by a conjoining final jamo would compose, but
+// jamo are outside the set.
+func nfkcStable(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < 0x80 {
+			i++
+			continue
+		}
+		// Hangul syllables U+AC00–U+D7A3 are EA B0 80 – ED 9E A3 in UTF-8.
+		if i+2 >= len(s) || c < 0xEA || c > 0xED {
+			return false
+		}
+		r := rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)
+		if s[i+1]&0xC0 != 0x80 || s[i+2]&0xC0 != 0x80 || !IsHangul(r) {
+			return false
+		}
+		i += 3
+	}
+	return true
 }
 
 // lower is unicode.ToLower, with the ASCII and Hangul syllable cases (no
@@ -182,6 +210,9 @@ func flagStart(rs []rune, i int) bool {
 // It returns nil when the word has a single part.
 func splitParts(text string) []string {
 	trimmed := strings.TrimLeft(text, "-")
+	if !strings.ContainsAny(trimmed, "-:._/") {
+		return nil // one part at most
+	}
 	parts := strings.FieldsFunc(trimmed, innerPunct)
 	if len(parts) <= 1 {
 		return nil

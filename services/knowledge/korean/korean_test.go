@@ -198,6 +198,20 @@ func TestDecompose(t *testing.T) {
 	if got != want {
 		t.Errorf("Decompose = %q, want %q", got, want)
 	}
+	// The syllable arithmetic gives what the normaliser gives, for every
+	// syllable and for mixed text; other text goes to the normaliser.
+	check := func(s string) {
+		t.Helper()
+		if got, want := string(AppendDecomposed([]rune("x"), s)), "x"+string([]rune(norm.NFD.String(s))); got != want {
+			t.Fatalf("AppendDecomposed(%q) = %q, want %q", s, got, want)
+		}
+	}
+	for r := rune(0xAC00); r <= 0xD7A3; r++ {
+		check(string(r))
+	}
+	for _, s := range []string{"", "kubelet", "팬딩 pod가 Pending", "Straße 파드", "ＣｒａｓｈＬｏｏｐ", "가\u11a8", "ᄀ", "bad\xff파"} {
+		check(s)
+	}
 }
 
 // Stem tries each suffix length instead of each suffix; it must cut exactly
@@ -265,9 +279,30 @@ func TestFastPathsMatchUnicode(t *testing.T) {
 			t.Fatalf("IsLatinOrDigit(%U) = %v, want %v", r, got, want)
 		}
 	}
-	for _, s := range []string{"", "Pod", "파드가 Pending이에요", "ÉCOLE Straße ΣΑΣ Ǆ", "ＣｒａｓｈＬｏｏｐ　파드", "bad\xffUTF-8 파\xfe드", "İstanbul K"} {
+	for _, s := range []string{"", "Pod", "파드가 Pending이에요", "ÉCOLE Straße ΣΑΣ Ǆ", "ＣｒａｓｈＬｏｏｐ　파드", "bad\xffUTF-8 파\xfe드", "İstanbul K",
+		"가\u11a8", "파드\u11a8 x", "ㄱ", "\xea\xb0", "파\xea\xb0", "\xea\x80\x80", "\xed\x9e\xa4", "\xed\x9e\xa3끝", "\xea\xb0\x80\xed\x9e\xa3 ok"} {
 		if got, want := Normalize(s), strings.ToLower(norm.NFKC.String(s)); got != want {
 			t.Errorf("Normalize(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// nfkcStable holds exactly for strings of ASCII and Hangul syllables, each
+// of which is its own NFKC form: every rune below U+11000 alone and after
+// a syllable, and the edges of the syllable block.
+func TestNFKCStable(t *testing.T) {
+	for r := rune(0); r < 0x11000; r++ {
+		for _, s := range []string{string(r), "가" + string(r), string(r) + "a"} {
+			want := true
+			for _, c := range s {
+				want = want && (c < 0x80 || IsHangul(c))
+			}
+			if got := nfkcStable(s); got != want {
+				t.Fatalf("nfkcStable(%q) = %v, want %v", s, got, want)
+			}
+			if want && !norm.NFKC.IsNormalString(s) {
+				t.Fatalf("nfkcStable(%q) but the string is not NFKC", s)
+			}
 		}
 	}
 }
