@@ -104,3 +104,10 @@ func keyPEM(t testing.TB, k *ecdsa.PrivateKey) []byte {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: b})
 }
+
+// RefusedClientCertificate lists the ways a client's error can report that
+// the server refused it for lacking a client certificate. TLS 1.3 reports
+// it only after the client's first write: as the server's alert, or, when
+// the server's close wins, as a dead connection (reset, broken pipe, EOF, or
+// an HTTP/2 connection that could not be set up).
+var RefusedClientCertificate = []string{"certificate required", "reset by peer", "broken pipe", "EOF", "client conn could not be established"}
