@@ -325,12 +325,11 @@ func TestExhaustedJobIsReported(t *testing.T) {
 	}
 }
 
-// The max-deliveries advisory is sent once, and only to replicas subscribed
-// at that moment (here: none works any more, as when the last worker's NATS
-// node fails over): a watcher closes out the job from its stored attempt
-// note once the last attempt cannot be running any more, long before the
-// sweep is overdue, and removes the job from the queue.
-func TestExhaustedJobIsClosedOutWithoutAdvisory(t *testing.T) {
+// startDyingSweep starts a sweep of env=dev whose only job is delivered at
+// most once, to a worker that hangs in it and is then stopped: the job runs
+// out of deliveries while the advisory may reach nobody.
+func startDyingSweep(t *testing.T) (jetstream.JetStream, *fleet, sweep.Options, *kubemedicv1.Sweep) {
+	t.Helper()
 	_, _, js := natstest.Single(t)
 	f := &fleet{block: make(chan struct{})}
 	opts := sweep.Options{AckWait: 500 * time.Millisecond, ClusterTimeout: 500 * time.Millisecond, MaxDeliver: 1}
@@ -344,6 +343,16 @@ func TestExhaustedJobIsClosedOutWithoutAdvisory(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	kill()
+	return js, f, opts, rec
+}
+
+// The max-deliveries advisory is sent once, and only to replicas subscribed
+// at that moment (here: none works any more, as when the last worker's NATS
+// node fails over): a watcher closes out the job from its stored attempt
+// note once the last attempt cannot be running any more, long before the
+// sweep is overdue, and removes the job from the queue.
+func TestExhaustedJobIsClosedOutWithoutAdvisory(t *testing.T) {
+	js, f, opts, rec := startDyingSweep(t)
 	// 40 s on: past the last attempt's cluster timeout, store budget (30 s)
 	// and ack wait, well before the sweep's deadline (over a minute).
 	opts.Now = func() time.Time { return time.Now().Add(40 * time.Second) }
@@ -375,25 +384,14 @@ func TestExhaustedJobIsClosedOutWithoutAdvisory(t *testing.T) {
 // advisory: no worker stores its result, so no worker's result finalizes
 // it. The workers' periodic reconcile of the running sweeps does.
 func TestUnwatchedSweepIsReconciledByWorkers(t *testing.T) {
-	_, _, js := natstest.Single(t)
-	f := &fleet{block: make(chan struct{})}
-	opts := sweep.Options{AckWait: 500 * time.Millisecond, ClusterTimeout: 500 * time.Millisecond, MaxDeliver: 1}
-	dying := newManager(t, js, f, opts)
-	kill := work(t, dying)
-	rec, err := dying.Start(t.Context(), sweep.Request{Selector: "env=dev"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for f.calls.Load() < 1 {
-		time.Sleep(10 * time.Millisecond)
-	}
-	kill()
+	js, f, opts, rec := startDyingSweep(t)
 	time.Sleep(2 * time.Second) // the advisory (after AckWait) reaches nobody
 	opts.Now = func() time.Time { return time.Now().Add(40 * time.Second) }
 	survivor := newManager(t, js, f, opts)
 	work(t, survivor)
 	deadline := time.Now().Add(30 * time.Second)
 	var got *kubemedicv1.Sweep
+	var err error
 	for {
 		if got, err = survivor.Get(t.Context(), rec.GetId()); err != nil {
 			t.Fatal(err)
