@@ -447,11 +447,27 @@ func (s *Set) Close() {
 	for name, h := range leases {
 		h.cancel()
 		<-h.stopped
-		ctx, cancel := context.WithTimeout(context.Background(), s.o.TTL/3)
-		if err := s.kv.Delete(ctx, name, jetstream.LastRevision(h.rev)); err != nil {
-			s.o.Logger.Debug("releasing a lease failed; it expires on its own", "name", name, "error", err)
+		s.release(name, h.rev)
+	}
+}
+
+// release deletes this replica's lease of name, last known at rev. A
+// renewal that Close cut short (or whose reply came after Close took the
+// lease from the held set) may still have landed and moved the lease to a
+// later revision: then the lease is deleted at the revision the bucket
+// shows, if this replica still holds it there. Otherwise the lease would
+// stay until it expires and nobody could take over for up to a TTL.
+func (s *Set) release(name string, rev uint64) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.o.TTL/3)
+	defer cancel()
+	err := s.kv.Delete(ctx, name, jetstream.LastRevision(rev))
+	if err != nil {
+		if e, gerr := s.kv.Get(ctx, name); gerr == nil && e.Revision() != rev && string(e.Value()) == s.o.Holder {
+			err = s.kv.Delete(ctx, name, jetstream.LastRevision(e.Revision()))
 		}
-		cancel()
+	}
+	if err != nil {
+		s.o.Logger.Debug("releasing a lease failed; it expires on its own", "name", name, "error", err)
 	}
 }
 

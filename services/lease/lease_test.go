@@ -84,9 +84,9 @@ func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool
 }
 
 func TestOneOwnerAndHandover(t *testing.T) {
-	const ttl = 2 * time.Second
 	tests := []struct {
 		name string
+		ttl  time.Duration
 		// end stops replica a: gracefully or as a crash.
 		end func(a *replica)
 		// within is how soon b must take over after a ends.
@@ -95,15 +95,20 @@ func TestOneOwnerAndHandover(t *testing.T) {
 		// from the bucket.
 		bClaims bool
 	}{
-		{"graceful close releases at once", func(a *replica) { a.set.Close() }, ttl / 2, true},
+		// Released at once: well before the lease could expire (a renews
+		// every TTL/3, so expiry comes at least 2/3 TTL after the close).
+		// A long TTL leaves a loaded machine time for the release's round
+		// trips without blurring the two.
+		{"graceful close releases at once", 6 * time.Second, func(a *replica) { a.set.Close() }, 3 * time.Second, true},
 		// Closing a's connection leaves its Set running with every renewal
 		// failing, as in a partition; a crashed process behaves the same
 		// from the server's side.
-		{"cut-off owner stops and is replaced after the TTL", func(a *replica) { a.nc.Close() }, ttl + ttl/2, true},
-		{"a lease seen in the bucket is taken over unasked", func(a *replica) { a.nc.Close() }, ttl + ttl/2, false},
+		{"cut-off owner stops and is replaced after the TTL", 2 * time.Second, func(a *replica) { a.nc.Close() }, 3 * time.Second, true},
+		{"a lease seen in the bucket is taken over unasked", 2 * time.Second, func(a *replica) { a.nc.Close() }, 3 * time.Second, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			ttl := tc.ttl
 			s, _, _ := natstest.Single(t)
 			a := start(t, s, "a", ttl)
 			b := start(t, s, "b", ttl)
@@ -158,5 +163,36 @@ func TestLookup(t *testing.T) {
 	a.set.Close()
 	if h, err := lease.Lookup(ctx, js, "c1"); h != "" || err != nil {
 		t.Errorf("after release: %q, %v; want none", h, err)
+	}
+}
+
+// A renewal can land in the bucket without the Set learning its revision
+// (Close cancelled it after the server stored it, or its reply came after
+// Close took the lease from the held set): Close still releases the lease
+// instead of leaving it to expire.
+func TestCloseReleasesAfterUnseenRenewal(t *testing.T) {
+	s, _, js := natstest.Single(t)
+	ctx := t.Context()
+	for i := range 5 {
+		a := start(t, s, "a", time.Minute)
+		if mine, err := a.set.Claim(ctx, "c1"); !mine || err != nil {
+			t.Fatalf("Claim: %v, %v", mine, err)
+		}
+		kv, err := js.KeyValue(ctx, lease.Bucket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := kv.Get(ctx, "c1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The renewal a's Set has not heard of, then Close at once.
+		if _, err := kv.Update(ctx, "c1", []byte("a"), e.Revision()); err != nil {
+			t.Fatal(err)
+		}
+		a.set.Close()
+		if h, err := lease.Lookup(ctx, js, "c1"); h != "" || err != nil {
+			t.Fatalf("round %d, after Close: lease held by %q (%v), want released", i, h, err)
+		}
 	}
 }
