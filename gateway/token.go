@@ -23,12 +23,16 @@ func HashToken(token string) string {
 }
 
 // NewToken returns a new random token (43 URL-safe characters) and its hash.
+// A token never starts with '-', which command lines would take for a flag
+// (`kubemedic token hash -abc…`); one draw in 64 is drawn again.
 func NewToken() (token, hash string, err error) {
 	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return "", "", err
+	for token == "" || token[0] == '-' {
+		if _, err := rand.Read(raw); err != nil {
+			return "", "", err
+		}
+		token = base64.RawURLEncoding.EncodeToString(raw)
 	}
-	token = base64.RawURLEncoding.EncodeToString(raw)
 	return token, HashToken(token), nil
 }
 

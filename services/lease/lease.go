@@ -74,6 +74,11 @@ type Set struct {
 	kick    chan struct{} // compete now: a lease became free
 	changed chan struct{} // a lease was taken: its expiry may be the earliest
 
+	// acquiring serializes acquire: Claim and the competing loop may try
+	// the same name at once, and the one whose create loses to the other's
+	// must see the lease as held, not as another replica's.
+	acquiring sync.Mutex
+
 	mu     sync.Mutex
 	wanted map[string]bool
 	held   map[string]*held
@@ -354,6 +359,8 @@ func (s *Set) loseLocked(name string, h *held, why string) {
 // acquire tries to take the lease of name now and reports whether this
 // replica holds it.
 func (s *Set) acquire(ctx context.Context, name string) (bool, error) {
+	s.acquiring.Lock()
+	defer s.acquiring.Unlock()
 	s.mu.Lock()
 	if _, ok := s.held[name]; ok {
 		s.mu.Unlock()

@@ -2,6 +2,7 @@ package lease_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -174,24 +175,25 @@ func TestCloseReleasesAfterUnseenRenewal(t *testing.T) {
 	s, _, js := natstest.Single(t)
 	ctx := t.Context()
 	for i := range 5 {
+		name := fmt.Sprintf("c%d", i) // a round's own lease: earlier rounds' watchers see none of it
 		a := start(t, s, "a", time.Minute)
-		if mine, err := a.set.Claim(ctx, "c1"); !mine || err != nil {
+		if mine, err := a.set.Claim(ctx, name); !mine || err != nil {
 			t.Fatalf("Claim: %v, %v", mine, err)
 		}
 		kv, err := js.KeyValue(ctx, lease.Bucket)
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, err := kv.Get(ctx, "c1")
+		e, err := kv.Get(ctx, name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		// The renewal a's Set has not heard of, then Close at once.
-		if _, err := kv.Update(ctx, "c1", []byte("a"), e.Revision()); err != nil {
+		if _, err := kv.Update(ctx, name, []byte("a"), e.Revision()); err != nil {
 			t.Fatal(err)
 		}
 		a.set.Close()
-		if h, err := lease.Lookup(ctx, js, "c1"); h != "" || err != nil {
+		if h, err := lease.Lookup(ctx, js, name); h != "" || err != nil {
 			t.Fatalf("round %d, after Close: lease held by %q (%v), want released", i, h, err)
 		}
 	}

@@ -31,7 +31,7 @@ The config holds only a token's hash (gateway.tokens[].hash); hand the token its
 			return nil
 		},
 	})
-	cmd.AddCommand(&cobra.Command{
+	hash := &cobra.Command{
 		Use:   "hash [TOKEN]",
 		Short: "기존 토큰의 해시를 출력합니다; 인자가 없으면 표준 입력에서 읽습니다 (print an existing token's hash; reads stdin without an argument)",
 		Args:  cobra.MaximumNArgs(1),
@@ -53,6 +53,11 @@ The config holds only a token's hash (gateway.tokens[].hash); hand the token its
 			fmt.Fprintln(cmd.OutOrStdout(), gateway.HashToken(token))
 			return nil
 		},
+	}
+	// A token may begin with '-' (base64url), which reads as a flag.
+	hash.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return fmt.Errorf("%w\n토큰이 '-'로 시작하면 -- 뒤에 쓰거나 표준 입력으로 주세요: kubemedic token hash -- TOKEN / a token starting with '-' goes after --, or on stdin", err)
 	})
+	cmd.AddCommand(hash)
 	return cmd
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/kubemedic/kubemedic/gateway"
 	"strings"
 	"testing"
 )
@@ -34,6 +35,20 @@ func TestTokenNewAndHash(t *testing.T) {
 		got, _, err := run(t, newTokenCommand, token+"\n", args...)
 		if err != nil || strings.TrimSpace(got) != hash {
 			t.Errorf("token %v: %q %v, want %s", args, got, err, hash)
+		}
+	}
+	// A token that begins with '-' hashes after "--"; without it the error
+	// says so. New tokens never begin with it.
+	const dashed = "-wBrLZxupZvLR6MBhLIF_ismCSTaRUzb4-7jc3wMBw8"
+	if got, _, err := run(t, newTokenCommand, "", "hash", "--", dashed); err != nil || strings.TrimSpace(got) != gateway.HashToken(dashed) {
+		t.Errorf("token hash -- %s: %q %v", dashed, got, err)
+	}
+	if _, _, err := run(t, newTokenCommand, "", "hash", dashed); err == nil || !strings.Contains(err.Error(), "kubemedic token hash -- TOKEN") {
+		t.Errorf("token hash %s: %v, want the hint to use --", dashed, err)
+	}
+	for range 500 {
+		if tok, _, err := gateway.NewToken(); err != nil || tok[0] == '-' || len(tok) != 43 {
+			t.Fatalf("NewToken() = %q, %v: want 43 characters, not starting with '-'", tok, err)
 		}
 	}
 	if _, _, err := run(t, newTokenCommand, "", "hash", "short"); err == nil || !strings.Contains(err.Error(), "16") {
