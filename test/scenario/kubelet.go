@@ -293,3 +293,40 @@ func nodeReady(n *corev1.Node) bool {
 	}
 	return false
 }
+
+// reportNodeConditions writes conds on node name and waits until done
+// holds, writing them again whenever the node shows one of them otherwise,
+// as a kubelet keeps reporting its conditions: kwok's heartbeat, working
+// from a cache that has not seen the first write yet, can put the old
+// conditions back, and the controller waited for never sees them.
+func (t *Target) reportNodeConditions(ctx context.Context, name, what string, done func(*corev1.Node) bool, conds ...corev1.NodeCondition) error {
+	if err := t.setNodeConditions(ctx, name, conds...); err != nil {
+		return err
+	}
+	var werr error
+	_, err := t.waitNode(ctx, name, what, func(n *corev1.Node) bool {
+		if done(n) {
+			return true
+		}
+		for _, c := range conds {
+			if !hasCondition(n, c.Type, c.Status) {
+				werr = t.setNodeConditions(ctx, name, conds...)
+				break
+			}
+		}
+		return false
+	})
+	if err != nil && werr != nil {
+		return fmt.Errorf("%w (last rewrite of its conditions: %v)", err, werr)
+	}
+	return err
+}
+
+func hasCondition(n *corev1.Node, typ corev1.NodeConditionType, status corev1.ConditionStatus) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == typ {
+			return c.Status == status
+		}
+	}
+	return false
+}

@@ -243,16 +243,12 @@ var registry = []Scenario{
 		Fixtures: []string{"node-not-ready.yaml"},
 		apply: func(ctx context.Context, t *Target) error {
 			name := t.Namespace + "-notready"
-			if err := t.setNodeConditions(ctx, name, corev1.NodeCondition{
+			return t.reportNodeConditions(ctx, name, "tainted not-ready", func(n *corev1.Node) bool {
+				return HasTaint(n, "node.kubernetes.io/not-ready", corev1.TaintEffectNoSchedule)
+			}, corev1.NodeCondition{
 				Type: corev1.NodeReady, Status: corev1.ConditionFalse, Reason: "KubeletNotReady",
 				Message: "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized",
-			}); err != nil {
-				return err
-			}
-			_, err := t.waitNode(ctx, name, "tainted not-ready", func(n *corev1.Node) bool {
-				return HasTaint(n, "node.kubernetes.io/not-ready", corev1.TaintEffectNoSchedule)
 			})
-			return err
 		},
 	},
 	{
@@ -264,17 +260,13 @@ var registry = []Scenario{
 			if _, err := t.waitNode(ctx, name, "Ready", nodeReady); err != nil {
 				return err
 			}
-			if err := t.setNodeConditions(ctx, name,
-				corev1.NodeCondition{Type: corev1.NodeMemoryPressure, Status: corev1.ConditionTrue, Reason: "KubeletHasInsufficientMemory", Message: "kubelet has insufficient memory available"},
-				corev1.NodeCondition{Type: corev1.NodeDiskPressure, Status: corev1.ConditionTrue, Reason: "KubeletHasDiskPressure", Message: "kubelet has disk pressure"},
-			); err != nil {
-				return err
-			}
-			_, err := t.waitNode(ctx, name, "tainted for memory and disk pressure", func(n *corev1.Node) bool {
+			return t.reportNodeConditions(ctx, name, "tainted for memory and disk pressure", func(n *corev1.Node) bool {
 				return HasTaint(n, "node.kubernetes.io/memory-pressure", corev1.TaintEffectNoSchedule) &&
 					HasTaint(n, "node.kubernetes.io/disk-pressure", corev1.TaintEffectNoSchedule)
-			})
-			return err
+			},
+				corev1.NodeCondition{Type: corev1.NodeMemoryPressure, Status: corev1.ConditionTrue, Reason: "KubeletHasInsufficientMemory", Message: "kubelet has insufficient memory available"},
+				corev1.NodeCondition{Type: corev1.NodeDiskPressure, Status: corev1.ConditionTrue, Reason: "KubeletHasDiskPressure", Message: "kubelet has disk pressure"},
+			)
 		},
 	},
 	{
@@ -367,16 +359,12 @@ var registry = []Scenario{
 			if _, err := t.waitNode(ctx, name, "Ready", nodeReady); err != nil {
 				return err
 			}
-			if err := t.setNodeConditions(ctx, name, corev1.NodeCondition{
+			return t.reportNodeConditions(ctx, name, "tainted network-unavailable", func(n *corev1.Node) bool {
+				return HasTaint(n, "node.kubernetes.io/network-unavailable", corev1.TaintEffectNoSchedule)
+			}, corev1.NodeCondition{
 				Type: corev1.NodeNetworkUnavailable, Status: corev1.ConditionTrue, Reason: "EKLetHasInsufficientSubnetIP",
 				Message: "eklet node has insufficient IP available of subnet subnet-bok73g4c",
-			}); err != nil {
-				return err
-			}
-			_, err := t.waitNode(ctx, name, "tainted network-unavailable", func(n *corev1.Node) bool {
-				return HasTaint(n, "node.kubernetes.io/network-unavailable", corev1.TaintEffectNoSchedule)
 			})
-			return err
 		},
 	},
 	{
