@@ -89,15 +89,22 @@ func (DomainGate) Describe() string { return "domain gate" }
 //go:embed data/general-it.txt
 var generalITList string
 
-func (DomainGate) bind(e *engine) Stage {
-	d := &domainModel{general: map[string]bool{}, technical: map[string]bool{}, vendor: map[string]bool{}}
+// generalVocabulary returns the analysed forms (words and stems) of the
+// general IT vocabulary.
+func generalVocabulary(a *analysis.Analyzer) map[string]bool {
+	general := map[string]bool{}
 	for _, w := range wordlist.Parse(generalITList) {
-		for _, t := range e.analyzer.Terms(w) {
+		for _, t := range a.Terms(w) {
 			if t.Kind == analysis.Word || t.Kind == analysis.Stem {
-				d.general[t.Text] = true
+				general[t.Text] = true
 			}
 		}
 	}
+	return general
+}
+
+func (DomainGate) bind(e *engine) Stage {
+	d := &domainModel{general: generalVocabulary(e.analyzer), technical: map[string]bool{}, vendor: map[string]bool{}}
 	// A provider's index words name its Kubernetes service (tke, aks, nks)
 	// and the company whose cloud runs it (tencent, azure, naver): the
 	// glossary concepts of the latter are vendor concepts.
