@@ -91,13 +91,16 @@ func (l *loanwords) rewrite(e *engine, q *query) {
 // read returns the Latin readings of a Hangul word: by letter names, else by
 // sound.
 func (l *loanwords) read(e *engine, w string) []string {
-	known := func(latin string) bool {
-		return e.ix.DocFreq(latin) > 0 || (e.analyzer.Features().Glossary && len(e.analyzer.Glossary().Lookup(latin)) > 0)
+	if loanword.HasLetterTail(w) {
+		known := func(latin string) bool {
+			return e.ix.DocFreq(latin) > 0 || (e.analyzer.Features().Glossary && len(e.analyzer.Glossary().Lookup(latin)) > 0)
+		}
+		if rs := loanword.LetterReadings(w, known); len(rs) > 0 {
+			return rs
+		}
 	}
-	if rs := loanword.LetterReadings(w, known); len(rs) > 0 {
-		return rs
-	}
-	cands := l.byKey[loanword.Key(w)]
+	var kb [32]byte
+	cands := l.byKey[string(loanword.AppendHangulKey(kb[:0], w))]
 	if len(cands) == 0 {
 		return nil
 	}

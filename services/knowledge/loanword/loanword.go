@@ -65,6 +65,9 @@ const maxReadings = 8
 // two letters (지: g or z), so there may be several readings, in a fixed
 // order.
 func LetterReadings(word string, known func(latin string) bool) []string {
+	if !HasLetterTail(word) {
+		return nil
+	}
 	syl := []rune(word)
 	for start := 0; start+MinLetterSyllables <= len(syl); start++ {
 		var all []string
@@ -80,6 +83,35 @@ func LetterReadings(word string, known func(latin string) bool) []string {
 		}
 	}
 	return nil
+}
+
+// HasLetterTail reports, without allocating, whether a word ends in at least
+// MinLetterSyllables syllables of letter names (most Korean words do not, so
+// LetterReadings has nothing to do).
+func HasLetterTail(word string) bool {
+	// ok[i] says that word[i:] is letter names only; Hangul syllables are
+	// three bytes long in UTF-8.
+	const syllable = 3
+	var buf [64]bool
+	if len(word) >= len(buf) {
+		return false
+	}
+	ok := buf[:len(word)+1]
+	ok[len(word)] = true
+	misses := 0 // positions in a row that are no start of letter names
+	for i := len(word) - syllable; i >= 0 && misses < maxName; i -= syllable {
+		misses++
+		for n := 1; n <= maxName && i+n*syllable <= len(word); n++ {
+			if ok[i+n*syllable] && len(names[word[i:i+n*syllable]]) > 0 {
+				ok[i], misses = true, 0
+				break
+			}
+		}
+		if ok[i] && len(word)-i >= MinLetterSyllables*syllable {
+			return true
+		}
+	}
+	return false
 }
 
 // spell appends to out every reading of syl as a sequence of letter names,
@@ -124,6 +156,26 @@ var (
 func Key(word string) string {
 	k, _ := read(word, false)
 	return k
+}
+
+// AppendHangulKey appends the key of a word of Hangul syllables (others are
+// skipped) to dst: Key without allocating, for the question path.
+func AppendHangulKey(dst []byte, word string) []byte {
+	n0 := len(dst)
+	push := func(c byte) {
+		if c != 0 && (len(dst) == n0 || dst[len(dst)-1] != c) {
+			dst = append(dst, c)
+		}
+	}
+	for _, r := range word {
+		if r < 0xAC00 || r > 0xD7A3 {
+			continue
+		}
+		s := r - 0xAC00
+		push(initialClass[s/588])
+		push(finalClass[s%28])
+	}
+	return dst
 }
 
 // Spelling returns a word's loose spelling: its key's consonant classes with

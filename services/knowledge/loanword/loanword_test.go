@@ -78,3 +78,29 @@ func TestSpellingTellsApartWordsOfOneKey(t *testing.T) {
 		t.Errorf("Spelling(칼리코) = Spelling(clock) = %q", Spelling("clock"))
 	}
 }
+
+func TestAppendHangulKeyMatchesKey(t *testing.T) {
+	for _, w := range []string{"콘트랙", "쿠브버트", "코넥티비티", "날려버렸어요", "플라넬", "가"} {
+		if got, want := string(AppendHangulKey(nil, w)), Key(w); got != want {
+			t.Errorf("AppendHangulKey(%q) = %q, Key = %q", w, got, want)
+		}
+	}
+}
+
+func TestHasLetterTail(t *testing.T) {
+	for w, want := range map[string]bool{"피브이씨": true, "코어디엔에스": true, "엔피디": true, "디비": false, "날려버렸어요": false, "": false, "쿠버네티스": false} {
+		if got := HasLetterTail(w); got != want {
+			t.Errorf("HasLetterTail(%q) = %v, want %v", w, got, want)
+		}
+	}
+}
+
+func TestHangulPathDoesNotAllocate(t *testing.T) {
+	var buf [32]byte
+	if n := testing.AllocsPerRun(100, func() {
+		HasLetterTail("날려버렸어요")
+		AppendHangulKey(buf[:0], "날려버렸어요")
+	}); n != 0 {
+		t.Errorf("%v allocations per word, want 0", n)
+	}
+}
