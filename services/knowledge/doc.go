@@ -51,12 +51,13 @@
 //     and that is no general IT word is read as the Latin word it spells
 //     (the loanword package): an acronym by its letter names (피브이씨 → pvc,
 //     에이케이에스 → aks, the tail 디엔에스 of 코어디엔에스 → dns) when the
-//     index or the glossary knows the reading, a product by its sound (콘트랙
-//     → conntrack, 코넥티비티 → konnectivity) when a word of the runbooks'
-//     heads has the same consonant skeleton and the closest spelling. The
-//     reading weighs like a stem and brings its concepts, so the question
-//     finds the runbook that writes the name in Latin letters and counts the
-//     word as known. Words of three syllables or more only.
+//     index, the glossary or the general IT list knows the reading, a
+//     product by its sound (콘트랙 → conntrack, 코넥티비티 → konnectivity) when
+//     a word of the runbooks' heads has the same consonant skeleton and the
+//     closest spelling. The reading weighs like a stem and brings its
+//     concepts, so the question finds the runbook that writes the name in
+//     Latin letters and counts the word as known; a general IT reading
+//     (알디에스 → rds) is general IT. Words of three syllables or more only.
 //   - TypoTolerance: words that neither the index nor the glossary knows get
 //     the longest known head of a Hangul word (실행되자마자 → 실행), the
 //     closest known English form (recursively → recursive), or a correction

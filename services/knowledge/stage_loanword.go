@@ -11,19 +11,28 @@ import (
 )
 
 // Loanwords reads a Hangul word that neither the index nor the glossary
-// knows as the Latin word it spells (the loanword package): an acronym by its
-// letter names (피브이씨 → pvc, 에이케이에스 → aks, the 디엔에스 of 코어디엔에스 →
-// dns) when the index or the glossary knows that reading, or a name by its
-// sound (콘트랙 → conntrack, 코넥티비티 → konnectivity) when one word of the
-// runbooks' heads (title, example questions, keywords, tags) of four letters
-// or more has the same consonant skeleton, at least three consonants long,
-// and its spelling is the closest to the Hangul one, at most a third of its
-// length of edits away (words spelled alike, connectivity and konnectivity, are
-// each a reading; words spelled differently at the same distance are
-// none). The reading is another form of the word (weighing like a stem), with its glossary concepts, so that a question that spells a product
-// in Hangul finds the runbooks that write it in Latin letters, and counts it
-// as known. Words of three syllables or more only: shorter ones are as often
-// Korean words; and no general IT word (프린터 is a printer, not fluentd).
+// knows as the Latin word it spells (the loanword package):
+//
+//   - an acronym by its letter names (피브이씨 → pvc, 에이케이에스 → aks, the
+//     디엔에스 of 코어디엔에스 → dns) when the index, the glossary or the general
+//     IT vocabulary knows that reading (알디에스 is rds, a general IT word,
+//     not the ds of its tail);
+//   - a name by its sound (콘트랙 → conntrack, 코넥티비티 → konnectivity) when
+//     a word of the runbooks' heads (title, example questions, keywords,
+//     tags) of four letters or more has the same consonant skeleton, at
+//     least three consonants long, and its spelling is the closest to the
+//     Hangul one, at most a third of its length of edits away (half for
+//     skeletons of four consonants or more, which say more by themselves).
+//     Words spelled alike (connectivity, konnectivity) are each a reading;
+//     words spelled differently at the same distance are none.
+//
+// The reading is another form of the word (weighing like a stem) and brings
+// its glossary concepts, so that a question that spells a product in Hangul
+// finds the runbooks that write it in Latin letters and counts it as known;
+// a reading that is general IT vocabulary makes the word general IT, as its
+// Latin spelling would. Words of three syllables or more only (shorter ones
+// are as often Korean words), and no word the general IT list already has
+// (프린터 is a printer, not fluentd).
 type Loanwords struct{}
 
 func (Loanwords) Name() string     { return "loanword" }
@@ -93,14 +102,16 @@ func (l *loanwords) rewrite(e *engine, q *query) {
 func (l *loanwords) read(e *engine, w string) []string {
 	if loanword.HasLetterTail(w) {
 		known := func(latin string) bool {
-			return e.ix.DocFreq(latin) > 0 || (e.analyzer.Features().Glossary && len(e.analyzer.Glossary().Lookup(latin)) > 0)
+			return e.ix.DocFreq(latin) > 0 || l.general[latin] ||
+				(e.analyzer.Features().Glossary && len(e.analyzer.Glossary().Lookup(latin)) > 0)
 		}
 		if rs := loanword.LetterReadings(w, known); len(rs) > 0 {
 			return rs
 		}
 	}
-	var kb [32]byte
-	cands := l.byKey[string(loanword.AppendHangulKey(kb[:0], w))]
+	var kbuf [32]byte
+	kb := loanword.AppendHangulKey(kbuf[:0], w)
+	cands := l.byKey[string(kb)]
 	if len(cands) == 0 {
 		return nil
 	}
@@ -110,7 +121,7 @@ func (l *loanwords) read(e *engine, w string) []string {
 	for _, c := range cands {
 		cs := strings.ToLower(c.spelling)
 		d := korean.Distance(sp, cs)
-		if d > len(cs)/3 {
+		if limit := len(cs) / 3; d > limit && (len(kb) < 4 || d > len(cs)/2) {
 			continue
 		}
 		switch {

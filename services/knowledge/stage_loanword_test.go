@@ -3,6 +3,7 @@ package knowledge
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
@@ -84,6 +85,14 @@ func TestLoanwordAnswers(t *testing.T) {
 		if res := plain.Ask(context.Background(), tt.q, AskOptions{}); !res.NoAnswer && res.Answers[0].ID == tt.want && res.Confidence >= b.Ask(context.Background(), tt.q, AskOptions{}).Confidence {
 			t.Errorf("%q: answered as well without the stage (%.2f); the test shows nothing", tt.q, res.Confidence)
 		}
+	}
+}
+
+// A letter-name spelling of a general IT word is general IT, as the word is.
+func TestLoanwordGeneralITReading(t *testing.T) {
+	res := embedded(t).Ask(context.Background(), "알디에스 페일오버가 2분이나 걸렸어요", AskOptions{KeepRefused: true})
+	if !res.NoAnswer || !strings.Contains(res.Reason, "outside Kubernetes operations") {
+		t.Errorf("got %s (reason %q), want refused as outside the domain", firstID(res), res.Reason)
 	}
 }
 
