@@ -127,10 +127,15 @@ func TestFloorsEnglish(t *testing.T) {
 // (hard-negatives-5, written before the fifth change, with in-domain
 // questions on runbooks no earlier set asked about) measured 0.867 refused,
 // 0.150 false refusals and top-1 0.700 before it and 0.967, 0.125 and 0.725
-// after; its floors hold the after numbers with one question of margin.
+// after; its floors hold the after numbers with one question of margin. The
+// sixth set (hard-negatives-6, written before the sixth change: SRE wordings,
+// Hangul spellings of product names) measured 0.900 refused, 0.130 false
+// refusals and top-1 0.759 before it and 0.900, 0.111 and 0.796 after; its
+// floors too hold the after numbers with one question of margin.
 func TestFloorsProbes(t *testing.T) {
 	checkFloors(t, []string{"testdata/probes/hard-negatives-2.jsonl"}, floors{top1: 0.875, mrr3: 0.925, oodRefusal: 0.95, maxFalseRefusal: 0.03})
 	checkFloors(t, []string{"testdata/probes/hard-negatives-3.jsonl"}, floors{top1: 0.875, mrr3: 0.925, oodRefusal: 0.95, maxFalseRefusal: 0.03})
 	checkFloors(t, []string{"testdata/probes/hard-negatives-4.jsonl"}, floors{top1: 0.70, mrr3: 0.78, oodRefusal: 0.925, maxFalseRefusal: 0.07})
 	checkFloors(t, []string{"testdata/probes/hard-negatives-5.jsonl"}, floors{top1: 0.70, mrr3: 0.775, oodRefusal: 0.95, maxFalseRefusal: 0.15})
+	checkFloors(t, []string{"testdata/probes/hard-negatives-6.jsonl"}, floors{top1: 0.77, mrr3: 0.82, oodRefusal: 0.88, maxFalseRefusal: 0.13})
 }
