@@ -53,8 +53,9 @@
 //     에이케이에스 → aks, the tail 디엔에스 of 코어디엔에스 → dns) when the
 //     index, the glossary or the general IT list knows the reading, a
 //     product by its sound (콘트랙 → conntrack, 코넥티비티 → konnectivity) when
-//     a word of the runbooks' heads has the same consonant skeleton and the
-//     closest spelling. The reading weighs like a stem and brings its
+//     a word of the runbooks' heads has the same consonant skeleton (four
+//     consonants or more) and nearly the same spelling, and the word does
+//     not begin with a Korean word the index knows. The reading weighs like a stem and brings its
 //     concepts, so the question finds the runbook that writes the name in
 //     Latin letters and counts the word as known; a general IT reading
 //     (알디에스 → rds) is general IT. Words of three syllables or more only.

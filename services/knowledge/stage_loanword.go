@@ -18,13 +18,16 @@ import (
 //     IT vocabulary knows that reading (알디에스 is rds, a general IT word,
 //     not the ds of its tail);
 //   - a name by its sound (콘트랙 → conntrack, 코넥티비티 → konnectivity) when
-//     a word of the runbooks' heads (title, example questions, keywords,
-//     tags) of four letters or more has the same consonant skeleton, at
-//     least three consonants long, and its spelling is the closest to the
-//     Hangul one, at most a third of its length of edits away (half for
-//     skeletons of four consonants or more, which say more by themselves).
-//     Words spelled alike (connectivity, konnectivity) are each a reading;
-//     words spelled differently at the same distance are none.
+//     the word begins with no Korean word the index knows (빠지기까지 and
+//     복제셋에서 are Korean words with endings) and a word of the runbooks'
+//     heads (title, example questions, keywords, tags) of four letters or
+//     more has the same consonant skeleton, at least four consonants long,
+//     and its spelling is the closest to the Hangul one, at most a quarter
+//     of its length of edits away. Shorter skeletons and looser spellings
+//     read Korean words and other loanwords as runbook words (리모트 as
+//     limit, 오프라인 as brain, 라이선스 as regions). Words spelled alike
+//     (connectivity, konnectivity) are each a reading; words spelled
+//     differently at the same distance are none.
 //
 // The reading is another form of the word (weighing like a stem) and brings
 // its glossary concepts, so that a question that spells a product in Hangul
@@ -39,10 +42,11 @@ func (Loanwords) Name() string     { return "loanword" }
 func (Loanwords) Describe() string { return "Hangul spellings of Latin words" }
 
 // minSoundLetters and minSoundConsonants bound the Latin words a sound
-// reading may give: short words and short skeletons match too much.
+// reading may give: short words and short skeletons match too much (see
+// Loanwords).
 const (
 	minSoundLetters    = 4
-	minSoundConsonants = 3
+	minSoundConsonants = 4
 )
 
 func (Loanwords) bind(e *engine) Stage {
@@ -109,8 +113,16 @@ func (l *loanwords) read(e *engine, w string) []string {
 			return rs
 		}
 	}
+	// A word that begins with a Korean word the index knows (빠지기까지,
+	// 복제셋에서) is that word conjugated or compounded, not a loanword.
+	if head, filler := knownHead(e, w); head != "" || filler {
+		return nil
+	}
 	var kbuf [32]byte
 	kb := loanword.AppendHangulKey(kbuf[:0], w)
+	if len(kb) < minSoundConsonants {
+		return nil
+	}
 	cands := l.byKey[string(kb)]
 	if len(cands) == 0 {
 		return nil
@@ -121,7 +133,7 @@ func (l *loanwords) read(e *engine, w string) []string {
 	for _, c := range cands {
 		cs := strings.ToLower(c.spelling)
 		d := korean.Distance(sp, cs)
-		if limit := len(cs) / 3; d > limit && (len(kb) < 4 || d > len(cs)/2) {
+		if d > len(cs)/4 {
 			continue
 		}
 		switch {
