@@ -78,7 +78,7 @@ func (c *Client) CallRaw(ctx context.Context, procedure string, req proto.Messag
 	if err != nil {
 		return nil, err
 	}
-	ctx, span := tracer().Start(ctx, r.subject, r.spanOptions...)
+	ctx, span := startSpan(ctx, r.subject, r.spanOptions...)
 	defer span.End()
 	data, err := c.call(ctx, r.subject, req)
 	endSpan(span, err)
@@ -93,21 +93,22 @@ func endSpan(span trace.Span, err error) {
 }
 
 // request builds the request message: payload, trace context and the
-// caller's remaining time.
-func (c *Client) request(ctx context.Context, subject string, req proto.Message) (*nats.Msg, error) {
-	data, err := proto.Marshal(req)
+// caller's remaining time. The payload is in buf, a pooled buffer (see
+// encode) to release once the message is published.
+func (c *Client) request(ctx context.Context, subject string, req proto.Message) (msg *nats.Msg, buf *[]byte, err error) {
+	buf, err = encode(req)
 	if err != nil {
-		return nil, connect.NewError(connect.CodeInternal, fmt.Errorf("encoding %s request: %w", subject, err))
+		return nil, nil, connect.NewError(connect.CodeInternal, fmt.Errorf("encoding %s request: %w", subject, err))
 	}
-	msg := nats.NewMsg(subject)
-	msg.Data = data
+	msg = nats.NewMsg(subject)
+	msg.Data = *buf
 	addOutgoing(ctx, msg) // first: the protocol's headers below win
 	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(msg.Header))
 	if d, ok := ctx.Deadline(); ok {
 		ms := max(time.Until(d).Milliseconds(), 1)
 		msg.Header.Set(HeaderTimeout, strconv.FormatInt(ms, 10))
 	}
-	return msg, nil
+	return msg, buf, nil
 }
 
 func (c *Client) unavailable() error {
@@ -130,17 +131,25 @@ func (c *Client) call(ctx context.Context, subject string, req proto.Message) ([
 	}
 	start := time.Now()
 	callerDeadline, hasDeadline := ctx.Deadline()
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	// One context layer ends the wait: at the earlier of the caller's
+	// deadline and the client's timeout (a timer only when the timeout
+	// comes first), or when the connection drops (no goroutine per call;
+	// the connection's context ends on a drop).
+	var cancel context.CancelFunc
+	if hasDeadline && !callerDeadline.After(start.Add(c.timeout)) {
+		ctx, cancel = context.WithCancel(ctx)
+	} else {
+		ctx, cancel = context.WithDeadline(ctx, start.Add(c.timeout))
+	}
 	defer cancel()
-	// Fail fast: the wait ends when the connection drops (no goroutine per
-	// call; the connection's context ends on a drop).
 	down := c.conn.downContext()
 	defer context.AfterFunc(down, cancel)()
-	msg, err := c.request(ctx, subject, req)
+	msg, buf, err := c.request(ctx, subject, req)
 	if err != nil {
 		return nil, err
 	}
 	reply, err := c.conn.RequestMsgWithContext(ctx, msg)
+	release(buf) // the request went out (or failed); nats.go copied it
 	if err != nil {
 		return nil, transportError(err, subject, down.Err() != nil,
 			hasDeadline && !time.Now().Before(callerDeadline), c.timeout.String())
@@ -182,7 +191,7 @@ func (c *Client) Stream(ctx context.Context, procedure string, req proto.Message
 	if err != nil {
 		return err
 	}
-	ctx, span := tracer().Start(ctx, r.subject, r.spanOptions...)
+	ctx, span := startSpan(ctx, r.subject, r.spanOptions...)
 	defer span.End()
 	err = c.stream(ctx, r.subject, req, newResp, recv)
 	endSpan(span, err)
@@ -202,10 +211,11 @@ func (c *Client) stream(ctx context.Context, subject string, req proto.Message, 
 		_, hasDeadline := callerCtx.Deadline()
 		return transportError(err, subject, connLost, hasDeadline && errors.Is(callerCtx.Err(), context.DeadlineExceeded), c.timeout.String())
 	}
-	msg, err := c.request(ctx, subject, req)
+	msg, buf, err := c.request(ctx, subject, req)
 	if err != nil {
 		return err
 	}
+	defer release(buf)
 	msg.Reply = c.conn.NewInbox()
 	sub, err := c.conn.SubscribeSync(msg.Reply)
 	if err != nil {

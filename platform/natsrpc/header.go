@@ -47,7 +47,10 @@ func IncomingHeader(ctx context.Context, key string) string {
 func addOutgoing(ctx context.Context, msg *nats.Msg) {
 	h, _ := ctx.Value(outgoingKey{}).(nats.Header)
 	for k, v := range h {
-		msg.Header[k] = append([]string(nil), v...)
+		// Shared with the context, clipped so that an Add to msg's copy
+		// cannot write into it (WithOutgoingHeader never changes a map it
+		// stored).
+		msg.Header[k] = v[:len(v):len(v)]
 	}
 }
 
