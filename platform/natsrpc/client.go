@@ -93,22 +93,21 @@ func endSpan(span trace.Span, err error) {
 }
 
 // request builds the request message: payload, trace context and the
-// caller's remaining time. The payload is in buf, a pooled buffer (see
-// encode) to release once the message is published.
-func (c *Client) request(ctx context.Context, subject string, req proto.Message) (msg *nats.Msg, buf *[]byte, err error) {
-	buf, err = encode(req)
+// caller's remaining time, in a pooled message (see outgoing) to free once
+// it is published.
+func (c *Client) request(ctx context.Context, subject string, req proto.Message) (*outgoing, error) {
+	out, err := newOutgoing(subject, req)
 	if err != nil {
-		return nil, nil, connect.NewError(connect.CodeInternal, fmt.Errorf("encoding %s request: %w", subject, err))
+		return nil, connect.NewError(connect.CodeInternal, fmt.Errorf("encoding %s request: %w", subject, err))
 	}
-	msg = nats.NewMsg(subject)
-	msg.Data = *buf
+	msg := &out.msg
 	addOutgoing(ctx, msg) // first: the protocol's headers below win
 	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(msg.Header))
 	if d, ok := ctx.Deadline(); ok {
 		ms := max(time.Until(d).Milliseconds(), 1)
 		msg.Header.Set(HeaderTimeout, strconv.FormatInt(ms, 10))
 	}
-	return msg, buf, nil
+	return out, nil
 }
 
 func (c *Client) unavailable() error {
@@ -144,12 +143,12 @@ func (c *Client) call(ctx context.Context, subject string, req proto.Message) ([
 	defer cancel()
 	down := c.conn.downContext()
 	defer context.AfterFunc(down, cancel)()
-	msg, buf, err := c.request(ctx, subject, req)
+	out, err := c.request(ctx, subject, req)
 	if err != nil {
 		return nil, err
 	}
-	reply, err := c.conn.RequestMsgWithContext(ctx, msg)
-	release(buf) // the request went out (or failed); nats.go copied it
+	reply, err := c.conn.RequestMsgWithContext(ctx, &out.msg)
+	out.free() // sent (or failed) before the wait: nats.go keeps none of it
 	if err != nil {
 		return nil, transportError(err, subject, down.Err() != nil,
 			hasDeadline && !time.Now().Before(callerDeadline), c.timeout.String())
@@ -211,11 +210,12 @@ func (c *Client) stream(ctx context.Context, subject string, req proto.Message, 
 		_, hasDeadline := callerCtx.Deadline()
 		return transportError(err, subject, connLost, hasDeadline && errors.Is(callerCtx.Err(), context.DeadlineExceeded), c.timeout.String())
 	}
-	msg, buf, err := c.request(ctx, subject, req)
+	out, err := c.request(ctx, subject, req)
 	if err != nil {
 		return err
 	}
-	defer release(buf)
+	defer out.free()
+	msg := &out.msg
 	msg.Reply = c.conn.NewInbox()
 	sub, err := c.conn.SubscribeSync(msg.Reply)
 	if err != nil {

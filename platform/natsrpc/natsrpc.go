@@ -48,7 +48,7 @@
 // as CodeInternal. A handler's context carries the caller's trace (W3C
 // traceparent in NATS headers) and the caller's deadline (Kubemedic-Timeout
 // header, capped by ServiceOptions.Timeout for unary calls) and the request's
-// headers: a caller adds its own with WithOutgoingHeader (the gateway says who
+// headers: a caller adds its own with WithOutgoingHeader or WithOutgoingHeaders (the gateway says who
 // is calling, HeaderCallerSource and HeaderSlackUser) and a handler reads them
 // with IncomingHeader. Each endpoint
 // runs up to ServiceOptions.MaxConcurrent unary calls and MaxStreams streams

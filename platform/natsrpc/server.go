@@ -297,26 +297,23 @@ func (srv *Server) handleUnary(r micro.Request, s *Service, m *method, st *endpo
 	defer cancel()
 	defer span.End()
 
-	reply := nats.Msg{Subject: r.Reply()} // headers only on error (setError)
 	resp, ce := srv.runUnary(ctx, r.Data(), m)
-	var buf *[]byte
+	var reply *outgoing
 	if ce == nil {
 		var err error
-		if buf, err = encode(resp); err != nil {
+		if reply, err = newOutgoing(r.Reply(), resp); err != nil {
 			ce = connect.NewError(connect.CodeInternal, fmt.Errorf("encoding %s reply: %w", m.procedure, err))
-		} else {
-			reply.Data = *buf
 		}
 	}
 	if ce != nil {
 		srv.logFailure(m.procedure, ce)
 		span.SetStatus(codes.Error, ce.Error())
-		setError(&reply, ce)
+		reply = outgoingPool.Get().(*outgoing)
+		reply.msg.Subject = r.Reply()
+		setError(&reply.msg, ce) // headers only on error
 	}
-	err := srv.conn.PublishMsg(&reply)
-	if buf != nil {
-		release(buf) // PublishMsg copied it
-	}
+	err := srv.conn.PublishMsg(&reply.msg)
+	reply.free() // PublishMsg copied it
 	if err != nil {
 		srv.log.Warn("sending reply failed", "rpc", m.procedure, "error", err)
 	}
