@@ -69,7 +69,9 @@
 //
 // # Calling
 //
-// Client.Call sends one request and waits for the reply. Client.Stream (or
+// Client.Call sends one request and waits for the reply, which comes back
+// on a reply subject under one wildcard inbox subscription per Client (as
+// with nats.go's request helper). Client.Stream (or
 // the typed ServerStream function) calls a server-streaming method and hands each
 // message to a callback. Errors are *connect.Error: the service's code, or
 // CodeUnavailable at once when the bus is down, drops while waiting, or no
