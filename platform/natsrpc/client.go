@@ -94,8 +94,8 @@ func endSpan(span trace.Span, err error) {
 }
 
 // request builds the request message: payload, trace context and the
-// time left until deadline (zero: none), in a pooled message (see outgoing) to free once
-// it is published.
+// time left until deadline (zero: none), in a pooled message (see
+// outgoing) to free once it is published.
 func (c *Client) request(ctx context.Context, subject string, req proto.Message, deadline time.Time) (*outgoing, error) {
 	out, err := newOutgoing(subject, req)
 	if err != nil {
@@ -140,7 +140,7 @@ func (c *Client) call(ctx context.Context, subject string, req proto.Message) ([
 	}
 	down := c.conn.downContext()
 	if err := ctx.Err(); err != nil {
-		return nil, transportError(err, subject, false, hasDeadline && !time.Now().Before(callerDeadline), c.timeout.String())
+		return nil, transportError(err, subject, down.Err() != nil, hasDeadline && !time.Now().Before(callerDeadline), c.timeout.String())
 	}
 	out, err := c.request(ctx, subject, req, deadline)
 	if err != nil {
