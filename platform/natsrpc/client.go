@@ -23,7 +23,6 @@ type Client struct {
 	conn    *Conn
 	timeout time.Duration
 	routes  sync.Map // procedure -> *clientRoute
-	replies replies  // of unary calls
 }
 
 // clientRoute is what a Client works out once per procedure.
@@ -51,7 +50,7 @@ func NewClient(conn *Conn, timeout time.Duration) *Client {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	return &Client{conn: conn, timeout: timeout, replies: replies{conn: conn}}
+	return &Client{conn: conn, timeout: timeout}
 }
 
 // Call sends req to a unary procedure (e.g.
@@ -94,9 +93,9 @@ func endSpan(span trace.Span, err error) {
 }
 
 // request builds the request message: payload, trace context and the
-// time left until deadline (zero: none), in a pooled message (see
-// outgoing) to free once it is published.
-func (c *Client) request(ctx context.Context, subject string, req proto.Message, deadline time.Time) (*outgoing, error) {
+// caller's remaining time, in a pooled message (see outgoing) to free once
+// it is published.
+func (c *Client) request(ctx context.Context, subject string, req proto.Message) (*outgoing, error) {
 	out, err := newOutgoing(subject, req)
 	if err != nil {
 		return nil, connect.NewError(connect.CodeInternal, fmt.Errorf("encoding %s request: %w", subject, err))
@@ -104,8 +103,8 @@ func (c *Client) request(ctx context.Context, subject string, req proto.Message,
 	msg := &out.msg
 	addOutgoing(ctx, msg) // first: the protocol's headers below win
 	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(msg.Header))
-	if !deadline.IsZero() {
-		ms := max(time.Until(deadline).Milliseconds(), 1)
+	if d, ok := ctx.Deadline(); ok {
+		ms := max(time.Until(d).Milliseconds(), 1)
 		msg.Header.Set(HeaderTimeout, strconv.FormatInt(ms, 10))
 	}
 	return out, nil
@@ -131,54 +130,26 @@ func (c *Client) call(ctx context.Context, subject string, req proto.Message) ([
 	}
 	start := time.Now()
 	callerDeadline, hasDeadline := ctx.Deadline()
-	// The call ends at the earlier of the caller's deadline and the
-	// client's timeout (a timer only when the timeout comes first), or when
-	// the connection drops (taken before sending: a drop in between counts).
-	deadline, timeoutFirst := callerDeadline, !hasDeadline || callerDeadline.After(start.Add(c.timeout))
-	if timeoutFirst {
-		deadline = start.Add(c.timeout)
+	// One context layer ends the wait: at the earlier of the caller's
+	// deadline and the client's timeout (a timer only when the timeout
+	// comes first), or when the connection drops (no goroutine per call;
+	// the connection's context ends on a drop).
+	var cancel context.CancelFunc
+	if hasDeadline && !callerDeadline.After(start.Add(c.timeout)) {
+		ctx, cancel = context.WithCancel(ctx)
+	} else {
+		ctx, cancel = context.WithDeadline(ctx, start.Add(c.timeout))
 	}
+	defer cancel()
 	down := c.conn.downContext()
-	if err := ctx.Err(); err != nil {
-		return nil, transportError(err, subject, down.Err() != nil, hasDeadline && !time.Now().Before(callerDeadline), c.timeout.String())
-	}
-	out, err := c.request(ctx, subject, req, deadline)
+	defer context.AfterFunc(down, cancel)()
+	out, err := c.request(ctx, subject, req)
 	if err != nil {
 		return nil, err
 	}
-	replySubject, id, replies, err := c.replies.expect()
+	reply, err := c.conn.RequestMsgWithContext(ctx, &out.msg)
+	out.free() // sent (or failed) before the wait: nats.go keeps none of it
 	if err != nil {
-		out.free()
-		return nil, transportError(err, subject, false, false, "")
-	}
-	out.msg.Reply = replySubject
-	err = c.conn.PublishMsg(&out.msg)
-	out.free() // nats.go copied it
-	if err != nil {
-		c.replies.forget(id)
-		return nil, transportError(err, subject, false, false, "")
-	}
-	var timeout <-chan time.Time
-	if timeoutFirst {
-		t := time.NewTimer(time.Until(deadline))
-		defer t.Stop()
-		timeout = t.C
-	}
-	var reply *nats.Msg
-	select {
-	case reply = <-replies:
-	case <-ctx.Done():
-		err = ctx.Err()
-	case <-down.Done():
-		err = context.Canceled
-	case <-timeout:
-		err = context.DeadlineExceeded
-	}
-	if err == nil && noResponders(reply) {
-		err = nats.ErrNoResponders
-	}
-	if err != nil {
-		c.replies.forget(id)
 		return nil, transportError(err, subject, down.Err() != nil,
 			hasDeadline && !time.Now().Before(callerDeadline), c.timeout.String())
 	}
@@ -239,8 +210,7 @@ func (c *Client) stream(ctx context.Context, subject string, req proto.Message, 
 		_, hasDeadline := callerCtx.Deadline()
 		return transportError(err, subject, connLost, hasDeadline && errors.Is(callerCtx.Err(), context.DeadlineExceeded), c.timeout.String())
 	}
-	deadline, _ := ctx.Deadline()
-	out, err := c.request(ctx, subject, req, deadline)
+	out, err := c.request(ctx, subject, req)
 	if err != nil {
 		return err
 	}
