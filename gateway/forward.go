@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
@@ -149,10 +150,26 @@ type message struct {
 func (m *message) ProtoReflect() protoreflect.Message { return m.Message.ProtoReflect() }
 
 func newMessage(md protoreflect.MessageDescriptor) *message {
-	if mt, err := protoregistry.GlobalTypes.FindMessageByName(md.FullName()); err == nil && mt.Descriptor() == md {
-		return &message{Message: mt.New().Interface()}
+	return &message{Message: messageType(md).New().Interface()}
+}
+
+// messageTypes caches messageType: descriptor -> protoreflect.MessageType.
+var messageTypes sync.Map
+
+// messageType is the generated type of md when the binary links it, else
+// a dynamicpb type of it; looked up once per descriptor, not per call.
+func messageType(md protoreflect.MessageDescriptor) protoreflect.MessageType {
+	if mt, ok := messageTypes.Load(md); ok {
+		return mt.(protoreflect.MessageType)
 	}
-	return &message{Message: dynamicpb.NewMessage(md)}
+	var mt protoreflect.MessageType
+	if t, err := protoregistry.GlobalTypes.FindMessageByName(md.FullName()); err == nil && t.Descriptor() == md {
+		mt = t
+	} else {
+		mt = dynamicpb.NewMessageType(md)
+	}
+	got, _ := messageTypes.LoadOrStore(md, mt)
+	return got.(protoreflect.MessageType)
 }
 
 // initDynamic makes Connect decode into a message of the method's input

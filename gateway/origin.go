@@ -20,6 +20,12 @@ const (
 	sourceSlack = "slack"
 )
 
+// The origin headers of the two sources, made once.
+var (
+	apiOrigin   = natsrpc.NewHeaders(map[string]string{natsrpc.HeaderCallerSource: sourceAPI})
+	slackOrigin = natsrpc.NewHeaders(map[string]string{natsrpc.HeaderCallerSource: sourceSlack})
+)
+
 // withOrigin tells the services behind the bus where a request comes from,
 // in the NATS headers natsrpc.HeaderCallerSource and natsrpc.HeaderSlackUser,
 // derived only from the authenticated credential: a trusted credential is the
@@ -30,9 +36,9 @@ const (
 func withOrigin(ctx context.Context, h http.Header) context.Context {
 	caller, ok := CallerFrom(ctx)
 	if !ok || !caller.Trusted {
-		return natsrpc.WithOutgoingHeader(ctx, natsrpc.HeaderCallerSource, sourceAPI)
+		return natsrpc.WithOutgoingHeaders(ctx, apiOrigin)
 	}
-	ctx = natsrpc.WithOutgoingHeader(ctx, natsrpc.HeaderCallerSource, sourceSlack)
+	ctx = natsrpc.WithOutgoingHeaders(ctx, slackOrigin)
 	if u := h.Get(HeaderSlackUser); slackid.Valid(u) {
 		ctx = natsrpc.WithOutgoingHeader(ctx, natsrpc.HeaderSlackUser, u)
 	}

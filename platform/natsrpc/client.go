@@ -78,7 +78,7 @@ func (c *Client) CallRaw(ctx context.Context, procedure string, req proto.Messag
 	if err != nil {
 		return nil, err
 	}
-	ctx, span := tracer().Start(ctx, r.subject, r.spanOptions...)
+	ctx, span := startSpan(ctx, r.subject, r.spanOptions...)
 	defer span.End()
 	data, err := c.call(ctx, r.subject, req)
 	endSpan(span, err)
@@ -93,21 +93,21 @@ func endSpan(span trace.Span, err error) {
 }
 
 // request builds the request message: payload, trace context and the
-// caller's remaining time.
-func (c *Client) request(ctx context.Context, subject string, req proto.Message) (*nats.Msg, error) {
-	data, err := proto.Marshal(req)
+// caller's remaining time, in a pooled message (see outgoing) to free once
+// it is published.
+func (c *Client) request(ctx context.Context, subject string, req proto.Message) (*outgoing, error) {
+	out, err := newOutgoing(subject, req)
 	if err != nil {
 		return nil, connect.NewError(connect.CodeInternal, fmt.Errorf("encoding %s request: %w", subject, err))
 	}
-	msg := nats.NewMsg(subject)
-	msg.Data = data
+	msg := &out.msg
 	addOutgoing(ctx, msg) // first: the protocol's headers below win
 	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(msg.Header))
 	if d, ok := ctx.Deadline(); ok {
 		ms := max(time.Until(d).Milliseconds(), 1)
 		msg.Header.Set(HeaderTimeout, strconv.FormatInt(ms, 10))
 	}
-	return msg, nil
+	return out, nil
 }
 
 func (c *Client) unavailable() error {
@@ -130,17 +130,25 @@ func (c *Client) call(ctx context.Context, subject string, req proto.Message) ([
 	}
 	start := time.Now()
 	callerDeadline, hasDeadline := ctx.Deadline()
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	// One context layer ends the wait: at the earlier of the caller's
+	// deadline and the client's timeout (a timer only when the timeout
+	// comes first), or when the connection drops (no goroutine per call;
+	// the connection's context ends on a drop).
+	var cancel context.CancelFunc
+	if hasDeadline && !callerDeadline.After(start.Add(c.timeout)) {
+		ctx, cancel = context.WithCancel(ctx)
+	} else {
+		ctx, cancel = context.WithDeadline(ctx, start.Add(c.timeout))
+	}
 	defer cancel()
-	// Fail fast: the wait ends when the connection drops (no goroutine per
-	// call; the connection's context ends on a drop).
 	down := c.conn.downContext()
 	defer context.AfterFunc(down, cancel)()
-	msg, err := c.request(ctx, subject, req)
+	out, err := c.request(ctx, subject, req)
 	if err != nil {
 		return nil, err
 	}
-	reply, err := c.conn.RequestMsgWithContext(ctx, msg)
+	reply, err := c.conn.RequestMsgWithContext(ctx, &out.msg)
+	out.free() // sent (or failed) before the wait: nats.go keeps none of it
 	if err != nil {
 		return nil, transportError(err, subject, down.Err() != nil,
 			hasDeadline && !time.Now().Before(callerDeadline), c.timeout.String())
@@ -182,7 +190,7 @@ func (c *Client) Stream(ctx context.Context, procedure string, req proto.Message
 	if err != nil {
 		return err
 	}
-	ctx, span := tracer().Start(ctx, r.subject, r.spanOptions...)
+	ctx, span := startSpan(ctx, r.subject, r.spanOptions...)
 	defer span.End()
 	err = c.stream(ctx, r.subject, req, newResp, recv)
 	endSpan(span, err)
@@ -202,10 +210,12 @@ func (c *Client) stream(ctx context.Context, subject string, req proto.Message, 
 		_, hasDeadline := callerCtx.Deadline()
 		return transportError(err, subject, connLost, hasDeadline && errors.Is(callerCtx.Err(), context.DeadlineExceeded), c.timeout.String())
 	}
-	msg, err := c.request(ctx, subject, req)
+	out, err := c.request(ctx, subject, req)
 	if err != nil {
 		return err
 	}
+	defer out.free()
+	msg := &out.msg
 	msg.Reply = c.conn.NewInbox()
 	sub, err := c.conn.SubscribeSync(msg.Reply)
 	if err != nil {

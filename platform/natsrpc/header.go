@@ -35,6 +35,36 @@ func WithOutgoingHeader(ctx context.Context, key, value string) context.Context 
 	return context.WithValue(ctx, outgoingKey{}, h)
 }
 
+// Headers is a fixed set of outgoing headers, made once with NewHeaders
+// for many calls: WithOutgoingHeaders stores it in a context as it is,
+// without the map WithOutgoingHeader makes on every call.
+type Headers struct{ h nats.Header }
+
+// NewHeaders returns the headers key: value of kv.
+func NewHeaders(kv map[string]string) Headers {
+	h := make(nats.Header, len(kv))
+	for k, v := range kv {
+		h.Set(k, v)
+	}
+	return Headers{h: h}
+}
+
+// WithOutgoingHeaders is WithOutgoingHeader for each header of h.
+func WithOutgoingHeaders(ctx context.Context, h Headers) context.Context {
+	prev, _ := ctx.Value(outgoingKey{}).(nats.Header)
+	if len(prev) == 0 {
+		return context.WithValue(ctx, outgoingKey{}, h.h) // never changed: shared
+	}
+	merged := make(nats.Header, len(prev)+len(h.h))
+	for k, v := range prev {
+		merged[k] = v
+	}
+	for k, v := range h.h {
+		merged[k] = v
+	}
+	return context.WithValue(ctx, outgoingKey{}, merged)
+}
+
 // IncomingHeader returns the value of the request header key in a
 // handler's context ("" when absent or outside a handler). Keys are
 // case-sensitive, as NATS headers are.
@@ -47,7 +77,10 @@ func IncomingHeader(ctx context.Context, key string) string {
 func addOutgoing(ctx context.Context, msg *nats.Msg) {
 	h, _ := ctx.Value(outgoingKey{}).(nats.Header)
 	for k, v := range h {
-		msg.Header[k] = append([]string(nil), v...)
+		// Shared with the context, clipped so that an Add to msg's copy
+		// cannot write into it (WithOutgoingHeader never changes a map it
+		// stored).
+		msg.Header[k] = v[:len(v):len(v)]
 	}
 }
 

@@ -44,6 +44,14 @@ func TestHeadersCrossNATS(t *testing.T) {
 			ctx = natsrpc.WithOutgoingHeader(ctx, natsrpc.HeaderCallerSource, "slack") // replaces
 			return natsrpc.WithOutgoingHeader(ctx, natsrpc.HeaderSlackUser, "U0123ABCD")
 		}, seen{source: "slack", user: "U0123ABCD"}},
+		{"fixed headers", func(ctx context.Context) context.Context {
+			return natsrpc.WithOutgoingHeaders(ctx, natsrpc.NewHeaders(map[string]string{natsrpc.HeaderCallerSource: "api"}))
+		}, seen{source: "api"}},
+		{"fixed headers after and before others", func(ctx context.Context) context.Context {
+			ctx = natsrpc.WithOutgoingHeader(ctx, natsrpc.HeaderSlackUser, "U0123ABCD")
+			ctx = natsrpc.WithOutgoingHeaders(ctx, natsrpc.NewHeaders(map[string]string{natsrpc.HeaderCallerSource: "api", natsrpc.HeaderSlackUser: "U0456EFGH"})) // replaces
+			return natsrpc.WithOutgoingHeader(ctx, natsrpc.HeaderCallerSource, "slack")                                                                            // replaces
+		}, seen{source: "slack", user: "U0456EFGH"}},
 		{"protocol header not replaceable", func(ctx context.Context) context.Context {
 			return natsrpc.WithOutgoingHeader(ctx, natsrpc.HeaderTimeout, "999999999")
 		}, seen{}},

@@ -48,8 +48,9 @@
 // as CodeInternal. A handler's context carries the caller's trace (W3C
 // traceparent in NATS headers) and the caller's deadline (Kubemedic-Timeout
 // header, capped by ServiceOptions.Timeout for unary calls) and the request's
-// headers: a caller adds its own with WithOutgoingHeader (the gateway says who
-// is calling, HeaderCallerSource and HeaderSlackUser) and a handler reads them
+// headers: a caller adds its own with WithOutgoingHeader or
+// WithOutgoingHeaders (the gateway says who is calling, HeaderCallerSource
+// and HeaderSlackUser) and a handler reads them
 // with IncomingHeader. Each endpoint
 // runs up to ServiceOptions.MaxConcurrent unary calls and MaxStreams streams
 // at once. Requests are checked against their buf.validate rules before the
@@ -69,7 +70,8 @@
 //
 // # Calling
 //
-// Client.Call sends one request and waits for the reply. Client.Stream (or
+// Client.Call sends one request and waits for the reply with nats.go's
+// request helper (one wildcard inbox subscription per connection). Client.Stream (or
 // the typed ServerStream function) calls a server-streaming method and hands each
 // message to a callback. Errors are *connect.Error: the service's code, or
 // CodeUnavailable at once when the bus is down, drops while waiting, or no

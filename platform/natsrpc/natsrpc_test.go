@@ -245,6 +245,80 @@ func TestConcurrentRequests(t *testing.T) {
 	}
 }
 
+// TestCallWaitEnds checks what ends a unary call that is waiting for its
+// reply besides the reply: the caller cancelling (Canceled), the caller's
+// deadline (DeadlineExceeded), the client's own timeout (Unavailable: the
+// service is too slow) and the connection dropping (Unavailable at once);
+// and that a reply arriving after its caller gave up goes nowhere.
+func TestCallWaitEnds(t *testing.T) {
+	tests := []struct {
+		name    string
+		timeout time.Duration                                            // the client's
+		end     func(cancel context.CancelFunc, ns *embeddednats.Server) // once the handler runs
+		ctx     func() (context.Context, context.CancelFunc)
+		code    connect.Code
+		errIs   error
+	}{
+		{"caller cancels", 10 * time.Second, func(cancel context.CancelFunc, _ *embeddednats.Server) { cancel() },
+			func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) },
+			connect.CodeCanceled, nil},
+		{"caller deadline", 10 * time.Second, func(context.CancelFunc, *embeddednats.Server) {},
+			func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.Background(), 300*time.Millisecond)
+			},
+			connect.CodeDeadlineExceeded, nil},
+		{"client timeout", 300 * time.Millisecond, func(context.CancelFunc, *embeddednats.Server) {},
+			func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.Background(), 10*time.Second)
+			},
+			connect.CodeUnavailable, nil},
+		{"connection drops", 10 * time.Second, func(_ context.CancelFunc, ns *embeddednats.Server) { ns.Stop() },
+			func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) },
+			connect.CodeUnavailable, natsrpc.ErrUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ns := startNATS(t)
+			server, client := connectTo(t, ns.URL()), connectTo(t, ns.URL())
+			arrived, release := make(chan struct{}, 1), make(chan struct{})
+			defer close(release)
+			svc := natsrpc.NewService(knowledgeDesc, natsrpc.ServiceOptions{Timeout: time.Minute})
+			natsrpc.HandleUnary(svc, askProcedure, func(ctx context.Context, req *kubemedicv1.AskRequest) (*kubemedicv1.AskResponse, error) {
+				if req.GetQuestion() == "slow" {
+					arrived <- struct{}{}
+					<-release // answers late: after the caller gave up
+				}
+				return &kubemedicv1.AskResponse{Answers: []*kubemedicv1.Answer{{EntryId: req.GetQuestion()}}}, nil
+			})
+			serve(t, server, natsrpc.ServerConfig{}, svc)
+			c := natsrpc.NewClient(client, tt.timeout)
+			ctx, cancel := tt.ctx()
+			defer cancel()
+			go func() {
+				<-arrived
+				tt.end(cancel, ns)
+			}()
+			start := time.Now()
+			err := c.Call(ctx, askProcedure, &kubemedicv1.AskRequest{Question: "slow"}, &kubemedicv1.AskResponse{})
+			if connect.CodeOf(err) != tt.code || (tt.errIs != nil && !errors.Is(err, tt.errIs)) {
+				t.Fatalf("err = %v, want code %v (wrapping %v)", err, tt.code, tt.errIs)
+			}
+			if took := time.Since(start); took > 3*time.Second {
+				t.Errorf("the call took %s to end", took)
+			}
+			if tt.name == "connection drops" {
+				return
+			}
+			// The late reply is dropped; the next call gets its own.
+			release <- struct{}{}
+			resp := &kubemedicv1.AskResponse{}
+			if err := c.Call(context.Background(), askProcedure, &kubemedicv1.AskRequest{Question: "next"}, resp); err != nil || resp.GetAnswers()[0].GetEntryId() != "next" {
+				t.Errorf("next call: %v %v", resp, err)
+			}
+		})
+	}
+}
+
 func TestUnavailableWhileDisconnected(t *testing.T) {
 	ns := startNATS(t)
 	client := connectTo(t, ns.URL())

@@ -233,7 +233,7 @@ func (srv *Server) unimplementedHandler(procedure string, st *endpointStats) mic
 // also cancelled when the server stops; unary calls may finish.
 func (srv *Server) handlerContext(h nats.Header, m *method, limit time.Duration) (context.Context, trace.Span, context.CancelFunc) {
 	ctx := otel.GetTextMapPropagator().Extract(withIncoming(context.Background(), h), propagation.HeaderCarrier(h))
-	ctx, span := tracer().Start(ctx, m.subject, m.spanOptions...)
+	ctx, span := startSpan(ctx, m.subject, m.spanOptions...)
 	timeout := limit
 	if ms, err := strconv.ParseInt(h.Get(HeaderTimeout), 10, 64); err == nil && ms > 0 {
 		if d := time.Duration(ms) * time.Millisecond; timeout == 0 || d < timeout {
@@ -297,21 +297,24 @@ func (srv *Server) handleUnary(r micro.Request, s *Service, m *method, st *endpo
 	defer cancel()
 	defer span.End()
 
-	reply := &nats.Msg{Subject: r.Reply()} // headers only on error (setError)
 	resp, ce := srv.runUnary(ctx, r.Data(), m)
+	var reply *outgoing
 	if ce == nil {
-		data, err := proto.Marshal(resp)
-		if err != nil {
+		var err error
+		if reply, err = newOutgoing(r.Reply(), resp); err != nil {
 			ce = connect.NewError(connect.CodeInternal, fmt.Errorf("encoding %s reply: %w", m.procedure, err))
 		}
-		reply.Data = data
 	}
 	if ce != nil {
 		srv.logFailure(m.procedure, ce)
 		span.SetStatus(codes.Error, ce.Error())
-		setError(reply, ce)
+		reply = outgoingPool.Get().(*outgoing)
+		reply.msg.Subject = r.Reply()
+		setError(&reply.msg, ce) // headers only on error
 	}
-	if err := srv.conn.PublishMsg(reply); err != nil {
+	err := srv.conn.PublishMsg(&reply.msg)
+	reply.free() // PublishMsg copied it
+	if err != nil {
 		srv.log.Warn("sending reply failed", "rpc", m.procedure, "error", err)
 	}
 	srv.finish(m.procedure, st, start, ce)

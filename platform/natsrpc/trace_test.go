@@ -81,3 +81,44 @@ func TestTraceContextCrossesNATS(t *testing.T) {
 		t.Errorf("spans in the trace: %v, want root, client and server", kinds)
 	}
 }
+
+// TestTraceContextCrossesNATSWithoutProvider checks that a process with no
+// tracer provider installed (natsrpc then makes no spans of its own) still
+// carries the caller's trace context to the handler, and on from the
+// handler's own calls.
+func TestTraceContextCrossesNATSWithoutProvider(t *testing.T) {
+	prevProp := otel.GetTextMapPropagator()
+	otel.SetTextMapPropagator(propagation.TraceContext{})
+	t.Cleanup(func() { otel.SetTextMapPropagator(prevProp) })
+
+	ns := startNATS(t)
+	server, client := connectTo(t, ns.URL()), connectTo(t, ns.URL())
+	c := natsrpc.NewClient(client, 5*time.Second)
+	seen := make(chan trace.SpanContext, 2)
+	svc := natsrpc.NewService(knowledgeDesc, natsrpc.ServiceOptions{})
+	natsrpc.HandleUnary(svc, askProcedure, func(ctx context.Context, req *kubemedicv1.AskRequest) (*kubemedicv1.AskResponse, error) {
+		seen <- trace.SpanContextFromContext(ctx)
+		if req.GetQuestion() == "again" { // a call the handler makes on
+			return &kubemedicv1.AskResponse{}, c.Call(ctx, askProcedure, &kubemedicv1.AskRequest{Question: "q"}, &kubemedicv1.AskResponse{})
+		}
+		return &kubemedicv1.AskResponse{}, nil
+	})
+	serve(t, server, natsrpc.ServerConfig{Name: "trace-svc"}, svc)
+
+	parent := trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID:    trace.TraceID{0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36},
+		SpanID:     trace.SpanID{0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7},
+		TraceFlags: trace.FlagsSampled,
+		Remote:     true,
+	})
+	ctx := trace.ContextWithRemoteSpanContext(context.Background(), parent)
+	if err := c.Call(ctx, askProcedure, &kubemedicv1.AskRequest{Question: "again"}, &kubemedicv1.AskResponse{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, hop := range []string{"handler", "the handler's own call"} {
+		got := <-seen
+		if got.TraceID() != parent.TraceID() || !got.IsSampled() {
+			t.Errorf("%s: trace %s sampled %v, want the caller's %s sampled", hop, got.TraceID(), got.IsSampled(), parent.TraceID())
+		}
+	}
+}

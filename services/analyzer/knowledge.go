@@ -62,21 +62,25 @@ func (s *knowledgeService) ask(ctx context.Context, req *kubemedicv1.AskRequest)
 		logged.Question = req.GetQuestion() // the words the user typed
 		out.AskId = s.asks.RecordAsk(asklog.WithCaller(ctx, callerOf(ctx)), req.GetCluster(), logged)
 	}
+	// The answers are made in one allocation, not one each.
+	answers := make([]kubemedicv1.Answer, len(res.Answers))
+	if len(res.Answers) > 0 {
+		out.Answers = make([]*kubemedicv1.Answer, len(res.Answers))
+	}
 	for i, a := range res.Answers {
-		ans := &kubemedicv1.Answer{
-			EntryId:    a.ID,
-			Title:      a.Title,
-			Body:       withBody(req.GetBodies(), i, a.Body),
-			Source:     a.Source,
-			Score:      a.Score,
-			Confidence: a.Confidence,
-			Provider:   a.Provider,
-		}
+		ans := &answers[i]
+		ans.EntryId = a.ID
+		ans.Title = a.Title
+		ans.Body = withBody(req.GetBodies(), i, a.Body)
+		ans.Source = a.Source
+		ans.Score = a.Score
+		ans.Confidence = a.Confidence
+		ans.Provider = a.Provider
 		if e, ok := s.kb.Entry(a.ID); ok {
 			ans.FindingCodes = e.Findings
 			ans.Actions = e.Actions
 		}
-		out.Answers = append(out.Answers, ans)
+		out.Answers[i] = ans
 	}
 	return out, nil
 }
