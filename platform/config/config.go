@@ -125,8 +125,8 @@ type Fleet struct {
 	MaxDeliver int `json:"max_deliver,omitempty"`
 	// Replicas is the JetStream replica count of kubemedic's streams and
 	// buckets (sweeps, cluster registry, schedules, findings, leases,
-	// remediation plans, executions, locks and audit): 1 on a single
-	// server, 3 on a NATS cluster. Default: 1.
+	// remediation plans, executions, locks and audit, the ask log): 1 on a
+	// single server, 3 on a NATS cluster. Default: 1.
 	Replicas int `json:"replicas,omitempty"`
 	// SlackChannel receives a summary of each finished sweep (details in its
 	// thread). Empty: sweeps are not posted.

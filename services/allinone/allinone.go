@@ -118,8 +118,9 @@ func New(ctx context.Context, cfg *config.Config, logOut io.Writer) (s *Server, 
 		return nil, err
 	}
 	p.Add(launch.Component{Name: "fleet", Run: fl.Run})
+	s.AskLog = analyzer.OpenAskLog(ctx, p, conn.Conn)
 	an, err := analyzer.New(analyzer.Options{Knowledge: kb, Clusters: cfg.Clusters, Diagnosis: live.Diagnosis, Fleet: fl, Timeout: cfg.NATS.RequestTimeout.Duration, Logger: p.Logger.With("component", "analyzer"),
-		AskLog: s.startAskLog(ctx, cfg, conn)})
+		AskLog: s.AskLog})
 	if err != nil {
 		return nil, err
 	}

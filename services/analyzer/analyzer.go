@@ -47,8 +47,9 @@ type Options struct {
 	Fleet *fleet.Service
 	// Logger is required.
 	Logger *slog.Logger
-	// AskLog, when set, keeps a record of every question (services/asklog).
-	// Default: nil, nothing is recorded.
+	// AskLog, when set, keeps a record of every question (services/asklog;
+	// OpenAskLog). Default: nil (or a nil *asklog.Recorder), nothing is
+	// recorded.
 	AskLog AskRecorder
 }
 
@@ -82,6 +83,9 @@ func New(o Options) (*Analyzer, error) {
 	providers := map[string]string{}
 	for _, c := range o.Clusters {
 		providers[c.Name] = c.Provider
+	}
+	if r, ok := o.AskLog.(*asklog.Recorder); ok && r == nil {
+		o.AskLog = nil // OpenAskLog's "off"
 	}
 	kn := &knowledgeService{kb: o.Knowledge, providers: providers, asks: o.AskLog}
 	if o.Diagnosis != nil {

@@ -185,9 +185,9 @@ func TestStreamLimits(t *testing.T) {
 		limits asklog.Limits
 		want   asklog.Limits
 	}{
-		{"defaults", asklog.Limits{}, asklog.Limits{MaxAge: 720 * time.Hour, MaxBytes: 256 << 20, MaxMsgs: 1_000_000}},
-		{"configured", asklog.Limits{MaxAge: 48 * time.Hour, MaxBytes: 1 << 20, MaxMsgs: 50}, asklog.Limits{MaxAge: 48 * time.Hour, MaxBytes: 1 << 20, MaxMsgs: 50}},
-		{"same again", asklog.Limits{MaxAge: 48 * time.Hour, MaxBytes: 1 << 20, MaxMsgs: 50}, asklog.Limits{MaxAge: 48 * time.Hour, MaxBytes: 1 << 20, MaxMsgs: 50}},
+		{"defaults", asklog.Limits{}, asklog.Limits{MaxAge: 720 * time.Hour, MaxBytes: 256 << 20, MaxMsgs: 1_000_000, Replicas: 1}},
+		{"configured", asklog.Limits{MaxAge: 48 * time.Hour, MaxBytes: 1 << 20, MaxMsgs: 50, Replicas: 1}, asklog.Limits{MaxAge: 48 * time.Hour, MaxBytes: 1 << 20, MaxMsgs: 50, Replicas: 1}},
+		{"same again", asklog.Limits{MaxAge: 48 * time.Hour, MaxBytes: 1 << 20, MaxMsgs: 50}, asklog.Limits{MaxAge: 48 * time.Hour, MaxBytes: 1 << 20, MaxMsgs: 50, Replicas: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -200,7 +200,7 @@ func TestStreamLimits(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := info.Config
-			if c.MaxAge != tt.want.MaxAge || c.MaxBytes != tt.want.MaxBytes || c.MaxMsgs != tt.want.MaxMsgs ||
+			if c.MaxAge != tt.want.MaxAge || c.MaxBytes != tt.want.MaxBytes || c.MaxMsgs != tt.want.MaxMsgs || c.Replicas != tt.want.Replicas ||
 				c.Storage != jetstream.FileStorage || c.Discard != jetstream.DiscardOld || c.Retention != jetstream.LimitsPolicy ||
 				len(c.Subjects) != 2 {
 				t.Errorf("stream config = %+v, want limits %+v, file storage, discard old", c, tt.want)
@@ -209,6 +209,11 @@ func TestStreamLimits(t *testing.T) {
 	}
 	if _, err := asklog.EnsureStream(ctx, js, asklog.Limits{MaxMsgs: -1}); err == nil {
 		t.Error("negative MaxMsgs accepted")
+	}
+	// A single server cannot keep three replicas: the error says so rather
+	// than the stream silently keeping one.
+	if _, err := asklog.EnsureStream(ctx, js, asklog.Limits{Replicas: 3}); err == nil {
+		t.Error("3 replicas on a single server accepted")
 	}
 
 	// The limit is enforced, on messages: the oldest go. Each record is

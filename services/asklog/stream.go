@@ -18,7 +18,8 @@ const (
 	FeedbackSubject = "kubemedic.asks.feedback"
 )
 
-// Limits bound the stream; the oldest messages go first.
+// Limits bound the stream (the oldest messages go first) and say how many
+// NATS servers keep it.
 type Limits struct {
 	// MaxAge is how long a record is kept. Default: 720h (30 days).
 	MaxAge time.Duration
@@ -29,6 +30,9 @@ type Limits struct {
 	// so the stream keeps at least MaxMsgs records when MaxAge and MaxBytes
 	// allow; MaxBytes is what bounds its size. Default: 1,000,000.
 	MaxMsgs int64
+	// Replicas is the stream's JetStream replica count: 3 on a 3-node NATS
+	// cluster, so that the record survives a server's loss. Default: 1.
+	Replicas int
 }
 
 // maxMsgSize is the stream's largest message, headers included.
@@ -43,8 +47,8 @@ const (
 
 // withDefaults fills unset limits and rejects negative ones.
 func (l Limits) withDefaults() (Limits, error) {
-	if l.MaxAge < 0 || l.MaxBytes < 0 || l.MaxMsgs < 0 {
-		return l, fmt.Errorf("asklog: limits must not be negative (max_age %s, max_bytes %d, max_msgs %d)", l.MaxAge, l.MaxBytes, l.MaxMsgs)
+	if l.MaxAge < 0 || l.MaxBytes < 0 || l.MaxMsgs < 0 || l.Replicas < 0 {
+		return l, fmt.Errorf("asklog: limits must not be negative (max_age %s, max_bytes %d, max_msgs %d, replicas %d)", l.MaxAge, l.MaxBytes, l.MaxMsgs, l.Replicas)
 	}
 	if l.MaxAge == 0 {
 		l.MaxAge = DefaultMaxAge
@@ -54,6 +58,9 @@ func (l Limits) withDefaults() (Limits, error) {
 	}
 	if l.MaxMsgs == 0 {
 		l.MaxMsgs = DefaultMaxMsgs
+	}
+	if l.Replicas == 0 {
+		l.Replicas = 1
 	}
 	return l, nil
 }
@@ -76,7 +83,7 @@ func StreamConfig(l Limits) (jetstream.StreamConfig, error) {
 		MaxMsgs:     l.MaxMsgs,
 		MaxMsgSize:  maxMsgSize,
 		Duplicates:  2 * time.Minute,
-		Replicas:    1,
+		Replicas:    l.Replicas,
 	}, nil
 }
 

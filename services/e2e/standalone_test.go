@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -24,6 +26,7 @@ import (
 
 	"github.com/kubemedic/kubemedic/platform/embeddednats"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
+	"github.com/kubemedic/kubemedic/services/asklog"
 )
 
 // build compiles the named packages into dir once per test binary.
@@ -142,6 +145,7 @@ func TestStandaloneServicesSurviveNATSRestart(t *testing.T) {
 		return err
 	}
 	waitFor(t, 60*time.Second, func() error { return ask(5 * time.Second) }, gatewayLog)
+	checkAskLog(t, conn, token, ns.URL())
 
 	ns.Stop()
 	startOutage := time.Now()
@@ -160,6 +164,54 @@ func TestStandaloneServicesSurviveNATSRestart(t *testing.T) {
 	waitFor(t, 30*time.Second, func() error { return ask(5 * time.Second) }, gatewayLog)
 	if !strings.Contains(analyzerLog.String(), "nats reconnected") {
 		t.Errorf("analyzer did not log a reconnect:\n%s", analyzerLog)
+	}
+}
+
+// checkAskLog: the standalone analyzer keeps the ask log as the all-in-one
+// server does. An Ask gets a record id, a rating of it is stored (not
+// refused because the log is off), and both reach the KUBEMEDIC_ASKS
+// stream that `kubemedic kb gaps` reads.
+func checkAskLog(t *testing.T, conn *grpc.ClientConn, token, natsURL string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token), 10*time.Second)
+	defer cancel()
+	client := kubemedicv1.NewKnowledgeServiceClient(conn)
+	resp, err := client.Ask(ctx, &kubemedicv1.AskRequest{Question: "노드를 안전하게 drain 하려면 어떻게 해야 하나요?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.GetAskId() == "" || len(resp.GetAnswers()) == 0 {
+		t.Fatalf("Ask through the standalone analyzer: ask_id %q, %d answers; want a recorded ask with an answer", resp.GetAskId(), len(resp.GetAnswers()))
+	}
+	if _, err := client.RecordFeedback(ctx, &kubemedicv1.RecordFeedbackRequest{AskId: resp.GetAskId(), EntryId: resp.GetAnswers()[0].GetEntryId(), Helpful: false}); err != nil {
+		t.Fatalf("RecordFeedback: %v", err)
+	}
+	nc, err := nats.Connect(natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, subject := range []string{asklog.AskSubject, asklog.FeedbackSubject} {
+		waitFor(t, 10*time.Second, func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			st, err := js.Stream(ctx, asklog.StreamName)
+			if err != nil {
+				return err
+			}
+			info, err := st.Info(ctx, jetstream.WithSubjectFilter(subject))
+			if err != nil {
+				return err
+			}
+			if info.State.Subjects[subject] == 0 {
+				return fmt.Errorf("no message on %s in %s yet", subject, asklog.StreamName)
+			}
+			return nil
+		}, &syncBuffer{})
 	}
 }
 

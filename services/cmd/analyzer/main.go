@@ -46,7 +46,9 @@ func main() {
 			return err
 		}
 		p.Add(launch.Component{Name: "fleet", Run: fl.Run})
-		an, err := analyzer.New(analyzer.Options{Knowledge: kb, Clusters: p.Config.Clusters, Diagnosis: live.Diagnosis, Fleet: fl, Timeout: p.Config.NATS.RequestTimeout.Duration, Logger: p.Logger})
+		// Every replica records the questions it answers for `kb gaps`.
+		asks := analyzer.OpenAskLog(ctx, p, conn.Conn)
+		an, err := analyzer.New(analyzer.Options{Knowledge: kb, Clusters: p.Config.Clusters, Diagnosis: live.Diagnosis, Fleet: fl, Timeout: p.Config.NATS.RequestTimeout.Duration, Logger: p.Logger, AskLog: asks})
 		if err != nil {
 			return err
 		}
