@@ -286,10 +286,17 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 		res.Answers = make([]Answer, 0, len(hits))
 	}
 	known := q.knownShare()
+	var sigBuf [4]Signals
+	var confBuf [4]float64
+	sigs, confs := sigBuf[:0], confBuf[:0]
+	for _, h := range hits {
+		sig := Signals{Coverage: eng.coverage(q, h.Doc), Known: known, Concepts: q.concepts, Score: h.Score}
+		sigs, confs = append(sigs, sig), append(confs, eng.tuning.Calibration.Confidence(sig))
+	}
+	breakScoreTies(hits, sigs, confs)
 	for i, h := range hits {
 		e := &eng.entries[h.Doc]
-		sig := Signals{Coverage: eng.coverage(q, h.Doc), Known: known, Concepts: q.concepts, Score: h.Score}
-		conf := eng.tuning.Calibration.Confidence(sig)
+		sig, conf := sigs[i], confs[i]
 		if i > 0 {
 			conf = RunnerUp(conf, h.Score, hits[0].Score)
 		}

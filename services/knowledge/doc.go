@@ -155,6 +155,10 @@
 // NoAnswer with a Reason. A runner-up's confidence is its own estimate
 // scaled by its score relative to the top answer's (RunnerUp), so the
 // candidates a user sees are ordered by how far retrieval put them apart.
+// Candidates whose scores tie with the top answer's (within half a percent,
+// scoreTie: near-duplicate runbooks, where the last digits of an idf decide)
+// are ordered by their own confidence instead, so the one whose evidence
+// covers more of the question answers (breakScoreTies).
 // `kubemedic kb eval` prints a reliability table (confidence bucket → count →
 // accuracy) for Korean and English questions.
 //

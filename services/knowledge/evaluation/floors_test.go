@@ -114,6 +114,12 @@ func TestFloorsBlind(t *testing.T) {
 func TestFloorsEnglish(t *testing.T) {
 	checkFloors(t, []string{"testdata/english/questions.jsonl"}, floors{top1: 0.93, mrr3: 0.95, oodRefusal: 1, maxFalseRefusal: 0.03})
 	checkFloors(t, []string{"testdata/english/hard-negatives.jsonl"}, floors{oodRefusal: 0.95})
+	// questions-7: the seventh round's held-out English set (engineers'
+	// wording, 20 English hard negatives), measured at top-1 0.807 / MRR@3
+	// 0.857, false refusals 0.048, hard negatives refused 0.950 before the
+	// round and 0.843 / 0.892, 0.024, 0.950 after it; the floors sit just
+	// under the after numbers so that a change which loses its answers is seen.
+	checkFloors(t, []string{"testdata/english/questions-7.jsonl"}, floors{top1: 0.83, mrr3: 0.88, oodRefusal: 0.95, maxFalseRefusal: 0.03})
 }
 
 // TestFloorsProbes holds the held-out probe sets (testdata/probes), written
