@@ -314,6 +314,29 @@ const offDomainMinConfidence = 0.8
 // laptop next to three cluster words was answered.
 const ignoredMaxDomain = 3
 
+// ignoredMinShare is the share of a question's content weight (idf) from
+// which the general IT words its top answer never mentions are what the
+// question is about even next to three domain words or more, unless the
+// answer mentions three of those: "도커 스웜 서비스 레플리카가 0/3에서 안
+// 올라가요" names Swarm, the heaviest word, and the Kubernetes words service
+// and replica, which Swarm has too; "our kafka pods sit in Pending with
+// insufficient memory" is about pods, Pending and nodes, which the answer
+// names. On the tuning sets any share from 0.15 to 0.2 gives the same
+// answers.
+const ignoredMinShare = 0.2
+
+// mentionedCount is the number of the domain words that document doc
+// mentions (see mentions).
+func mentionedCount(e *engine, q *query, domain []*unit, doc int) int {
+	n := 0
+	for _, u := range domain {
+		if doc >= 0 && mentions(e, q, u, doc) {
+			n++
+		}
+	}
+	return n
+}
+
 // mixedMinConfidence is the confidence a question that names both the
 // domain and general IT vocabulary needs ("vim이 컨테이너에 없어요", but
 // also "schedule a cron job on Linux", where job is a Kubernetes word by
@@ -331,14 +354,18 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 	}
 	var foreign, ignored []string
 	var domain []*unit
+	var total, ignoredWeight float64
+	inKorean := slices.ContainsFunc(q.units, func(u *unit) bool { return korean.HasHangul(u.surface) })
 	for _, u := range q.units {
-		switch d.classify(e, q, u) {
+		total += u.weight
+		switch d.classify(e, q, u, inKorean) {
 		case domainWord:
 			domain = append(domain, u)
 		case foreignWord:
 			foreign = append(foreign, u.surface)
 			if top >= 0 && !mentions(e, q, u, top) {
 				ignored = append(ignored, u.surface)
+				ignoredWeight += u.weight
 			}
 		}
 	}
@@ -348,7 +375,8 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 			confidence, mixedMinConfidence)
 	case len(foreign) == 0:
 		return ""
-	case len(ignored) > 0 && len(domain) < ignoredMaxDomain:
+	case len(ignored) > 0 && (len(domain) < ignoredMaxDomain ||
+		ignoredWeight >= ignoredMinShare*total && mentionedCount(e, q, domain, top) < ignoredMaxDomain):
 		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match does not mention them and has confidence %.2f, below %.2f",
 			strings.Join(ignored, ", "), confidence, offDomainMinConfidence)
 	case len(domain) > 0 && top >= 0 && !slices.ContainsFunc(domain, func(u *unit) bool { return mentions(e, q, u, top) }):
@@ -407,8 +435,16 @@ const (
 	foreignWord
 )
 
-// classify places one question word in the domain model.
-func (d *domainModel) classify(e *engine, q *query, u *unit) wordClass {
+// classify places one question word in the domain model. korean says
+// whether the question is written in Korean (see foreignName).
+func (d *domainModel) classify(e *engine, q *query, u *unit, korean bool) wordClass {
+	return d.place(e, q, u, korean, true)
+}
+
+// place is classify; a vendor's name is foreign unless service is set and
+// the question names one of the vendor's Kubernetes products (namesService,
+// which places the product's word without looking at vendors again).
+func (d *domainModel) place(e *engine, q *query, u *unit, korean, service bool) wordClass {
 	g := e.analyzer.Glossary()
 	concepts, domainConcept, everydayConcept, vendorConcept := 0, false, false, false
 	generalWord := false
@@ -453,10 +489,25 @@ func (d *domainModel) classify(e *engine, q *query, u *unit) wordClass {
 			}
 		}
 	}
-	if general || vendorConcept && !domainConcept && !d.namesService(q) {
+	if general || vendorConcept && !domainConcept && !(service && d.namesService(e, q)) || korean && foreignName(e, u) {
 		return foreignWord
 	}
 	return neutralWord
+}
+
+// foreignName reports whether u, a word of a Korean question, is a Latin
+// word without digits that no runbook uses in any form (ECR, AppRole, SST
+// next to Galera): Korean questions, like the Korean runbooks, write
+// ordinary words in Hangul and names in Latin letters, so such a word names
+// a product or system the knowledge base never heard of, as a general IT
+// word does. In an English question a word no runbook uses is as likely
+// ordinary English (finance, myself, weekends); a word with digits is as
+// likely a value or a version (500Mi, I0102, log4j).
+func foreignName(e *engine, u *unit) bool {
+	if strings.ContainsFunc(u.surface, func(r rune) bool { return r >= '0' && r <= '9' }) {
+		return false
+	}
+	return unheardOf(e, u)
 }
 
 // otherForm reports whether t is a typo correction of a Latin word that
@@ -477,14 +528,23 @@ func otherForm(u *unit, t analysis.Term) bool {
 }
 
 // namesService reports whether q names a provider's own product (AKS,
-// VMSS, CLB, ncloud-config: a provider hint that is no vendor concept).
-// Next to it, the vendor's name (Azure, Microsoft) says whose Kubernetes
-// service the question is about, not that it is about the vendor's other
-// products.
-func (d *domainModel) namesService(q *query) bool {
+// VMSS, CLB, ncloud-config: a provider hint that is no vendor concept) in a
+// word that names the domain by itself (a Kubernetes/cloud glossary concept
+// or a technical term). Next to it, the vendor's name (Azure, Microsoft)
+// says whose Kubernetes service the question is about, not that it is about
+// the vendor's other products. A hint that is no domain word (CVM, a
+// Tencent virtual machine, whose concept is the everyday vm) names the
+// vendor's cloud as much as its Kubernetes service: "텐센트 클라우드 CVM
+// 사양 올리려면 인스턴스 재시작해야 하나요" is about a virtual machine.
+func (d *domainModel) namesService(e *engine, q *query) bool {
 	for _, t := range q.all {
-		if _, ok := providerHints[t.Text]; ok && !d.vendor[t.Text] {
-			return true
+		if _, ok := providerHints[t.Text]; !ok || d.vendor[t.Text] {
+			continue
+		}
+		for _, u := range q.units {
+			if (u.id == t.Unit || t.Span > 1 && u.id >= t.Unit && u.id < t.Unit+t.Span) && d.place(e, q, u, false, false) == domainWord {
+				return true
+			}
 		}
 	}
 	return false
