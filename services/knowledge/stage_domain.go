@@ -31,7 +31,9 @@ import (
 //     holds the Korean domain vocabulary;
 //   - foreign words: general IT vocabulary (data/general-it.txt: office
 //     software, devices, other clouds, developer tools, databases), even
-//     when a runbook mentions them (vim, Java); and the name of a cloud
+//     when a runbook mentions them (vim, Java); in a Korean question, a
+//     Latin word without digits that no runbook uses (foreignName); and the
+//     name of a cloud
 //     company whose Kubernetes service the runbooks cover (Tencent, Azure,
 //     Microsoft, Naver Cloud: the glossary concepts of the provider index
 //     words of data/providers.txt other than the service's own, tke, aks,
@@ -40,6 +42,9 @@ import (
 //     (VMs, object storage, directories, consoles): "naver cloud object
 //     storage upload fails" names only the vendor, "what does microsoft
 //     recommend to protect AKS workloads" names its Kubernetes service. A
+//     vendor's products count only when their word names the domain by
+//     itself (CLB, AKS: "텐센트 클라우드 CVM 사양" names a VM, an everyday
+//     concept, and stays with the vendor). A
 //     typo correction to a general IT word counts, except one that only
 //     adds or leaves off letters at the end of a Latin word (browse →
 //     browser: another word, not a misspelling; see otherForm);
@@ -61,17 +66,27 @@ import (
 // password runbook, "공유기 DNS 설정" against CoreDNS). A question that names
 // the cluster three times or more ("reach a ClusterIP service from my laptop
 // through the apiserver") is about the cluster; its general IT word is where
-// the user sits or what they ran. Likewise when its top answer names none of its
-// domain words: the match came through the general IT side alone ("windows
-// server scheduled backup" against a runbook on Windows Server containers,
-// which says nothing of scheduling). On our sets every in-domain question
+// the user sits or what they ran — unless those unmentioned foreign words
+// carry ignoredMinShare of the question's weight and the answer names fewer
+// than three of its domain words: "nomad node drain never finishes because a
+// batch job keeps running" is about Nomad, whose nodes drain too. Likewise
+// when its top answer names fewer than half of its domain words: the match
+// came through the general IT side, or through one generic word, alone
+// ("windows server scheduled backup" against a runbook on Windows Server
+// containers, which says nothing of scheduling; "docker swarm service won't
+// scale past three replicas" against the runbook that names Docker Swarm
+// as a reason to pick the docker runtime, but not services, scaling or
+// replicas). On our sets every in-domain question
 // with a general IT word that was answered below 0.8 had an answer naming
 // that word and one of its domain words ("vim이 컨테이너에 없어요" → the
 // runbook on tools missing from containers). Every other question goes on to
 // the confidence model as usual, except one that names neither the domain
 // nor general IT vocabulary but has a Latin word no runbook uses in any form
 // (pm2, finance: a product or thing the knowledge base never heard of): it
-// is likely the subject, so it needs mixedMinConfidence. Every word known
+// is likely the subject, so it needs mixedMinConfidence. In a Korean
+// question such a word, without digits, is a foreign word outright
+// (foreignName: Korean writes ordinary words in Hangul and names in Latin
+// letters; "ECR 도커 로그인 토큰이 만료됐대요"). Every word known
 // ("업그레이드하고 나서 메트릭이 안 보여요") leaves it to the confidence model.
 //
 // A general IT word also means itself in retrieval: a glossary concept found
@@ -379,8 +394,8 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 		ignoredWeight >= ignoredMinShare*total && mentionedCount(e, q, domain, top) < ignoredMaxDomain):
 		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match does not mention them and has confidence %.2f, below %.2f",
 			strings.Join(ignored, ", "), confidence, offDomainMinConfidence)
-	case len(domain) > 0 && top >= 0 && !slices.ContainsFunc(domain, func(u *unit) bool { return mentions(e, q, u, top) }):
-		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match names none of its Kubernetes words and has confidence %.2f, below %.2f",
+	case len(domain) > 0 && top >= 0 && 2*mentionedCount(e, q, domain, top) < len(domain):
+		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match names fewer than half of its Kubernetes words and has confidence %.2f, below %.2f",
 			strings.Join(foreign, ", "), confidence, offDomainMinConfidence)
 	case len(domain) > 0 && confidence >= mixedMinConfidence:
 		return ""
