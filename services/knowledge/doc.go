@@ -109,7 +109,9 @@
 //     digits is general IT outright (ECR, SST: Korean writes names, not
 //     ordinary words, in Latin letters). A cloud company's name next to one
 //     of its products that names nothing of the domain by itself (Tencent
-//     CVM) is the company's cloud, not its Kubernetes service.
+//     CVM) is the company's cloud, not its Kubernetes service; next to the
+//     word Kubernetes it is that service. An answer that names the company
+//     (as every runbook of its service does) does not mention the subject.
 //     A general IT word means itself: a glossary concept found in a piece of
 //     it (레디 of 레디스) is dropped from the question; so is one found in a
 //     piece of a dotted name no runbook writes whole and whose last piece no

@@ -378,7 +378,7 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 			domain = append(domain, u)
 		case foreignWord:
 			foreign = append(foreign, u.surface)
-			if top >= 0 && !mentions(e, q, u, top) {
+			if top >= 0 && (!mentions(e, q, u, top) || d.vendorName(u)) {
 				ignored = append(ignored, u.surface)
 				ignoredWeight += u.weight
 			}
@@ -458,7 +458,8 @@ func (d *domainModel) classify(e *engine, q *query, u *unit, korean bool) wordCl
 
 // place is classify; a vendor's name is foreign unless service is set and
 // the question names one of the vendor's Kubernetes products (namesService,
-// which places the product's word without looking at vendors again).
+// which places the product's word without its vendor concepts: ncloud-config
+// is a technical term whose piece ncloud names Naver).
 func (d *domainModel) place(e *engine, q *query, u *unit, korean, service bool) wordClass {
 	g := e.analyzer.Glossary()
 	concepts, domainConcept, everydayConcept, vendorConcept := 0, false, false, false
@@ -477,6 +478,9 @@ func (d *domainModel) place(e *engine, q *query, u *unit, korean, service bool) 
 			return domainWord
 		}
 		if c, ok := strings.CutPrefix(t.Text, analysis.ConceptPrefix); ok && (t.Kind == analysis.Concept || t.Kind == analysis.Fuzzy) {
+			if !service && d.vendor[t.Text] {
+				continue // a product word: the vendor's concept (ncloud of ncloud-config) says only whose
+			}
 			concepts++
 			switch {
 			case d.vendor[t.Text]:
@@ -508,6 +512,24 @@ func (d *domainModel) place(e *engine, q *query, u *unit, korean, service bool) 
 		return foreignWord
 	}
 	return neutralWord
+}
+
+// vendorName reports whether u is foreign only as a cloud company's name
+// (Azure, 애저, Tencent): every runbook of the company's Kubernetes service
+// names the company, so an answer that mentions it has not said anything
+// about the question's subject ("azure scale set for our web VMs won't scale
+// in" against the AKS runbook on scaling node VM scale sets).
+func (d *domainModel) vendorName(u *unit) bool {
+	vendor := false
+	for _, t := range u.terms {
+		switch {
+		case (t.Kind == analysis.Word || t.Kind == analysis.Stem) && d.general[t.Text]:
+			return false
+		case t.Kind == analysis.Concept && d.vendor[t.Text]:
+			vendor = true
+		}
+	}
+	return vendor
 }
 
 // foreignName reports whether u, a word of a Korean question, is a Latin
@@ -542,7 +564,10 @@ func otherForm(u *unit, t analysis.Term) bool {
 	return false
 }
 
-// namesService reports whether q names a provider's own product (AKS,
+// kubernetesConcept is the glossary concept of Kubernetes itself.
+const kubernetesConcept = analysis.ConceptPrefix + "kubernetes"
+
+// namesService reports whether q names Kubernetes itself or a provider's own product (AKS,
 // VMSS, CLB, ncloud-config: a provider hint that is no vendor concept) in a
 // word that names the domain by itself (a Kubernetes/cloud glossary concept
 // or a technical term). Next to it, the vendor's name (Azure, Microsoft)
@@ -553,6 +578,9 @@ func otherForm(u *unit, t analysis.Term) bool {
 // 사양 올리려면 인스턴스 재시작해야 하나요" is about a virtual machine.
 func (d *domainModel) namesService(e *engine, q *query) bool {
 	for _, t := range q.all {
+		if t.Kind == analysis.Concept && t.Text == kubernetesConcept {
+			return true // "네이버클라우드 쿠버네티스": the vendor's Kubernetes, its service by name
+		}
 		if _, ok := providerHints[t.Text]; !ok || d.vendor[t.Text] {
 			continue
 		}

@@ -45,6 +45,9 @@ func TestDomainGate(t *testing.T) {
 		{"텐센트 클라우드 CVM 사양 올리려면 인스턴스 재시작해야 하나요", true},                                                     // CVM is a Tencent product, but no domain word: a VM question
 		{"CVM을 반납하면 거기서 돌던 컨테이너는 어떻게 돼요", false},                                                          // no vendor name; container is a domain word
 		{"nomad node drain never finishes because a batch job keeps running", true},                       // Nomad outweighs node and drain, the two domain words the answer names
+		{"azure scale set for our web VMs won't scale in after the load drops", true},                     // every AKS runbook names Azure: no mention of the subject
+		{"네이버클라우드 쿠버네티스 공인로드밸런서가 안만들어져요", false},                                                          // the vendor's Kubernetes, by name
+		{"ncloud-config 안에 acgNo 는 뭘 넣는거임", false},                                                        // ncloud names Naver, but ncloud-config is the NKS product
 		{"docker swarm service won't scale past three replicas", true},                                    // the answer names Swarm and docker, but not service, scale or replicas
 		{"our kafka pods sit in Pending with insufficient memory on every node", false},                   // the answer names pods, Pending and nodes
 		{"갈레라 클러스터 노드가 재시작 후에 SST로 전체 동기화를 다시 해요", true},                                                  // SST: a name in Latin letters no runbook uses
