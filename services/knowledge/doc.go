@@ -104,8 +104,7 @@
 //     the answer is not: Nomad's node drain), or when the answer names fewer
 //     than half of its domain words (the match came through the general IT
 //     side alone). A question naming neither, but with a Latin word no
-//     runbook uses (pm2, a product the knowledge base never heard of) or a
-//     word no runbook head and no glossary entry knows (주키퍼), needs
+//     runbook uses (pm2, a product the knowledge base never heard of), needs
 //     mixedMinConfidence too; in a Korean question such a word without
 //     digits is general IT outright (ECR, SST: Korean writes names, not
 //     ordinary words, in Latin letters). A cloud company's name next to one

@@ -82,10 +82,8 @@ import (
 // runbook on tools missing from containers). Every other question goes on to
 // the confidence model as usual, except one that names neither the domain
 // nor general IT vocabulary but has a Latin word no runbook uses in any form
-// (pm2, finance: a product or thing the knowledge base never heard of), or
-// any word that neither the runbooks' heads nor the glossary know (주키퍼,
-// 사무실, after the typo and loanword stages had their go): it is likely the
-// subject, so it needs mixedMinConfidence. In a Korean
+// (pm2, finance: a product or thing the knowledge base never heard of): it
+// is likely the subject, so it needs mixedMinConfidence. In a Korean
 // question such a word, without digits, is a foreign word outright
 // (foreignName: Korean writes ordinary words in Hangul and names in Latin
 // letters; "ECR 도커 로그인 토큰이 만료됐대요"). Every word known
@@ -387,7 +385,7 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 		}
 	}
 	switch {
-	case len(foreign) == 0 && len(domain) == 0 && confidence < mixedMinConfidence && slices.ContainsFunc(q.units, func(u *unit) bool { return !u.known || unheardOf(e, u) }):
+	case len(foreign) == 0 && len(domain) == 0 && confidence < mixedMinConfidence && slices.ContainsFunc(q.units, func(u *unit) bool { return unheardOf(e, u) }):
 		return fmt.Sprintf("the question names nothing of Kubernetes operations and the best match has confidence %.2f, below %.2f",
 			confidence, mixedMinConfidence)
 	case len(foreign) == 0:
