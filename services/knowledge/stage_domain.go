@@ -59,7 +59,9 @@ import (
 // 줄마다 따로 수집돼요", whose words a log-collection runbook covers
 // closely, is still answered. A question with both domain and foreign words
 // needs mixedMinConfidence, unless its top answer never mentions one of the
-// foreign words (by the word, its stem, its concept or a correction) and the
+// foreign words (by the word, its stem, its concept or a correction; a cloud
+// company's name, which every runbook of its service names, never counts as
+// mentioned: see vendorName) and the
 // question has fewer than ignoredMaxDomain domain words: then that word is
 // what the question is about and the answer is not, and the question needs
 // offDomainMinConfidence ("Windows 비밀번호 reset" against a registry
@@ -479,7 +481,7 @@ func (d *domainModel) place(e *engine, q *query, u *unit, korean, service bool) 
 		}
 		if c, ok := strings.CutPrefix(t.Text, analysis.ConceptPrefix); ok && (t.Kind == analysis.Concept || t.Kind == analysis.Fuzzy) {
 			if !service && d.vendor[t.Text] {
-				continue // a product word: the vendor's concept (ncloud of ncloud-config) says only whose
+				continue // a product word: its vendor concept (ncloud of ncloud-config) says only whose product it is
 			}
 			concepts++
 			switch {
@@ -567,9 +569,9 @@ func otherForm(u *unit, t analysis.Term) bool {
 // kubernetesConcept is the glossary concept of Kubernetes itself.
 const kubernetesConcept = analysis.ConceptPrefix + "kubernetes"
 
-// namesService reports whether q names Kubernetes itself or a provider's own product (AKS,
-// VMSS, CLB, ncloud-config: a provider hint that is no vendor concept) in a
-// word that names the domain by itself (a Kubernetes/cloud glossary concept
+// namesService reports whether q names Kubernetes itself or a provider's
+// own product (AKS, VMSS, CLB, ncloud-config: a provider hint that is no
+// vendor concept) in a word that names the domain by itself (a Kubernetes/cloud glossary concept
 // or a technical term). Next to it, the vendor's name (Azure, Microsoft)
 // says whose Kubernetes service the question is about, not that it is about
 // the vendor's other products. A hint that is no domain word (CVM, a
