@@ -98,12 +98,20 @@
 //     general IT words ("vim이 컨테이너에 없어요", "cron job on Linux") needs
 //     a little more than MinConfidence (mixedMinConfidence), and the
 //     off-domain band again when its top answer never mentions one of those
-//     general IT words and it has fewer than three domain words (the
-//     question is about that word; the answer is not)
-//     or none of its domain words (the match came through the general IT
+//     general IT words and it has fewer than three domain words, or those
+//     words carry a fifth of the question's weight and the answer names
+//     fewer than three of its domain words (the question is about that word;
+//     the answer is not: Nomad's node drain), or when the answer names fewer
+//     than half of its domain words (the match came through the general IT
 //     side alone). A question naming neither, but with a Latin word no
 //     runbook uses (pm2, a product the knowledge base never heard of), needs
-//     mixedMinConfidence too.
+//     mixedMinConfidence too; in a Korean question such a word without
+//     digits is general IT outright (ECR, SST: Korean writes names, not
+//     ordinary words, in Latin letters). A cloud company's name next to one
+//     of its products that names nothing of the domain by itself (Tencent
+//     CVM) is the company's cloud, not its Kubernetes service; next to the
+//     word Kubernetes it is that service. An answer that names the company
+//     (as every runbook of its service does) does not mention the subject.
 //     A general IT word means itself: a glossary concept found in a piece of
 //     it (레디 of 레디스) is dropped from the question; so is one found in a
 //     piece of a dotted name no runbook writes whole and whose last piece no

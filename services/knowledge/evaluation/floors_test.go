@@ -137,11 +137,18 @@ func TestFloorsEnglish(t *testing.T) {
 // sixth set (hard-negatives-6, written before the sixth change: SRE wordings,
 // Hangul spellings of product names) measured 0.900 refused, 0.130 false
 // refusals and top-1 0.759 before it and 0.900, 0.111 and 0.796 after; its
-// floors too hold the after numbers with one question of margin.
+// floors too hold the after numbers with one question of margin. The seventh
+// set (hard-negatives-7, written before the seventh change: other clustered,
+// messaging, secret-store and cloud-console systems, office IT; in-domain
+// questions on rarely asked runbooks) measured 0.867 refused, no false
+// refusals and top-1 0.975 before it and 0.883, 0 and 0.975 after; the
+// seventh change also raised -4 to 0.967 and -5 to 0.983 refused. The
+// floors hold the after numbers with one question of margin.
 func TestFloorsProbes(t *testing.T) {
 	checkFloors(t, []string{"testdata/probes/hard-negatives-2.jsonl"}, floors{top1: 0.875, mrr3: 0.925, oodRefusal: 0.95, maxFalseRefusal: 0.03})
 	checkFloors(t, []string{"testdata/probes/hard-negatives-3.jsonl"}, floors{top1: 0.875, mrr3: 0.925, oodRefusal: 0.95, maxFalseRefusal: 0.03})
-	checkFloors(t, []string{"testdata/probes/hard-negatives-4.jsonl"}, floors{top1: 0.70, mrr3: 0.78, oodRefusal: 0.925, maxFalseRefusal: 0.07})
-	checkFloors(t, []string{"testdata/probes/hard-negatives-5.jsonl"}, floors{top1: 0.70, mrr3: 0.775, oodRefusal: 0.95, maxFalseRefusal: 0.15})
+	checkFloors(t, []string{"testdata/probes/hard-negatives-4.jsonl"}, floors{top1: 0.70, mrr3: 0.78, oodRefusal: 0.95, maxFalseRefusal: 0.07})
+	checkFloors(t, []string{"testdata/probes/hard-negatives-5.jsonl"}, floors{top1: 0.70, mrr3: 0.775, oodRefusal: 0.965, maxFalseRefusal: 0.15})
 	checkFloors(t, []string{"testdata/probes/hard-negatives-6.jsonl"}, floors{top1: 0.77, mrr3: 0.82, oodRefusal: 0.88, maxFalseRefusal: 0.13})
+	checkFloors(t, []string{"testdata/probes/hard-negatives-7.jsonl"}, floors{top1: 0.95, mrr3: 0.96, oodRefusal: 0.865, maxFalseRefusal: 0.03})
 }
