@@ -47,6 +47,15 @@
 //
 // Then the question stages:
 //
+//   - ObjectNames: the asker's own object names are dropped ("payments 파드가
+//     계속 Pending이에요" is a question about a Pending pod): a Latin word the
+//     knowledge base knows in no form (no runbook, stem, glossary concept or
+//     general IT word) next to a kind only Kubernetes has (파드/pod,
+//     디플로이먼트, 네임스페이스, 서비스, 인그레스, 컨피그맵, HPA, PVC, ...; not
+//     node, job or secret, which other systems have too): before the kind, or
+//     after it when the name has a digit, '-', '_' or '.' (pod web-1). Left
+//     in, the name is a subject no runbook covers, and the answer's
+//     confidence falls below the refusal line. Grounding still sees it.
 //   - Loanwords: a Hangul word that neither the index nor the glossary knows
 //     and that is no general IT word is read as the Latin word it spells
 //     (the loanword package): an acronym by its letter names (피브이씨 → pvc,

@@ -37,6 +37,7 @@ func DefaultPipeline() Pipeline {
 		Concepts{},        // glossary: Korean ↔ English, formal ↔ chat words
 		Phrases{},         // runbook keywords of several words matched whole
 		// Question → query.
+		ObjectNames{},   // the asker's own object names: "payments 파드" is about a pod
 		Loanwords{},     // Hangul spellings of Latin words: 피브이씨 → pvc, 콘트랙 → conntrack
 		TypoTolerance{}, // unknown words: known head, English completion, edit distance
 		// Index → ranking.
