@@ -142,7 +142,13 @@ func Open(ctx context.Context, o Options) (*Ledger, error) {
 	}
 	l := &Ledger{opts: o, kv: kv, js: o.JetStream, open: map[string]*entry{}, writes: map[string]bool{}, moved: make(chan struct{})}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	w, err := kv.WatchAll(wctx)
+	// The watcher lives as long as the Ledger (wctx), not one attempt: a
+	// bucket just made on a NATS cluster may not have elected its leader
+	// yet, and the watch's consumer request then times out (seen in
+	// TestReplicasShareOneWatcher on a loaded machine).
+	w, err := jsretry.Do(ctx, "watching bucket "+Bucket, func(context.Context) (jetstream.KeyWatcher, error) {
+		return kv.WatchAll(wctx)
+	})
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("findings: watching %s: %w", Bucket, err)

@@ -145,7 +145,12 @@ func Open(ctx context.Context, o Options) (*Set, error) {
 		ctx: sctx, cancel: cancel, kick: make(chan struct{}, 1), changed: make(chan struct{}, 1),
 		wanted: map[string]bool{}, held: map[string]*held{}, busy: map[string]<-chan struct{}{}, seen: map[string]view{},
 	}
-	w, err := kv.WatchAll(sctx)
+	// The watcher lives as long as the Set (sctx), not one attempt: a
+	// bucket just made on a NATS cluster may not have elected its leader
+	// yet, and the watch's consumer request then times out.
+	w, err := jsretry.Do(ctx, "watching bucket "+Bucket, func(context.Context) (jetstream.KeyWatcher, error) {
+		return kv.WatchAll(sctx)
+	})
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("lease: watching bucket %s: %w", Bucket, err)
