@@ -294,6 +294,9 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 		sigs, confs = append(sigs, sig), append(confs, eng.tuning.Calibration.Confidence(sig))
 	}
 	breakScoreTies(hits, sigs, confs)
+	for _, o := range eng.stages.order {
+		o.order(eng, q, hits, sigs, confs)
+	}
 	for i, h := range hits {
 		e := &eng.entries[h.Doc]
 		sig, conf := sigs[i], confs[i]

@@ -127,6 +127,12 @@ type (
 	gateStage interface {
 		gate(e *engine, q *query, top int, confidence float64) string
 	}
+	// orderStage reorders the few answers Ask keeps (hits, their signals and
+	// their own confidences, parallel, best first) once their confidences
+	// are known.
+	orderStage interface {
+		order(e *engine, q *query, hits []index.Hit, sigs []Signals, confs []float64)
+	}
 )
 
 // compiled is a pipeline sorted by hook, ready to run.
@@ -135,6 +141,7 @@ type compiled struct {
 	shape   []shapeStage
 	rank    []rankStage
 	gate    []gateStage
+	order   []orderStage
 }
 
 func (c *compiled) add(s Stage) {
@@ -149,6 +156,9 @@ func (c *compiled) add(s Stage) {
 	}
 	if h, ok := s.(gateStage); ok {
 		c.gate = append(c.gate, h)
+	}
+	if h, ok := s.(orderStage); ok {
+		c.order = append(c.order, h)
 	}
 }
 
