@@ -127,12 +127,6 @@ type (
 	gateStage interface {
 		gate(e *engine, q *query, top int, confidence float64) string
 	}
-	// orderStage reorders the few answers Ask keeps (hits, their signals and
-	// their own confidences, parallel, best first) once their confidences
-	// are known.
-	orderStage interface {
-		order(e *engine, q *query, hits []index.Hit, sigs []Signals, confs []float64)
-	}
 )
 
 // compiled is a pipeline sorted by hook, ready to run.
@@ -141,7 +135,10 @@ type compiled struct {
 	shape   []shapeStage
 	rank    []rankStage
 	gate    []gateStage
-	order   []orderStage
+	// preferGeneric is set when ProviderPrior is in the pipeline: Ask then
+	// reorders its answers with preferGeneric once their confidences are
+	// known (a direct call, so that the answers' arrays stay on the stack).
+	preferGeneric bool
 }
 
 func (c *compiled) add(s Stage) {
@@ -157,8 +154,8 @@ func (c *compiled) add(s Stage) {
 	if h, ok := s.(gateStage); ok {
 		c.gate = append(c.gate, h)
 	}
-	if h, ok := s.(orderStage); ok {
-		c.order = append(c.order, h)
+	if _, ok := s.(*providerFactors); ok {
+		c.preferGeneric = true
 	}
 }
 

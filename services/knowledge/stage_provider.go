@@ -146,31 +146,27 @@ func parseProviders(text string) (words map[string]string, hints map[string]stri
 // when the question names no provider.
 const genericTie = 0.05
 
-// order lets a question that names no provider get the generic answer when
-// retrieval cannot tell it from a provider runbook's: the first generic
-// answer whose score is within genericTie of a provider top answer moves to
-// the top. A provider runbook answers a question that names none of its
-// products only when it matches clearly better ("원격 터미널이 끊겨요"), not
-// because its words repeat the symptom a little more often ("팟이 스케줄링이
-// 안 돼요": the generic Pending runbook, not TKE Serverless's subnet running
-// out of IPs). The answers it passes show no higher confidence than the new
-// top answer.
-func (*providerFactors) order(e *engine, q *query, hits []index.Hit, sigs []Signals, confs []float64) {
-	preferGeneric(hits, sigs, confs, q.namedProvider(), func(doc int) bool { return e.providers[doc] == "generic" })
-}
-
-// preferGeneric is ProviderPrior's reordering: hits, sigs and confs are
-// parallel, best first; named is the provider the question names ("" for
-// none).
-func preferGeneric(hits []index.Hit, sigs []Signals, confs []float64, named string, generic func(doc int) bool) {
-	if named != "" || len(hits) < 2 || generic(hits[0].Doc) {
+// preferGeneric lets a question that names no provider get the generic
+// answer when retrieval cannot tell it from a provider runbook's: the first
+// generic answer whose score is within genericTie of a provider top answer
+// moves to the top. A provider runbook answers a question that names none of
+// its products only when it matches clearly better ("원격 터미널이 끊겨요"),
+// not because its words repeat the symptom a little more often ("팟이
+// 스케줄링이 안 돼요": the generic Pending runbook, not TKE Serverless's subnet
+// running out of IPs). The answers it passes show no higher confidence than
+// the new top answer. It is ProviderPrior's last step, run by Ask once the
+// answers' confidences are known: hits, sigs and confs are parallel, best
+// first; named is the provider the question names ("" for none); providers
+// is each document's provider.
+func preferGeneric(hits []index.Hit, sigs []Signals, confs []float64, named string, providers []string) {
+	if named != "" || len(hits) < 2 || providers[hits[0].Doc] == "generic" {
 		return
 	}
 	for i := 1; i < len(hits); i++ {
 		if hits[i].Score < hits[0].Score*(1-genericTie) {
 			return
 		}
-		if !generic(hits[i].Doc) {
+		if providers[hits[i].Doc] != "generic" {
 			continue
 		}
 		h, s, c := hits[i], sigs[i], confs[i]

@@ -48,7 +48,7 @@ func TestBreakScoreTies(t *testing.T) {
 
 func TestPreferGeneric(t *testing.T) {
 	// Documents 0 and 1 are provider runbooks, 2 and 3 generic ones.
-	generic := func(doc int) bool { return doc >= 2 }
+	providers := []string{"tke", "aks", "generic", "generic"}
 	tests := []struct {
 		name   string
 		named  string
@@ -75,7 +75,7 @@ func TestPreferGeneric(t *testing.T) {
 				sigs[i] = Signals{Score: tt.scores[i]}
 			}
 			confs := slices.Clone(tt.confs)
-			preferGeneric(hits, sigs, confs, tt.named, generic)
+			preferGeneric(hits, sigs, confs, tt.named, providers)
 			var got []int
 			for i, h := range hits {
 				got = append(got, h.Doc)
