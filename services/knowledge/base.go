@@ -294,6 +294,9 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 		sigs, confs = append(sigs, sig), append(confs, eng.tuning.Calibration.Confidence(sig))
 	}
 	breakScoreTies(hits, sigs, confs)
+	if eng.stages.preferGeneric && len(hits) > 1 && eng.providers[hits[0].Doc] != "generic" {
+		preferGeneric(hits, sigs, confs, q.namedProvider(), eng.providers)
+	}
 	for i, h := range hits {
 		e := &eng.entries[h.Doc]
 		sig, conf := sigs[i], confs[i]

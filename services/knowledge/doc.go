@@ -82,7 +82,13 @@
 //   - ProviderPrior: a question that names one provider's product (CLB → TKE;
 //     VMSS → AKS; ncloud-config → NKS) weighs other providers' entries less,
 //     and a question that names none weighs every provider entry a little
-//     less, so that a generic question gets the generic runbook.
+//     less, so that a generic question gets the generic runbook. Once the
+//     answers' confidences are known, a question naming no provider whose
+//     top answer is a provider runbook gets the first generic answer within
+//     5% of its score instead (genericTie): retrieval cannot tell them
+//     apart, and the general question deserves the general answer ("팟이
+//     스케줄링이 안 돼요" → the generic Pending runbook, not TKE Serverless's
+//     subnet out of IPs); the answers it passes show no higher confidence.
 //   - QuestionMatch: the best candidates are compared word by word (by
 //     concept) with their runbook's example questions and titles; a close
 //     match (Jaccard similarity) raises the score, so the runbook that lists

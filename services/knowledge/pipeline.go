@@ -135,6 +135,10 @@ type compiled struct {
 	shape   []shapeStage
 	rank    []rankStage
 	gate    []gateStage
+	// preferGeneric is set when ProviderPrior is in the pipeline: Ask then
+	// reorders its answers with preferGeneric once their confidences are
+	// known (a direct call, so that the answers' arrays stay on the stack).
+	preferGeneric bool
 }
 
 func (c *compiled) add(s Stage) {
@@ -149,6 +153,9 @@ func (c *compiled) add(s Stage) {
 	}
 	if h, ok := s.(gateStage); ok {
 		c.gate = append(c.gate, h)
+	}
+	if _, ok := s.(*providerFactors); ok {
+		c.preferGeneric = true
 	}
 }
 

@@ -140,3 +140,43 @@ func parseProviders(text string) (words map[string]string, hints map[string]stri
 	}
 	return words, hints
 }
+
+// genericTie is how close (as a share of the top answer's score) a generic
+// runbook must come to a provider runbook ranked above it to answer instead,
+// when the question names no provider.
+const genericTie = 0.05
+
+// preferGeneric lets a question that names no provider get the generic
+// answer when retrieval cannot tell it from a provider runbook's: the first
+// generic answer whose score is within genericTie of a provider top answer
+// moves to the top. A provider runbook answers a question that names none of
+// its products only when it matches clearly better ("원격 터미널이 끊겨요"),
+// not because its words repeat the symptom a little more often ("팟이
+// 스케줄링이 안 돼요": the generic Pending runbook, not TKE Serverless's subnet
+// running out of IPs). The answers it passes show no higher confidence than
+// the new top answer. It is ProviderPrior's last step, run by Ask once the
+// answers' confidences are known: hits, sigs and confs are parallel, best
+// first; named is the provider the question names ("" for none); providers
+// is each document's provider.
+func preferGeneric(hits []index.Hit, sigs []Signals, confs []float64, named string, providers []string) {
+	if named != "" || len(hits) < 2 || providers[hits[0].Doc] == "generic" {
+		return
+	}
+	for i := 1; i < len(hits); i++ {
+		if hits[i].Score < hits[0].Score*(1-genericTie) {
+			return
+		}
+		if providers[hits[i].Doc] != "generic" {
+			continue
+		}
+		h, s, c := hits[i], sigs[i], confs[i]
+		copy(hits[1:i+1], hits[:i])
+		copy(sigs[1:i+1], sigs[:i])
+		copy(confs[1:i+1], confs[:i])
+		hits[0], sigs[0], confs[0] = h, s, c
+		for j := 1; j <= i; j++ {
+			confs[j] = min(confs[j], c)
+		}
+		return
+	}
+}

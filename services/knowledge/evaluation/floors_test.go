@@ -119,7 +119,9 @@ func TestFloorsEnglish(t *testing.T) {
 	// 0.857, false refusals 0.048, hard negatives refused 0.950 before the
 	// round and 0.843 / 0.892, 0.024, 0.950 after it; the floors sit just
 	// under the after numbers so that a change which loses its answers is seen.
-	checkFloors(t, []string{"testdata/english/questions-7.jsonl"}, floors{top1: 0.83, mrr3: 0.88, oodRefusal: 0.95, maxFalseRefusal: 0.03})
+	// The eighth change (a generic answer within 5% of a provider top answer
+	// answers a question naming no provider) raised it to 0.867 / 0.904.
+	checkFloors(t, []string{"testdata/english/questions-7.jsonl"}, floors{top1: 0.85, mrr3: 0.89, oodRefusal: 0.95, maxFalseRefusal: 0.03})
 }
 
 // TestFloorsProbes holds the held-out probe sets (testdata/probes), written
@@ -143,8 +145,15 @@ func TestFloorsEnglish(t *testing.T) {
 // questions on rarely asked runbooks) measured 0.867 refused, no false
 // refusals and top-1 0.975 before it and 0.883, 0 and 0.975 after; the
 // seventh change also raised -4 to 0.967 and -5 to 0.983 refused. The
-// floors hold the after numbers with one question of margin.
+// floors hold the after numbers with one question of margin. The eighth set
+// (common-questions, written before the eighth change: short generic
+// questions naming no provider, eleven of them common questions no runbook
+// covers, and fifteen naming AKS, TKE or NKS) measured top-1 0.753, MRR@3
+// 0.826, 3 of 11 uncovered questions refused and false refusals 0.022 before
+// it and 0.764, 0.831, 3 of 11 and 0.022 after; its floors hold the after
+// numbers with one question of margin.
 func TestFloorsProbes(t *testing.T) {
+	checkFloors(t, []string{"testdata/probes/common-questions.jsonl"}, floors{top1: 0.75, mrr3: 0.82, oodRefusal: 0.18, maxFalseRefusal: 0.034})
 	checkFloors(t, []string{"testdata/probes/hard-negatives-2.jsonl"}, floors{top1: 0.875, mrr3: 0.925, oodRefusal: 0.95, maxFalseRefusal: 0.03})
 	checkFloors(t, []string{"testdata/probes/hard-negatives-3.jsonl"}, floors{top1: 0.875, mrr3: 0.925, oodRefusal: 0.95, maxFalseRefusal: 0.03})
 	checkFloors(t, []string{"testdata/probes/hard-negatives-4.jsonl"}, floors{top1: 0.70, mrr3: 0.78, oodRefusal: 0.95, maxFalseRefusal: 0.07})
