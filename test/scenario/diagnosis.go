@@ -256,16 +256,12 @@ var diagnosisScenarios = []Scenario{
 			if _, err := t.waitNode(ctx, name, "Ready", nodeReady); err != nil {
 				return err
 			}
-			if err := t.setNodeConditions(ctx, name, corev1.NodeCondition{
+			return t.reportNodeConditions(ctx, name, "tainted network-unavailable", func(n *corev1.Node) bool {
+				return HasTaint(n, "node.kubernetes.io/network-unavailable", corev1.TaintEffectNoSchedule)
+			}, corev1.NodeCondition{
 				Type: corev1.NodeNetworkUnavailable, Status: corev1.ConditionTrue, Reason: "NoRouteCreated",
 				Message: "Node created without a route",
-			}); err != nil {
-				return err
-			}
-			_, err := t.waitNode(ctx, name, "tainted network-unavailable", func(n *corev1.Node) bool {
-				return HasTaint(n, "node.kubernetes.io/network-unavailable", corev1.TaintEffectNoSchedule)
 			})
-			return err
 		},
 	},
 }
