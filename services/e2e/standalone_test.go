@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -27,6 +26,7 @@ import (
 	"github.com/kubemedic/kubemedic/platform/embeddednats"
 	kubemedicv1 "github.com/kubemedic/kubemedic/proto/kubemedic/v1"
 	"github.com/kubemedic/kubemedic/services/asklog"
+	"github.com/kubemedic/kubemedic/services/fleet/natstest"
 )
 
 // build compiles the named packages into dir once per test binary.
@@ -186,15 +186,7 @@ func checkAskLog(t *testing.T, conn *grpc.ClientConn, token, natsURL string) {
 	if _, err := client.RecordFeedback(ctx, &kubemedicv1.RecordFeedbackRequest{AskId: resp.GetAskId(), EntryId: resp.GetAnswers()[0].GetEntryId(), Helpful: false}); err != nil {
 		t.Fatalf("RecordFeedback: %v", err)
 	}
-	nc, err := nats.Connect(natsURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, js := natstest.Connect(t, natsURL)
 	for _, subject := range []string{asklog.AskSubject, asklog.FeedbackSubject} {
 		waitFor(t, 10*time.Second, func() error {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
