@@ -82,7 +82,10 @@ type engine struct {
 	// providers is each entry's Provider, in an array of its own for the
 	// rank stages, which read it for every hit.
 	providers []string
-	stages    compiled
+	// general is the general IT vocabulary (data/general-it.txt) in its
+	// analysed forms, made once for the stages that tell it apart.
+	general map[string]bool
+	stages  compiled
 	// latin holds the Latin words of the runbooks as written, for the
 	// analyzer's stem cache; only while the engine is built.
 	latin map[string]bool
@@ -144,6 +147,7 @@ func newEngine(entries []Entry, t Tuning) (*engine, error) {
 		latin = append(latin, w)
 	}
 	e.analyzer, e.latin = e.analyzer.WithStemCache(latin), nil
+	e.general = generalVocabulary(e.analyzer)
 	for _, s := range t.Stages {
 		if h, ok := s.(bindingStage); ok {
 			s = h.bind(e)

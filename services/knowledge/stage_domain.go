@@ -121,7 +121,7 @@ func generalVocabulary(a *analysis.Analyzer) map[string]bool {
 }
 
 func (DomainGate) bind(e *engine) Stage {
-	d := &domainModel{general: generalVocabulary(e.analyzer), technical: map[string]bool{}, vendor: map[string]bool{}}
+	d := &domainModel{general: e.general, technical: map[string]bool{}, vendor: map[string]bool{}}
 	// A provider's index words name its Kubernetes service (tke, aks, nks)
 	// and the company whose cloud runs it (tencent, azure, naver): the
 	// glossary concepts of the latter are vendor concepts.

@@ -50,7 +50,7 @@ const (
 )
 
 func (Loanwords) bind(e *engine) Stage {
-	l := &loanwords{byKey: map[string][]soundWord{}, general: generalVocabulary(e.analyzer)}
+	l := &loanwords{byKey: map[string][]soundWord{}, general: e.general}
 	for w := range e.topical {
 		if len(w) < minSoundLetters || !allLetters(w) || !e.words[w] {
 			continue

@@ -49,7 +49,7 @@ var objectKinds = map[string]bool{
 }
 
 func (ObjectNames) bind(e *engine) Stage {
-	return &objectNames{general: generalVocabulary(e.analyzer)}
+	return &objectNames{general: e.general}
 }
 
 // objectNames is ObjectNames bound to one engine's vocabulary.
