@@ -120,6 +120,15 @@ func TestRunbooksForCommonFindings(t *testing.T) {
 		{"CrashLoopBackOff", "", "generic", []string{"crashloopbackoff"}},
 		{"ImagePullSecretMissing", "", "generic", []string{"image", "pull"}},
 		{"NodeNotReady", "", "nks", []string{"notready", "not ready", "node"}},
+		{"EvictedPods", "", "generic", []string{"evicted"}},
+		{"IngressClassMissing", "NoClass", "generic", []string{"ingressclass"}},
+		{"IngressClassMissing", "ClassNotFound", "generic", []string{"ingressclass"}},
+		{"IngressBackendMissing", "ServiceNotFound", "generic", []string{"backend"}},
+		{"IngressBackendMissing", "ServicePortNotFound", "generic", []string{"backend"}},
+		{"IngressTLSSecretMissing", "", "generic", []string{"tls"}},
+		{"ConfigMapUnused", "", "generic", []string{"unused"}},
+		{"ConfigMapEmpty", "", "generic", []string{"empty"}},
+		{"DaemonSetUnavailable", "", "generic", []string{"daemonset"}},
 	}
 	byID := map[string]knowledge.Entry{}
 	for _, en := range embeddedEntries(t) {
