@@ -120,6 +120,13 @@ func TestRunbooksForCommonFindings(t *testing.T) {
 		{"CrashLoopBackOff", "", "generic", []string{"crashloopbackoff"}},
 		{"ImagePullSecretMissing", "", "generic", []string{"image", "pull"}},
 		{"NodeNotReady", "", "nks", []string{"notready", "not ready", "node"}},
+		{"PodSchedulingGated", "", "generic", []string{"gate", "schedulinggated"}},
+		{"StatefulSetServiceMissing", "NotFound", "generic", []string{"headless"}},
+		{"StatefulSetServiceMissing", "NotHeadless", "tke", []string{"headless"}},
+		{"JobSuspended", "", "generic", []string{"suspend"}},
+		{"CronJobSuspended", "", "aks", []string{"suspend"}},
+		{"NetworkPolicyNoPods", "", "generic", []string{"podselector", "selects no pods"}},
+		{"NetworkPolicyAllowAll", "ingress", "nks", []string{"empty rule", "ingress - {}"}},
 	}
 	byID := map[string]knowledge.Entry{}
 	for _, en := range embeddedEntries(t) {
