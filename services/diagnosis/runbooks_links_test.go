@@ -129,6 +129,13 @@ func TestRunbooksForCommonFindings(t *testing.T) {
 		{"ConfigMapUnused", "", "generic", []string{"unused"}},
 		{"ConfigMapEmpty", "", "generic", []string{"empty"}},
 		{"DaemonSetUnavailable", "", "generic", []string{"daemonset"}},
+		{"PodSchedulingGated", "", "generic", []string{"gate", "schedulinggated"}},
+		{"StatefulSetServiceMissing", "NotFound", "generic", []string{"headless"}},
+		{"StatefulSetServiceMissing", "NotHeadless", "tke", []string{"headless"}},
+		{"JobSuspended", "", "generic", []string{"suspend"}},
+		{"CronJobSuspended", "", "aks", []string{"suspend"}},
+		{"NetworkPolicyNoPods", "", "generic", []string{"podselector", "selects no pods"}},
+		{"NetworkPolicyAllowAll", "ingress", "nks", []string{"empty rule", "ingress - {}"}},
 	}
 	byID := map[string]knowledge.Entry{}
 	for _, en := range embeddedEntries(t) {
