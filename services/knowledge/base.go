@@ -293,7 +293,7 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 		sig := Signals{Coverage: eng.coverage(q, h.Doc), Known: known, Concepts: q.concepts, Score: h.Score}
 		sigs, confs = append(sigs, sig), append(confs, eng.tuning.Calibration.Confidence(sig))
 	}
-	breakScoreTies(hits, sigs, confs)
+	breakScoreTies(hits, sigs, confs, func(doc int) float64 { return eng.headCoverage(q, doc) })
 	if eng.stages.preferGeneric && len(hits) > 1 && eng.providers[hits[0].Doc] != "generic" {
 		preferGeneric(hits, sigs, confs, q.namedProvider(), eng.providers)
 	}

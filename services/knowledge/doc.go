@@ -180,8 +180,12 @@
 // candidates a user sees are ordered by how far retrieval put them apart.
 // Candidates whose scores tie with the top answer's (within half a percent,
 // scoreTie: near-duplicate runbooks, where the last digits of an idf decide)
-// are ordered by their own confidence instead, so the one whose evidence
-// covers more of the question answers (breakScoreTies).
+// are ordered by what they are about first: one whose head (title, example
+// questions, keywords, tags; a head-only index) covers clearly more of the
+// question (by headTie) goes first, and otherwise the one with the higher
+// confidence, whose evidence anywhere covers more (breakScoreTies). Adding
+// runbooks moves idfs in their last digits, and a tie decided by them alone
+// flips with any new runbook; what a runbook is about does not.
 // `kubemedic kb eval` prints a reliability table (confidence bucket → count →
 // accuracy) for Korean and English questions.
 //

@@ -82,6 +82,10 @@ type engine struct {
 	// providers is each entry's Provider, in an array of its own for the
 	// rank stages, which read it for every hit.
 	providers []string
+	// head indexes only the heads (title, questions, keywords, tags) of the
+	// entries, in the main index's document numbering: what a runbook is
+	// about, for telling tied answers apart (breakScoreTies).
+	head *index.Index
 	// general is the general IT vocabulary (data/general-it.txt) in its
 	// analysed forms, made once for the stages that tell it apart.
 	general map[string]bool
@@ -119,6 +123,10 @@ func newEngine(entries []Entry, t Tuning) (*engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	hb, err := index.NewBuilder(params)
+	if err != nil {
+		return nil, err
+	}
 	for i := range entries {
 		en := &entries[i]
 		var fields [numFields][]string
@@ -139,9 +147,13 @@ func newEngine(entries []Entry, t Tuning) (*engine, error) {
 		if _, err := b.Add(fields[:]); err != nil {
 			return nil, fmt.Errorf("index entry %s: %w", en.ID, err)
 		}
+		fields[fieldBody], fields[fieldBodyEn] = nil, nil
+		if _, err := hb.Add(fields[:]); err != nil {
+			return nil, fmt.Errorf("index entry %s: %w", en.ID, err)
+		}
 		e.providers = append(e.providers, en.Provider)
 	}
-	e.ix = b.Build()
+	e.ix, e.head = b.Build(), hb.Build()
 	latin := make([]string, 0, len(e.latin))
 	for w := range e.latin {
 		latin = append(latin, w)

@@ -106,3 +106,62 @@ func (q *query) knownShare() float64 {
 	}
 	return known / total
 }
+
+// headCoverage is coverage counted in the document's head only (title,
+// example questions, keywords, tags): how much of the question the runbook
+// is about, not only mentions. It looks every term up in the head index, so
+// Ask asks it only of answers whose scores tie.
+func (e *engine) headCoverage(q *query, doc int) float64 {
+	var got, total float64
+	for _, u := range q.units {
+		total += u.weight
+		got += u.weight * e.headCredit(q, u, doc)
+	}
+	if total == 0 {
+		return 0
+	}
+	return got / total
+}
+
+// headCredit is unitCredit with the head index's postings.
+func (e *engine) headCredit(q *query, u *unit, doc int) float64 {
+	in := func(text string) bool { return e.head.Lookup(text).Contains(doc) }
+	for _, j := range q.spans {
+		if t := q.all[j]; (t.Kind == analysis.Phrase || t.Kind == analysis.Concept && t.Span > 1) &&
+			u.id >= t.Unit && u.id < t.Unit+t.Span && in(t.Text) {
+			return 1
+		}
+	}
+	credit := 0.0
+	var parts, partsHit, bis, bisHit float64
+	for _, t := range u.terms {
+		hit := in(t.Text)
+		switch t.Kind {
+		case analysis.Word, analysis.Concept, analysis.Stem:
+			if hit {
+				return 1
+			}
+		case analysis.Fuzzy:
+			if hit {
+				credit = max(credit, 0.8)
+			}
+		case analysis.Part:
+			parts++
+			if hit {
+				partsHit++
+			}
+		case analysis.Bigram:
+			bis++
+			if hit {
+				bisHit++
+			}
+		}
+	}
+	if parts > 0 {
+		credit = max(credit, 0.8*partsHit/parts)
+	}
+	if bis > 0 {
+		credit = max(credit, 0.6*bisHit/bis)
+	}
+	return credit
+}
