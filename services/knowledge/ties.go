@@ -56,4 +56,3 @@ func breakScoreTies(hits []index.Hit, sigs []Signals, confs []float64, head func
 		confs[i] = min(confs[i], confs[0])
 	}
 }
-
