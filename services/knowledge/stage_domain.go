@@ -366,13 +366,23 @@ const mixedMinConfidence = 0.6
 // gate returns why q is refused given its top answer (document top, or -1
 // when unknown) and that answer's confidence, or "".
 func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) string {
+	inKorean := false
+	if machine := machineOnly(e, q); machine != "" {
+		inKorean = slices.ContainsFunc(q.units, func(u *unit) bool { return korean.HasHangul(u.surface) })
+		for _, u := range q.units {
+			if d.classify(e, q, u, inKorean) == foreignWord {
+				return fmt.Sprintf("the question is about a machine (%s) next to %s, outside Kubernetes operations, and names nothing of a cluster",
+					machine, u.surface)
+			}
+		}
+	}
 	if confidence >= offDomainMinConfidence {
 		return ""
 	}
 	var foreign, ignored []string
 	var domain []*unit
 	var total, ignoredWeight float64
-	inKorean := slices.ContainsFunc(q.units, func(u *unit) bool { return korean.HasHangul(u.surface) })
+	inKorean = slices.ContainsFunc(q.units, func(u *unit) bool { return korean.HasHangul(u.surface) })
 	for _, u := range q.units {
 		total += u.weight
 		switch d.classify(e, q, u, inKorean) {
@@ -407,6 +417,62 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 	}
 	return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations and the best match has confidence %.2f, below %.2f",
 		strings.Join(foreign, ", "), confidence, offDomainMinConfidence)
+}
+
+// vmConcept is the glossary concept of a virtual machine (VM, CVM,
+// instance, 가상 머신).
+const vmConcept = analysis.ConceptPrefix + "vm"
+
+// machineWords are the analysed forms of the words for a machine that are no
+// glossary concept: server (서버) is what Linux administration calls a
+// machine and Naver Cloud calls its VMs. It stays out of the vm concept,
+// whose words retrieval joins, because runbooks use it for anything that
+// serves (API server, metrics server, NFS server).
+var machineWords = map[string]bool{"server": true, "서버": true}
+
+// machineOnly returns the word of q that names a machine (a VM, an instance,
+// a server; see machineWords), or "" when there is none or when q also names
+// a part of a cluster: a glossary concept of the cluster list
+// (glossary.Cluster: pod, node, container, kubelet, AKS…), the multi-word
+// ones included ("API 서버" is the apiserver), or a word that carries the
+// name of Kubernetes (kubeadm, kube-system). Next to a word from outside
+// Kubernetes operations, such a question is about the machine itself (its
+// disk, password, size or snapshot, "애저 VM 디스크 암호화", "텐센트 CVM 비밀번호",
+// "systemd service on my ubuntu server"): SREs call the machines of a
+// cluster nodes, and every question of our sets that names a machine and a
+// general IT word or a cloud company in a Kubernetes context names the
+// cluster too ("AKS 노드 VM", "EC2 워커 노드", "hyper-v VM 위 윈도우 파드").
+func machineOnly(e *engine, q *query) string {
+	machine := ""
+	for _, u := range q.units {
+		for _, t := range u.terms {
+			if (t.Kind == analysis.Word || t.Kind == analysis.Stem) && machineWords[t.Text] {
+				machine = u.surface
+			}
+		}
+	}
+	for _, t := range q.all {
+		if t.Kind == analysis.Concept && t.Text == vmConcept && machine == "" {
+			machine = t.Surface
+		}
+	}
+	if machine == "" {
+		return ""
+	}
+	g := e.analyzer.Glossary()
+	for _, t := range q.all {
+		switch t.Kind {
+		case analysis.Concept, analysis.Fuzzy:
+			if c, ok := strings.CutPrefix(t.Text, analysis.ConceptPrefix); ok && g.Cluster(c) {
+				return ""
+			}
+		case analysis.Word:
+			if !korean.HasHangul(t.Text) && (strings.HasPrefix(t.Text, "kube") || strings.HasPrefix(t.Text, "k8s")) {
+				return ""
+			}
+		}
+	}
+	return machine
 }
 
 // mentions reports whether document doc names question word u: by the word,
