@@ -106,22 +106,34 @@ func (DomainGate) Describe() string { return "domain gate" }
 //go:embed data/general-it.txt
 var generalITList string
 
+//go:embed data/platforms.txt
+var platformList string
+
 // generalVocabulary returns the analysed forms (words and stems) of the
-// general IT vocabulary.
+// general IT vocabulary, the other platforms (data/platforms.txt) included.
 func generalVocabulary(a *analysis.Analyzer) map[string]bool {
-	general := map[string]bool{}
-	for _, w := range wordlist.Parse(generalITList) {
-		for _, t := range a.Terms(w) {
-			if t.Kind == analysis.Word || t.Kind == analysis.Stem {
-				general[t.Text] = true
-			}
-		}
+	general := vocabulary(a, generalITList)
+	for w := range vocabulary(a, platformList) {
+		general[w] = true
 	}
 	return general
 }
 
+// vocabulary returns the analysed forms (words and stems) of a word list.
+func vocabulary(a *analysis.Analyzer, list string) map[string]bool {
+	words := map[string]bool{}
+	for _, w := range wordlist.Parse(list) {
+		for _, t := range a.Terms(w) {
+			if t.Kind == analysis.Word || t.Kind == analysis.Stem {
+				words[t.Text] = true
+			}
+		}
+	}
+	return words
+}
+
 func (DomainGate) bind(e *engine) Stage {
-	d := &domainModel{general: e.general, technical: map[string]bool{}, vendor: map[string]bool{}}
+	d := &domainModel{general: e.general, platform: vocabulary(e.analyzer, platformList), technical: map[string]bool{}, vendor: map[string]bool{}}
 	// A provider's index words name its Kubernetes service (tke, aks, nks)
 	// and the company whose cloud runs it (tencent, azure, naver): the
 	// glossary concepts of the latter are vendor concepts.
@@ -307,6 +319,9 @@ func allDigits(s string) bool {
 // domainModel is DomainGate bound to one engine's analyzer.
 type domainModel struct {
 	general map[string]bool // analysed forms of the general IT vocabulary
+	// platform holds the analysed forms of the other container and
+	// application platforms (data/platforms.txt; see platformOnly).
+	platform map[string]bool
 	// technical holds the Latin keyword and tag words of the runbooks that
 	// their Korean text uses too (see bind).
 	technical map[string]bool
@@ -366,6 +381,9 @@ const mixedMinConfidence = 0.6
 // gate returns why q is refused given its top answer (document top, or -1
 // when unknown) and that answer's confidence, or "".
 func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) string {
+	if platform := d.platformOnly(e, q); platform != "" {
+		return fmt.Sprintf("the question is about %s, another platform than Kubernetes, and names nothing only Kubernetes has", platform)
+	}
 	inKorean := false
 	if machine := machineOnly(e, q); machine != "" {
 		inKorean = slices.ContainsFunc(q.units, func(u *unit) bool { return korean.HasHangul(u.surface) })
@@ -456,23 +474,63 @@ func machineOnly(e *engine, q *query) string {
 			machine = t.Surface
 		}
 	}
-	if machine == "" {
+	if machine == "" || namesCluster(e, q, false) {
 		return ""
 	}
+	return machine
+}
+
+// sharedConcepts are the cluster concepts (glossary.Cluster) that other
+// container platforms have by the same name: Swarm and Nomad have nodes,
+// drains and containers, ECS clusters, Nomad deployments and namespaces.
+var sharedConcepts = map[string]bool{"node": true, "container": true, "cluster": true, "drain": true, "deployment": true, "namespace": true}
+
+// namesCluster reports whether q names a part of a Kubernetes cluster: a
+// glossary concept of the cluster list (glossary.Cluster; without the
+// sharedConcepts when only is set), the multi-word ones and typo corrections
+// included, or a Latin word that carries the name of Kubernetes (kubeadm,
+// kube-system, k8s).
+func namesCluster(e *engine, q *query, only bool) bool {
 	g := e.analyzer.Glossary()
 	for _, t := range q.all {
 		switch t.Kind {
 		case analysis.Concept, analysis.Fuzzy:
-			if c, ok := strings.CutPrefix(t.Text, analysis.ConceptPrefix); ok && g.Cluster(c) {
-				return ""
+			if c, ok := strings.CutPrefix(t.Text, analysis.ConceptPrefix); ok && g.Cluster(c) && !(only && sharedConcepts[c]) {
+				return true
 			}
 		case analysis.Word:
 			if !korean.HasHangul(t.Text) && (strings.HasPrefix(t.Text, "kube") || strings.HasPrefix(t.Text, "k8s")) {
-				return ""
+				return true
 			}
 		}
 	}
-	return machine
+	return false
+}
+
+// platformOnly returns the word of q that names another container or
+// application platform (data/platforms.txt: Swarm, Nomad, ECS, Compose,
+// Podman…), or "" when there is none or when q names something only
+// Kubernetes has (namesCluster without the sharedConcepts). Such a question
+// is about that platform, whose services, replicas, drains and nodes match
+// runbooks word for word ("docker swarm service replicas stuck at 0/3"),
+// and a runbook that names the platform (Docker Swarm as a reason to keep
+// the docker runtime) does not answer it. "migrating from docker swarm: how
+// do I scale a deployment's replicas in kubernetes" and "노드에서 docker
+// compose를 돌려야 하면 컨테이너 런타임은 뭘로" name Kubernetes and the node's
+// container runtime.
+func (d *domainModel) platformOnly(e *engine, q *query) string {
+	platform := ""
+	for _, u := range q.units {
+		for _, t := range u.terms {
+			if (t.Kind == analysis.Word || t.Kind == analysis.Stem) && d.platform[t.Text] && platform == "" {
+				platform = u.surface
+			}
+		}
+	}
+	if platform == "" || namesCluster(e, q, true) {
+		return ""
+	}
+	return platform
 }
 
 // mentions reports whether document doc names question word u: by the word,
