@@ -91,6 +91,19 @@ import (
 // letters; "ECR 도커 로그인 토큰이 만료됐대요"). Every word known
 // ("업그레이드하고 나서 메트릭이 안 보여요") leaves it to the confidence model.
 //
+// Two kinds of question are refused whatever the confidence, since the
+// calibration predicts correctness from how much of the question a runbook
+// covers, and a runbook can cover these almost entirely: a question that
+// names a machine (a VM, an instance, a server) next to a foreign word and
+// nothing of a cluster (machineOnly: "애저 VM 디스크 암호화 켜려면 VM을
+// 중지해야 하나요" against the AKS runbook on stopping node VMs), and one
+// that names another container platform and nothing only Kubernetes has
+// (platformOnly: "docker swarm service replicas stuck at 0/3"). Every
+// in-domain question of our sets that names a machine next to a general IT
+// word or a vendor names the cluster too (AKS 노드 VM, EC2 워커 노드), and
+// every one that names Swarm or Compose names Kubernetes or the node's
+// container runtime.
+//
 // A general IT word also means itself in retrieval: a glossary concept found
 // only in a piece of it (레디 of 레디스, Redis) is dropped from the question,
 // so a runbook about Ready nodes neither covers nor "knows" it; and it stays
@@ -382,7 +395,7 @@ const mixedMinConfidence = 0.6
 // when unknown) and that answer's confidence, or "".
 func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) string {
 	if platform := d.platformOnly(e, q); platform != "" {
-		return fmt.Sprintf("the question is about %s, another platform than Kubernetes, and names nothing only Kubernetes has", platform)
+		return fmt.Sprintf("the question is about %s, a platform outside Kubernetes operations, and names nothing only Kubernetes has", platform)
 	}
 	inKorean := false
 	if machine := machineOnly(e, q); machine != "" {
