@@ -95,10 +95,10 @@ import (
 // calibration predicts correctness from how much of the question a runbook
 // covers, and a runbook can cover these almost entirely: a question that
 // names a machine (a VM, an instance, a server) next to a foreign word and
-// nothing of a cluster (machineOnly: "애저 VM 디스크 암호화 켜려면 VM을
+// nothing of a cluster (namesCluster: "애저 VM 디스크 암호화 켜려면 VM을
 // 중지해야 하나요" against the AKS runbook on stopping node VMs), and one
 // that names another container platform and nothing only Kubernetes has
-// (platformOnly: "docker swarm service replicas stuck at 0/3"). Every
+// ("docker swarm service replicas stuck at 0/3"). Every
 // in-domain question of our sets that names a machine next to a general IT
 // word or a vendor names the cluster too (AKS 노드 VM, EC2 워커 노드), and
 // every one that names Swarm or Compose names Kubernetes or the node's
@@ -146,7 +146,16 @@ func vocabulary(a *analysis.Analyzer, list string) map[string]bool {
 }
 
 func (DomainGate) bind(e *engine) Stage {
-	d := &domainModel{general: e.general, platform: vocabulary(e.analyzer, platformList), technical: map[string]bool{}, vendor: map[string]bool{}}
+	d := &domainModel{general: e.general, vocab: map[string]vocabKind{}, technical: map[string]bool{}, vendor: map[string]bool{}}
+	for w := range e.general {
+		d.vocab[w] |= generalWord
+	}
+	for w := range vocabulary(e.analyzer, platformList) {
+		d.vocab[w] |= platformWord
+	}
+	for _, w := range machineWords {
+		d.vocab[w] |= machineWord
+	}
 	// A provider's index words name its Kubernetes service (tke, aks, nks)
 	// and the company whose cloud runs it (tencent, azure, naver): the
 	// glossary concepts of the latter are vendor concepts.
@@ -201,8 +210,16 @@ func (d *domainModel) rewrite(e *engine, q *query) {
 			if t.Kind == analysis.Word {
 				whole = t.Text
 			}
-			if (t.Kind == analysis.Word || t.Kind == analysis.Stem) && d.general[t.Text] {
-				general = true
+			if t.Kind == analysis.Word || t.Kind == analysis.Stem {
+				// One lookup for the general IT word and the gate's subjects.
+				v := d.vocab[t.Text]
+				general = general || v&generalWord != 0
+				if v&platformWord != 0 && q.platform == "" {
+					q.platform = t.Surface
+				}
+				if v&machineWord != 0 && q.machine == "" {
+					q.machine = t.Surface
+				}
 			}
 		}
 		if !general && !unknownName(e, u.surface, whole) {
@@ -332,9 +349,11 @@ func allDigits(s string) bool {
 // domainModel is DomainGate bound to one engine's analyzer.
 type domainModel struct {
 	general map[string]bool // analysed forms of the general IT vocabulary
-	// platform holds the analysed forms of the other container and
-	// application platforms (data/platforms.txt; see platformOnly).
-	platform map[string]bool
+	// vocab holds general (as generalWord) and the analysed forms of the
+	// words that name another container platform or a machine, so that the
+	// rewrite finds them with one lookup per word and leaves them in
+	// query.platform and query.machine for the gate.
+	vocab map[string]vocabKind
 	// technical holds the Latin keyword and tag words of the runbooks that
 	// their Korean text uses too (see bind).
 	technical map[string]bool
@@ -394,11 +413,15 @@ const mixedMinConfidence = 0.6
 // gate returns why q is refused given its top answer (document top, or -1
 // when unknown) and that answer's confidence, or "".
 func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) string {
-	if platform := d.platformOnly(e, q); platform != "" {
-		return fmt.Sprintf("the question is about %s, a platform outside Kubernetes operations, and names nothing only Kubernetes has", platform)
+	if q.platform != "" && !namesCluster(e, q, true) {
+		return fmt.Sprintf("the question is about %s, a platform outside Kubernetes operations, and names nothing only Kubernetes has", q.platform)
 	}
 	inKorean := false
-	if machine := machineOnly(e, q); machine != "" {
+	machine := q.machine
+	if machine == "" {
+		machine = machineOnVM(q)
+	}
+	if machine != "" && !namesCluster(e, q, false) {
 		inKorean = slices.ContainsFunc(q.units, func(u *unit) bool { return korean.HasHangul(u.surface) })
 		for _, u := range q.units {
 			if d.classify(e, q, u, inKorean) == foreignWord {
@@ -459,38 +482,28 @@ const vmConcept = analysis.ConceptPrefix + "vm"
 // machine and Naver Cloud calls its VMs. It stays out of the vm concept,
 // whose words retrieval joins, because runbooks use it for anything that
 // serves (API server, metrics server, NFS server).
-var machineWords = map[string]bool{"server": true, "서버": true}
+var machineWords = []string{"server", "서버"}
 
-// machineOnly returns the word of q that names a machine (a VM, an instance,
-// a server; see machineWords), or "" when there is none or when q also names
-// a part of a cluster: a glossary concept of the cluster list
-// (glossary.Cluster: pod, node, container, kubelet, AKS…), the multi-word
-// ones included ("API 서버" is the apiserver), or a word that carries the
-// name of Kubernetes (kubeadm, kube-system). Next to a word from outside
-// Kubernetes operations, such a question is about the machine itself (its
-// disk, password, size or snapshot, "애저 VM 디스크 암호화", "텐센트 CVM 비밀번호",
-// "systemd service on my ubuntu server"): SREs call the machines of a
-// cluster nodes, and every question of our sets that names a machine and a
-// general IT word or a cloud company in a Kubernetes context names the
-// cluster too ("AKS 노드 VM", "EC2 워커 노드", "hyper-v VM 위 윈도우 파드").
-func machineOnly(e *engine, q *query) string {
-	machine := ""
-	for _, u := range q.units {
-		for _, t := range u.terms {
-			if (t.Kind == analysis.Word || t.Kind == analysis.Stem) && machineWords[t.Text] {
-				machine = u.surface
-			}
-		}
-	}
+// vocabKind says what a word of domainModel.vocab is: general IT, another
+// container platform (data/platforms.txt), a machine (machineWords); a
+// platform is general IT too.
+type vocabKind uint8
+
+const (
+	generalWord vocabKind = 1 << iota
+	platformWord
+	machineWord
+)
+
+// machineOnVM returns the first word of q whose concept is the vm concept
+// (VM, CVM, instance, 가상 머신), the multi-word ones included, or "".
+func machineOnVM(q *query) string {
 	for _, t := range q.all {
-		if t.Kind == analysis.Concept && t.Text == vmConcept && machine == "" {
-			machine = t.Surface
+		if t.Kind == analysis.Concept && t.Text == vmConcept {
+			return t.Surface
 		}
 	}
-	if machine == "" || namesCluster(e, q, false) {
-		return ""
-	}
-	return machine
+	return ""
 }
 
 // sharedConcepts are the cluster concepts (glossary.Cluster) that other
@@ -499,10 +512,27 @@ func machineOnly(e *engine, q *query) string {
 var sharedConcepts = map[string]bool{"node": true, "container": true, "cluster": true, "drain": true, "deployment": true, "namespace": true}
 
 // namesCluster reports whether q names a part of a Kubernetes cluster: a
-// glossary concept of the cluster list (glossary.Cluster; without the
-// sharedConcepts when only is set), the multi-word ones and typo corrections
+// glossary concept of the cluster list (glossary.Cluster: pod, node,
+// container, kubelet, AKS…; without the sharedConcepts when only is set),
+// the multi-word ones ("API 서버" is the apiserver) and typo corrections
 // included, or a Latin word that carries the name of Kubernetes (kubeadm,
 // kube-system, k8s).
+//
+// A question that names a machine next to a word from outside Kubernetes
+// operations and does not name the cluster is about the machine itself (its
+// disk, password, size or snapshot: "애저 VM 디스크 암호화", "텐센트 CVM
+// 비밀번호", "systemd service on my ubuntu server"): SREs call the machines of
+// a cluster nodes, and every question of our sets that names a machine and a
+// general IT word or a cloud company in a Kubernetes context names the
+// cluster too ("AKS 노드 VM", "EC2 워커 노드", "hyper-v VM 위 윈도우 파드").
+// A question that names another platform and nothing only Kubernetes has is
+// about that platform, whose services, replicas, drains and nodes match
+// runbooks word for word ("docker swarm service replicas stuck at 0/3"); a
+// runbook that names the platform (Docker Swarm as a reason to keep the
+// docker runtime) does not answer it. "migrating from docker swarm: how do I
+// scale a deployment's replicas in kubernetes" and "노드에서 docker compose를
+// 돌려야 하면 컨테이너 런타임은 뭘로" name Kubernetes and the node's container
+// runtime.
 func namesCluster(e *engine, q *query, only bool) bool {
 	g := e.analyzer.Glossary()
 	for _, t := range q.all {
@@ -518,32 +548,6 @@ func namesCluster(e *engine, q *query, only bool) bool {
 		}
 	}
 	return false
-}
-
-// platformOnly returns the word of q that names another container or
-// application platform (data/platforms.txt: Swarm, Nomad, ECS, Compose,
-// Podman…), or "" when there is none or when q names something only
-// Kubernetes has (namesCluster without the sharedConcepts). Such a question
-// is about that platform, whose services, replicas, drains and nodes match
-// runbooks word for word ("docker swarm service replicas stuck at 0/3"),
-// and a runbook that names the platform (Docker Swarm as a reason to keep
-// the docker runtime) does not answer it. "migrating from docker swarm: how
-// do I scale a deployment's replicas in kubernetes" and "노드에서 docker
-// compose를 돌려야 하면 컨테이너 런타임은 뭘로" name Kubernetes and the node's
-// container runtime.
-func (d *domainModel) platformOnly(e *engine, q *query) string {
-	platform := ""
-	for _, u := range q.units {
-		for _, t := range u.terms {
-			if (t.Kind == analysis.Word || t.Kind == analysis.Stem) && d.platform[t.Text] && platform == "" {
-				platform = u.surface
-			}
-		}
-	}
-	if platform == "" || namesCluster(e, q, true) {
-		return ""
-	}
-	return platform
 }
 
 // mentions reports whether document doc names question word u: by the word,
