@@ -35,6 +35,9 @@ type query struct {
 	// concepts counts the units with a glossary concept: 1 for a
 	// Kubernetes/cloud concept, everydayConcept for an everyday IT word.
 	concepts float64
+	// platform and machine are the first words that name another container
+	// platform and a machine (server; DomainGate's rewrite), for its gate.
+	platform, machine string
 	// mem is the memory parse took from queryPool; release returns it.
 	mem *queryMem
 }

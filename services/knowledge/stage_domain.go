@@ -91,6 +91,19 @@ import (
 // letters; "ECR 도커 로그인 토큰이 만료됐대요"). Every word known
 // ("업그레이드하고 나서 메트릭이 안 보여요") leaves it to the confidence model.
 //
+// Two kinds of question are refused whatever the confidence, since the
+// calibration predicts correctness from how much of the question a runbook
+// covers, and a runbook can cover these almost entirely: a question that
+// names a machine (a VM, an instance, a server) next to a foreign word and
+// nothing of a cluster (namesCluster: "애저 VM 디스크 암호화 켜려면 VM을
+// 중지해야 하나요" against the AKS runbook on stopping node VMs), and one
+// that names another container platform and nothing only Kubernetes has
+// ("docker swarm service replicas stuck at 0/3"). Every
+// in-domain question of our sets that names a machine next to a general IT
+// word or a vendor names the cluster too (AKS 노드 VM, EC2 워커 노드), and
+// every one that names Swarm or Compose names Kubernetes or the node's
+// container runtime.
+//
 // A general IT word also means itself in retrieval: a glossary concept found
 // only in a piece of it (레디 of 레디스, Redis) is dropped from the question,
 // so a runbook about Ready nodes neither covers nor "knows" it; and it stays
@@ -106,22 +119,43 @@ func (DomainGate) Describe() string { return "domain gate" }
 //go:embed data/general-it.txt
 var generalITList string
 
+//go:embed data/platforms.txt
+var platformList string
+
 // generalVocabulary returns the analysed forms (words and stems) of the
-// general IT vocabulary.
+// general IT vocabulary, the other platforms (data/platforms.txt) included.
 func generalVocabulary(a *analysis.Analyzer) map[string]bool {
-	general := map[string]bool{}
-	for _, w := range wordlist.Parse(generalITList) {
-		for _, t := range a.Terms(w) {
-			if t.Kind == analysis.Word || t.Kind == analysis.Stem {
-				general[t.Text] = true
-			}
-		}
+	general := vocabulary(a, generalITList)
+	for w := range vocabulary(a, platformList) {
+		general[w] = true
 	}
 	return general
 }
 
+// vocabulary returns the analysed forms (words and stems) of a word list.
+func vocabulary(a *analysis.Analyzer, list string) map[string]bool {
+	words := map[string]bool{}
+	for _, w := range wordlist.Parse(list) {
+		for _, t := range a.Terms(w) {
+			if t.Kind == analysis.Word || t.Kind == analysis.Stem {
+				words[t.Text] = true
+			}
+		}
+	}
+	return words
+}
+
 func (DomainGate) bind(e *engine) Stage {
-	d := &domainModel{general: e.general, technical: map[string]bool{}, vendor: map[string]bool{}}
+	d := &domainModel{general: e.general, vocab: map[string]vocabKind{}, technical: map[string]bool{}, vendor: map[string]bool{}}
+	for w := range e.general {
+		d.vocab[w] |= generalWord
+	}
+	for w := range vocabulary(e.analyzer, platformList) {
+		d.vocab[w] |= platformWord
+	}
+	for _, w := range machineWords {
+		d.vocab[w] |= machineWord
+	}
 	// A provider's index words name its Kubernetes service (tke, aks, nks)
 	// and the company whose cloud runs it (tencent, azure, naver): the
 	// glossary concepts of the latter are vendor concepts.
@@ -176,8 +210,16 @@ func (d *domainModel) rewrite(e *engine, q *query) {
 			if t.Kind == analysis.Word {
 				whole = t.Text
 			}
-			if (t.Kind == analysis.Word || t.Kind == analysis.Stem) && d.general[t.Text] {
-				general = true
+			if t.Kind == analysis.Word || t.Kind == analysis.Stem {
+				// One lookup for the general IT word and the gate's subjects.
+				v := d.vocab[t.Text]
+				general = general || v&generalWord != 0
+				if v&platformWord != 0 && q.platform == "" {
+					q.platform = t.Surface
+				}
+				if v&machineWord != 0 && q.machine == "" {
+					q.machine = t.Surface
+				}
 			}
 		}
 		if !general && !unknownName(e, u.surface, whole) {
@@ -307,6 +349,11 @@ func allDigits(s string) bool {
 // domainModel is DomainGate bound to one engine's analyzer.
 type domainModel struct {
 	general map[string]bool // analysed forms of the general IT vocabulary
+	// vocab holds general (as generalWord) and the analysed forms of the
+	// words that name another container platform or a machine, so that the
+	// rewrite finds them with one lookup per word and leaves them in
+	// query.platform and query.machine for the gate.
+	vocab map[string]vocabKind
 	// technical holds the Latin keyword and tag words of the runbooks that
 	// their Korean text uses too (see bind).
 	technical map[string]bool
@@ -366,13 +413,30 @@ const mixedMinConfidence = 0.6
 // gate returns why q is refused given its top answer (document top, or -1
 // when unknown) and that answer's confidence, or "".
 func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) string {
+	if q.platform != "" && !namesCluster(e, q, true) {
+		return fmt.Sprintf("the question is about %s, a platform outside Kubernetes operations, and names nothing only Kubernetes has", q.platform)
+	}
+	inKorean := false
+	machine := q.machine
+	if machine == "" {
+		machine = machineOnVM(q)
+	}
+	if machine != "" && !namesCluster(e, q, false) {
+		inKorean = slices.ContainsFunc(q.units, func(u *unit) bool { return korean.HasHangul(u.surface) })
+		for _, u := range q.units {
+			if d.classify(e, q, u, inKorean) == foreignWord {
+				return fmt.Sprintf("the question is about a machine (%s) next to %s, outside Kubernetes operations, and names nothing of a cluster",
+					machine, u.surface)
+			}
+		}
+	}
 	if confidence >= offDomainMinConfidence {
 		return ""
 	}
 	var foreign, ignored []string
 	var domain []*unit
 	var total, ignoredWeight float64
-	inKorean := slices.ContainsFunc(q.units, func(u *unit) bool { return korean.HasHangul(u.surface) })
+	inKorean = slices.ContainsFunc(q.units, func(u *unit) bool { return korean.HasHangul(u.surface) })
 	for _, u := range q.units {
 		total += u.weight
 		switch d.classify(e, q, u, inKorean) {
@@ -407,6 +471,83 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 	}
 	return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations and the best match has confidence %.2f, below %.2f",
 		strings.Join(foreign, ", "), confidence, offDomainMinConfidence)
+}
+
+// vmConcept is the glossary concept of a virtual machine (VM, CVM,
+// instance, 가상 머신).
+const vmConcept = analysis.ConceptPrefix + "vm"
+
+// machineWords are the analysed forms of the words for a machine that are no
+// glossary concept: server (서버) is what Linux administration calls a
+// machine and Naver Cloud calls its VMs. It stays out of the vm concept,
+// whose words retrieval joins, because runbooks use it for anything that
+// serves (API server, metrics server, NFS server).
+var machineWords = []string{"server", "서버"}
+
+// vocabKind says what a word of domainModel.vocab is: general IT, another
+// container platform (data/platforms.txt), a machine (machineWords); a
+// platform is general IT too.
+type vocabKind uint8
+
+const (
+	generalWord vocabKind = 1 << iota
+	platformWord
+	machineWord
+)
+
+// machineOnVM returns the first word of q whose concept is the vm concept
+// (VM, CVM, instance, 가상 머신), the multi-word ones included, or "".
+func machineOnVM(q *query) string {
+	for _, t := range q.all {
+		if t.Kind == analysis.Concept && t.Text == vmConcept {
+			return t.Surface
+		}
+	}
+	return ""
+}
+
+// sharedConcepts are the cluster concepts (glossary.Cluster) that other
+// container platforms have by the same name: Swarm and Nomad have nodes,
+// drains and containers, ECS clusters, Nomad deployments and namespaces.
+var sharedConcepts = map[string]bool{"node": true, "container": true, "cluster": true, "drain": true, "deployment": true, "namespace": true}
+
+// namesCluster reports whether q names a part of a Kubernetes cluster: a
+// glossary concept of the cluster list (glossary.Cluster: pod, node,
+// container, kubelet, AKS…; without the sharedConcepts when only is set),
+// the multi-word ones ("API 서버" is the apiserver) and typo corrections
+// included, or a Latin word that carries the name of Kubernetes (kubeadm,
+// kube-system, k8s).
+//
+// A question that names a machine next to a word from outside Kubernetes
+// operations and does not name the cluster is about the machine itself (its
+// disk, password, size or snapshot: "애저 VM 디스크 암호화", "텐센트 CVM
+// 비밀번호", "systemd service on my ubuntu server"): SREs call the machines of
+// a cluster nodes, and every question of our sets that names a machine and a
+// general IT word or a cloud company in a Kubernetes context names the
+// cluster too ("AKS 노드 VM", "EC2 워커 노드", "hyper-v VM 위 윈도우 파드").
+// A question that names another platform and nothing only Kubernetes has is
+// about that platform, whose services, replicas, drains and nodes match
+// runbooks word for word ("docker swarm service replicas stuck at 0/3"); a
+// runbook that names the platform (Docker Swarm as a reason to keep the
+// docker runtime) does not answer it. "migrating from docker swarm: how do I
+// scale a deployment's replicas in kubernetes" and "노드에서 docker compose를
+// 돌려야 하면 컨테이너 런타임은 뭘로" name Kubernetes and the node's container
+// runtime.
+func namesCluster(e *engine, q *query, only bool) bool {
+	g := e.analyzer.Glossary()
+	for _, t := range q.all {
+		switch t.Kind {
+		case analysis.Concept, analysis.Fuzzy:
+			if c, ok := strings.CutPrefix(t.Text, analysis.ConceptPrefix); ok && g.Cluster(c) && !(only && sharedConcepts[c]) {
+				return true
+			}
+		case analysis.Word:
+			if !korean.HasHangul(t.Text) && (strings.HasPrefix(t.Text, "kube") || strings.HasPrefix(t.Text, "k8s")) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // mentions reports whether document doc names question word u: by the word,

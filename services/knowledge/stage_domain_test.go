@@ -74,6 +74,47 @@ func TestDomainGate(t *testing.T) {
 	}
 }
 
+// A question about a machine (VM, instance, server) next to a system outside
+// Kubernetes operations, or about another container platform, that names
+// nothing of a cluster is refused at any confidence: without these rules the
+// refused questions below were answered at 0.80–0.93. The kept ones name the
+// cluster (node, pod, kubelet, API server, AKS, Kubernetes, the node's
+// container runtime) and are answered.
+func TestDomainGateMachinesAndPlatforms(t *testing.T) {
+	b := embedded(t)
+	tests := []struct {
+		q      string
+		reason string // "" when the question must be answered
+	}{
+		{"텐센트 클라우드 CVM 비밀번호로 로그인이 안 돼요", "machine"},
+		{"애저 포털에서 VM 중지했는데 요금이 계속 나와요", "machine"},
+		{"virtual machine network adapter not working in hyper-v", "machine"},
+		{"네이버 클라우드 서버에 스토리지 추가했는데 마운트가 안 돼 있어요", "machine"}, // Naver Cloud calls its VMs servers
+		{"reset the password of a tencent cloud instance from the console", "machine"},
+		{"docker swarm service replicas stuck at 0/3", "platform"},
+		{"how do I see logs of a docker swarm service across all nodes", "platform"}, // Swarm has nodes too
+		{"포드맨으로 띄운 컨테이너가 재부팅하면 다시 안 올라와요", "platform"},                               // 포드맨 is no pod
+		{"AKS 노드 VM에 SSH 없이 쉘로 들어가는 방법", ""},
+		{"애저 포털에서 AKS 노드 VM을 중지하면 클러스터에 문제 생겨요?", ""},
+		{"마스터 서버 VM이 죽으면 돌고 있는 파드는 어떻게 돼요", ""},
+		{"로컬에서 API 서버를 curl로 호출하고 싶어요", ""}, // the API server is the cluster's
+		{"windows pods on a hyper-v VM node have no connectivity, do I need MAC spoofing", ""},
+		{"노드에서 docker compose 를 돌려야 하면 컨테이너 런타임은 뭘로 골라야 돼요?", ""},
+		{"on an ubuntu server node with containerd, how do I list running containers with crictl", ""},
+	}
+	for _, tt := range tests {
+		res := b.Ask(context.Background(), tt.q, AskOptions{KeepRefused: true})
+		switch {
+		case tt.reason == "" && res.NoAnswer:
+			t.Errorf("%q: refused (%s), want an answer", tt.q, res.Reason)
+		case tt.reason != "" && !res.NoAnswer:
+			t.Errorf("%q: answered %v at %.2f, want refused as about a %s", tt.q, res.Answers[0].ID, res.Confidence, tt.reason)
+		case tt.reason != "" && !strings.Contains(res.Reason, tt.reason):
+			t.Errorf("%q: refused because %q, want a reason about a %s", tt.q, res.Reason, tt.reason)
+		}
+	}
+}
+
 // English inflections meet in one stem, and a stem is no typo suggestion.
 func TestEnglishStemming(t *testing.T) {
 	eng := embedded(t).cur.Load().engine

@@ -151,13 +151,20 @@ func TestFloorsEnglish(t *testing.T) {
 // covers, and fifteen naming AKS, TKE or NKS) measured top-1 0.753, MRR@3
 // 0.826, 3 of 11 uncovered questions refused and false refusals 0.022 before
 // it and 0.764, 0.831, 3 of 11 and 0.022 after; its floors hold the after
-// numbers with one question of margin.
+// numbers with one question of margin. The tenth set (hard-negatives-8,
+// written before the tenth change: other orchestrators and PaaS, cloud VM
+// consoles, Linux server administration, databases' own replication; in-domain
+// questions naming a vendor next to a Kubernetes thing) measured 0.680
+// refused, no false refusals and top-1 0.900 before it and 0.860, 0 and
+// 0.900 after; the tenth change also raised -6 to 0.960 and -7 to 0.983
+// refused. The floors hold the after numbers with one question of margin.
 func TestFloorsProbes(t *testing.T) {
 	checkFloors(t, []string{"testdata/probes/common-questions.jsonl"}, floors{top1: 0.75, mrr3: 0.82, oodRefusal: 0.18, maxFalseRefusal: 0.034})
 	checkFloors(t, []string{"testdata/probes/hard-negatives-2.jsonl"}, floors{top1: 0.875, mrr3: 0.925, oodRefusal: 0.95, maxFalseRefusal: 0.03})
 	checkFloors(t, []string{"testdata/probes/hard-negatives-3.jsonl"}, floors{top1: 0.875, mrr3: 0.925, oodRefusal: 0.95, maxFalseRefusal: 0.03})
 	checkFloors(t, []string{"testdata/probes/hard-negatives-4.jsonl"}, floors{top1: 0.70, mrr3: 0.78, oodRefusal: 0.95, maxFalseRefusal: 0.07})
 	checkFloors(t, []string{"testdata/probes/hard-negatives-5.jsonl"}, floors{top1: 0.70, mrr3: 0.775, oodRefusal: 0.965, maxFalseRefusal: 0.15})
-	checkFloors(t, []string{"testdata/probes/hard-negatives-6.jsonl"}, floors{top1: 0.77, mrr3: 0.82, oodRefusal: 0.88, maxFalseRefusal: 0.13})
-	checkFloors(t, []string{"testdata/probes/hard-negatives-7.jsonl"}, floors{top1: 0.95, mrr3: 0.96, oodRefusal: 0.865, maxFalseRefusal: 0.03})
+	checkFloors(t, []string{"testdata/probes/hard-negatives-6.jsonl"}, floors{top1: 0.77, mrr3: 0.82, oodRefusal: 0.94, maxFalseRefusal: 0.13})
+	checkFloors(t, []string{"testdata/probes/hard-negatives-7.jsonl"}, floors{top1: 0.95, mrr3: 0.96, oodRefusal: 0.965, maxFalseRefusal: 0.03})
+	checkFloors(t, []string{"testdata/probes/hard-negatives-8.jsonl"}, floors{top1: 0.875, mrr3: 0.93, oodRefusal: 0.84, maxFalseRefusal: 0.03})
 }

@@ -26,6 +26,7 @@ type Glossary struct {
 	maxWords int
 	concepts []string
 	everyday map[string]bool
+	cluster  map[string]bool
 }
 
 // Key returns the form under which a word is looked up: korean.Stem for Hangul
@@ -41,6 +42,9 @@ var defaultGlossary = func() *Glossary {
 	g, err := Parse(table)
 	if err == nil {
 		err = g.markEveryday(wordlist.Parse(everydayList))
+	}
+	if err == nil {
+		err = g.markCluster(wordlist.Parse(clusterList))
 	}
 	if err != nil {
 		// The table is a constant checked by TestDefault; failing here means
@@ -65,6 +69,32 @@ func (g *Glossary) markEveryday(names []string) error {
 	}
 	return nil
 }
+
+// markCluster records which concepts name a part of a Kubernetes cluster.
+// None may be everyday: markEveryday runs first.
+func (g *Glossary) markCluster(names []string) error {
+	known := map[string]bool{}
+	for _, c := range g.concepts {
+		known[c] = true
+	}
+	g.cluster = map[string]bool{}
+	for _, n := range names {
+		switch {
+		case !known[n]:
+			return fmt.Errorf("glossary: cluster concept %q is not in the table", n)
+		case g.everyday[n]:
+			return fmt.Errorf("glossary: cluster concept %q is an everyday concept", n)
+		}
+		g.cluster[n] = true
+	}
+	return nil
+}
+
+// Cluster reports whether a concept names a part of a Kubernetes cluster or
+// of a managed Kubernetes service (pod, node, kubelet, CNI, AKS), rather than
+// something machines and other systems outside a cluster have too (VM, disk,
+// load balancer, service, job). A question naming one is about a cluster.
+func (g *Glossary) Cluster(concept string) bool { return g.cluster[concept] }
 
 // Everyday reports whether a concept is ordinary IT vocabulary (error, log,
 // password, Linux) rather than Kubernetes or cloud vocabulary (pod, ingress,

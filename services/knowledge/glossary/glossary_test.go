@@ -128,6 +128,46 @@ func TestEveryday(t *testing.T) {
 	}
 }
 
+func TestCluster(t *testing.T) {
+	g := Default()
+	tests := []struct {
+		concept string
+		cluster bool
+	}{
+		{"pod", true},
+		{"node", true},
+		{"kubelet", true},
+		{"aks", true},
+		{"vm", false},
+		{"service", false},
+		{"job", false},
+		{"loadbalancer", false},
+		{"error", false},
+		{"no-such-concept", false},
+	}
+	for _, tt := range tests {
+		if got := g.Cluster(tt.concept); got != tt.cluster {
+			t.Errorf("Cluster(%q) = %v, want %v", tt.concept, got, tt.cluster)
+		}
+	}
+	table, err := Parse("pod: pods\nerror: errors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := table.markEveryday([]string{"error"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := table.markCluster([]string{"node"}); err == nil {
+		t.Error("markCluster accepted a concept that is not in the table")
+	}
+	if err := table.markCluster([]string{"error"}); err == nil {
+		t.Error("markCluster accepted an everyday concept")
+	}
+	if err := table.markCluster([]string{"pod"}); err != nil || !table.Cluster("pod") {
+		t.Errorf("markCluster(pod) = %v, Cluster(pod) = %v", err, table.Cluster("pod"))
+	}
+}
+
 func TestCoreWordsMapToOneConcept(t *testing.T) {
 	// A compound variant whose stem is a core word ("파드수" → 파드) would
 	// give every mention of that word a second concept.

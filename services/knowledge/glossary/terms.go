@@ -13,3 +13,9 @@ var table string
 //
 //go:embed data/everyday.txt
 var everydayList string
+
+// clusterList names the concepts that name a part of a Kubernetes cluster
+// (data/cluster.txt).
+//
+//go:embed data/cluster.txt
+var clusterList string
