@@ -328,9 +328,9 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 		}
 		return res
 	}
-	if res.Confidence < eng.tuning.MinConfidence {
+	if minConf := namedServiceMin(q, res.Answers[0].Provider, eng.tuning.MinConfidence); res.Confidence < minConf {
 		res.NoAnswer = true
-		res.Reason = fmt.Sprintf("best match %s has confidence %.2f, below %.2f", res.Answers[0].ID, res.Confidence, eng.tuning.MinConfidence)
+		res.Reason = fmt.Sprintf("best match %s has confidence %.2f, below %.2f", res.Answers[0].ID, res.Confidence, minConf)
 		if !opts.KeepRefused {
 			res.Answers = []Answer{}
 		}
