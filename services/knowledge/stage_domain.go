@@ -167,6 +167,9 @@ func (DomainGate) bind(e *engine) Stage {
 		d.vocab[w] |= hostWord
 	}
 	d.platformNames = platformNames(e.analyzer, platformNameList)
+	for name := range d.platformNames {
+		d.vocab[name[0]] |= platformFirstWord
+	}
 	// A provider's index words name its Kubernetes service (tke, aks, nks)
 	// and the company whose cloud runs it (tencent, azure, naver): the
 	// glossary concepts of the latter are vendor concepts.
@@ -215,9 +218,9 @@ func (d *domainModel) rewrite(e *engine, q *query) {
 		text string
 	}
 	var drop map[piece]bool
-	prevID, prev, prevSurface := -2, wordPair{}, ""
+	prevID, prev, prevSurface, prevFirst := -2, wordPair{}, "", false
 	for _, u := range q.units {
-		whole, general := "", false
+		whole, general, first := "", false, false
 		var forms wordPair // the unit's word and stem
 		for _, t := range u.terms {
 			if t.Kind == analysis.Word {
@@ -231,6 +234,7 @@ func (d *domainModel) rewrite(e *engine, q *query) {
 				// One lookup for the general IT word and the gate's subjects.
 				v := d.vocab[t.Text]
 				general = general || v&generalWord != 0
+				first = first || v&platformFirstWord != 0
 				if v&platformWord != 0 && q.platform == "" {
 					q.platform = t.Surface
 				}
@@ -242,10 +246,10 @@ func (d *domainModel) rewrite(e *engine, q *query) {
 				}
 			}
 		}
-		if q.platform == "" && u.id == prevID+1 && d.namesPlatform(prev, forms) {
+		if prevFirst && q.platform == "" && u.id == prevID+1 && d.namesPlatform(prev, forms) {
 			q.platform = prevSurface + " " + u.surface
 		}
-		prevID, prev, prevSurface = u.id, forms, u.surface
+		prevID, prev, prevSurface, prevFirst = u.id, forms, u.surface, first
 		if !general && !unknownName(e, u.surface, whole) {
 			continue
 		}
@@ -527,6 +531,7 @@ const (
 	platformWord
 	machineWord
 	hostWord
+	platformFirstWord // the first word of a two-word platform name
 )
 
 // hostServiceList are the words of a machine's own service manager and its
@@ -563,9 +568,6 @@ func platformNames(a *analysis.Analyzer, list string) map[wordPair]bool {
 // namesPlatform reports whether two adjacent units, given as word and stem,
 // make a two-word platform name.
 func (d *domainModel) namesPlatform(first, second wordPair) bool {
-	if len(d.platformNames) == 0 {
-		return false
-	}
 	for _, a := range first {
 		for _, b := range second {
 			if a != "" && b != "" && d.platformNames[wordPair{a, b}] {
