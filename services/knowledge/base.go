@@ -329,8 +329,12 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 		return res
 	}
 	if res.Confidence < eng.tuning.MinConfidence {
+		minConf := namedServiceMin(q, res.Answers[0].Provider, eng.tuning.MinConfidence)
+		if res.Confidence >= minConf {
+			return res
+		}
 		res.NoAnswer = true
-		res.Reason = fmt.Sprintf("best match %s has confidence %.2f, below %.2f", res.Answers[0].ID, res.Confidence, eng.tuning.MinConfidence)
+		res.Reason = fmt.Sprintf("best match %s has confidence %.2f, below %.2f", res.Answers[0].ID, res.Confidence, minConf)
 		if !opts.KeepRefused {
 			res.Answers = []Answer{}
 		}

@@ -131,7 +131,7 @@
 //     it (레디 of 레디스) is dropped from the question; so is one found in a
 //     piece of a dotted name no runbook writes whole and whose last piece no
 //     runbook uses (node of node.js; deployment.yaml keeps its concepts).
-//     Two kinds of question are refused at any confidence, because the
+//     Three kinds of question are refused at any confidence, because the
 //     calibration predicts correctness from word coverage and a runbook can
 //     cover their words almost entirely: one that names a machine (VM, CVM,
 //     instance, server) next to a general IT word or a cloud company's name
@@ -140,9 +140,17 @@
 //     carrying the name of Kubernetes, kubeadm) is about the machine itself
 //     ("애저 VM 디스크 암호화", "텐센트 CVM 비밀번호", "systemd service on my
 //     ubuntu server"); one that names another container platform (Swarm,
-//     Nomad, ECS, Compose, Podman: data/platforms.txt) and nothing only
-//     Kubernetes has (node, container, cluster, drain, deployment and
-//     namespace those platforms have too) is about that platform.
+//     Nomad, ECS, Compose, Podman, Spark: data/platforms.txt; two-word names
+//     such as Cloud Run, App Service and docker run, found as adjacent
+//     words: data/platform-names.txt) and nothing only Kubernetes has (node,
+//     container, cluster, drain, deployment and namespace those platforms
+//     have too) is about that platform; one that names a machine's own
+//     service manager (systemd, systemctl, journalctl) and nothing of a
+//     cluster is about the machine's services. A question that names a
+//     provider's Kubernetes service (AKS, TKE, NKS) with a runbook of that
+//     service on top needs namedServiceMinConfidence (0.4) rather than
+//     MinConfidence: it asks about the service in its own words (residency,
+//     uptime promise), which a coverage-based confidence underrates.
 //
 // A Hangul spelling of a concept weighs no more than the concept, so a rare
 // spelling (팟, 여러개) does not favour the few runbooks that happen to use it.

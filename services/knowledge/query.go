@@ -35,9 +35,10 @@ type query struct {
 	// concepts counts the units with a glossary concept: 1 for a
 	// Kubernetes/cloud concept, everydayConcept for an everyday IT word.
 	concepts float64
-	// platform and machine are the first words that name another container
-	// platform and a machine (server; DomainGate's rewrite), for its gate.
-	platform, machine string
+	// platform, machine and host are the first words that name another
+	// container platform, a machine (server) and a machine's own service
+	// manager (systemd; DomainGate's rewrite), for its gate.
+	platform, machine, host string
 	// mem is the memory parse took from queryPool; release returns it.
 	mem *queryMem
 }

@@ -94,6 +94,14 @@ func TestDomainGateMachinesAndPlatforms(t *testing.T) {
 		{"docker swarm service replicas stuck at 0/3", "platform"},
 		{"how do I see logs of a docker swarm service across all nodes", "platform"}, // Swarm has nodes too
 		{"포드맨으로 띄운 컨테이너가 재부팅하면 다시 안 올라와요", "platform"},                               // 포드맨 is no pod
+		{"cloud run instance exceeded memory limit and was restarted", "platform"},   // a two-word name
+		{"애저 앱 서비스 always on 켜면 요금이 더 나와요?", "platform"},
+		{"docker run container on my VPS can't resolve DNS", "platform"},
+		{"restart a systemd service after config change", "service manager"},
+		{"systemd 서비스 enable 해놨는데 서버 재부팅하면 자동으로 안 올라와요", "service manager"},
+		{"서비스 재시작 명령어 systemctl", "service manager"},
+		{"systemd 노드에서 kubelet 이랑 컨테이너 런타임 로그 어디 쌓여?", ""},
+		{"kubelet logs aren't under /var/log, where are they on a systemd node", ""},
 		{"AKS 노드 VM에 SSH 없이 쉘로 들어가는 방법", ""},
 		{"애저 포털에서 AKS 노드 VM을 중지하면 클러스터에 문제 생겨요?", ""},
 		{"마스터 서버 VM이 죽으면 돌고 있는 파드는 어떻게 돼요", ""},
@@ -111,6 +119,36 @@ func TestDomainGateMachinesAndPlatforms(t *testing.T) {
 			t.Errorf("%q: answered %v at %.2f, want refused as about a %s", tt.q, res.Answers[0].ID, res.Confidence, tt.reason)
 		case tt.reason != "" && !strings.Contains(res.Reason, tt.reason):
 			t.Errorf("%q: refused because %q, want a reason about a %s", tt.q, res.Reason, tt.reason)
+		}
+	}
+}
+
+// A question that names a provider's Kubernetes service, with a runbook of
+// that service on top, is answered from namedServiceMinConfidence; the same
+// question without the service named is not.
+func TestNamedServiceMinConfidence(t *testing.T) {
+	b := embedded(t)
+	tests := []struct {
+		q      string
+		want   string // "" when the question must be refused
+		belowM bool   // the answer's confidence is below MinConfidence
+	}{
+		{"is there a cap on how big a container image can be on AKS", "aks-container-image-size-limit", true},
+		{"our contract needs a financially backed uptime promise for AKS, which tier gives that", "aks-sla-uptime", true},
+		{"cheapest way to pause our dev AKS cluster over the weekend", "", false}, // 0.38: below 0.4 as well
+		{"our contract needs a financially backed uptime promise, which tier gives that", "", false},
+	}
+	for _, tt := range tests {
+		res := b.Ask(context.Background(), tt.q, AskOptions{KeepRefused: true})
+		switch {
+		case tt.want == "" && !res.NoAnswer:
+			t.Errorf("%q: answered %s at %.2f, want refused", tt.q, res.Answers[0].ID, res.Confidence)
+		case tt.want != "" && res.NoAnswer:
+			t.Errorf("%q: refused (%s), want %s", tt.q, res.Reason, tt.want)
+		case tt.want != "" && res.Answers[0].ID != tt.want:
+			t.Errorf("%q: answered %s, want %s", tt.q, res.Answers[0].ID, tt.want)
+		case tt.belowM && res.Confidence >= DefaultMinConfidence:
+			t.Errorf("%q: confidence %.2f, want below %.2f (the case must exercise the lower floor)", tt.q, res.Confidence, DefaultMinConfidence)
 		}
 	}
 }
