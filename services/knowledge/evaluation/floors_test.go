@@ -122,6 +122,12 @@ func TestFloorsEnglish(t *testing.T) {
 	// The eighth change (a generic answer within 5% of a provider top answer
 	// answers a question naming no provider) raised it to 0.867 / 0.904.
 	checkFloors(t, []string{"testdata/english/questions-7.jsonl"}, floors{top1: 0.85, mrr3: 0.89, oodRefusal: 0.95, maxFalseRefusal: 0.03})
+	// questions-11: the eleventh round's held-out English set (118 questions
+	// over the five seed areas, 16 English hard negatives), measured at top-1
+	// 0.788 / MRR@3 0.846, false refusals 0.059, hard negatives refused 1.000
+	// before the round and 0.822 / 0.880, 0.042, 1.000 after it; the floors
+	// sit just under the after numbers.
+	checkFloors(t, []string{"testdata/english/questions-11.jsonl"}, floors{top1: 0.81, mrr3: 0.87, oodRefusal: 0.95, maxFalseRefusal: 0.05})
 }
 
 // TestFloorsProbes holds the held-out probe sets (testdata/probes), written
