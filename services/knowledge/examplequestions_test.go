@@ -3,8 +3,6 @@ package knowledge_test
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode"
@@ -51,19 +49,8 @@ var copiedBeforeTheRule = map[[2]string]bool{
 // taking an evaluation question word for word (case, spaces and punctuation
 // aside).
 func TestExampleQuestionsAreNotEvaluationQuestions(t *testing.T) {
-	var files []string
-	for _, p := range goldenSets {
-		m, err := filepath.Glob(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, m...)
-	}
-	if _, err := os.Stat(goldenDevSet); err == nil {
-		files = append(files, goldenDevSet)
-	}
 	asked := map[string]string{} // key → file
-	for _, f := range files {
+	for _, f := range evaluationFiles(t) {
 		cases, err := evaluation.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

@@ -88,9 +88,9 @@ func askGolden(kb *knowledge.Base, q, provider string) goldenCase {
 	return g
 }
 
-// goldenQuestions reads the questions of every evaluation set, each once, in
-// a stable order.
-func goldenQuestions(t *testing.T) []string {
+// evaluationFiles lists every evaluation set of goldenSets and, when it is
+// there, the shared dev set.
+func evaluationFiles(t *testing.T) []string {
 	t.Helper()
 	var files []string
 	for _, p := range goldenSets {
@@ -103,6 +103,14 @@ func goldenQuestions(t *testing.T) []string {
 	if _, err := os.Stat(goldenDevSet); err == nil {
 		files = append(files, goldenDevSet)
 	}
+	return files
+}
+
+// goldenQuestions reads the questions of every evaluation set, each once, in
+// a stable order.
+func goldenQuestions(t *testing.T) []string {
+	t.Helper()
+	files := evaluationFiles(t)
 	seen := map[string]bool{}
 	var qs []string
 	for _, q := range goldenExtra {

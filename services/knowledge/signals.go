@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
+	"github.com/kubemedic/kubemedic/services/knowledge/index"
 )
 
 // everydayConcept is what a question word counts towards Signals.Concepts
@@ -38,7 +39,7 @@ func (e *engine) coverage(q *query, doc int) float64 {
 	var got, total float64
 	for _, u := range q.units {
 		total += u.weight
-		got += u.weight * e.unitCredit(q, u, doc)
+		got += u.weight * unitCredit(q, u, doc, q.post, u.post)
 	}
 	if total == 0 {
 		return 0
@@ -46,21 +47,23 @@ func (e *engine) coverage(q *query, doc int) float64 {
 	return got / total
 }
 
-// unitCredit is how well document doc answers one content word, by its best
+// unitCredit is how well a document answers one content word, by its best
 // evidence: the word, its English stem or its concept (1), a phrase containing it (1), a
 // spelling correction (0.8), its parts (0.8 × share), its bigrams (0.6 ×
-// share).
-func (e *engine) unitCredit(q *query, u *unit, doc int) float64 {
+// share). spanPost[j] are the postings of the multi-word term q.all[j],
+// termPost[k] those of u.terms[k]: the main index's (q.post, u.post) or
+// another index's.
+func unitCredit(q *query, u *unit, doc int, spanPost, termPost []*index.Postings) float64 {
 	for _, j := range q.spans {
 		if t := q.all[j]; (t.Kind == analysis.Phrase || t.Kind == analysis.Concept && t.Span > 1) &&
-			u.id >= t.Unit && u.id < t.Unit+t.Span && q.post[j].Contains(doc) {
+			u.id >= t.Unit && u.id < t.Unit+t.Span && spanPost[j].Contains(doc) {
 			return 1
 		}
 	}
 	credit := 0.0
 	var parts, partsHit, bis, bisHit float64
 	for k, t := range u.terms {
-		hit := u.post[k].Contains(doc)
+		hit := termPost[k].Contains(doc)
 		switch t.Kind {
 		case analysis.Word, analysis.Concept, analysis.Stem:
 			if hit {
@@ -109,59 +112,25 @@ func (q *query) knownShare() float64 {
 
 // headCoverage is coverage counted in the document's head only (title,
 // example questions, keywords, tags): how much of the question the runbook
-// is about, not only mentions. It looks every term up in the head index, so
-// Ask asks it only of answers whose scores tie.
+// is about, not only mentions. It looks the question's terms up in the head
+// index, so Ask asks it only of answers whose scores tie.
 func (e *engine) headCoverage(q *query, doc int) float64 {
+	spanPost := make([]*index.Postings, len(q.all))
+	for _, j := range q.spans {
+		spanPost[j] = e.head.Lookup(q.all[j].Text)
+	}
+	var termPost []*index.Postings
 	var got, total float64
 	for _, u := range q.units {
+		termPost = termPost[:0]
+		for _, t := range u.terms {
+			termPost = append(termPost, e.head.Lookup(t.Text))
+		}
 		total += u.weight
-		got += u.weight * e.headCredit(q, u, doc)
+		got += u.weight * unitCredit(q, u, doc, spanPost, termPost)
 	}
 	if total == 0 {
 		return 0
 	}
 	return got / total
-}
-
-// headCredit is unitCredit with the head index's postings.
-func (e *engine) headCredit(q *query, u *unit, doc int) float64 {
-	in := func(text string) bool { return e.head.Lookup(text).Contains(doc) }
-	for _, j := range q.spans {
-		if t := q.all[j]; (t.Kind == analysis.Phrase || t.Kind == analysis.Concept && t.Span > 1) &&
-			u.id >= t.Unit && u.id < t.Unit+t.Span && in(t.Text) {
-			return 1
-		}
-	}
-	credit := 0.0
-	var parts, partsHit, bis, bisHit float64
-	for _, t := range u.terms {
-		hit := in(t.Text)
-		switch t.Kind {
-		case analysis.Word, analysis.Concept, analysis.Stem:
-			if hit {
-				return 1
-			}
-		case analysis.Fuzzy:
-			if hit {
-				credit = max(credit, 0.8)
-			}
-		case analysis.Part:
-			parts++
-			if hit {
-				partsHit++
-			}
-		case analysis.Bigram:
-			bis++
-			if hit {
-				bisHit++
-			}
-		}
-	}
-	if parts > 0 {
-		credit = max(credit, 0.8*partsHit/parts)
-	}
-	if bis > 0 {
-		credit = max(credit, 0.6*bisHit/bis)
-	}
-	return credit
 }
