@@ -56,38 +56,45 @@ var defaultGlossary = func() *Glossary {
 
 // markEveryday records which concepts are everyday IT words.
 func (g *Glossary) markEveryday(names []string) error {
-	known := map[string]bool{}
-	for _, c := range g.concepts {
-		known[c] = true
+	set, err := g.conceptSet("everyday", names)
+	if err != nil {
+		return err
 	}
-	g.everyday = map[string]bool{}
-	for _, n := range names {
-		if !known[n] {
-			return fmt.Errorf("glossary: everyday concept %q is not in the table", n)
-		}
-		g.everyday[n] = true
-	}
+	g.everyday = set
 	return nil
 }
 
 // markCluster records which concepts name a part of a Kubernetes cluster.
 // None may be everyday: markEveryday runs first.
 func (g *Glossary) markCluster(names []string) error {
+	set, err := g.conceptSet("cluster", names)
+	if err != nil {
+		return err
+	}
+	for n := range set {
+		if g.everyday[n] {
+			return fmt.Errorf("glossary: cluster concept %q is an everyday concept", n)
+		}
+	}
+	g.cluster = set
+	return nil
+}
+
+// conceptSet is names as a set, each of which must be a concept of the
+// table; kind names the list in the error.
+func (g *Glossary) conceptSet(kind string, names []string) (map[string]bool, error) {
 	known := map[string]bool{}
 	for _, c := range g.concepts {
 		known[c] = true
 	}
-	g.cluster = map[string]bool{}
+	set := map[string]bool{}
 	for _, n := range names {
-		switch {
-		case !known[n]:
-			return fmt.Errorf("glossary: cluster concept %q is not in the table", n)
-		case g.everyday[n]:
-			return fmt.Errorf("glossary: cluster concept %q is an everyday concept", n)
+		if !known[n] {
+			return nil, fmt.Errorf("glossary: %s concept %q is not in the table", kind, n)
 		}
-		g.cluster[n] = true
+		set[n] = true
 	}
-	return nil
+	return set, nil
 }
 
 // Cluster reports whether a concept names a part of a Kubernetes cluster or
