@@ -128,6 +128,12 @@ func TestFloorsEnglish(t *testing.T) {
 	// before the round and 0.822 / 0.880, 0.042, 1.000 after it; the floors
 	// sit just under the after numbers.
 	checkFloors(t, []string{"testdata/english/questions-11.jsonl"}, floors{top1: 0.81, mrr3: 0.87, oodRefusal: 0.95, maxFalseRefusal: 0.05})
+	// questions-14: the fourteenth round's held-out English probe (112
+	// questions over the six runbook areas, mostly on runbooks no earlier
+	// English set asks about, 42 English hard negatives), measured at top-1
+	// 0.911 / MRR@3 0.940, false refusals 0.018, hard negatives refused 1.000
+	// before the round (9cb7129); the floors sit just under those numbers.
+	checkFloors(t, []string{"testdata/english/questions-14.jsonl"}, floors{top1: 0.89, mrr3: 0.92, oodRefusal: 0.95, maxFalseRefusal: 0.03})
 }
 
 // TestFloorsProbes holds the held-out probe sets (testdata/probes), written
