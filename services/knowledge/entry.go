@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -193,6 +194,9 @@ func Parse(name string, data []byte, wantID string) (*Entry, []error) {
 	if e.Provider != "" && !contains(Providers, e.Provider) {
 		fail(lineOf("provider"), "provider %q is not one of %s", e.Provider, strings.Join(Providers, ", "))
 	}
+	e.Questions = distinctQuestions(e.Questions, func(q string) {
+		warn(lineOf("questions"), "example question %q is listed twice; it counts once", q)
+	})
 	if len(e.Questions) == 0 {
 		fail(lineOf("questions"), "no example questions: list at least 3 under questions:")
 	} else if len(e.Questions) < 3 {
@@ -258,6 +262,30 @@ func trimAll(e *Entry) {
 		}
 		*l = out
 	}
+}
+
+// distinctQuestions drops an example question that repeats an earlier one
+// (case, spaces and punctuation aside), telling dup about each: a repeated
+// question would count its words twice in the runbook's example-question
+// field and tilt its scores.
+func distinctQuestions(qs []string, dup func(q string)) []string {
+	seen := make(map[string]bool, len(qs))
+	out := qs[:0:0]
+	for _, q := range qs {
+		k := strings.Map(func(r rune) rune {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return unicode.ToLower(r)
+			}
+			return -1
+		}, q)
+		if seen[k] {
+			dup(q)
+			continue
+		}
+		seen[k] = true
+		out = append(out, q)
+	}
+	return out
 }
 
 func contains(list []string, s string) bool {

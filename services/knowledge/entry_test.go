@@ -47,6 +47,18 @@ func TestParseGood(t *testing.T) {
 	}
 }
 
+func TestParseCountsARepeatedQuestionOnce(t *testing.T) {
+	text := strings.Replace(goodRunbook, "  - pod가 스케줄이 안 돼요\n", "  - pod가 스케줄이 안 돼요\n  - POD가  스케줄이 안 돼요?\n", 1)
+	e, _ := Parse("x.md", []byte(text), "k8s-test-pending")
+	want := []string{"파드가 계속 Pending이에요", "pod가 스케줄이 안 돼요", "Why is my pod stuck in Pending?"}
+	if e == nil {
+		t.Fatal("no entry")
+	}
+	if !reflect.DeepEqual(e.Questions, want) {
+		t.Errorf("Questions = %q, want %q", e.Questions, want)
+	}
+}
+
 func TestParseProblems(t *testing.T) {
 	replace := func(old, new string) string { return strings.Replace(goodRunbook, old, new, 1) }
 	tests := []struct {
@@ -64,6 +76,7 @@ func TestParseProblems(t *testing.T) {
 		{"bad provider", replace("provider: generic", "provider: gke"), `x.md:5: provider "gke" is not one of`, true, false},
 		{"bad id", replace("id: k8s-test-pending", "id: K8s_Test"), `x.md:2: id "K8s_Test" must be`, true, false},
 		{"no questions", replace("questions:\n  - 파드가 계속 Pending이에요\n  - pod가 스케줄이 안 돼요\n  - Why is my pod stuck in Pending?\n", ""), "no example questions", true, false},
+		{"repeated question", replace("  - pod가 스케줄이 안 돼요\n", "  - pod가 스케줄이 안 돼요\n  - Pod가 스케줄이 안 돼요!\n"), `x.md:8: warning: example question "Pod가 스케줄이 안 돼요!" is listed twice`, false, true},
 		{"few questions", replace("  - pod가 스케줄이 안 돼요\n", ""), "x.md:8: warning: only 2 example question(s)", false, true},
 		{"id differs from file", goodRunbook, `warning: id "k8s-test-pending" differs from the file name "other.md"`, false, true},
 		{"unknown field", replace("source:", "sauce: x\nsource:"), `warning: unknown front matter field "sauce"`, false, true},
