@@ -136,6 +136,17 @@ func TestRunbooksForCommonFindings(t *testing.T) {
 		{"CronJobSuspended", "", "aks", []string{"suspend"}},
 		{"NetworkPolicyNoPods", "", "generic", []string{"podselector", "selects no pods"}},
 		{"NetworkPolicyAllowAll", "ingress", "nks", []string{"empty rule", "ingress - {}"}},
+		{"NodePressure", "MemoryPressure", "generic", []string{"pressure"}},
+		{"NodePressure", "DiskPressure", "generic", []string{"pressure"}},
+		{"NodePressure", "PIDPressure", "nks", []string{"pressure"}},
+		{"ContainerCreateError", "CreateContainerConfigError", "generic", []string{"createcontainerconfigerror"}},
+		{"ContainerCreateError", "CreateContainerError", "nks", []string{"createcontainererror"}},
+		{"PodUnschedulable", "Taint", "generic", []string{"taint", "toleration"}},
+		{"PodUnschedulable", "Taint", "nks", []string{"taint", "toleration"}},
+		{"NodeNetworkUnavailable", "", "generic", []string{"networkunavailable", "network unavailable"}},
+		{"NodeNetworkUnavailable", "NoRouteCreated", "aks", []string{"networkunavailable", "network unavailable"}},
+		{"PodFailed", "Error", "generic", []string{"exit"}},
+		{"PodFailed", "", "aks", []string{"exit"}},
 	}
 	byID := map[string]knowledge.Entry{}
 	for _, en := range embeddedEntries(t) {
