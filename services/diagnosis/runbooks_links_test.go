@@ -147,6 +147,20 @@ func TestRunbooksForCommonFindings(t *testing.T) {
 		{"NodeNetworkUnavailable", "NoRouteCreated", "aks", []string{"networkunavailable", "network unavailable"}},
 		{"PodFailed", "Error", "generic", []string{"exit"}},
 		{"PodFailed", "", "aks", []string{"exit"}},
+		{"OOMKilled", "", "generic", []string{"oomkilled"}},
+		{"OOMKilled", "", "tke", []string{"oomkilled"}},
+		{"PodNotReady", "ReadinessProbe", "generic", []string{"probe"}},
+		{"PodNotReady", "ReadinessProbe", "nks", []string{"probe"}},
+		{"RolloutStuck", "ProgressDeadlineExceeded", "generic", []string{"progressdeadlineexceeded"}},
+		{"RolloutStuck", "ProgressDeadlineExceeded", "aks", []string{"progressdeadlineexceeded"}},
+		{"DeploymentUnavailable", "MinimumReplicasUnavailable", "generic", []string{"stuck"}},
+		{"DeploymentUnavailable", "FailedCreate", "generic", []string{"stuck"}},
+		{"HPAUnable", "FailedGetResourceMetric", "generic", []string{"hpa not scaling"}},
+		{"HPAUnable", "MissingRequests", "generic", []string{"hpa not scaling"}},
+		{"HPAUnable", "ScaleTargetNotFound", "nks", []string{"hpa not scaling"}},
+		{"JobFailed", "BackoffLimitExceeded", "generic", []string{"backofflimitexceeded"}},
+		{"JobFailed", "DeadlineExceeded", "generic", []string{"deadlineexceeded"}},
+		{"JobFailed", "PodFailurePolicy", "aks", []string{"job failed"}},
 	}
 	byID := map[string]knowledge.Entry{}
 	for _, en := range embeddedEntries(t) {
