@@ -264,20 +264,26 @@ func trimAll(e *Entry) {
 	}
 }
 
+// QuestionKey is q in lower case with only its letters and digits: two
+// example questions with the same key are the same question.
+func QuestionKey(q string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToLower(r)
+		}
+		return -1
+	}, q)
+}
+
 // distinctQuestions drops an example question that repeats an earlier one
-// (case, spaces and punctuation aside), telling dup about each: a repeated
-// question would count its words twice in the runbook's example-question
-// field and tilt its scores.
+// (by QuestionKey), telling dup about each: a repeated question would count
+// its words twice in the runbook's example-question field and tilt its
+// scores.
 func distinctQuestions(qs []string, dup func(q string)) []string {
 	seen := make(map[string]bool, len(qs))
 	out := qs[:0:0]
 	for _, q := range qs {
-		k := strings.Map(func(r rune) rune {
-			if unicode.IsLetter(r) || unicode.IsDigit(r) {
-				return unicode.ToLower(r)
-			}
-			return -1
-		}, q)
+		k := QuestionKey(q)
 		if seen[k] {
 			dup(q)
 			continue

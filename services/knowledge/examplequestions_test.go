@@ -3,9 +3,7 @@ package knowledge_test
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
-	"unicode"
 
 	"github.com/kubemedic/kubemedic/services/knowledge"
 	"github.com/kubemedic/kubemedic/services/knowledge/evaluation"
@@ -13,7 +11,7 @@ import (
 
 // copiedBeforeTheRule are runbook example questions that were already word
 // for word an evaluation question when this check was written (runbook id,
-// question as questionKey normalises it). New ones are not allowed.
+// question as knowledge.QuestionKey normalises it). New ones are not allowed.
 var copiedBeforeTheRule = map[[2]string]bool{
 	{"aks-admission-webhooks", "aks에서admissionwebhook써도돼요"}:                          true,
 	{"aks-cluster-delete-slow", "aks클러스터삭제가몇시간째안끝나요"}:                                true,
@@ -56,7 +54,7 @@ func TestExampleQuestionsAreNotEvaluationQuestions(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, c := range cases {
-			asked[questionKey(c.Q)] = f
+			asked[knowledge.QuestionKey(c.Q)] = f
 		}
 	}
 	entries, problems := knowledge.LoadFS(context.Background(), knowledge.Embedded(), "embedded")
@@ -67,20 +65,10 @@ func TestExampleQuestionsAreNotEvaluationQuestions(t *testing.T) {
 	}
 	for _, e := range entries {
 		for _, q := range e.Questions {
-			k := questionKey(q)
+			k := knowledge.QuestionKey(q)
 			if f, ok := asked[k]; ok && !copiedBeforeTheRule[[2]string{e.ID, k}] {
 				t.Errorf("runbook %s has example question %q, which %s asks: write example questions in other words", e.ID, q, f)
 			}
 		}
 	}
-}
-
-// questionKey is q in lower case with only its letters and digits.
-func questionKey(q string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			return unicode.ToLower(r)
-		}
-		return -1
-	}, q)
 }

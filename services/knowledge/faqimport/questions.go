@@ -3,6 +3,8 @@ package faqimport
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kubemedic/kubemedic/services/knowledge"
 )
 
 // maxQuestions bounds the example questions of one entry.
@@ -19,10 +21,11 @@ func Questions(s Section, lang string) []string {
 	seen := map[string]bool{}
 	add := func(q string) {
 		q = strings.Join(strings.Fields(q), " ")
-		if q == "" || len(out) >= maxQuestions || seen[q] {
-			return
+		k := knowledge.QuestionKey(q)
+		if k == "" || len(out) >= maxQuestions || seen[k] {
+			return // a question the entry already has, bar punctuation
 		}
-		seen[q] = true
+		seen[k] = true
 		out = append(out, q)
 	}
 	title := strings.TrimSpace(s.Title)
