@@ -301,7 +301,7 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 		e := &eng.entries[h.Doc]
 		sig, conf := sigs[i], confs[i]
 		if i > 0 {
-			conf = RunnerUp(conf, h.Score, hits[0].Score)
+			conf = RunnerUp(conf, confs[0], h.Score, hits[0].Score)
 		}
 		res.Answers = append(res.Answers, Answer{
 			ID:           e.ID,

@@ -73,11 +73,17 @@ func (c Calibration) Confidence(s Signals) float64 {
 	return 1 / (1 + math.Exp(-z))
 }
 
-// RunnerUp is the confidence of an answer ranked below the top one: its
-// own estimate conf scaled by its score relative to the top score, so that a
-// runner-up shows below the top answer by as much as retrieval put it behind,
-// and near-ties stay near-tied.
-func RunnerUp(conf, score, topScore float64) float64 {
+// RunnerUp is the confidence of an answer ranked below the top one: the
+// lower of its own estimate conf and the top answer's topConf, scaled by its
+// score relative to the top score, so that a runner-up shows below the top
+// answer by as much as retrieval put it behind, and near-ties stay
+// near-tied. Its own estimate can exceed the top answer's (it covers more of
+// the question's words, but in fields that weigh less); shown above the top
+// answer it would say that the list is in the wrong order, which retrieval
+// decided on better evidence, so a runner-up never shows more confidence
+// than the answer above it.
+func RunnerUp(conf, topConf, score, topScore float64) float64 {
+	conf = min(conf, topConf)
 	if topScore <= 0 || score >= topScore {
 		return conf
 	}

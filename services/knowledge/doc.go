@@ -195,9 +195,11 @@
 // writers' held-out sets. Because the model predicts correctness rather than
 // merely "in domain", it also refuses questions where the best match is a
 // weak guess. A question whose top answer scores below MinConfidence gets
-// NoAnswer with a Reason. A runner-up's confidence is its own estimate
-// scaled by its score relative to the top answer's (RunnerUp), so the
-// candidates a user sees are ordered by how far retrieval put them apart.
+// NoAnswer with a Reason. A runner-up's confidence is its own estimate,
+// capped at the top answer's, scaled by its score relative to the top
+// answer's (RunnerUp), so the candidates a user sees are ordered by how far
+// retrieval put them apart and the top answer never shows less confidence
+// than one below it.
 // Candidates whose scores tie with the top answer's (within half a percent,
 // scoreTie: near-duplicate runbooks, where the last digits of an idf decide)
 // are ordered by what they are about first: one whose head (title, example

@@ -95,15 +95,18 @@ func TestLeaveStageOut(t *testing.T) {
 }
 
 func TestRunnerUp(t *testing.T) {
-	tests := []struct{ conf, score, top, want float64 }{
-		{0.9, 5, 5, 0.9},    // a tie stays a tie
-		{0.9, 2.5, 5, 0.45}, // half the score, half the confidence
-		{0.9, 6, 5, 0.9},    // never above its own estimate
-		{0.9, 1, 0, 0.9},    // no top score: unchanged
+	tests := []struct{ conf, topConf, score, top, want float64 }{
+		{0.9, 0.9, 5, 5, 0.9},    // a tie stays a tie
+		{0.9, 0.9, 2.5, 5, 0.45}, // half the score, half the confidence
+		{0.9, 0.95, 6, 5, 0.9},   // never above its own estimate
+		{0.9, 0.95, 1, 0, 0.9},   // no top score: unchanged
+		{0.9, 0.6, 5, 5, 0.6},    // never above the top answer's confidence
+		{0.9, 0.6, 2.5, 5, 0.3},  // the top answer's, scaled by the score
+		{0.5, 0.6, 2.5, 5, 0.25}, // its own when lower, scaled by the score
 	}
 	for _, tt := range tests {
-		if got := RunnerUp(tt.conf, tt.score, tt.top); math.Abs(got-tt.want) > 1e-9 {
-			t.Errorf("RunnerUp(%v, %v, %v) = %v, want %v", tt.conf, tt.score, tt.top, got, tt.want)
+		if got := RunnerUp(tt.conf, tt.topConf, tt.score, tt.top); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("RunnerUp(%v, %v, %v, %v) = %v, want %v", tt.conf, tt.topConf, tt.score, tt.top, got, tt.want)
 		}
 	}
 }
