@@ -473,12 +473,16 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 	var foreign, ignored []string
 	var domain []*unit
 	var total, ignoredWeight float64
+	strong := 0
 	inKorean = slices.ContainsFunc(q.units, func(u *unit) bool { return korean.HasHangul(u.surface) })
 	for _, u := range q.units {
 		total += u.weight
 		switch d.classify(e, q, u, inKorean) {
 		case domainWord:
 			domain = append(domain, u)
+			if !d.weakDomain(e, q, u) {
+				strong++
+			}
 		case foreignWord:
 			foreign = append(foreign, u.surface)
 			if top >= 0 && (!mentions(e, q, u, top) || d.vendorName(u)) {
@@ -493,7 +497,7 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 			confidence, mixedMinConfidence)
 	case len(foreign) == 0:
 		return ""
-	case len(ignored) > 0 && (len(domain) < ignoredMaxDomain ||
+	case len(ignored) > 0 && (len(domain) < ignoredMaxDomain || strong == 0 ||
 		ignoredWeight >= ignoredMinShare*total && mentionedCount(e, q, domain, top) < ignoredMaxDomain):
 		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match does not mention them and has confidence %.2f, below %.2f",
 			strings.Join(ignored, ", "), confidence, offDomainMinConfidence)
@@ -593,6 +597,44 @@ func machineOnVM(q *query) string {
 // container platforms have by the same name: Swarm and Nomad have nodes,
 // drains and containers, ECS clusters, Nomad deployments and namespaces.
 var sharedConcepts = map[string]bool{"node": true, "container": true, "cluster": true, "drain": true, "deployment": true, "namespace": true}
+
+// commonConcepts are the Kubernetes/cloud concepts that other systems have
+// by the same name: the sharedConcepts, and the ones outside the cluster list
+// that app servers, load balancers, VM fleets and job queues have too
+// (workers are nodes; jobs, services, health checks, target groups,
+// firewalls, scaling, schedulers and replicas). A question word whose only
+// domain evidence is one of these says nothing about Kubernetes next to a
+// general IT word ("gunicorn workers", "HAProxy health check", "Windows
+// service"): see weakDomain.
+var commonConcepts = map[string]bool{
+	"node": true, "cluster": true, "drain": true, "deployment": true,
+	"job": true, "service": true, "scale": true, "autoscaler": true, "loadbalancer": true, "targetgroup": true,
+	"securitygroup": true, "probe": true, "scheduler": true, "scheduling": true, "replica": true, "volume": true,
+	"registry": true, "subnet": true, "vpc": true, "zone": true, "endpoint": true, "docker": true, "audit": true,
+}
+
+// weakDomain reports whether u, a domain word, is one only through concepts
+// other systems share (commonConcepts), its technical words included (job is
+// a keyword of the Job runbooks and the concept job).
+func (d *domainModel) weakDomain(e *engine, q *query, u *unit) bool {
+	g := e.analyzer.Glossary()
+	common := false
+	for _, t := range q.all {
+		covers := t.Unit == u.id || (t.Span > 1 && u.id >= t.Unit && u.id < t.Unit+t.Span)
+		if !covers || t.Kind != analysis.Concept && t.Kind != analysis.Fuzzy {
+			continue
+		}
+		c, ok := strings.CutPrefix(t.Text, analysis.ConceptPrefix)
+		if !ok || g.Everyday(c) || d.vendor[t.Text] {
+			continue
+		}
+		if !commonConcepts[c] {
+			return false
+		}
+		common = true
+	}
+	return common
+}
 
 // namesCluster reports whether q names a part of a Kubernetes cluster: a
 // glossary concept of the cluster list (glossary.Cluster: pod, node,
