@@ -3,6 +3,7 @@ package knowledge
 import (
 	_ "embed"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -212,6 +213,7 @@ func (DomainGate) bind(e *engine) Stage {
 // with 공유, share; node.js with node), so that a runbook about Ready nodes
 // does not cover Redis.
 func (d *domainModel) rewrite(e *engine, q *query) {
+	d.dropDenied(q)
 	type piece struct {
 		unit int
 		kind analysis.Kind
@@ -276,6 +278,71 @@ func (d *domainModel) rewrite(e *engine, q *query) {
 		}
 	}
 	q.all = all
+}
+
+// serviceConcepts are the glossary concepts that name Kubernetes itself or a
+// provider's Kubernetes service.
+var serviceConcepts = map[string]bool{
+	analysis.ConceptPrefix + "kubernetes": true, analysis.ConceptPrefix + "aks": true,
+	analysis.ConceptPrefix + "tke": true, analysis.ConceptPrefix + "nks": true,
+}
+
+// deniedBefore and deniedAfter find a word the question says it does not
+// use: "we are not on TKE", "without AKS", "don't use kubernetes", "no AKS
+// here"; "AKS는 안 써요", "AKS 없이", "TKE 말고". Only the phrasings that deny
+// the service itself: "no AKS nodes are ready" and "AKS 안에서" are about it.
+var (
+	deniedBefore   = regexp.MustCompile(`(?:\bwithout|\bnot (?:on|in|using|use|running)|n't (?:use|using|run|running|on|have)|\bno longer (?:on|use|using))\s+(?:the\s+|an?\s+)?$`)
+	deniedNoBefore = regexp.MustCompile(`\bno\s+$`)
+	deniedNoAfter  = regexp.MustCompile(`^\s*(?:here|involved|at all|[,.;:)!]|$)`)
+	deniedAfter    = regexp.MustCompile(`^\s*(?:는|은|을|를|도|이|가)?\s*(?:안\s*(?:써|쓰|씀|쓴|씁|사용)|없이|말고|미사용|사용\s*안|아니)`)
+)
+
+// dropDenied drops the words for Kubernetes or a provider's Kubernetes
+// service (serviceConcepts) that the question denies everywhere it writes
+// them ("azure VM scale set instances get reimaged, we don't use AKS"): the
+// question is about what it uses instead, and a denied AKS is no evidence
+// that it is about AKS.
+func (d *domainModel) dropDenied(q *query) {
+	var ids map[int]bool
+	lower := strings.ToLower(q.text)
+	for _, u := range q.units {
+		service := false
+		for _, t := range u.terms {
+			service = service || t.Kind == analysis.Concept && serviceConcepts[t.Text]
+		}
+		if !service || !deniedEverywhere(lower, strings.ToLower(u.surface)) {
+			continue
+		}
+		if ids == nil {
+			ids = map[int]bool{}
+		}
+		ids[u.id] = true
+	}
+	q.drop(ids)
+}
+
+// deniedEverywhere reports whether every occurrence of word in text is denied
+// (see deniedBefore).
+func deniedEverywhere(text, word string) bool {
+	if word == "" {
+		return false
+	}
+	found := false
+	for rest, off := text, 0; ; {
+		i := strings.Index(rest, word)
+		if i < 0 {
+			return found
+		}
+		at := off + i
+		before, after := text[:at], text[at+len(word):]
+		if !deniedBefore.MatchString(before) && !deniedAfter.MatchString(after) &&
+			!(deniedNoBefore.MatchString(before) && deniedNoAfter.MatchString(after)) {
+			return false
+		}
+		found = true
+		rest, off = text[at+len(word):], at+len(word)
+	}
 }
 
 // unknownName reports whether a question word is a dotted name (node.js,
