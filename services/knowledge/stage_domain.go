@@ -534,13 +534,11 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 			}
 		}
 	}
-	if confidence >= offDomainMinConfidence {
-		return ""
-	}
 	var foreign, ignored []string
 	var domain []*unit
 	var total, ignoredWeight float64
 	strong := 0
+	var unmentioned []string // ignored, a cloud company's name aside
 	inKorean = slices.ContainsFunc(q.units, func(u *unit) bool { return korean.HasHangul(u.surface) })
 	for _, u := range q.units {
 		total += u.weight
@@ -552,11 +550,22 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 			}
 		case foreignWord:
 			foreign = append(foreign, u.surface)
-			if top >= 0 && (!mentions(e, q, u, top) || d.vendorName(u)) {
+			vendor := d.vendorName(u)
+			if top >= 0 && (vendor || !mentions(e, q, u, top)) {
 				ignored = append(ignored, u.surface)
 				ignoredWeight += u.weight
+				if !vendor {
+					unmentioned = append(unmentioned, u.surface)
+				}
 			}
 		}
+	}
+	if confidence >= offDomainMinConfidence {
+		if len(unmentioned) > 0 && strong == 0 {
+			return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match does not mention them, and the question names nothing only Kubernetes has",
+				strings.Join(unmentioned, ", "))
+		}
+		return ""
 	}
 	switch {
 	case len(foreign) == 0 && len(domain) == 0 && confidence < mixedMinConfidence && slices.ContainsFunc(q.units, func(u *unit) bool { return unheardOf(e, u) }):
