@@ -568,7 +568,7 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 		return ""
 	}
 	switch {
-	case len(foreign) == 0 && len(domain) == 0 && confidence < mixedMinConfidence && slices.ContainsFunc(q.units, func(u *unit) bool { return unheardOf(e, u) }):
+	case len(foreign) == 0 && len(domain) == 0 && confidence < mixedMinConfidence && (inKorean || slices.ContainsFunc(q.units, func(u *unit) bool { return unheardOf(e, u) })):
 		return fmt.Sprintf("the question names nothing of Kubernetes operations and the best match has confidence %.2f, below %.2f",
 			confidence, mixedMinConfidence)
 	case len(foreign) == 0:
