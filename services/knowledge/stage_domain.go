@@ -598,8 +598,12 @@ const vmConcept = analysis.ConceptPrefix + "vm"
 // glossary concept: server (서버) is what Linux administration calls a
 // machine and Naver Cloud calls its VMs. It stays out of the vm concept,
 // whose words retrieval joins, because runbooks use it for anything that
-// serves (API server, metrics server, NFS server).
-var machineWords = []string{"server", "서버"}
+// serves (API server, metrics server, NFS server). EC2 and GCE are other
+// clouds' machines, general IT words themselves: a question that names one
+// and nothing of a cluster ("EC2 두 대 물린 ALB 대상 그룹", an AWS load
+// balancer's health check) is about those machines; "EC2 워커 노드" names a
+// node.
+var machineWords = []string{"server", "서버", "ec2", "gce"}
 
 // vocabKind says what a word of domainModel.vocab is: general IT, another
 // container platform (data/platforms.txt), a machine (machineWords); a
