@@ -600,8 +600,8 @@ const vmConcept = analysis.ConceptPrefix + "vm"
 // whose words retrieval joins, because runbooks use it for anything that
 // serves (API server, metrics server, NFS server). EC2 and GCE are other
 // clouds' machines, general IT words themselves: a question that names one
-// and nothing of a cluster ("EC2 두 대 물린 ALB 대상 그룹", an AWS load
-// balancer's health check) is about those machines; "EC2 워커 노드" names a
+// and nothing of a cluster (the target group of an AWS load balancer in
+// front of EC2 instances) is about those machines; "EC2 워커 노드" names a
 // node.
 var machineWords = []string{"server", "서버", "ec2", "gce"}
 
