@@ -487,6 +487,12 @@ const ignoredMaxDomain = 3
 // answers.
 const ignoredMinShare = 0.2
 
+// builtIn reports whether document doc is a built-in runbook rather than an
+// entry of an extra directory (a team's imported wiki page).
+func builtIn(e *engine, doc int) bool {
+	return doc >= 0 && strings.HasPrefix(e.entries[doc].Origin.File, EmbeddedPrefix)
+}
+
 // mentionedCount is the number of the domain words that document doc
 // mentions (see mentions).
 func mentionedCount(e *engine, q *query, domain []*unit, doc int) int {
@@ -568,7 +574,8 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 		return ""
 	}
 	switch {
-	case len(foreign) == 0 && len(domain) == 0 && confidence < mixedMinConfidence && (inKorean || slices.ContainsFunc(q.units, func(u *unit) bool { return unheardOf(e, u) })):
+	case len(foreign) == 0 && len(domain) == 0 && confidence < mixedMinConfidence &&
+		(inKorean && builtIn(e, top) || slices.ContainsFunc(q.units, func(u *unit) bool { return unheardOf(e, u) })):
 		return fmt.Sprintf("the question names nothing of Kubernetes operations and the best match has confidence %.2f, below %.2f",
 			confidence, mixedMinConfidence)
 	case len(foreign) == 0:
