@@ -488,7 +488,8 @@ const ignoredMaxDomain = 3
 const ignoredMinShare = 0.2
 
 // builtIn reports whether document doc is a built-in runbook rather than an
-// entry of an extra directory (a team's imported wiki page).
+// entry of an extra directory (a team's imported wiki page, which may be
+// about the team's own things in words the built-in runbooks never use).
 func builtIn(e *engine, doc int) bool {
 	return doc >= 0 && strings.HasPrefix(e.entries[doc].Origin.File, EmbeddedPrefix)
 }
@@ -575,7 +576,7 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 	}
 	switch {
 	case len(foreign) == 0 && len(domain) == 0 && confidence < mixedMinConfidence &&
-		(inKorean && builtIn(e, top) || slices.ContainsFunc(q.units, func(u *unit) bool { return unheardOf(e, u) })):
+		slices.ContainsFunc(q.units, func(u *unit) bool { return unheardOf(e, u) || inKorean && !u.known && builtIn(e, top) }):
 		return fmt.Sprintf("the question names nothing of Kubernetes operations and the best match has confidence %.2f, below %.2f",
 			confidence, mixedMinConfidence)
 	case len(foreign) == 0:
