@@ -31,7 +31,9 @@ import (
 //     ordinary language (회사, 용량, 저장), not domain evidence: the glossary
 //     holds the Korean domain vocabulary;
 //   - foreign words: general IT vocabulary (data/general-it.txt: office
-//     software, devices, other clouds, developer tools, databases), even
+//     software, devices, other clouds, developer tools, databases, app
+//     servers and process managers, script shells, load balancers and
+//     monitoring outside a cluster, registrars), even
 //     when a runbook mentions them (vim, Java); in a Korean question, a
 //     Latin word without digits that no runbook uses (foreignName); and the
 //     name of a cloud
@@ -69,7 +71,11 @@ import (
 // password runbook, "공유기 DNS 설정" against CoreDNS). A question that names
 // the cluster three times or more ("reach a ClusterIP service from my laptop
 // through the apiserver") is about the cluster; its general IT word is where
-// the user sits or what they ran — unless those unmentioned foreign words
+// the user sits or what they ran — unless none of those domain words names
+// anything only Kubernetes has (weakDomain: every one is a concept other
+// systems share, commonConcepts — workers, jobs, services, health checks,
+// load balancers, target groups, firewalls, scaling: "GCP 로드밸런서 백엔드
+// 헬스 체크" is a GCP question in four such words), or those unmentioned foreign words
 // carry ignoredMinShare of the question's weight and the answer names fewer
 // than three of its domain words: "nomad node drain never finishes because a
 // batch job keeps running" is about Nomad, whose nodes drain too. Likewise
@@ -89,10 +95,28 @@ import (
 // is likely the subject, so it needs mixedMinConfidence. In a Korean
 // question such a word, without digits, is a foreign word outright
 // (foreignName: Korean writes ordinary words in Hangul and names in Latin
-// letters; "ECR 도커 로그인 토큰이 만료됐대요"). Every word known
-// ("업그레이드하고 나서 메트릭이 안 보여요") leaves it to the confidence model.
+// letters; "ECR 도커 로그인 토큰이 만료됐대요"); a Korean question naming
+// neither with a Hangul word that neither the runbooks nor the glossary know
+// (주키퍼, a product spelled in Hangul) needs mixedMinConfidence when its top
+// answer is a built-in runbook (an imported team page may be about the
+// team's own things in words no runbook uses): on every evaluation and
+// tuning set such Korean questions answered below 0.6 were wrong or out of
+// the domain. Every word known ("업그레이드하고 나서 메트릭이 안 보여요")
+// leaves it to the confidence model.
 //
-// Two kinds of question are refused whatever the confidence, since the
+// Above offDomainMinConfidence one more question is refused: one whose
+// general IT word the top answer never mentions (a cloud company's name
+// aside) and that names nothing only Kubernetes has (no domain word, or only
+// weak ones): "php-fpm workers stuck on a request" against the probe
+// runbook is about php-fpm, whatever the coverage of "workers" and "stuck".
+//
+// A question that denies Kubernetes or a provider's Kubernetes service where
+// it names it ("we don't use AKS", "AKS는 안 써요", "not on TKE", "TKE 말고";
+// not "no AKS nodes are ready" or "AKS 안에서") is about what it uses
+// instead: the rewrite drops those words (dropDenied), so an Azure VM scale
+// set question "without AKS" is a question about the vendor's VMs.
+//
+// Three kinds of question are refused whatever the confidence, since the
 // calibration predicts correctness from how much of the question a runbook
 // covers, and a runbook can cover these almost entirely: a question that
 // names a machine (a VM, an instance, a server) next to a foreign word and
@@ -105,7 +129,8 @@ import (
 // service manager (systemd, systemctl, journalctl) and nothing of a cluster
 // ("restart a systemd service after config change"). Every
 // in-domain question of our sets that names a machine next to a general IT
-// word or a vendor names the cluster too (AKS 노드 VM, EC2 워커 노드), and
+// word or a vendor names the cluster too (AKS 노드 VM, EC2 워커 노드; EC2
+// and GCE are machines themselves, see machineWords), and
 // every one that names Swarm or Compose names Kubernetes or the node's
 // container runtime.
 //
