@@ -41,6 +41,9 @@ type query struct {
 	// container platform, a machine (server) and a machine's own service
 	// manager (systemd; DomainGate's rewrite), for its gate.
 	platform, machine, host string
+	// general says whether a word of the question is general IT vocabulary
+	// (DomainGate's rewrite).
+	general bool
 	// mem is the memory parse took from queryPool; release returns it.
 	mem *queryMem
 }

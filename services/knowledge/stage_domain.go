@@ -3,7 +3,6 @@ package knowledge
 import (
 	_ "embed"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -257,6 +256,9 @@ func (d *domainModel) rewrite(e *engine, q *query) {
 			if t.Kind == analysis.Stem {
 				forms[1] = t.Text
 			}
+			if t.Kind == analysis.Fuzzy && d.general[t.Text] {
+				q.general = true // a correction to a general IT word (outlok → outlook) is one too
+			}
 			if t.Kind == analysis.Word || t.Kind == analysis.Stem {
 				// One lookup for the general IT word and the gate's subjects.
 				v := d.vocab[t.Text]
@@ -277,6 +279,7 @@ func (d *domainModel) rewrite(e *engine, q *query) {
 			q.platform = prevSurface + " " + u.surface
 		}
 		prevID, prev, prevSurface, prevFirst = u.id, forms, u.surface, first
+		q.general = q.general || general
 		if !general && !unknownName(e, u.surface, whole) {
 			continue
 		}
@@ -312,17 +315,6 @@ var serviceConcepts = map[string]bool{
 	analysis.ConceptPrefix + "tke": true, analysis.ConceptPrefix + "nks": true,
 }
 
-// deniedBefore and deniedAfter find a word the question says it does not
-// use: "we are not on TKE", "without AKS", "don't use kubernetes", "no AKS
-// here"; "AKS는 안 써요", "AKS 없이", "TKE 말고". Only the phrasings that deny
-// the service itself: "no AKS nodes are ready" and "AKS 안에서" are about it.
-var (
-	deniedBefore   = regexp.MustCompile(`(?:\bwithout|\bnot (?:on|in|using|use|running)|n't (?:use|using|run|running|on|have)|\bno longer (?:on|use|using))\s+(?:the\s+|an?\s+)?$`)
-	deniedNoBefore = regexp.MustCompile(`\bno\s+$`)
-	deniedNoAfter  = regexp.MustCompile(`^\s*(?:here|involved|at all|[,.;:)!]|$)`)
-	deniedAfter    = regexp.MustCompile(`^\s*(?:는|은|을|를|도|이|가)?\s*(?:안\s*(?:써|쓰|씀|쓴|씁|사용)|없이|말고|미사용|사용\s*안|아니)`)
-)
-
 // dropDenied drops the words for Kubernetes or a provider's Kubernetes
 // service (serviceConcepts) that the question denies everywhere it writes
 // them ("azure VM scale set instances get reimaged, we don't use AKS"): the
@@ -330,13 +322,22 @@ var (
 // that it is about AKS.
 func (d *domainModel) dropDenied(q *query) {
 	var ids map[int]bool
-	lower := strings.ToLower(q.text)
+	lower := ""
 	for _, u := range q.units {
 		service := false
 		for _, t := range u.terms {
 			service = service || t.Kind == analysis.Concept && serviceConcepts[t.Text]
 		}
-		if !service || !deniedEverywhere(lower, strings.ToLower(u.surface)) {
+		if !service {
+			continue
+		}
+		if lower == "" {
+			if !denialCue(q.text) {
+				return
+			}
+			lower = strings.ToLower(q.text)
+		}
+		if !deniedEverywhere(lower, strings.ToLower(u.surface)) {
 			continue
 		}
 		if ids == nil {
@@ -347,27 +348,133 @@ func (d *domainModel) dropDenied(q *query) {
 	q.drop(ids)
 }
 
-// deniedEverywhere reports whether every occurrence of word in text is denied
-// (see deniedBefore).
+// deniedEverywhere reports whether every occurrence of word in text (both
+// lower-cased) is denied: "we are not on TKE", "without AKS", "don't use
+// kubernetes", "no AKS here"; "AKS는 안 써요", "AKS 없이", "TKE 말고". Only
+// the phrasings that deny the service itself: "no AKS nodes are ready" and
+// "AKS 안에서" are about it.
 func deniedEverywhere(text, word string) bool {
 	if word == "" {
 		return false
 	}
 	found := false
-	for rest, off := text, 0; ; {
-		i := strings.Index(rest, word)
+	for off := 0; ; {
+		i := strings.Index(text[off:], word)
 		if i < 0 {
 			return found
 		}
 		at := off + i
-		before, after := text[:at], text[at+len(word):]
-		if !deniedBefore.MatchString(before) && !deniedAfter.MatchString(after) &&
-			!(deniedNoBefore.MatchString(before) && deniedNoAfter.MatchString(after)) {
+		off = at + len(word)
+		before, after := text[:at], text[off:]
+		if latinWordByte(before, len(before)-1) || latinWordByte(after, 0) {
+			continue // a piece of a longer word (kaks, aks-engine's engine is fine)
+		}
+		if !deniedBefore(before, after) && !deniedAfter(after) {
 			return false
 		}
 		found = true
-		rest, off = text[at+len(word):], at+len(word)
 	}
+}
+
+// denialCue reports whether text has a word that can deny a service (see
+// deniedBefore and deniedAfter), without allocating: most questions that
+// name a service do not deny it, and need no closer look.
+func denialCue(text string) bool {
+	for _, cue := range []string{"안 써", "안써", "안 쓰", "안쓰", "안 씀", "안씀", "안 쓴", "안쓴", "안 씁", "안씁", "안 사용", "안사용", "사용 안", "없이", "말고", "미사용", "아니"} {
+		if strings.Contains(text, cue) {
+			return true
+		}
+	}
+	for _, cue := range []string{"without", "not", "n't", "no"} {
+		if containsFold(text, cue) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold reports whether s contains the lower-case ASCII word sub in
+// any letter case.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i]|0x20 == sub[0] && strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// latinWordByte reports whether s[i] is a Latin letter or digit.
+func latinWordByte(s string, i int) bool {
+	if i < 0 || i >= len(s) {
+		return false
+	}
+	c := s[i]
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+}
+
+// deniedBefore reports whether the English words before a service name deny
+// it: without, not on/in/using/running, n't use/run/have/on, no longer on, or
+// no followed by nothing about the service ("no AKS here", "no AKS,").
+func deniedBefore(before, after string) bool {
+	words := strings.Fields(before[max(0, len(before)-40):])
+	if n := len(words); n > 0 && (words[n-1] == "the" || words[n-1] == "a" || words[n-1] == "an") {
+		words = words[:n-1]
+	}
+	n := len(words)
+	if n == 0 {
+		return false
+	}
+	last, prev := words[n-1], ""
+	if n > 1 {
+		prev = words[n-2]
+	}
+	switch {
+	case last == "without":
+		return true
+	case prev == "not" && slices.Contains([]string{"on", "in", "using", "use", "running"}, last):
+		return true
+	case strings.HasSuffix(prev, "n't") && slices.Contains([]string{"use", "using", "run", "running", "on", "have"}, last):
+		return true
+	case prev == "longer" && n > 2 && words[n-3] == "no" && slices.Contains([]string{"on", "use", "using"}, last):
+		return true
+	case last == "no":
+		rest := strings.TrimLeft(after, " ")
+		return rest == "" || strings.ContainsRune(",.;:)!", rune(rest[0])) ||
+			strings.HasPrefix(rest, "here") || strings.HasPrefix(rest, "involved") || strings.HasPrefix(rest, "at all")
+	}
+	return false
+}
+
+// deniedAfter reports whether the Korean words after a service name deny it:
+// (는/은/을/를/도/이/가) 안 써/쓰/씀/사용, 없이, 말고, 미사용, 아니, 사용 안.
+func deniedAfter(after string) bool {
+	rest := strings.TrimLeft(after, " ")
+	for _, p := range []string{"는", "은", "을", "를", "도", "이", "가"} {
+		if r, ok := strings.CutPrefix(rest, p); ok {
+			rest = r
+			break
+		}
+	}
+	rest = strings.TrimLeft(rest, " ")
+	if r, ok := strings.CutPrefix(rest, "안"); ok {
+		r = strings.TrimLeft(r, " ")
+		for _, v := range []string{"써", "쓰", "씀", "쓴", "씁", "사용"} {
+			if strings.HasPrefix(r, v) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range []string{"없이", "말고", "미사용", "아니"} {
+		if strings.HasPrefix(rest, p) {
+			return true
+		}
+	}
+	if r, ok := strings.CutPrefix(rest, "사용"); ok {
+		return strings.HasPrefix(strings.TrimLeft(r, " "), "안")
+	}
+	return false
 }
 
 // unknownName reports whether a question word is a dotted name (node.js,
@@ -512,6 +619,40 @@ const ignoredMaxDomain = 3
 // answers.
 const ignoredMinShare = 0.2
 
+// unmentioned returns why q, whose top answer (document top) has
+// offDomainMinConfidence or more, is refused all the same, or "": its general
+// IT word (a cloud company's name aside) the answer never mentions, and it
+// names nothing only Kubernetes has (no domain word, or only weak ones).
+// Only a question with a general IT word (data/general-it.txt; not a Latin
+// name no runbook uses, whose answers at this confidence were right on our
+// sets) can be refused here, and the others cost nothing.
+func (d *domainModel) unmentioned(e *engine, q *query, top int) string {
+	if top < 0 || !q.general {
+		return ""
+	}
+	inKorean := slices.ContainsFunc(q.units, func(u *unit) bool { return korean.HasHangul(u.surface) })
+	var words []string
+	for _, u := range q.units {
+		candidate := false
+		for _, t := range u.terms {
+			candidate = candidate || (t.Kind == analysis.Word || t.Kind == analysis.Stem || t.Kind == analysis.Fuzzy) && d.general[t.Text]
+		}
+		if candidate && d.classify(e, q, u, inKorean) == foreignWord && !d.vendorName(u) && !mentions(e, q, u, top) {
+			words = append(words, u.surface)
+		}
+	}
+	if len(words) == 0 {
+		return ""
+	}
+	for _, u := range q.units {
+		if d.classify(e, q, u, inKorean) == domainWord && !d.weakDomain(e, q, u) {
+			return ""
+		}
+	}
+	return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match does not mention them, and the question names nothing only Kubernetes has",
+		strings.Join(words, ", "))
+}
+
 // builtIn reports whether document doc is a built-in runbook rather than an
 // entry of an extra directory (a team's imported wiki page, which may be
 // about the team's own things in words the built-in runbooks never use).
@@ -566,38 +707,28 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 			}
 		}
 	}
+	if confidence >= offDomainMinConfidence {
+		return d.unmentioned(e, q, top)
+	}
+	inKorean = slices.ContainsFunc(q.units, func(u *unit) bool { return korean.HasHangul(u.surface) })
 	var foreign, ignored []string
 	var domain []*unit
 	var total, ignoredWeight float64
-	strong := 0
-	var unmentioned []string // ignored, a cloud company's name aside
-	inKorean = slices.ContainsFunc(q.units, func(u *unit) bool { return korean.HasHangul(u.surface) })
 	for _, u := range q.units {
 		total += u.weight
 		switch d.classify(e, q, u, inKorean) {
 		case domainWord:
 			domain = append(domain, u)
-			if !d.weakDomain(e, q, u) {
-				strong++
-			}
 		case foreignWord:
 			foreign = append(foreign, u.surface)
-			vendor := d.vendorName(u)
-			if top >= 0 && (vendor || !mentions(e, q, u, top)) {
+			if top >= 0 && (!mentions(e, q, u, top) || d.vendorName(u)) {
 				ignored = append(ignored, u.surface)
 				ignoredWeight += u.weight
-				if !vendor {
-					unmentioned = append(unmentioned, u.surface)
-				}
 			}
 		}
 	}
-	if confidence >= offDomainMinConfidence {
-		if len(unmentioned) > 0 && strong == 0 {
-			return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match does not mention them, and the question names nothing only Kubernetes has",
-				strings.Join(unmentioned, ", "))
-		}
-		return ""
+	weakOnly := func() bool {
+		return !slices.ContainsFunc(domain, func(u *unit) bool { return !d.weakDomain(e, q, u) })
 	}
 	switch {
 	case len(foreign) == 0 && len(domain) == 0 && confidence < mixedMinConfidence &&
@@ -606,7 +737,7 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 			confidence, mixedMinConfidence)
 	case len(foreign) == 0:
 		return ""
-	case len(ignored) > 0 && (len(domain) < ignoredMaxDomain || strong == 0 ||
+	case len(ignored) > 0 && (len(domain) < ignoredMaxDomain || weakOnly() ||
 		ignoredWeight >= ignoredMinShare*total && mentionedCount(e, q, domain, top) < ignoredMaxDomain):
 		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match does not mention them and has confidence %.2f, below %.2f",
 			strings.Join(ignored, ", "), confidence, offDomainMinConfidence)
