@@ -55,7 +55,10 @@
 //     node, job or secret, which other systems have too): before the kind, or
 //     after it when the name has a digit, '-', '_' or '.' (pod web-1). Left
 //     in, the name is a subject no runbook covers, and the answer's
-//     confidence falls below the refusal line. Grounding still sees it.
+//     confidence falls below the refusal line. Grounding still sees it. So
+//     is a general IT program (gunicorn, redis; no glossary concept, no
+//     other platform) bare before a pod, statefulset, daemonset, cronjob or
+//     디플로이먼트: "gunicorn 파드" is the pod that runs gunicorn.
 //   - Loanwords: a Hangul word that neither the index nor the glossary knows
 //     and that is no general IT word is read as the Latin word it spells
 //     (the loanword package): an acronym by its letter names (피브이씨 → pvc,

@@ -308,36 +308,29 @@ func (d *domainModel) rewrite(e *engine, q *query) {
 	q.all = all
 }
 
-// serviceConcepts are the glossary concepts that name Kubernetes itself or a
-// provider's Kubernetes service.
-var serviceConcepts = map[string]bool{
-	analysis.ConceptPrefix + "kubernetes": true, analysis.ConceptPrefix + "aks": true,
-	analysis.ConceptPrefix + "tke": true, analysis.ConceptPrefix + "nks": true,
+// serviceConcept reports whether a term text is the glossary concept of
+// Kubernetes itself or of a provider's Kubernetes service.
+func serviceConcept(text string) bool {
+	switch text {
+	case analysis.ConceptPrefix + "kubernetes", analysis.ConceptPrefix + "aks", analysis.ConceptPrefix + "tke", analysis.ConceptPrefix + "nks":
+		return true
+	}
+	return false
 }
 
 // dropDenied drops the words for Kubernetes or a provider's Kubernetes
-// service (serviceConcepts) that the question denies everywhere it writes
+// service (serviceConcept) that the question denies everywhere it writes
 // them ("azure VM scale set instances get reimaged, we don't use AKS"): the
 // question is about what it uses instead, and a denied AKS is no evidence
 // that it is about AKS.
 func (d *domainModel) dropDenied(q *query) {
 	var ids map[int]bool
-	lower := ""
 	for _, u := range q.units {
 		service := false
 		for _, t := range u.terms {
-			service = service || t.Kind == analysis.Concept && serviceConcepts[t.Text]
+			service = service || t.Kind == analysis.Concept && serviceConcept(t.Text)
 		}
-		if !service {
-			continue
-		}
-		if lower == "" {
-			if !denialCue(q.text) {
-				return
-			}
-			lower = strings.ToLower(q.text)
-		}
-		if !deniedEverywhere(lower, strings.ToLower(u.surface)) {
+		if !service || !deniedEverywhere(q.text, u.surface) {
 			continue
 		}
 		if ids == nil {
@@ -348,18 +341,19 @@ func (d *domainModel) dropDenied(q *query) {
 	q.drop(ids)
 }
 
-// deniedEverywhere reports whether every occurrence of word in text (both
-// lower-cased) is denied: "we are not on TKE", "without AKS", "don't use
-// kubernetes", "no AKS here"; "AKS는 안 써요", "AKS 없이", "TKE 말고". Only
-// the phrasings that deny the service itself: "no AKS nodes are ready" and
-// "AKS 안에서" are about it.
+// deniedEverywhere reports whether every occurrence of word (lower-case) in
+// text (any letter case) is denied: "we are not on TKE", "without AKS",
+// "don't use kubernetes", "no AKS here"; "AKS는 안 써요", "AKS 없이", "TKE
+// 말고". Only the phrasings that deny the service itself: "no AKS nodes are
+// ready" and "AKS 안에서" are about it. It allocates nothing: most questions
+// that name a service do not deny it.
 func deniedEverywhere(text, word string) bool {
 	if word == "" {
 		return false
 	}
 	found := false
 	for off := 0; ; {
-		i := strings.Index(text[off:], word)
+		i := indexFold(text[off:], word)
 		if i < 0 {
 			return found
 		}
@@ -367,7 +361,7 @@ func deniedEverywhere(text, word string) bool {
 		off = at + len(word)
 		before, after := text[:at], text[off:]
 		if latinWordByte(before, len(before)-1) || latinWordByte(after, 0) {
-			continue // a piece of a longer word (kaks, aks-engine's engine is fine)
+			continue // a piece of a longer word
 		}
 		if !deniedBefore(before, after) && !deniedAfter(after) {
 			return false
@@ -376,32 +370,18 @@ func deniedEverywhere(text, word string) bool {
 	}
 }
 
-// denialCue reports whether text has a word that can deny a service (see
-// deniedBefore and deniedAfter), without allocating: most questions that
-// name a service do not deny it, and need no closer look.
-func denialCue(text string) bool {
-	for _, cue := range []string{"안 써", "안써", "안 쓰", "안쓰", "안 씀", "안씀", "안 쓴", "안쓴", "안 씁", "안씁", "안 사용", "안사용", "사용 안", "없이", "말고", "미사용", "아니"} {
-		if strings.Contains(text, cue) {
-			return true
-		}
+// indexFold is strings.Index with ASCII letters of s in any case; sub is
+// lower-case.
+func indexFold(s, sub string) int {
+	if sub == "" || sub[0] >= 0x80 {
+		return strings.Index(s, sub)
 	}
-	for _, cue := range []string{"without", "not", "n't", "no"} {
-		if containsFold(text, cue) {
-			return true
-		}
-	}
-	return false
-}
-
-// containsFold reports whether s contains the lower-case ASCII word sub in
-// any letter case.
-func containsFold(s, sub string) bool {
 	for i := 0; i+len(sub) <= len(s); i++ {
 		if s[i]|0x20 == sub[0] && strings.EqualFold(s[i:i+len(sub)], sub) {
-			return true
+			return i
 		}
 	}
-	return false
+	return -1
 }
 
 // latinWordByte reports whether s[i] is a Latin letter or digit.
@@ -409,47 +389,77 @@ func latinWordByte(s string, i int) bool {
 	if i < 0 || i >= len(s) {
 		return false
 	}
-	c := s[i]
-	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+	c := s[i] | 0x20
+	return c >= 'a' && c <= 'z' || s[i] >= '0' && s[i] <= '9'
+}
+
+// lastWords returns the last three space-separated words of s, the last
+// first, and how many there are.
+func lastWords(s string) (w [3]string, n int) {
+	end := len(s)
+	for n < 3 {
+		for end > 0 && s[end-1] == ' ' {
+			end--
+		}
+		if end == 0 {
+			break
+		}
+		start := end
+		for start > 0 && s[start-1] != ' ' {
+			start--
+		}
+		w[n] = s[start:end]
+		n++
+		end = start
+	}
+	return w, n
 }
 
 // deniedBefore reports whether the English words before a service name deny
 // it: without, not on/in/using/running, n't use/run/have/on, no longer on, or
 // no followed by nothing about the service ("no AKS here", "no AKS,").
 func deniedBefore(before, after string) bool {
-	words := strings.Fields(before[max(0, len(before)-40):])
-	if n := len(words); n > 0 && (words[n-1] == "the" || words[n-1] == "a" || words[n-1] == "an") {
-		words = words[:n-1]
+	w, n := lastWords(before)
+	if n > 0 && (strings.EqualFold(w[0], "the") || strings.EqualFold(w[0], "a") || strings.EqualFold(w[0], "an")) {
+		w[0], w[1], n = w[1], w[2], n-1
+		w[2] = ""
 	}
-	n := len(words)
 	if n == 0 {
 		return false
 	}
-	last, prev := words[n-1], ""
-	if n > 1 {
-		prev = words[n-2]
+	last, prev := w[0], w[1]
+	oneOf := func(s string, words ...string) bool {
+		return slices.ContainsFunc(words, func(x string) bool { return strings.EqualFold(s, x) })
 	}
 	switch {
-	case last == "without":
+	case strings.EqualFold(last, "without"):
 		return true
-	case prev == "not" && slices.Contains([]string{"on", "in", "using", "use", "running"}, last):
+	case strings.EqualFold(prev, "not") && oneOf(last, "on", "in", "using", "use", "running"):
 		return true
-	case strings.HasSuffix(prev, "n't") && slices.Contains([]string{"use", "using", "run", "running", "on", "have"}, last):
+	case len(prev) > 3 && strings.EqualFold(prev[len(prev)-3:], "n't") && oneOf(last, "use", "using", "run", "running", "on", "have"):
 		return true
-	case prev == "longer" && n > 2 && words[n-3] == "no" && slices.Contains([]string{"on", "use", "using"}, last):
+	case strings.EqualFold(prev, "longer") && strings.EqualFold(w[2], "no") && oneOf(last, "on", "use", "using"):
 		return true
-	case last == "no":
+	case strings.EqualFold(last, "no"):
 		rest := strings.TrimLeft(after, " ")
 		return rest == "" || strings.ContainsRune(",.;:)!", rune(rest[0])) ||
-			strings.HasPrefix(rest, "here") || strings.HasPrefix(rest, "involved") || strings.HasPrefix(rest, "at all")
+			hasPrefixFold(rest, "here") || hasPrefixFold(rest, "involved") || hasPrefixFold(rest, "at all")
 	}
 	return false
+}
+
+// hasPrefixFold is strings.HasPrefix with ASCII letters in any case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // deniedAfter reports whether the Korean words after a service name deny it:
 // (는/은/을/를/도/이/가) 안 써/쓰/씀/사용, 없이, 말고, 미사용, 아니, 사용 안.
 func deniedAfter(after string) bool {
 	rest := strings.TrimLeft(after, " ")
+	if rest == "" || rest[0] < 0x80 {
+		return false // no Hangul right after the name
+	}
 	for _, p := range []string{"는", "은", "을", "를", "도", "이", "가"} {
 		if r, ok := strings.CutPrefix(rest, p); ok {
 			rest = r
