@@ -55,7 +55,10 @@
 //     node, job or secret, which other systems have too): before the kind, or
 //     after it when the name has a digit, '-', '_' or '.' (pod web-1). Left
 //     in, the name is a subject no runbook covers, and the answer's
-//     confidence falls below the refusal line. Grounding still sees it.
+//     confidence falls below the refusal line. Grounding still sees it. So
+//     is a general IT program (gunicorn, redis; no glossary concept, no
+//     other platform) bare before a pod, statefulset, daemonset, cronjob or
+//     디플로이먼트: "gunicorn 파드" is the pod that runs gunicorn.
 //   - Loanwords: a Hangul word that neither the index nor the glossary knows
 //     and that is no general IT word is read as the Latin word it spells
 //     (the loanword package): an acronym by its letter names (피브이씨 → pvc,
@@ -96,8 +99,8 @@
 //     question asks rather than what about (해결, fix: no concept, in half
 //     the runbooks or more) are left out of the question's side.
 //   - DomainGate: a question whose only specific words are general IT
-//     vocabulary (VPN, vim, Excel, sudo, EC2, Windows, Ubuntu:
-//     data/general-it.txt) or a cloud company's name without any of its
+//     vocabulary (VPN, vim, Excel, sudo, EC2, Windows, Ubuntu, gunicorn,
+//     PowerShell, HAProxy, registrars: data/general-it.txt) or a cloud company's name without any of its
 //     Kubernetes products (Azure, Tencent, Naver Cloud without AKS, CLB,
 //     NKS…; a correction that only extends a Latin word, browse → browser,
 //     is another word) and that names nothing of the domain (a
@@ -116,13 +119,20 @@
 //     general IT words and it has fewer than three domain words, or those
 //     words carry a fifth of the question's weight and the answer names
 //     fewer than three of its domain words (the question is about that word;
-//     the answer is not: Nomad's node drain), or when the answer names fewer
+//     the answer is not: Nomad's node drain), or all its domain words are
+//     ones other systems share (workers, jobs, services, health checks,
+//     load balancers, target groups, firewalls, scaling: an HAProxy or GCP
+//     load balancer question), or when the answer names fewer
 //     than half of its domain words (the match came through the general IT
-//     side alone). A question naming neither, but with a Latin word no
+//     side alone). Such a question with nothing only Kubernetes has is
+//     refused at any confidence when its answer never mentions its general
+//     IT word. A Kubernetes service the question denies ("we don't use
+//     AKS", "AKS는 안 써요") is dropped from it. A question naming neither, but with a Latin word no
 //     runbook uses (pm2, a product the knowledge base never heard of), needs
 //     mixedMinConfidence too; in a Korean question such a word without
 //     digits is general IT outright (ECR, SST: Korean writes names, not
-//     ordinary words, in Latin letters). A cloud company's name next to one
+//     ordinary words, in Latin letters), and a Hangul word nothing knows
+//     (주키퍼) needs mixedMinConfidence when a built-in runbook is on top. A cloud company's name next to one
 //     of its products that names nothing of the domain by itself (Tencent
 //     CVM) is the company's cloud, not its Kubernetes service; next to the
 //     word Kubernetes it is that service. An answer that names the company
@@ -134,7 +144,7 @@
 //     Three kinds of question are refused at any confidence, because the
 //     calibration predicts correctness from word coverage and a runbook can
 //     cover their words almost entirely: one that names a machine (VM, CVM,
-//     instance, server) next to a general IT word or a cloud company's name
+//     instance, server, EC2, GCE) next to a general IT word or a cloud company's name
 //     and nothing of a cluster (a glossary concept of the cluster list:
 //     pod, node, container, kubelet, API server, CNI, AKS…; or a word
 //     carrying the name of Kubernetes, kubeadm) is about the machine itself

@@ -23,6 +23,8 @@ type unit struct {
 
 // query is an analysed question.
 type query struct {
+	// text is the question as asked.
+	text  string
 	terms []index.QueryTerm
 	units []*unit
 	all   []analysis.Term
@@ -39,6 +41,9 @@ type query struct {
 	// container platform, a machine (server) and a machine's own service
 	// manager (systemd; DomainGate's rewrite), for its gate.
 	platform, machine, host string
+	// general says whether a word of the question is general IT vocabulary
+	// (DomainGate's rewrite).
+	general bool
 	// mem is the memory parse took from queryPool; release returns it.
 	mem *queryMem
 }
@@ -104,7 +109,7 @@ var kindWeight = [...]float64{
 // index query, which the shape stages adjust.
 func (e *engine) parse(question string) *query {
 	m := queryPool.Get().(*queryMem)
-	m.q = query{mem: m, all: e.analyzer.AppendTerms(m.all[:0], question), units: m.units[:0], terms: m.terms[:0], spans: m.spans[:0], conceptsAt: m.conceptsAt[:0]}
+	m.q = query{mem: m, text: question, all: e.analyzer.AppendTerms(m.all[:0], question), units: m.units[:0], terms: m.terms[:0], spans: m.spans[:0], conceptsAt: m.conceptsAt[:0]}
 	q := &m.q
 	// Units are numbered from 0 in text order: count each one's terms, then
 	// give every unit its share of one array of terms (capped, so that a

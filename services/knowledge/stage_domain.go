@@ -30,7 +30,9 @@ import (
 //     ordinary language (회사, 용량, 저장), not domain evidence: the glossary
 //     holds the Korean domain vocabulary;
 //   - foreign words: general IT vocabulary (data/general-it.txt: office
-//     software, devices, other clouds, developer tools, databases), even
+//     software, devices, other clouds, developer tools, databases, app
+//     servers and process managers, script shells, load balancers and
+//     monitoring outside a cluster, registrars), even
 //     when a runbook mentions them (vim, Java); in a Korean question, a
 //     Latin word without digits that no runbook uses (foreignName); and the
 //     name of a cloud
@@ -68,7 +70,11 @@ import (
 // password runbook, "공유기 DNS 설정" against CoreDNS). A question that names
 // the cluster three times or more ("reach a ClusterIP service from my laptop
 // through the apiserver") is about the cluster; its general IT word is where
-// the user sits or what they ran — unless those unmentioned foreign words
+// the user sits or what they ran — unless none of those domain words names
+// anything only Kubernetes has (weakDomain: every one is a concept other
+// systems share, commonConcepts — workers, jobs, services, health checks,
+// load balancers, target groups, firewalls, scaling: "GCP 로드밸런서 백엔드
+// 헬스 체크" is a GCP question in four such words), or those unmentioned foreign words
 // carry ignoredMinShare of the question's weight and the answer names fewer
 // than three of its domain words: "nomad node drain never finishes because a
 // batch job keeps running" is about Nomad, whose nodes drain too. Likewise
@@ -88,10 +94,28 @@ import (
 // is likely the subject, so it needs mixedMinConfidence. In a Korean
 // question such a word, without digits, is a foreign word outright
 // (foreignName: Korean writes ordinary words in Hangul and names in Latin
-// letters; "ECR 도커 로그인 토큰이 만료됐대요"). Every word known
-// ("업그레이드하고 나서 메트릭이 안 보여요") leaves it to the confidence model.
+// letters; "ECR 도커 로그인 토큰이 만료됐대요"); a Korean question naming
+// neither with a Hangul word that neither the runbooks nor the glossary know
+// (주키퍼, a product spelled in Hangul) needs mixedMinConfidence when its top
+// answer is a built-in runbook (an imported team page may be about the
+// team's own things in words no runbook uses): on every evaluation and
+// tuning set such Korean questions answered below 0.6 were wrong or out of
+// the domain. Every word known ("업그레이드하고 나서 메트릭이 안 보여요")
+// leaves it to the confidence model.
 //
-// Two kinds of question are refused whatever the confidence, since the
+// Above offDomainMinConfidence one more question is refused: one whose
+// general IT word the top answer never mentions (a cloud company's name
+// aside) and that names nothing only Kubernetes has (no domain word, or only
+// weak ones): "php-fpm workers stuck on a request" against the probe
+// runbook is about php-fpm, whatever the coverage of "workers" and "stuck".
+//
+// A question that denies Kubernetes or a provider's Kubernetes service where
+// it names it ("we don't use AKS", "AKS는 안 써요", "not on TKE", "TKE 말고";
+// not "no AKS nodes are ready" or "AKS 안에서") is about what it uses
+// instead: the rewrite drops those words (dropDenied), so an Azure VM scale
+// set question "without AKS" is a question about the vendor's VMs.
+//
+// Three kinds of question are refused whatever the confidence, since the
 // calibration predicts correctness from how much of the question a runbook
 // covers, and a runbook can cover these almost entirely: a question that
 // names a machine (a VM, an instance, a server) next to a foreign word and
@@ -104,7 +128,8 @@ import (
 // service manager (systemd, systemctl, journalctl) and nothing of a cluster
 // ("restart a systemd service after config change"). Every
 // in-domain question of our sets that names a machine next to a general IT
-// word or a vendor names the cluster too (AKS 노드 VM, EC2 워커 노드), and
+// word or a vendor names the cluster too (AKS 노드 VM, EC2 워커 노드; EC2
+// and GCE are machines themselves, see machineWords), and
 // every one that names Swarm or Compose names Kubernetes or the node's
 // container runtime.
 //
@@ -212,6 +237,7 @@ func (DomainGate) bind(e *engine) Stage {
 // with 공유, share; node.js with node), so that a runbook about Ready nodes
 // does not cover Redis.
 func (d *domainModel) rewrite(e *engine, q *query) {
+	d.dropDenied(q)
 	type piece struct {
 		unit int
 		kind analysis.Kind
@@ -229,6 +255,9 @@ func (d *domainModel) rewrite(e *engine, q *query) {
 			}
 			if t.Kind == analysis.Stem {
 				forms[1] = t.Text
+			}
+			if t.Kind == analysis.Fuzzy && d.general[t.Text] {
+				q.general = true // a correction to a general IT word (outlok → outlook) is one too
 			}
 			if t.Kind == analysis.Word || t.Kind == analysis.Stem {
 				// One lookup for the general IT word and the gate's subjects.
@@ -250,6 +279,7 @@ func (d *domainModel) rewrite(e *engine, q *query) {
 			q.platform = prevSurface + " " + u.surface
 		}
 		prevID, prev, prevSurface, prevFirst = u.id, forms, u.surface, first
+		q.general = q.general || general
 		if !general && !unknownName(e, u.surface, whole) {
 			continue
 		}
@@ -276,6 +306,185 @@ func (d *domainModel) rewrite(e *engine, q *query) {
 		}
 	}
 	q.all = all
+}
+
+// serviceConcept reports whether a term text is the glossary concept of
+// Kubernetes itself or of a provider's Kubernetes service.
+func serviceConcept(text string) bool {
+	switch text {
+	case analysis.ConceptPrefix + "kubernetes", analysis.ConceptPrefix + "aks", analysis.ConceptPrefix + "tke", analysis.ConceptPrefix + "nks":
+		return true
+	}
+	return false
+}
+
+// dropDenied drops the words for Kubernetes or a provider's Kubernetes
+// service (serviceConcept) that the question denies everywhere it writes
+// them ("azure VM scale set instances get reimaged, we don't use AKS"): the
+// question is about what it uses instead, and a denied AKS is no evidence
+// that it is about AKS.
+func (d *domainModel) dropDenied(q *query) {
+	var ids map[int]bool
+	for _, u := range q.units {
+		service := false
+		for _, t := range u.terms {
+			service = service || t.Kind == analysis.Concept && serviceConcept(t.Text)
+		}
+		if !service || !deniedEverywhere(q.text, u.surface) {
+			continue
+		}
+		if ids == nil {
+			ids = map[int]bool{}
+		}
+		ids[u.id] = true
+	}
+	q.drop(ids)
+}
+
+// deniedEverywhere reports whether every occurrence of word (lower-case) in
+// text (any letter case) is denied: "we are not on TKE", "without AKS",
+// "don't use kubernetes", "no AKS here"; "AKS는 안 써요", "AKS 없이", "TKE
+// 말고". Only the phrasings that deny the service itself: "no AKS nodes are
+// ready" and "AKS 안에서" are about it. It allocates nothing: most questions
+// that name a service do not deny it.
+func deniedEverywhere(text, word string) bool {
+	if word == "" {
+		return false
+	}
+	found := false
+	for off := 0; ; {
+		i := indexFold(text[off:], word)
+		if i < 0 {
+			return found
+		}
+		at := off + i
+		off = at + len(word)
+		before, after := text[:at], text[off:]
+		if latinWordByte(before, len(before)-1) || latinWordByte(after, 0) {
+			continue // a piece of a longer word
+		}
+		if !deniedBefore(before, after) && !deniedAfter(after) {
+			return false
+		}
+		found = true
+	}
+}
+
+// indexFold is strings.Index with ASCII letters of s in any case; sub is
+// lower-case.
+func indexFold(s, sub string) int {
+	if sub == "" || sub[0] >= 0x80 {
+		return strings.Index(s, sub)
+	}
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i]|0x20 == sub[0] && strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
+}
+
+// latinWordByte reports whether s[i] is a Latin letter or digit.
+func latinWordByte(s string, i int) bool {
+	if i < 0 || i >= len(s) {
+		return false
+	}
+	c := s[i] | 0x20
+	return c >= 'a' && c <= 'z' || s[i] >= '0' && s[i] <= '9'
+}
+
+// lastWords returns the last three space-separated words of s, the last
+// first, and how many there are.
+func lastWords(s string) (w [3]string, n int) {
+	end := len(s)
+	for n < 3 {
+		for end > 0 && s[end-1] == ' ' {
+			end--
+		}
+		if end == 0 {
+			break
+		}
+		start := end
+		for start > 0 && s[start-1] != ' ' {
+			start--
+		}
+		w[n] = s[start:end]
+		n++
+		end = start
+	}
+	return w, n
+}
+
+// deniedBefore reports whether the English words before a service name deny
+// it: without, not on/in/using/running, n't use/run/have/on, no longer on, or
+// no followed by nothing about the service ("no AKS here", "no AKS,").
+func deniedBefore(before, after string) bool {
+	w, n := lastWords(before)
+	if n > 0 && (strings.EqualFold(w[0], "the") || strings.EqualFold(w[0], "a") || strings.EqualFold(w[0], "an")) {
+		w[0], w[1], n = w[1], w[2], n-1
+		w[2] = ""
+	}
+	if n == 0 {
+		return false
+	}
+	last, prev := w[0], w[1]
+	oneOf := func(s string, words ...string) bool {
+		return slices.ContainsFunc(words, func(x string) bool { return strings.EqualFold(s, x) })
+	}
+	switch {
+	case strings.EqualFold(last, "without"):
+		return true
+	case strings.EqualFold(prev, "not") && oneOf(last, "on", "in", "using", "use", "running"):
+		return true
+	case len(prev) > 3 && strings.EqualFold(prev[len(prev)-3:], "n't") && oneOf(last, "use", "using", "run", "running", "on", "have"):
+		return true
+	case strings.EqualFold(prev, "longer") && strings.EqualFold(w[2], "no") && oneOf(last, "on", "use", "using"):
+		return true
+	case strings.EqualFold(last, "no"):
+		rest := strings.TrimLeft(after, " ")
+		return rest == "" || strings.ContainsRune(",.;:)!", rune(rest[0])) ||
+			hasPrefixFold(rest, "here") || hasPrefixFold(rest, "involved") || hasPrefixFold(rest, "at all")
+	}
+	return false
+}
+
+// hasPrefixFold is strings.HasPrefix with ASCII letters in any case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// deniedAfter reports whether the Korean words after a service name deny it:
+// (는/은/을/를/도/이/가) 안 써/쓰/씀/사용, 없이, 말고, 미사용, 아니, 사용 안.
+func deniedAfter(after string) bool {
+	rest := strings.TrimLeft(after, " ")
+	if rest == "" || rest[0] < 0x80 {
+		return false // no Hangul right after the name
+	}
+	for _, p := range []string{"는", "은", "을", "를", "도", "이", "가"} {
+		if r, ok := strings.CutPrefix(rest, p); ok {
+			rest = r
+			break
+		}
+	}
+	rest = strings.TrimLeft(rest, " ")
+	if r, ok := strings.CutPrefix(rest, "안"); ok {
+		r = strings.TrimLeft(r, " ")
+		for _, v := range []string{"써", "쓰", "씀", "쓴", "씁", "사용"} {
+			if strings.HasPrefix(r, v) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range []string{"없이", "말고", "미사용", "아니"} {
+		if strings.HasPrefix(rest, p) {
+			return true
+		}
+	}
+	if r, ok := strings.CutPrefix(rest, "사용"); ok {
+		return strings.HasPrefix(strings.TrimLeft(r, " "), "안")
+	}
+	return false
 }
 
 // unknownName reports whether a question word is a dotted name (node.js,
@@ -420,6 +629,47 @@ const ignoredMaxDomain = 3
 // answers.
 const ignoredMinShare = 0.2
 
+// unmentioned returns why q, whose top answer (document top) has
+// offDomainMinConfidence or more, is refused all the same, or "": its general
+// IT word (a cloud company's name aside) the answer never mentions, and it
+// names nothing only Kubernetes has (no domain word, or only weak ones).
+// Only a question with a general IT word (data/general-it.txt; not a Latin
+// name no runbook uses, whose answers at this confidence were right on our
+// sets) can be refused here, and the others cost nothing.
+func (d *domainModel) unmentioned(e *engine, q *query, top int) string {
+	if top < 0 || !q.general {
+		return ""
+	}
+	inKorean := slices.ContainsFunc(q.units, func(u *unit) bool { return korean.HasHangul(u.surface) })
+	var words []string
+	for _, u := range q.units {
+		candidate := false
+		for _, t := range u.terms {
+			candidate = candidate || (t.Kind == analysis.Word || t.Kind == analysis.Stem || t.Kind == analysis.Fuzzy) && d.general[t.Text]
+		}
+		if candidate && d.classify(e, q, u, inKorean) == foreignWord && !d.vendorName(u) && !mentions(e, q, u, top) {
+			words = append(words, u.surface)
+		}
+	}
+	if len(words) == 0 {
+		return ""
+	}
+	for _, u := range q.units {
+		if d.classify(e, q, u, inKorean) == domainWord && !d.weakDomain(e, q, u) {
+			return ""
+		}
+	}
+	return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match does not mention them, and the question names nothing only Kubernetes has",
+		strings.Join(words, ", "))
+}
+
+// builtIn reports whether document doc is a built-in runbook rather than an
+// entry of an extra directory (a team's imported wiki page, which may be
+// about the team's own things in words the built-in runbooks never use).
+func builtIn(e *engine, doc int) bool {
+	return doc >= 0 && strings.HasPrefix(e.entries[doc].Origin.File, EmbeddedPrefix)
+}
+
 // mentionedCount is the number of the domain words that document doc
 // mentions (see mentions).
 func mentionedCount(e *engine, q *query, domain []*unit, doc int) int {
@@ -468,12 +718,12 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 		}
 	}
 	if confidence >= offDomainMinConfidence {
-		return ""
+		return d.unmentioned(e, q, top)
 	}
+	inKorean = slices.ContainsFunc(q.units, func(u *unit) bool { return korean.HasHangul(u.surface) })
 	var foreign, ignored []string
 	var domain []*unit
 	var total, ignoredWeight float64
-	inKorean = slices.ContainsFunc(q.units, func(u *unit) bool { return korean.HasHangul(u.surface) })
 	for _, u := range q.units {
 		total += u.weight
 		switch d.classify(e, q, u, inKorean) {
@@ -487,13 +737,17 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 			}
 		}
 	}
+	weakOnly := func() bool {
+		return !slices.ContainsFunc(domain, func(u *unit) bool { return !d.weakDomain(e, q, u) })
+	}
 	switch {
-	case len(foreign) == 0 && len(domain) == 0 && confidence < mixedMinConfidence && slices.ContainsFunc(q.units, func(u *unit) bool { return unheardOf(e, u) }):
+	case len(foreign) == 0 && len(domain) == 0 && confidence < mixedMinConfidence &&
+		slices.ContainsFunc(q.units, func(u *unit) bool { return unheardOf(e, u) || inKorean && !u.known && builtIn(e, top) }):
 		return fmt.Sprintf("the question names nothing of Kubernetes operations and the best match has confidence %.2f, below %.2f",
 			confidence, mixedMinConfidence)
 	case len(foreign) == 0:
 		return ""
-	case len(ignored) > 0 && (len(domain) < ignoredMaxDomain ||
+	case len(ignored) > 0 && (len(domain) < ignoredMaxDomain || weakOnly() ||
 		ignoredWeight >= ignoredMinShare*total && mentionedCount(e, q, domain, top) < ignoredMaxDomain):
 		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match does not mention them and has confidence %.2f, below %.2f",
 			strings.Join(ignored, ", "), confidence, offDomainMinConfidence)
@@ -518,8 +772,12 @@ const vmConcept = analysis.ConceptPrefix + "vm"
 // glossary concept: server (서버) is what Linux administration calls a
 // machine and Naver Cloud calls its VMs. It stays out of the vm concept,
 // whose words retrieval joins, because runbooks use it for anything that
-// serves (API server, metrics server, NFS server).
-var machineWords = []string{"server", "서버"}
+// serves (API server, metrics server, NFS server). EC2 and GCE are other
+// clouds' machines, general IT words themselves: a question that names one
+// and nothing of a cluster (the target group of an AWS load balancer in
+// front of EC2 instances) is about those machines; "EC2 워커 노드" names a
+// node.
+var machineWords = []string{"server", "서버", "ec2", "gce"}
 
 // vocabKind says what a word of domainModel.vocab is: general IT, another
 // container platform (data/platforms.txt), a machine (machineWords); a
@@ -593,6 +851,44 @@ func machineOnVM(q *query) string {
 // container platforms have by the same name: Swarm and Nomad have nodes,
 // drains and containers, ECS clusters, Nomad deployments and namespaces.
 var sharedConcepts = map[string]bool{"node": true, "container": true, "cluster": true, "drain": true, "deployment": true, "namespace": true}
+
+// commonConcepts are the Kubernetes/cloud concepts that other systems have
+// by the same name: the sharedConcepts, and the ones outside the cluster list
+// that app servers, load balancers, VM fleets and job queues have too
+// (workers are nodes; jobs, services, health checks, target groups,
+// firewalls, scaling, schedulers and replicas). A question word whose only
+// domain evidence is one of these says nothing about Kubernetes next to a
+// general IT word ("gunicorn workers", "HAProxy health check", "Windows
+// service"): see weakDomain.
+var commonConcepts = map[string]bool{
+	"node": true, "cluster": true, "drain": true, "deployment": true,
+	"job": true, "service": true, "scale": true, "autoscaler": true, "loadbalancer": true, "targetgroup": true,
+	"securitygroup": true, "probe": true, "scheduler": true, "scheduling": true, "replica": true, "volume": true,
+	"registry": true, "subnet": true, "vpc": true, "zone": true, "endpoint": true, "docker": true, "audit": true,
+}
+
+// weakDomain reports whether u, a domain word, is one only through concepts
+// other systems share (commonConcepts), its technical words included (job is
+// a keyword of the Job runbooks and the concept job).
+func (d *domainModel) weakDomain(e *engine, q *query, u *unit) bool {
+	g := e.analyzer.Glossary()
+	common := false
+	for _, t := range q.all {
+		covers := t.Unit == u.id || (t.Span > 1 && u.id >= t.Unit && u.id < t.Unit+t.Span)
+		if !covers || t.Kind != analysis.Concept && t.Kind != analysis.Fuzzy {
+			continue
+		}
+		c, ok := strings.CutPrefix(t.Text, analysis.ConceptPrefix)
+		if !ok || g.Everyday(c) || d.vendor[t.Text] {
+			continue
+		}
+		if !commonConcepts[c] {
+			return false
+		}
+		common = true
+	}
+	return common
+}
 
 // namesCluster reports whether q names a part of a Kubernetes cluster: a
 // glossary concept of the cluster list (glossary.Cluster: pod, node,

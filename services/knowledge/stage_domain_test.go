@@ -458,3 +458,117 @@ func boundDomain(t *testing.T, eng *engine) *domainModel {
 	t.Fatal("domain gate not bound")
 	return nil
 }
+
+// A question that denies Kubernetes or a provider's Kubernetes service where
+// it names it is about what it uses instead; a question that names the
+// service without denying it keeps it.
+func TestDeniedEverywhere(t *testing.T) {
+	tests := []struct {
+		text, word string
+		denied     bool
+	}{
+		{"we don't use aks for this", "aks", true},
+		{"scaling vms without aks", "aks", true},
+		{"our vms, we are not on tke", "tke", true},
+		{"no aks here, just vms", "aks", true},
+		{"aks는 안 써요", "aks", true},
+		{"aks 없이 vm만 써요", "aks", true},
+		{"tke 말고 cvm", "tke", true},
+		{"no aks nodes are ready", "aks", false},           // about AKS nodes
+		{"aks 안에서 파드가 안 떠요", "aks", false},                 // 안에서: inside AKS
+		{"aks is fine but we don't use aks", "aks", false}, // named once without denial
+		{"kubelet logs", "aks", false},
+	}
+	for _, tt := range tests {
+		if got := deniedEverywhere(tt.text, tt.word); got != tt.denied {
+			t.Errorf("deniedEverywhere(%q, %q) = %v, want %v", tt.text, tt.word, got, tt.denied)
+		}
+	}
+}
+
+// Questions about app servers, script shells, load balancers outside a
+// cluster, other clouds' machines and a denied Kubernetes service are
+// refused by the gate; the same products inside a cluster are not.
+func TestDomainGateGeneralisedCategories(t *testing.T) {
+	b := embedded(t)
+	tests := []struct {
+		q       string
+		refused bool
+	}{
+		{"uwsgi workers keep getting respawned every few minutes", true},   // an app server: workers are no nodes
+		{"haproxy backend health check interval and fall count", true},     // a load balancer outside a cluster
+		{"keepalived 마스터 장애 시 VIP 이동이 느려요", true},                          // failover outside a cluster
+		{"파워쉘로 만든 배포 스크립트 종료 코드 확인하는 법", true},                             // a workstation shell
+		{"we do not use AKS, our azure VM scale set won't scale in", true}, // AKS denied: the vendor's VMs
+		{"쿠버네티스 파드 안의 celery 워커가 OOMKilled 로 재시작돼요", false},                // the app server in a pod
+		{"AKS 노드풀 VMSS 용량을 az aks scale 말고 포털에서 바꿔도 되나", false},            // AKS named, not denied
+	}
+	for _, tt := range tests {
+		res := b.Ask(context.Background(), tt.q, AskOptions{KeepRefused: true})
+		gated := strings.Contains(res.Reason, "outside Kubernetes operations") || strings.Contains(res.Reason, "names nothing of a cluster")
+		if gated != tt.refused || gated && !res.NoAnswer {
+			t.Errorf("%q: gated %v, no answer %v (reason %q), want refused %v", tt.q, gated, res.NoAnswer, res.Reason, tt.refused)
+		}
+	}
+}
+
+// A domain word only through a concept other systems share (worker, health
+// check, load balancer, job) is weak; pod, kubelet and OOMKilled are not.
+func TestDomainWeakWords(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	d := boundDomain(t, eng)
+	tests := []struct {
+		q    string
+		weak map[string]bool // surface → weak, for the question's domain words
+	}{
+		{"worker health check failed", map[string]bool{"worker": true, "health": true}},
+		{"pod kubelet oomkilled", map[string]bool{"pod": false, "kubelet": false, "oomkilled": false}},
+	}
+	for _, tt := range tests {
+		q := eng.parse(tt.q)
+		for _, u := range q.units {
+			want, ok := tt.weak[u.surface]
+			if !ok {
+				continue
+			}
+			if c := d.classify(eng, q, u, false); c != domainWord {
+				t.Errorf("%q in %q: class %v, want a domain word", u.surface, tt.q, c)
+				continue
+			}
+			if got := d.weakDomain(eng, q, u); got != want {
+				t.Errorf("%q in %q: weak %v, want %v", u.surface, tt.q, got, want)
+			}
+		}
+		q.release()
+	}
+}
+
+// A Korean question that names nothing of the domain (no domain word, no
+// general IT word) but has a word neither the runbooks nor the glossary know
+// (a product in Hangul) needs mixedMinConfidence when its top answer is a
+// built-in runbook; every word known, or an answer from an extra directory
+// (top unknown here), leaves it to MinConfidence.
+func TestDomainGateKoreanNoDomainBand(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	d := boundDomain(t, eng)
+	tests := []struct {
+		q       string
+		top     int
+		refused bool
+	}{
+		{"줄리아 패키지 설치가 느려요", 0, true},
+		{"줄리아 패키지 설치가 느려요", -1, false},
+		{"업그레이드하고 나서 메트릭이 안 보여요", 0, false},
+	}
+	for _, tt := range tests {
+		q := eng.parse(tt.q)
+		reason := d.gate(eng, q, tt.top, mixedMinConfidence-0.05)
+		if (reason != "") != tt.refused {
+			t.Errorf("%q (top %d): reason %q, want refused %v", tt.q, tt.top, reason, tt.refused)
+		}
+		if r := d.gate(eng, q, tt.top, mixedMinConfidence); r != "" {
+			t.Errorf("%q at mixedMinConfidence: refused %q", tt.q, r)
+		}
+		q.release()
+	}
+}

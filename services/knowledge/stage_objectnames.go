@@ -17,7 +17,7 @@ import (
 // A word is an object name when it is written in Latin letters (digits,
 // '-', '_' and '.' allowed), the knowledge base does not know it in any
 // form (no runbook uses it or its stem, the glossary has no concept for it,
-// and it is no general IT word: "redis 파드" and "vault 시크릿" keep theirs),
+// and it is no general IT word: "vault 시크릿" keeps its word),
 // and the word next to it names a Kubernetes object kind that only
 // Kubernetes has: the kind after the name ("payments 파드", "the payments
 // pod"), or before it when the name has a digit, '-', '_' or '.' in it
@@ -26,6 +26,15 @@ import (
 // Node, job and secret are left out of the kinds: other systems have nodes,
 // jobs and secrets too ("nomad node drain", "jenkins job", "Vault AppRole
 // 시크릿"), and there the unknown word is the subject.
+//
+// A general IT word is dropped too when it names the program a workload
+// runs: a Latin word of data/general-it.txt without a glossary concept
+// (gunicorn, rabbitmq, redis; not windows, nor a platform of
+// data/platforms.txt such as nomad or kafka) standing bare (no Korean
+// particle) right before a pod, statefulset, daemonset, cronjob or Korean
+// 디플로이먼트 (workloadKinds): "gunicorn 파드가 OOMKilled" is a question
+// about an OOMKilled pod, and left in, gunicorn is a general IT word the
+// answer never mentions, which the domain gate refuses.
 type ObjectNames struct{}
 
 func (ObjectNames) Name() string     { return "objectnames" }
@@ -48,13 +57,29 @@ var objectKinds = map[string]bool{
 	"pvc": true, "hpa": true,
 }
 
+// workloadKinds are the kinds of objectKinds that run a program: a general
+// IT word before one names the program the workload runs ("gunicorn 파드",
+// "rabbitmq statefulset"). Services, namespaces and ingresses are left out:
+// "windows 서비스" is a Windows service, and "nginx ingress" a product; so is
+// the English deployment, which app servers have too ("JBoss deployment"),
+// and the replica set, which MongoDB has too. The word must stand bare
+// before the kind: "AWS에서 파드가" says where the pods run.
+var workloadKinds = map[string]bool{
+	"파드": true, "pod": true,
+	"디플로이먼트": true, "디플로이": true,
+	"스테이트풀셋": true, "statefulset": true, "sts": true,
+	"데몬셋": true, "daemonset": true,
+	"크론잡": true, "cronjob": true,
+}
+
 func (ObjectNames) bind(e *engine) Stage {
-	return &objectNames{general: e.general}
+	return &objectNames{general: e.general, platform: vocabulary(e.analyzer, platformList)}
 }
 
 // objectNames is ObjectNames bound to one engine's vocabulary.
 type objectNames struct {
-	general map[string]bool // general IT words are subjects, not names
+	general  map[string]bool // general IT words are subjects, not names
+	platform map[string]bool // other container platforms (data/platforms.txt)
 }
 
 func (*objectNames) Name() string     { return ObjectNames{}.Name() }
@@ -63,10 +88,18 @@ func (*objectNames) Describe() string { return ObjectNames{}.Describe() }
 func (o *objectNames) rewrite(e *engine, q *query) {
 	var drop map[int]bool
 	for i, u := range q.units {
+		adjacent := i+1 < len(q.units) && q.units[i+1].id == u.id+1
+		if adjacent && namesWorkload(q.units[i+1]) && o.programName(q, u) && bare(q.text, u.surface) {
+			if drop == nil {
+				drop = map[int]bool{}
+			}
+			drop[u.id] = true
+			continue
+		}
 		if !o.unknownLatin(e, q, u) {
 			continue
 		}
-		next := i+1 < len(q.units) && q.units[i+1].id == u.id+1 && namesKind(q.units[i+1])
+		next := adjacent && namesKind(q.units[i+1])
 		prev := i > 0 && q.units[i-1].id == u.id-1 && namesKind(q.units[i-1]) && nameShaped(u.surface)
 		if !next && !prev {
 			continue
@@ -96,6 +129,51 @@ func (o *objectNames) unknownLatin(e *engine, q *query, u *unit) bool {
 		}
 	}
 	return true
+}
+
+// programName reports whether a unit is a general IT word in Latin letters
+// without a glossary concept (gunicorn, rabbitmq, nginx; not windows, an
+// operating system, nor another container platform such as nomad).
+func (o *objectNames) programName(q *query, u *unit) bool {
+	if !latinName(u.surface) || inPhrase(q.all, u.id) {
+		return false
+	}
+	general := false
+	for _, t := range u.terms {
+		switch t.Kind {
+		case analysis.Concept, analysis.Phrase:
+			return false
+		case analysis.Word, analysis.Stem:
+			if o.platform[t.Text] {
+				return false
+			}
+			general = general || o.general[t.Text]
+		}
+	}
+	return general
+}
+
+// bare reports whether word (lower-case ASCII) stands in text, in any
+// letter case, followed by a space: a name before the next word rather
+// than a word with a Korean particle ("AWS에서").
+func bare(text, word string) bool {
+	for i := 0; i+len(word) < len(text); i++ {
+		if text[i+len(word)] == ' ' && strings.EqualFold(text[i:i+len(word)], word) && (i == 0 || !latinWordByte(text, i-1)) {
+			return true
+		}
+	}
+	return false
+}
+
+// namesWorkload reports whether a unit is a workload kind word
+// (workloadKinds).
+func namesWorkload(u *unit) bool {
+	for _, t := range u.terms {
+		if (t.Kind == analysis.Word || t.Kind == analysis.Stem) && workloadKinds[t.Text] {
+			return true
+		}
+	}
+	return false
 }
 
 // namesKind reports whether a unit is a Kubernetes object kind word.

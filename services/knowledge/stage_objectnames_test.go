@@ -6,10 +6,11 @@ import (
 )
 
 // The asker's own object names are dropped: a question about "payments 파드"
-// gets the answer and the confidence of the same question about a pod. A
-// word that is the question's subject (general IT, a word the runbooks use,
-// an English word after a kind, a name next to a kind other systems have
-// too) stays.
+// gets the answer and the confidence of the same question about a pod, and
+// so does a general IT program bare before a workload kind ("redis 파드": the
+// pod that runs Redis). A word that is the question's subject (general IT
+// elsewhere, a word the runbooks use, an English word after a kind, a name
+// next to a kind other systems have too) stays.
 func TestObjectNamesDropped(t *testing.T) {
 	b := embedded(t)
 	eng := b.cur.Load().engine
@@ -21,12 +22,18 @@ func TestObjectNamesDropped(t *testing.T) {
 		{"shopfront 네임스페이스에서 ImagePullBackOff가 나요", "shopfront", true},
 		{"the ledger hpa never scales out", "ledger", true},
 		{"pod web-1 keeps restarting", "web-1", true},
-		{"redis 파드가 계속 재시작돼요", "redis", false},                 // general IT: the subject
-		{"nomad job never finishes", "nomad", false},           // job: other systems have jobs
-		{"Vault AppRole 시크릿 ID가 만료됐어요", "approle", false},      // secret: so does Vault
-		{"the service won't start after reboot", "won", false}, // an English word after a kind
-		{"calico 파드가 Ready가 안 돼요", "calico", false},            // a word the runbooks use
-		{"파드 payments가 Pending이에요", "payments", false},         // not name-shaped after the kind
+		{"redis 파드가 계속 재시작돼요", "redis", true}, // general IT before a workload kind: the program it runs
+		{"rabbitmq statefulset pod stuck terminating", "rabbitmq", true},
+		{"AWS에서 파드가 VPC IP를 받게 하려면", "aws", false},                    // a particle: where the pods run
+		{"redis 서비스 접속이 안 돼요", "redis", false},                        // a service: Windows has services too
+		{"JBoss deployment times out during startup", "jboss", false}, // app servers have deployments
+		{"windows pod cannot ping outside", "windows", false},         // an operating system, a glossary concept
+		{"nomad pod", "nomad", false},                                 // another platform
+		{"nomad job never finishes", "nomad", false},                  // job: other systems have jobs
+		{"Vault AppRole 시크릿 ID가 만료됐어요", "approle", false},             // secret: so does Vault
+		{"the service won't start after reboot", "won", false},        // an English word after a kind
+		{"calico 파드가 Ready가 안 돼요", "calico", false},                   // a word the runbooks use
+		{"파드 payments가 Pending이에요", "payments", false},                // not name-shaped after the kind
 	}
 	for _, tt := range tests {
 		q := eng.parse(tt.q)
