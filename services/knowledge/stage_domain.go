@@ -67,7 +67,13 @@ import (
 // question has fewer than ignoredMaxDomain domain words: then that word is
 // what the question is about and the answer is not, and the question needs
 // offDomainMinConfidence ("Windows 비밀번호 reset" against a registry
-// password runbook, "공유기 DNS 설정" against CoreDNS). A question that names
+// password runbook, "공유기 DNS 설정" against CoreDNS) — unless it names
+// something only a Kubernetes cluster has that a weak domain word cannot
+// stand for (namesKubernetesPart: a pod, a NodePort, CrashLoopBackOff, a
+// liveness or readiness probe; not evictions or agent pools, which caches,
+// spot VMs and CI services have): then the general IT word is what runs in
+// the cluster ("java app NodePort service not reachable", "자바 앱 레디니스
+// 프로브가 실패해요"), and the mixed band applies. A question that names
 // the cluster three times or more ("reach a ClusterIP service from my laptop
 // through the apiserver") is about the cluster; its general IT word is where
 // the user sits or what they ran — unless none of those domain words names
@@ -747,8 +753,8 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 			confidence, mixedMinConfidence)
 	case len(foreign) == 0:
 		return ""
-	case len(ignored) > 0 && (len(domain) < ignoredMaxDomain || weakOnly() ||
-		ignoredWeight >= ignoredMinShare*total && mentionedCount(e, q, domain, top) < ignoredMaxDomain):
+	case len(ignored) > 0 && (weakOnly() || !namesKubernetesPart(e, q) && (len(domain) < ignoredMaxDomain ||
+		ignoredWeight >= ignoredMinShare*total && mentionedCount(e, q, domain, top) < ignoredMaxDomain)):
 		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match does not mention them and has confidence %.2f, below %.2f",
 			strings.Join(ignored, ", "), confidence, offDomainMinConfidence)
 	case len(domain) > 0 && top >= 0 && 2*mentionedCount(e, q, domain, top) < len(domain):
@@ -848,9 +854,12 @@ func machineOnVM(q *query) string {
 }
 
 // sharedConcepts are the cluster concepts (glossary.Cluster) that other
-// container platforms have by the same name: Swarm and Nomad have nodes,
-// drains and containers, ECS clusters, Nomad deployments and namespaces.
-var sharedConcepts = map[string]bool{"node": true, "container": true, "cluster": true, "drain": true, "deployment": true, "namespace": true}
+// systems have by the same name: Swarm and Nomad have nodes, drains and
+// containers, ECS clusters, Nomad deployments and namespaces; caches and
+// spot VMs are evicted, CI services have agent pools (AKS's word for a node
+// pool).
+var sharedConcepts = map[string]bool{"node": true, "container": true, "cluster": true, "drain": true, "deployment": true, "namespace": true,
+	"evicted": true, "nodepool": true}
 
 // commonConcepts are the Kubernetes/cloud concepts that other systems have
 // by the same name: the sharedConcepts, and the ones outside the cluster list
@@ -867,10 +876,38 @@ var commonConcepts = map[string]bool{
 	"registry": true, "subnet": true, "vpc": true, "zone": true, "endpoint": true, "docker": true, "audit": true,
 }
 
+// kubernetesProbeKinds are the analysed forms of the words of the probe
+// concept that name a Kubernetes container probe (liveness, readiness,
+// startupProbe) rather than any health check: a load balancer or a
+// monitoring tool has health checks and probes, only a kubelet has liveness
+// and readiness probes ("자바 앱 레디니스 프로브 실패" is about a pod).
+var kubernetesProbeKinds = map[string]bool{
+	"liveness": true, "livenessprobe": true, "readiness": true, "readinessprobe": true,
+	"startupprobe": true, "라이브니스": true, "레디니스": true,
+}
+
+// namesKubernetesPart reports whether q names something only a Kubernetes
+// cluster has: a cluster concept other platforms do not share (pod,
+// kubelet, NodePort, CrashLoopBackOff; see namesCluster) or a container
+// probe kind (kubernetesProbeKinds).
+func namesKubernetesPart(e *engine, q *query) bool {
+	for _, t := range q.all {
+		if kubernetesProbeKinds[t.Text] {
+			return true
+		}
+	}
+	return namesCluster(e, q, true)
+}
+
 // weakDomain reports whether u, a domain word, is one only through concepts
 // other systems share (commonConcepts), its technical words included (job is
 // a keyword of the Job runbooks and the concept job).
 func (d *domainModel) weakDomain(e *engine, q *query, u *unit) bool {
+	for _, t := range u.terms {
+		if kubernetesProbeKinds[t.Text] {
+			return false
+		}
+	}
 	g := e.analyzer.Glossary()
 	common := false
 	for _, t := range q.all {

@@ -572,3 +572,44 @@ func TestDomainGateKoreanNoDomainBand(t *testing.T) {
 		q.release()
 	}
 }
+
+// A question that names something only a Kubernetes cluster has (a pod, a
+// NodePort, a readiness probe) is about the cluster even when the general IT
+// word it names (the app's language) is one the top answer never mentions:
+// the word is what runs in the pod, and the question keeps the mixed band.
+// One whose only cluster word other systems share too (evicted keys of a
+// cache, a CI service's agent pool) still needs offDomainMinConfidence.
+func TestDomainGateWorkloadLanguage(t *testing.T) {
+	b := embedded(t)
+	eng := b.cur.Load().engine
+	d := boundDomain(t, eng)
+	tests := []struct {
+		q       string
+		top     string
+		refused bool
+	}{
+		{"자바 앱 레디니스 프로브가 실패해요", "k8s-pod-probe-failures", false},
+		{"python app startupProbe keeps failing", "k8s-pod-probe-failures", false},
+		{"java app NodePort service not reachable", "k8s-service-cluster-ip-not-responding", false},
+		{"레디스 eviction 정책은 뭐가 좋아요", "k8s-evicted-pods", true},
+		{"azure devops pipeline can't find the agent pool", "aks-reserved-instance-discount", true},
+		{"HAProxy health check marks the backend down", "k8s-pod-probe-failures", true},
+	}
+	for _, tt := range tests {
+		top, ok := b.cur.Load().byID[tt.top]
+		if !ok {
+			t.Fatalf("no entry %s", tt.top)
+		}
+		reason := d.gate(eng, eng.parse(tt.q), top, mixedMinConfidence)
+		if (reason != "") != tt.refused {
+			t.Errorf("%q → %s at %.2f: reason %q, want refused %v", tt.q, tt.top, mixedMinConfidence, reason, tt.refused)
+		}
+	}
+	// Above offDomainMinConfidence a liveness probe is no health check of
+	// any system: the probe kinds are not weak domain words (unmentioned).
+	top := b.cur.Load().byID["k8s-pod-probe-failures"]
+	const q = "liveness check keeps killing my slow java app before it boots"
+	if reason := d.gate(eng, eng.parse(q), top, offDomainMinConfidence+0.05); reason != "" {
+		t.Errorf("%q at %.2f: refused %q", q, offDomainMinConfidence+0.05, reason)
+	}
+}
