@@ -862,8 +862,10 @@ var sharedConcepts = map[string]bool{"node": true, "container": true, "cluster":
 	"evicted": true, "nodepool": true}
 
 // commonConcepts are the Kubernetes/cloud concepts that other systems have
-// by the same name: the sharedConcepts, and the ones outside the cluster list
-// that app servers, load balancers, VM fleets and job queues have too
+// by the same name: four of the sharedConcepts (node, cluster, drain,
+// deployment; container, namespace, evicted and nodepool stay full domain
+// evidence here, they only keep a question from naming the cluster in
+// namesCluster), and the ones outside the cluster list that app servers, load balancers, VM fleets and job queues have too
 // (workers are nodes; jobs, services, health checks, target groups,
 // firewalls, scaling, schedulers and replicas). A question word whose only
 // domain evidence is one of these says nothing about Kubernetes next to a
