@@ -337,6 +337,28 @@ func TestKnownHead(t *testing.T) {
 	}
 }
 
+// A question names TKE Serverless by the product or its super nodes, in
+// English or Korean; one that does not is about a standard cluster first.
+func TestNamesServerless(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	tests := []struct {
+		q    string
+		want bool
+	}{
+		{"TKE Serverless 서비스에 CLB가 안 생겨요", true},
+		{"서버리스 클러스터 파드 보안 그룹", true},
+		{"super node drain before delete", true},
+		{"eks pod cannot mount nfs", true},
+		{"TKE 서비스 CLB에 보안 그룹 지정", false},
+		{"tke service clb security group", false},
+	}
+	for _, tt := range tests {
+		if got := eng.parse(tt.q).namesServerless(); got != tt.want {
+			t.Errorf("namesServerless(%q) = %v, want %v", tt.q, got, tt.want)
+		}
+	}
+}
+
 func TestNamedProvider(t *testing.T) {
 	eng := embedded(t).cur.Load().engine
 	tests := []struct{ q, want string }{

@@ -85,7 +85,12 @@
 //   - ProviderPrior: a question that names one provider's product (CLB → TKE;
 //     VMSS → AKS; ncloud-config → NKS) weighs other providers' entries less,
 //     and a question that names none weighs every provider entry a little
-//     less, so that a generic question gets the generic runbook. Once the
+//     less, so that a generic question gets the generic runbook. A TKE
+//     Serverless runbook (tag serverless) weighs a little less again when the
+//     question names neither Serverless nor its super nodes: TKE Serverless
+//     is a product of its own next to standard TKE clusters, and a CLB,
+//     security group or log question that does not name it is about a
+//     standard cluster first (unnamedServerless). Once the
 //     answers' confidences are known, a question naming no provider whose
 //     top answer is a provider runbook gets the first generic answer within
 //     5% of its score instead (genericTie): retrieval cannot tell them

@@ -53,7 +53,8 @@ func TestProviderData(t *testing.T) {
 
 // Leaving a stage out switches off exactly that step: without the provider
 // prior, a provider runbook keeps the score a question naming no provider
-// would scale by unnamedProvider.
+// would scale by unnamedProvider (and a TKE Serverless one by
+// unnamedServerless as well).
 func TestLeaveStageOut(t *testing.T) {
 	b := embedded(t)
 	tuning := DefaultTuning()
@@ -70,6 +71,10 @@ func TestLeaveStageOut(t *testing.T) {
 	q := "로드밸런서 보안그룹 지정"
 	with := b.Ask(context.Background(), q, AskOptions{KeepRefused: true, Top: 20})
 	without := plain.Ask(context.Background(), q, AskOptions{KeepRefused: true, Top: 20})
+	serverless := map[string]bool{}
+	for _, e := range b.Entries(Filter{}) {
+		serverless[e.ID] = slices.Contains(e.Tags, serverlessTag)
+	}
 	score := map[string]float64{}
 	for _, a := range without.Answers {
 		score[a.ID] = a.Score
@@ -83,6 +88,9 @@ func TestLeaveStageOut(t *testing.T) {
 		want := s
 		if a.Provider != "generic" {
 			want = s * unnamedProvider
+		}
+		if serverless[a.ID] {
+			want *= unnamedServerless
 		}
 		if math.Abs(a.Score-want) > 0.002 {
 			t.Errorf("%s (%s): score %.3f with the prior, %.3f without; want %.3f", a.ID, a.Provider, a.Score, s, want)

@@ -55,7 +55,10 @@ func providerFactor(named, ep string) float64 {
 // runbook's factor, so that ranking multiplies each hit by a number from a
 // table instead of comparing providers (a factor of 1 changes no score).
 func (ProviderPrior) bind(e *engine) Stage {
-	f := &providerFactors{byNamed: map[string][]float64{}}
+	f := &providerFactors{byNamed: map[string][]float64{}, variant: make([]bool, len(e.entries))}
+	for doc := range e.entries {
+		f.variant[doc] = slices.Contains(e.entries[doc].Tags, serverlessTag)
+	}
 	for _, named := range append([]string{""}, slices.Collect(maps.Values(providerHints))...) {
 		if _, ok := f.byNamed[named]; ok {
 			continue
@@ -72,6 +75,7 @@ func (ProviderPrior) bind(e *engine) Stage {
 // providerFactors is ProviderPrior bound to one engine.
 type providerFactors struct {
 	byNamed map[string][]float64 // named provider → factor by document
+	variant []bool               // document is about TKE Serverless
 }
 
 func (*providerFactors) Name() string     { return ProviderPrior{}.Name() }
@@ -83,9 +87,34 @@ func (f *providerFactors) rank(e *engine, q *query, hits []index.Hit) {
 		ProviderPrior{}.rank(e, q, hits)
 		return
 	}
+	unnamedVariant := !q.namesServerless()
 	for i := range hits {
 		hits[i].Score *= byDoc[hits[i].Doc]
+		if unnamedVariant && f.variant[hits[i].Doc] {
+			hits[i].Score *= unnamedServerless
+		}
 	}
+}
+
+// serverlessTag marks the runbooks of TKE Serverless, a product of its own
+// next to standard TKE clusters: a CLB, security group or log question that
+// does not name Serverless (or its super nodes) is about a standard cluster
+// first, and gets the Serverless runbook only when it matches clearly better.
+const serverlessTag = "serverless"
+
+// unnamedServerless is what a Serverless runbook scores times when the
+// question names no Serverless concept.
+const unnamedServerless = 0.97
+
+// namesServerless reports whether the question names TKE Serverless or its
+// super nodes.
+func (q *query) namesServerless() bool {
+	for _, t := range q.all {
+		if t.Text == "@serverless" || t.Text == "@supernode" {
+			return true
+		}
+	}
+	return false
 }
 
 // namedProvider is the one provider whose products the question names, or "".
