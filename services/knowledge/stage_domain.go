@@ -197,6 +197,9 @@ func (DomainGate) bind(e *engine) Stage {
 	for w := range vocabulary(e.analyzer, hostServiceList) {
 		d.vocab[w] |= hostWord
 	}
+	for w := range vocabulary(e.analyzer, runtimeList) {
+		d.vocab[w] |= runtimeWord
+	}
 	d.platformNames = platformNames(e.analyzer, platformNameList)
 	for name := range d.platformNames {
 		d.vocab[name[0]] |= platformFirstWord
@@ -278,6 +281,9 @@ func (d *domainModel) rewrite(e *engine, q *query) {
 				}
 				if v&hostWord != 0 && q.host == "" {
 					q.host = t.Surface
+				}
+				if v&runtimeWord != 0 && q.runtime == "" {
+					q.runtime = t.Surface
 				}
 			}
 		}
@@ -706,6 +712,9 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 	if q.host != "" && !namesCluster(e, q, false) {
 		return fmt.Sprintf("the question is about %s, a machine's own service manager, and names nothing of a cluster", q.host)
 	}
+	if q.runtime != "" && !runtimeInCluster(e, q) {
+		return fmt.Sprintf("the question is about a program's runtime memory (%s) and names nothing of a container or a cluster", q.runtime)
+	}
 	inKorean := false
 	machine := q.machine
 	if machine == "" {
@@ -796,6 +805,7 @@ const (
 	machineWord
 	hostWord
 	platformFirstWord // the first word of a two-word platform name
+	runtimeWord
 )
 
 // hostServiceList are the words of a machine's own service manager and its
@@ -806,6 +816,36 @@ const (
 // 서비스가 계속 재시작만 반복해요"): every in-domain question of our sets that
 // names them names the kubelet, the node or the container runtime too.
 var hostServiceList = "systemd 시스템디 systemctl journald journalctl"
+
+// runtimeList are the words of a language runtime's own memory management:
+// the heap and its flags (Xmx, max-old-space-size, GOMEMLIMIT), garbage
+// collection. A program has them wherever it runs, so they say
+// nothing about Kubernetes: the OOMKilled runbook names the JVM heap because
+// a heap larger than the container's limit gets the container killed, and
+// covers a question about heap sizing word for word ("익스프레스 백엔드가 힙
+// 한도 넘어서 죽어요 노드 옵션으로 늘리는 법" got it at 0.87). A question that
+// names them and nothing only Kubernetes has (a pod, a container, a
+// Kubernetes probe, OOMKilled…; see runtimeInCluster) is about the program's
+// runtime. Runbooks name them (image garbage collection of the kubelet), so
+// they are no general IT words: the rule looks at the question only. Heap
+// dumps are not here: a dump is a file, and taking one out of a pod (the
+// web terminal, kubectl cp) is a cluster question.
+var runtimeList = "heap 힙 xmx xms metaspace 메타스페이스 max-old-space-size gomemlimit gogc gc 가비지 tracemalloc outofmemoryerror"
+
+// runtimeInCluster reports whether q, a question naming a runtime's memory
+// internals, places that runtime in a cluster: it names something only
+// Kubernetes has (namesKubernetesPart) or a container.
+func runtimeInCluster(e *engine, q *query) bool {
+	for _, t := range q.all {
+		if t.Kind == analysis.Concept && t.Text == containerConcept {
+			return true
+		}
+	}
+	return namesKubernetesPart(e, q)
+}
+
+// containerConcept is the glossary concept of a container.
+const containerConcept = analysis.ConceptPrefix + "container"
 
 // wordPair is two analysed forms: the word and stem of one unit, or the
 // words of a two-word name.
