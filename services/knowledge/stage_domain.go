@@ -725,11 +725,24 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 			return fmt.Sprintf("the question is about a machine (%s) and its service manager (%s), and names nothing of a cluster", machine, q.host)
 		}
 		inKorean = slices.ContainsFunc(q.units, func(u *unit) bool { return korean.HasHangul(u.surface) })
+		var shared []string
+		strong := false
 		for _, u := range q.units {
-			if d.classify(e, q, u, inKorean) == foreignWord {
+			switch d.classify(e, q, u, inKorean) {
+			case foreignWord:
 				return fmt.Sprintf("the question is about a machine (%s) next to %s, outside Kubernetes operations, and names nothing of a cluster",
 					machine, u.surface)
+			case domainWord:
+				if d.weakDomain(e, q, u) {
+					shared = append(shared, u.surface)
+				} else {
+					strong = true
+				}
 			}
+		}
+		if len(shared) > 0 && !strong {
+			return fmt.Sprintf("the question is about a machine (%s) and what other systems have too (%s), and names nothing of a cluster",
+				machine, strings.Join(shared, ", "))
 		}
 	}
 	if confidence >= offDomainMinConfidence {
@@ -916,6 +929,7 @@ var commonConcepts = map[string]bool{
 	"job": true, "service": true, "scale": true, "autoscaler": true, "loadbalancer": true, "targetgroup": true,
 	"securitygroup": true, "probe": true, "scheduler": true, "scheduling": true, "replica": true, "volume": true,
 	"registry": true, "subnet": true, "vpc": true, "zone": true, "endpoint": true, "docker": true, "audit": true,
+	"nfs": true,
 }
 
 // kubernetesProbeKinds are the analysed forms of the words of the probe
