@@ -932,6 +932,19 @@ var commonConcepts = map[string]bool{
 	"nfs": true,
 }
 
+// sharedTechnical are the technical terms (Latin words of the runbooks'
+// keywords that their Korean prose uses) that every networked program has:
+// the protocols of its calls and the words of its client errors. The probe
+// runbook writes "context deadline exceeded" because the kubelet is a Go
+// HTTP client, and so is any Go program calling an API ("golang http client
+// gets context deadline exceeded calling a partner api" got it at 0.68). A
+// question word that is a domain word only through one of these is weak,
+// like a commonConcepts word (see weakDomain).
+var sharedTechnical = map[string]bool{
+	"http": true, "https": true, "grpc": true, "rest": true,
+	"context": true, "deadline": true, "exceeded": true,
+}
+
 // kubernetesProbeKinds are the analysed forms of the words of the probe
 // concept that name a Kubernetes container probe (liveness, readiness,
 // startupProbe) rather than any health check: a load balancer or a
@@ -966,6 +979,11 @@ func (d *domainModel) weakDomain(e *engine, q *query, u *unit) bool {
 	}
 	g := e.analyzer.Glossary()
 	common := false
+	for _, t := range u.terms {
+		if (t.Kind == analysis.Word || t.Kind == analysis.Stem) && sharedTechnical[t.Text] {
+			common = true
+		}
+	}
 	for _, t := range q.all {
 		covers := t.Unit == u.id || (t.Span > 1 && u.id >= t.Unit && u.id < t.Unit+t.Span)
 		if !covers || t.Kind != analysis.Concept && t.Kind != analysis.Fuzzy {
