@@ -663,7 +663,7 @@ func (d *domainModel) unmentioned(e *engine, q *query, top int) string {
 			words = append(words, u.surface)
 		}
 	}
-	if len(words) == 0 {
+	if len(words) == 0 || namesKubernetesPart(e, q) {
 		return ""
 	}
 	for _, u := range q.units {
@@ -766,7 +766,7 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 		}
 	}
 	weakOnly := func() bool {
-		return !slices.ContainsFunc(domain, func(u *unit) bool { return !d.weakDomain(e, q, u) })
+		return !slices.ContainsFunc(domain, func(u *unit) bool { return !d.weakDomain(e, q, u) }) && !namesKubernetesPart(e, q)
 	}
 	switch {
 	case len(foreign) == 0 && len(domain) == 0 && confidence < mixedMinConfidence &&
