@@ -197,6 +197,13 @@ func (DomainGate) bind(e *engine) Stage {
 	for w := range vocabulary(e.analyzer, hostServiceList) {
 		d.vocab[w] |= hostWord
 	}
+	for _, w := range wordlist.Parse(hostAgentList) {
+		for _, t := range e.analyzer.Terms(w) {
+			if t.Kind == analysis.Word {
+				d.vocab[t.Text] |= platformWord // the whole name only: its piece node is a cluster word
+			}
+		}
+	}
 	for w := range vocabulary(e.analyzer, runtimeList) {
 		d.vocab[w] |= runtimeWord
 	}
@@ -829,6 +836,16 @@ const (
 // 서비스가 계속 재시작만 반복해요"): every in-domain question of our sets that
 // names them names the kubelet, the node or the container runtime too.
 var hostServiceList = "systemd 시스템디 systemctl journald journalctl"
+
+// hostAgentList are the one-word names of host monitoring agents whose
+// name holds a Kubernetes word (node_exporter: node): an exporter that reads
+// the metrics of the machine it runs on, a bare-metal box or a VM as much as
+// a cluster node. A question that names one and nothing only Kubernetes has
+// (a DaemonSet, a pod, TKE serverless, AKS…) is about the agent on a machine,
+// as a question naming another platform is (see namesCluster); their
+// two-word spellings are in data/platform-names.txt. Only the whole word is
+// looked up, never its pieces.
+var hostAgentList = "node_exporter node-exporter windows_exporter windows-exporter"
 
 // runtimeList are the words of a language runtime's own memory management:
 // the heap and its flags (Xmx, max-old-space-size, GOMEMLIMIT), garbage

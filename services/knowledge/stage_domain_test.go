@@ -619,8 +619,9 @@ func TestDomainGateWorkloadLanguage(t *testing.T) {
 // their confidence: a language runtime's memory (heap, Xmx, GC) without a
 // container or a Kubernetes part, a machine whose domain words are all shared
 // with other systems (NFS, firewall), a CI service or the Windows Task
-// Scheduler named by its two words, the office. The same words next to a
-// pod, a container, the kubelet or kubectl are answered.
+// Scheduler named by its two words, a host monitoring agent, the office. The
+// same words next to a pod, a container, a DaemonSet or the kubelet are
+// answered.
 func TestDomainGateSharedWordsOutsideTheCluster(t *testing.T) {
 	b := embedded(t)
 	tests := []struct {
@@ -638,6 +639,9 @@ func TestDomainGateSharedWordsOutsideTheCluster(t *testing.T) {
 		{"github actions workflow fails with no space left on device", "platform", true},
 		{"작업 스케줄러에 등록한 배치 파일이 밤에 안 돌아요", "platform", true},
 		{"office firewall blocks outbound port 3389", "outside Kubernetes operations", true},
+		{"node_exporter on our bare metal database hosts exposes no filesystem metrics", "node_exporter", true},
+		{"물리 서버에 노드 익스포터 올렸는데 CPU 지표가 비어 있어요", "노드 익스포터", true},
+		{"node-exporter 데몬셋 파드가 GPU 노드에서는 안 떠요", "node-exporter", false},
 	}
 	for _, tt := range tests {
 		res := b.Ask(context.Background(), tt.q, AskOptions{KeepRefused: true})
