@@ -159,9 +159,20 @@
 //     such as Cloud Run, App Service and docker run, found as adjacent
 //     words: data/platform-names.txt) and nothing only Kubernetes has (node,
 //     container, cluster, drain, deployment and namespace those platforms
-//     have too) is about that platform; one that names a machine's own
-//     service manager (systemd, systemctl, journalctl) and nothing of a
-//     cluster is about the machine's services. A question that names a
+//     have too) is about that platform — CI services (GitHub Actions,
+//     GitLab runners), the Windows Task Scheduler and host monitoring
+//     agents (node_exporter, 노드 익스포터) are named in the same lists; one
+//     that names a machine's own service manager (systemd, systemctl,
+//     journalctl) and nothing of a cluster is about the machine's services;
+//     one that names a language runtime's memory (heap, Xmx, GC, GOMEMLIMIT)
+//     and neither a container nor anything only Kubernetes has is about the
+//     program's runtime (the OOMKilled runbook names the JVM heap and covers
+//     it word for word); and one that names a machine whose domain words are
+//     all shared with other systems (NFS, firewall, scheduler) is about the
+//     machine. Protocols and client errors every networked program has
+//     (http, grpc, context deadline exceeded) are weak domain words like
+//     the shared concepts; a question that names a Kubernetes probe kind
+//     (readiness) is not all-weak. A question that names a
 //     provider's Kubernetes service (AKS, TKE, NKS) with a runbook of that
 //     service on top needs namedServiceMinConfidence (0.4) rather than
 //     MinConfidence: it asks about the service in its own words (residency,

@@ -37,10 +37,11 @@ type query struct {
 	// concepts counts the units with a glossary concept: 1 for a
 	// Kubernetes/cloud concept, everydayConcept for an everyday IT word.
 	concepts float64
-	// platform, machine and host are the first words that name another
-	// container platform, a machine (server) and a machine's own service
-	// manager (systemd; DomainGate's rewrite), for its gate.
-	platform, machine, host string
+	// platform, machine, host and runtime are the first words that name
+	// another container platform, a machine (server), a machine's own
+	// service manager (systemd) and a language runtime's memory internals
+	// (heap, Xmx; DomainGate's rewrite), for its gate.
+	platform, machine, host, runtime string
 	// general says whether a word of the question is general IT vocabulary
 	// (DomainGate's rewrite).
 	general bool

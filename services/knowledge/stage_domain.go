@@ -197,6 +197,16 @@ func (DomainGate) bind(e *engine) Stage {
 	for w := range vocabulary(e.analyzer, hostServiceList) {
 		d.vocab[w] |= hostWord
 	}
+	for _, w := range wordlist.Parse(hostAgentList) {
+		for _, t := range e.analyzer.Terms(w) {
+			if t.Kind == analysis.Word {
+				d.vocab[t.Text] |= platformWord // the whole name only: its piece node is a cluster word
+			}
+		}
+	}
+	for w := range vocabulary(e.analyzer, runtimeList) {
+		d.vocab[w] |= runtimeWord
+	}
 	d.platformNames = platformNames(e.analyzer, platformNameList)
 	for name := range d.platformNames {
 		d.vocab[name[0]] |= platformFirstWord
@@ -278,6 +288,9 @@ func (d *domainModel) rewrite(e *engine, q *query) {
 				}
 				if v&hostWord != 0 && q.host == "" {
 					q.host = t.Surface
+				}
+				if v&runtimeWord != 0 && q.runtime == "" {
+					q.runtime = t.Surface
 				}
 			}
 		}
@@ -657,7 +670,7 @@ func (d *domainModel) unmentioned(e *engine, q *query, top int) string {
 			words = append(words, u.surface)
 		}
 	}
-	if len(words) == 0 {
+	if len(words) == 0 || namesKubernetesPart(e, q) {
 		return ""
 	}
 	for _, u := range q.units {
@@ -706,6 +719,9 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 	if q.host != "" && !namesCluster(e, q, false) {
 		return fmt.Sprintf("the question is about %s, a machine's own service manager, and names nothing of a cluster", q.host)
 	}
+	if q.runtime != "" && !runtimeInCluster(e, q) {
+		return fmt.Sprintf("the question is about a program's runtime memory (%s) and names nothing of a container or a cluster", q.runtime)
+	}
 	inKorean := false
 	machine := q.machine
 	if machine == "" {
@@ -716,11 +732,24 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 			return fmt.Sprintf("the question is about a machine (%s) and its service manager (%s), and names nothing of a cluster", machine, q.host)
 		}
 		inKorean = slices.ContainsFunc(q.units, func(u *unit) bool { return korean.HasHangul(u.surface) })
+		var shared []string
+		strong := false
 		for _, u := range q.units {
-			if d.classify(e, q, u, inKorean) == foreignWord {
+			switch d.classify(e, q, u, inKorean) {
+			case foreignWord:
 				return fmt.Sprintf("the question is about a machine (%s) next to %s, outside Kubernetes operations, and names nothing of a cluster",
 					machine, u.surface)
+			case domainWord:
+				if d.weakDomain(e, q, u) {
+					shared = append(shared, u.surface)
+				} else {
+					strong = true
+				}
 			}
+		}
+		if len(shared) > 0 && !strong {
+			return fmt.Sprintf("the question is about a machine (%s) and what other systems have too (%s), and names nothing of a cluster",
+				machine, strings.Join(shared, ", "))
 		}
 	}
 	if confidence >= offDomainMinConfidence {
@@ -744,7 +773,7 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 		}
 	}
 	weakOnly := func() bool {
-		return !slices.ContainsFunc(domain, func(u *unit) bool { return !d.weakDomain(e, q, u) })
+		return !slices.ContainsFunc(domain, func(u *unit) bool { return !d.weakDomain(e, q, u) }) && !namesKubernetesPart(e, q)
 	}
 	switch {
 	case len(foreign) == 0 && len(domain) == 0 && confidence < mixedMinConfidence &&
@@ -796,6 +825,7 @@ const (
 	machineWord
 	hostWord
 	platformFirstWord // the first word of a two-word platform name
+	runtimeWord
 )
 
 // hostServiceList are the words of a machine's own service manager and its
@@ -806,6 +836,46 @@ const (
 // 서비스가 계속 재시작만 반복해요"): every in-domain question of our sets that
 // names them names the kubelet, the node or the container runtime too.
 var hostServiceList = "systemd 시스템디 systemctl journald journalctl"
+
+// hostAgentList are the one-word names of host monitoring agents whose
+// name holds a Kubernetes word (node_exporter: node): an exporter that reads
+// the metrics of the machine it runs on, a bare-metal box or a VM as much as
+// a cluster node. A question that names one and nothing only Kubernetes has
+// (a DaemonSet, a pod, TKE serverless, AKS…) is about the agent on a machine,
+// as a question naming another platform is (see namesCluster); their
+// two-word spellings are in data/platform-names.txt. Only the whole word is
+// looked up, never its pieces.
+var hostAgentList = "node_exporter node-exporter windows_exporter windows-exporter"
+
+// runtimeList are the words of a language runtime's own memory management:
+// the heap and its flags (Xmx, max-old-space-size, GOMEMLIMIT), garbage
+// collection. A program has them wherever it runs, so they say
+// nothing about Kubernetes: the OOMKilled runbook names the JVM heap because
+// a heap larger than the container's limit gets the container killed, and
+// covers a question about heap sizing word for word ("익스프레스 백엔드가 힙
+// 한도 넘어서 죽어요 노드 옵션으로 늘리는 법" got it at 0.87). A question that
+// names them and nothing only Kubernetes has (a pod, a container, a
+// Kubernetes probe, OOMKilled…; see runtimeInCluster) is about the program's
+// runtime. Runbooks name them (image garbage collection of the kubelet), so
+// they are no general IT words: the rule looks at the question only. Heap
+// dumps are not here: a dump is a file, and taking one out of a pod (the
+// web terminal, kubectl cp) is a cluster question.
+var runtimeList = "heap 힙 xmx xms metaspace 메타스페이스 max-old-space-size gomemlimit gogc gc 가비지 tracemalloc outofmemoryerror"
+
+// runtimeInCluster reports whether q, a question naming a runtime's memory
+// internals, places that runtime in a cluster: it names something only
+// Kubernetes has (namesKubernetesPart) or a container.
+func runtimeInCluster(e *engine, q *query) bool {
+	for _, t := range q.all {
+		if t.Kind == analysis.Concept && t.Text == containerConcept {
+			return true
+		}
+	}
+	return namesKubernetesPart(e, q)
+}
+
+// containerConcept is the glossary concept of a container.
+const containerConcept = analysis.ConceptPrefix + "container"
 
 // wordPair is two analysed forms: the word and stem of one unit, or the
 // words of a two-word name.
@@ -876,6 +946,20 @@ var commonConcepts = map[string]bool{
 	"job": true, "service": true, "scale": true, "autoscaler": true, "loadbalancer": true, "targetgroup": true,
 	"securitygroup": true, "probe": true, "scheduler": true, "scheduling": true, "replica": true, "volume": true,
 	"registry": true, "subnet": true, "vpc": true, "zone": true, "endpoint": true, "docker": true, "audit": true,
+	"nfs": true,
+}
+
+// sharedTechnical are the technical terms (Latin words of the runbooks'
+// keywords that their Korean prose uses) that every networked program has:
+// the protocols of its calls and the words of its client errors. The probe
+// runbook writes "context deadline exceeded" because the kubelet is a Go
+// HTTP client, and so is any Go program calling an API ("golang http client
+// gets context deadline exceeded calling a partner api" got it at 0.68). A
+// question word that is a domain word only through one of these is weak,
+// like a commonConcepts word (see weakDomain).
+var sharedTechnical = map[string]bool{
+	"http": true, "https": true, "grpc": true, "rest": true,
+	"context": true, "deadline": true, "exceeded": true,
 }
 
 // kubernetesProbeKinds are the analysed forms of the words of the probe
@@ -912,6 +996,11 @@ func (d *domainModel) weakDomain(e *engine, q *query, u *unit) bool {
 	}
 	g := e.analyzer.Glossary()
 	common := false
+	for _, t := range u.terms {
+		if (t.Kind == analysis.Word || t.Kind == analysis.Stem) && sharedTechnical[t.Text] {
+			common = true
+		}
+	}
 	for _, t := range q.all {
 		covers := t.Unit == u.id || (t.Span > 1 && u.id >= t.Unit && u.id < t.Unit+t.Span)
 		if !covers || t.Kind != analysis.Concept && t.Kind != analysis.Fuzzy {

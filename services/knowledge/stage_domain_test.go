@@ -613,3 +613,72 @@ func TestDomainGateWorkloadLanguage(t *testing.T) {
 		t.Errorf("%q at %.2f: refused %q", q, offDomainMinConfidence+0.05, reason)
 	}
 }
+
+// Questions outside Kubernetes operations that share only what every
+// program, machine or CI service has with a runbook are refused, whatever
+// their confidence: a language runtime's memory (heap, Xmx, GC) without a
+// container or a Kubernetes part, a machine whose domain words are all shared
+// with other systems (NFS, firewall), a CI service or the Windows Task
+// Scheduler named by its two words, a host monitoring agent, the office. The
+// same words next to a pod, a container, a DaemonSet or the kubelet are
+// answered.
+func TestDomainGateSharedWordsOutsideTheCluster(t *testing.T) {
+	b := embedded(t)
+	tests := []struct {
+		q       string
+		rule    string // a word of the refusal's reason
+		refused bool
+	}{
+		{"스프링 앱 Xmx 를 서버 메모리 절반으로 잡아도 돼요?", "runtime memory", true},
+		{"how big should the heap be for a node process with 4 GB of ram", "runtime memory", true},
+		{"GOGC 값을 낮추면 메모리를 덜 먹나요", "runtime memory", true},
+		{"자바 파드 힙이 메모리 limit 보다 커서 OOMKilled 돼요", "runtime memory", false},
+		{"jvm heap inside the container grows past its memory limit and it gets killed", "runtime memory", false},
+		{"kubelet 이미지 GC 임계값은 어디서 바꿔요", "runtime memory", false},
+		{"앱 서버 두 대 NFS 마운트가 재부팅하고 나면 빠져 있어요", "machine", true},
+		{"github actions workflow fails with no space left on device", "platform", true},
+		{"작업 스케줄러에 등록한 배치 파일이 밤에 안 돌아요", "platform", true},
+		{"office firewall blocks outbound port 3389", "outside Kubernetes operations", true},
+		{"node_exporter on our bare metal database hosts exposes no filesystem metrics", "node_exporter", true},
+		{"물리 서버에 노드 익스포터 올렸는데 CPU 지표가 비어 있어요", "노드 익스포터", true},
+		{"node-exporter 데몬셋 파드가 GPU 노드에서는 안 떠요", "node-exporter", false},
+	}
+	for _, tt := range tests {
+		res := b.Ask(context.Background(), tt.q, AskOptions{KeepRefused: true})
+		switch {
+		case tt.refused && !res.NoAnswer:
+			t.Errorf("%q: answered %s at %.2f, want refused (%s)", tt.q, res.Answers[0].ID, res.Confidence, tt.rule)
+		case tt.refused && !strings.Contains(res.Reason, tt.rule):
+			t.Errorf("%q: refused because %q, want a reason about %s", tt.q, res.Reason, tt.rule)
+		case !tt.refused && res.NoAnswer:
+			t.Errorf("%q: refused (%s), want an answer", tt.q, res.Reason)
+		}
+	}
+}
+
+// A word that is domain evidence only as a protocol or a client error every
+// networked program has (http, grpc, context deadline exceeded) is weak: next
+// to a language's name, with an answer that never names the language, the
+// question is refused below offDomainMinConfidence; next to a Kubernetes
+// probe it is about the pod.
+func TestDomainGateSharedTechnicalWords(t *testing.T) {
+	b := embedded(t)
+	eng := b.cur.Load().engine
+	d := boundDomain(t, eng)
+	top := b.cur.Load().byID["k8s-pod-probe-failures"]
+	tests := []struct {
+		q       string
+		refused bool
+	}{
+		{"golang service gets context deadline exceeded calling the payments api", true},
+		{"파이썬 앱이 grpc 호출에서 deadline exceeded 가 나요", true},
+		{"liveness probe fails with context deadline exceeded", false},
+		{"자바 앱 readiness 프로브가 http 타임아웃으로 실패해요", false},
+	}
+	for _, tt := range tests {
+		reason := d.gate(eng, eng.parse(tt.q), top, 0.7)
+		if (reason != "") != tt.refused {
+			t.Errorf("%q → probe runbook at 0.70: reason %q, want refused %v", tt.q, reason, tt.refused)
+		}
+	}
+}
