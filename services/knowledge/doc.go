@@ -121,8 +121,8 @@
 //     general IT words ("vim이 컨테이너에 없어요", "cron job on Linux") needs
 //     a little more than MinConfidence (mixedMinConfidence), and the
 //     off-domain band again when its top answer never mentions one of those
-//     general IT words and it has fewer than three domain words, or those
-//     words carry a fifth of the question's weight and the answer names
+//     general IT words and it has fewer than three domain words (the
+//     shared ones, below, not counted), or those words carry a fifth of the question's weight and the answer names
 //     fewer than three of its domain words (the question is about that word;
 //     the answer is not: Nomad's node drain), or all its domain words are
 //     ones other systems share (workers, jobs, services, health checks,

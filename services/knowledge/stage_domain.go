@@ -628,9 +628,11 @@ func (*domainModel) Describe() string { return DomainGate{}.Describe() }
 // answer needs.
 const offDomainMinConfidence = 0.8
 
-// ignoredMaxDomain is the number of domain words from which a question's
-// general IT word that its top answer never mentions no longer sends it to
-// offDomainMinConfidence (see DomainGate). Chosen on the tuning sets: with 2
+// ignoredMaxDomain is the number of domain words, weak ones (see
+// weakDomain) not counted, from which a question's general IT word that its
+// top answer never mentions no longer sends it to offDomainMinConfidence
+// (see DomainGate): a Ruby service calling a REST API, or a Docker registry
+// on Artifactory, names words every networked program has, however many. Chosen on the tuning sets: with 2
 // three of their hard negatives got through (an Elasticsearch node leaving
 // its cluster, a laptop's Docker container without internet, Naver Cloud
 // object storage); with 3 none did, and an in-domain question naming a
@@ -775,6 +777,15 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 	weakOnly := func() bool {
 		return !slices.ContainsFunc(domain, func(u *unit) bool { return !d.weakDomain(e, q, u) }) && !namesKubernetesPart(e, q)
 	}
+	strongCount := func() int {
+		n := 0
+		for _, u := range domain {
+			if !d.weakDomain(e, q, u) {
+				n++
+			}
+		}
+		return n
+	}
 	switch {
 	case len(foreign) == 0 && len(domain) == 0 && confidence < mixedMinConfidence &&
 		slices.ContainsFunc(q.units, func(u *unit) bool { return unheardOf(e, u) || inKorean && !u.known && builtIn(e, top) }):
@@ -782,7 +793,7 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 			confidence, mixedMinConfidence)
 	case len(foreign) == 0:
 		return ""
-	case len(ignored) > 0 && (weakOnly() || !namesKubernetesPart(e, q) && (len(domain) < ignoredMaxDomain ||
+	case len(ignored) > 0 && (weakOnly() || !namesKubernetesPart(e, q) && (strongCount() < ignoredMaxDomain ||
 		ignoredWeight >= ignoredMinShare*total && mentionedCount(e, q, domain, top) < ignoredMaxDomain)):
 		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match does not mention them and has confidence %.2f, below %.2f",
 			strings.Join(ignored, ", "), confidence, offDomainMinConfidence)

@@ -682,3 +682,34 @@ func TestDomainGateSharedTechnicalWords(t *testing.T) {
 		}
 	}
 }
+
+// TestDomainGateCountsStrongDomainWords checks that the words other systems
+// share (services, REST, Docker, registries) do not add up to the three
+// domain words that let a question keep a general IT word its answer never
+// mentions: a Ruby service's REST call or an Artifactory registry is still
+// about Ruby or Artifactory.
+func TestDomainGateCountsStrongDomainWords(t *testing.T) {
+	b := embedded(t)
+	eng := b.cur.Load().engine
+	d := boundDomain(t, eng)
+	tests := []struct {
+		q       string
+		top     string
+		refused bool
+	}{
+		{"ruby service calling a partner rest api gets connection reset", "k8s-kubectl-proxy", true},
+		{"아티팩토리 도커 레지스트리로 push 하면 unauthorized 떠요", "k8s-pod-waiting-image-pull", true},
+		{"tomcat container in a pod gets OOMKilled when requests spike", "k8s-container-oomkilled", false},
+		{"our kafka pods sit in Pending with insufficient memory on the nodes", "k8s-pod-pending-insufficient-resources", false},
+	}
+	for _, tt := range tests {
+		top, ok := b.cur.Load().byID[tt.top]
+		if !ok {
+			t.Fatalf("no runbook %s", tt.top)
+		}
+		reason := d.gate(eng, eng.parse(tt.q), top, 0.7)
+		if (reason != "") != tt.refused {
+			t.Errorf("%q → %s at 0.70: reason %q, want refused %v", tt.q, tt.top, reason, tt.refused)
+		}
+	}
+}
