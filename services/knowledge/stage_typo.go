@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -130,6 +131,15 @@ func (t *typoDict) rewrite(e *engine, q *query) {
 			continue
 		}
 		if c := t.completion(w.Text); c != "" {
+			// One letter away from a known word (verbosty → verbosity) is
+			// a typo of that word, not a form of the completion's word
+			// (verbose): the correction wins.
+			if cs, d := t.closest(w.Text); d == 1 && !slices.Contains(cs, c) {
+				for _, c := range cs {
+					t.add(e, q, u, w, c)
+				}
+				continue
+			}
 			t.add(e, q, u, w, c)
 			continue
 		}
@@ -184,6 +194,13 @@ func (t *typoDict) completion(w string) string {
 
 // corrections returns the dictionary words closest to w (at most 3), or nil.
 func (t *typoDict) corrections(w string) []string {
+	best, _ := t.closest(w)
+	return best
+}
+
+// closest returns the dictionary words closest to w (at most 3) and their
+// edit distance, or nil and 0.
+func (t *typoDict) closest(w string) ([]string, int) {
 	var rbuf [64]rune
 	r := korean.AppendDecomposed(rbuf[:0], w)
 	hangul, mask := korean.HasHangul(w), runeMask(r)
@@ -215,7 +232,10 @@ func (t *typoDict) corrections(w string) []string {
 			}
 		}
 	}
-	return best
+	if best == nil {
+		return nil, 0
+	}
+	return best, bestD
 }
 
 // knownHead returns the longest head of a Hangul word, at least two

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
 	"github.com/kubemedic/kubemedic/services/knowledge/korean"
 )
 
@@ -70,5 +71,32 @@ func TestCorrectionsMatchFullScan(t *testing.T) {
 	}
 	if found < len(words)/2 {
 		t.Errorf("only %d of %d typos have corrections: the test words are not typos of dictionary words", found, len(words))
+	}
+}
+
+// TestTypoOneEditBeatsCompletion: an unknown English word one letter away
+// from a known word is read as that word, even when a longer known word
+// shares its head (verbosty is verbosity with a letter left out, not a form
+// of the completion's word).
+func TestTypoOneEditBeatsCompletion(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	d := typoDictOf(t, eng)
+	tests := []struct{ typo, want string }{
+		{"verbosty", "verbosity"},
+	}
+	for _, tt := range tests {
+		c := d.completion(tt.typo)
+		if c == "" || c == tt.want {
+			t.Fatalf("completion(%q) = %q: the case no longer tests the choice between completion and correction", tt.typo, c)
+		}
+		var fuzzy []string
+		for _, term := range eng.parse(tt.typo).all {
+			if term.Kind == analysis.Fuzzy {
+				fuzzy = append(fuzzy, term.Text)
+			}
+		}
+		if !slices.Contains(fuzzy, tt.want) || slices.Contains(fuzzy, c) {
+			t.Errorf("%q read as %q, want %q and not the completion %q", tt.typo, fuzzy, tt.want, c)
+		}
 	}
 }
