@@ -473,7 +473,9 @@ func hasPrefixFold(s, prefix string) bool {
 }
 
 // deniedAfter reports whether the Korean words after a service name deny it:
-// (는/은/을/를/도/이/가) 안 써/쓰/씀/사용, 없이, 말고, 미사용, 아니, 사용 안.
+// (는/은/을/를/도/이/가) 안 써/쓰/씀/사용, 없이, 말고, 미사용, 사용 안, and
+// the copula's negation in its forms (아니, 아님, 아닌, 아닙니다, 아냐: "쿠버
+// 아님" is a note that the question is not about Kubernetes).
 func deniedAfter(after string) bool {
 	rest := strings.TrimLeft(after, " ")
 	if rest == "" || rest[0] < 0x80 {
@@ -495,7 +497,7 @@ func deniedAfter(after string) bool {
 		}
 		return false
 	}
-	for _, p := range []string{"없이", "말고", "미사용", "아니"} {
+	for _, p := range []string{"없이", "말고", "미사용", "아니", "아님", "아닌", "아닙", "아냐"} {
 		if strings.HasPrefix(rest, p) {
 			return true
 		}

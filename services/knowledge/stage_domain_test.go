@@ -474,6 +474,10 @@ func TestDeniedEverywhere(t *testing.T) {
 		{"aks는 안 써요", "aks", true},
 		{"aks 없이 vm만 써요", "aks", true},
 		{"tke 말고 cvm", "tke", true},
+		{"vm 디스크 늘리기 (쿠버 아님)", "쿠버", true},
+		{"쿠버네티스 아닙니다, 그냥 리눅스 서버", "쿠버네티스", true},
+		{"aks 아닌 일반 vm", "aks", true},
+		{"aks 안 노드가 아니라 파드 문제", "aks", false},              // 안: inside AKS; the negation is of 노드
 		{"no aks nodes are ready", "aks", false},           // about AKS nodes
 		{"aks 안에서 파드가 안 떠요", "aks", false},                 // 안에서: inside AKS
 		{"aks is fine but we don't use aks", "aks", false}, // named once without denial
