@@ -30,7 +30,10 @@ const (
 // opens with "## 증상" (Symptoms) is a symptom runbook; one that opens with
 // "## 답변" (Answer) under an English title that names an action ("Viewing
 // …", "Creating …", "How …") and no failure is a how-to. Everything else
-// (an explanation, a comparison, a provider's fact sheet) is neither.
+// (a comparison, a provider's fact sheet) is neither. The test is the
+// title's shape, not its grammar: "Meaning of Init:N/M …" opens with a word in
+// -ing and counts as a how-to, which is what it is next to its symptom
+// sibling (init container failing): an answer, not a failure.
 func kindOf(e *Entry) runbookKind {
 	switch firstHeading(e.Body) {
 	case "증상":
