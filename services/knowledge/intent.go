@@ -98,8 +98,10 @@ const symptomTie = 0.10
 // something: the other way round (a how-to question, a symptom runbook on
 // top) is not reordered, because a symptom runbook's fix is often the
 // procedure asked for ("롤백하는 방법": the stuck-rollout runbook with
-// rollout undo). The answers it passes show no higher confidence than the
-// new top answer. hits, sigs and confs are parallel, best first; kinds is
+// rollout undo). The move makes no answer surer: the new top answer shows no
+// higher confidence than the answer it passes did (so a refused question's
+// best guess does not get through the confidence floor by moving), and the
+// answers it passes no higher confidence than the new top answer. hits, sigs and confs are parallel, best first; kinds is
 // each document's kind; text is the question as asked, read only when the
 // answers are a how-to and a symptom runbook within the tie.
 func preferSymptom(hits []index.Hit, sigs []Signals, confs []float64, kinds []runbookKind, text string) {
@@ -116,7 +118,7 @@ func preferSymptom(hits []index.Hit, sigs []Signals, confs []float64, kinds []ru
 		if !symptomQuestion(text) {
 			return
 		}
-		h, s, c := hits[i], sigs[i], confs[i]
+		h, s, c := hits[i], sigs[i], min(confs[i], confs[0])
 		copy(hits[1:i+1], hits[:i])
 		copy(sigs[1:i+1], sigs[:i])
 		copy(confs[1:i+1], confs[:i])

@@ -98,6 +98,7 @@ func TestPreferSymptom(t *testing.T) {
 		wantC  []float64 // confidences in order after
 	}{
 		{"symptom within the tie moves up", symptom, []int{0, 2, 4}, []float64{10, 9.2, 8}, []float64{0.8, 0.7, 0.6}, []int{2, 0, 4}, []float64{0.7, 0.7, 0.6}},
+		{"moving up makes it no surer", symptom, []int{0, 2}, []float64{10, 9.5}, []float64{0.49, 0.52}, []int{2, 0}, []float64{0.49, 0.49}},
 		{"passes another how-to", symptom, []int{0, 1, 3}, []float64{10, 9.6, 9.1}, []float64{0.8, 0.6, 0.75}, []int{3, 0, 1}, []float64{0.75, 0.75, 0.6}},
 		{"passes a runbook of neither kind", symptom, []int{0, 4, 2}, []float64{10, 9.8, 9.5}, []float64{0.8, 0.7, 0.6}, []int{2, 0, 4}, []float64{0.6, 0.6, 0.6}},
 		{"clearly better how-to stays", symptom, []int{0, 2}, []float64{10, 8.9}, []float64{0.9, 0.7}, []int{0, 2}, []float64{0.9, 0.7}},
