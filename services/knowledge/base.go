@@ -297,6 +297,7 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 	if eng.stages.preferGeneric && len(hits) > 1 && eng.providers[hits[0].Doc] != "generic" {
 		preferGeneric(hits, sigs, confs, q.namedProvider(), eng.providers)
 	}
+	preferSymptom(hits, sigs, confs, eng.kinds, q.text)
 	for i, h := range hits {
 		e := &eng.entries[h.Doc]
 		sig, conf := sigs[i], confs[i]

@@ -234,6 +234,16 @@
 // confidence, whose evidence anywhere covers more (breakScoreTies). Adding
 // runbooks moves idfs in their last digits, and a tie decided by them alone
 // flips with any new runbook; what a runbook is about does not.
+// A question that reports a symptom (a negation or a failing state: "not",
+// "stuck", "keeps", "안 ", "계속", "실패") and asks for no command or
+// procedure ("how do I", "command", "방법", "명령") gets the first symptom
+// runbook (body opening with ## 증상) within 10% of a how-to top answer
+// (## 답변 under a title that starts with an action, "Viewing…",
+// "Creating…") instead (preferSymptom, after preferGeneric): the two share
+// their words by design, and what the question asks for tells them apart.
+// The other direction (a how-to question, a symptom runbook on top) is not
+// reordered: a symptom runbook's fix is often the procedure asked for. The
+// move makes no answer surer.
 // `kubemedic kb eval` prints a reliability table (confidence bucket → count →
 // accuracy) for Korean and English questions.
 //

@@ -82,6 +82,9 @@ type engine struct {
 	// providers is each entry's Provider, in an array of its own for the
 	// rank stages, which read it for every hit.
 	providers []string
+	// kinds is each entry's kind (how-to, symptom or neither), for
+	// preferSymptom.
+	kinds []runbookKind
 	// head indexes only the heads (title, questions, keywords, tags) of the
 	// entries, in the main index's document numbering: what a runbook is
 	// about, for telling tied answers apart (breakScoreTies).
@@ -152,6 +155,7 @@ func newEngine(entries []Entry, t Tuning) (*engine, error) {
 			return nil, fmt.Errorf("index entry %s: %w", en.ID, err)
 		}
 		e.providers = append(e.providers, en.Provider)
+		e.kinds = append(e.kinds, kindOf(en))
 	}
 	e.ix, e.head = b.Build(), hb.Build()
 	latin := make([]string, 0, len(e.latin))
