@@ -118,14 +118,7 @@ func preferSymptom(hits []index.Hit, sigs []Signals, confs []float64, kinds []ru
 		if !symptomQuestion(text) {
 			return
 		}
-		h, s, c := hits[i], sigs[i], min(confs[i], confs[0])
-		copy(hits[1:i+1], hits[:i])
-		copy(sigs[1:i+1], sigs[:i])
-		copy(confs[1:i+1], confs[:i])
-		hits[0], sigs[0], confs[0] = h, s, c
-		for j := 1; j <= i; j++ {
-			confs[j] = min(confs[j], c)
-		}
+		promote(hits, sigs, confs, i, min(confs[i], confs[0]))
 		return
 	}
 }

@@ -198,14 +198,7 @@ func preferGeneric(hits []index.Hit, sigs []Signals, confs []float64, named stri
 		if providers[hits[i].Doc] != "generic" {
 			continue
 		}
-		h, s, c := hits[i], sigs[i], confs[i]
-		copy(hits[1:i+1], hits[:i])
-		copy(sigs[1:i+1], sigs[:i])
-		copy(confs[1:i+1], confs[:i])
-		hits[0], sigs[0], confs[0] = h, s, c
-		for j := 1; j <= i; j++ {
-			confs[j] = min(confs[j], c)
-		}
+		promote(hits, sigs, confs, i, confs[i])
 		return
 	}
 }

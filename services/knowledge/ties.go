@@ -56,3 +56,18 @@ func breakScoreTies(hits []index.Hit, sigs []Signals, confs []float64, head func
 		confs[i] = min(confs[i], confs[0])
 	}
 }
+
+// promote moves answer i to the top with confidence c, keeping the order of
+// the answers it passes, and caps their confidences at c: an answer put first
+// by a tie rule (preferGeneric, preferSymptom) shows the highest confidence
+// of the list.
+func promote(hits []index.Hit, sigs []Signals, confs []float64, i int, c float64) {
+	h, s := hits[i], sigs[i]
+	copy(hits[1:i+1], hits[:i])
+	copy(sigs[1:i+1], sigs[:i])
+	copy(confs[1:i+1], confs[:i])
+	hits[0], sigs[0], confs[0] = h, s, c
+	for j := 1; j <= i; j++ {
+		confs[j] = min(confs[j], c)
+	}
+}
