@@ -4,8 +4,6 @@ import (
 	"context"
 	"slices"
 	"testing"
-
-	"github.com/kubemedic/kubemedic/services/knowledge/index"
 )
 
 func TestKindOf(t *testing.T) {
@@ -109,12 +107,7 @@ func TestPreferSymptom(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			hits := make([]index.Hit, len(tt.docs))
-			sigs := make([]Signals, len(tt.docs))
-			for i, d := range tt.docs {
-				hits[i] = index.Hit{Doc: d, Score: tt.scores[i]}
-				sigs[i] = Signals{Score: tt.scores[i]}
-			}
+			hits, sigs := rankedAnswers(tt.docs, tt.scores)
 			confs := slices.Clone(tt.confs)
 			preferSymptom(hits, sigs, confs, kinds, tt.q)
 			var got []int

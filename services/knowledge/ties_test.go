@@ -83,12 +83,7 @@ func TestPreferGeneric(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			hits := make([]index.Hit, len(tt.docs))
-			sigs := make([]Signals, len(tt.docs))
-			for i, d := range tt.docs {
-				hits[i] = index.Hit{Doc: d, Score: tt.scores[i]}
-				sigs[i] = Signals{Score: tt.scores[i]}
-			}
+			hits, sigs := rankedAnswers(tt.docs, tt.scores)
 			confs := slices.Clone(tt.confs)
 			preferGeneric(hits, sigs, confs, tt.named, providers)
 			var got []int
@@ -127,4 +122,16 @@ func TestHeadCoverage(t *testing.T) {
 	if ha > eng.coverage(q, about)+1e-9 {
 		t.Errorf("head coverage %.2f above coverage %.2f: the head is part of the document", ha, eng.coverage(q, about))
 	}
+}
+
+// rankedAnswers returns the hits and signals of answers docs with scores, in
+// that order, as a tie rule receives them.
+func rankedAnswers(docs []int, scores []float64) ([]index.Hit, []Signals) {
+	hits := make([]index.Hit, len(docs))
+	sigs := make([]Signals, len(docs))
+	for i, d := range docs {
+		hits[i] = index.Hit{Doc: d, Score: scores[i]}
+		sigs[i] = Signals{Score: scores[i]}
+	}
+	return hits, sigs
 }
