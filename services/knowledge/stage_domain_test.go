@@ -584,38 +584,14 @@ func TestDomainGateKoreanNoDomainBand(t *testing.T) {
 // One whose only cluster word other systems share too (evicted keys of a
 // cache, a CI service's agent pool) still needs offDomainMinConfidence.
 func TestDomainGateWorkloadLanguage(t *testing.T) {
-	b := embedded(t)
-	eng := b.cur.Load().engine
-	d := boundDomain(t, eng)
-	tests := []struct {
-		q       string
-		top     string
-		refused bool
-	}{
+	checkGate(t, mixedMinConfidence, []gateCase{
 		{"자바 앱 레디니스 프로브가 실패해요", "k8s-pod-probe-failures", false},
 		{"python app startupProbe keeps failing", "k8s-pod-probe-failures", false},
 		{"java app NodePort service not reachable", "k8s-service-cluster-ip-not-responding", false},
 		{"레디스 eviction 정책은 뭐가 좋아요", "k8s-evicted-pods", true},
 		{"azure devops pipeline can't find the agent pool", "aks-reserved-instance-discount", true},
 		{"HAProxy health check marks the backend down", "k8s-pod-probe-failures", true},
-	}
-	for _, tt := range tests {
-		top, ok := b.cur.Load().byID[tt.top]
-		if !ok {
-			t.Fatalf("no entry %s", tt.top)
-		}
-		reason := d.gate(eng, eng.parse(tt.q), top, mixedMinConfidence)
-		if (reason != "") != tt.refused {
-			t.Errorf("%q → %s at %.2f: reason %q, want refused %v", tt.q, tt.top, mixedMinConfidence, reason, tt.refused)
-		}
-	}
-	// Above offDomainMinConfidence a liveness probe is no health check of
-	// any system: the probe kinds are not weak domain words (unmentioned).
-	top := b.cur.Load().byID["k8s-pod-probe-failures"]
-	const q = "liveness check keeps killing my slow java app before it boots"
-	if reason := d.gate(eng, eng.parse(q), top, offDomainMinConfidence+0.05); reason != "" {
-		t.Errorf("%q at %.2f: refused %q", q, offDomainMinConfidence+0.05, reason)
-	}
+	})
 }
 
 // Questions outside Kubernetes operations that share only what every
@@ -693,27 +669,37 @@ func TestDomainGateSharedTechnicalWords(t *testing.T) {
 // mentions: a Ruby service's REST call or an Artifactory registry is still
 // about Ruby or Artifactory.
 func TestDomainGateCountsStrongDomainWords(t *testing.T) {
-	b := embedded(t)
-	eng := b.cur.Load().engine
-	d := boundDomain(t, eng)
-	tests := []struct {
-		q       string
-		top     string
-		refused bool
-	}{
+	checkGate(t, 0.7, []gateCase{
 		{"ruby service calling a partner rest api gets connection reset", "k8s-kubectl-proxy", true},
 		{"아티팩토리 도커 레지스트리로 push 하면 unauthorized 떠요", "k8s-pod-waiting-image-pull", true},
 		{"tomcat container in a pod gets OOMKilled when requests spike", "k8s-container-oomkilled", false},
 		{"our kafka pods sit in Pending with insufficient memory on the nodes", "k8s-pod-pending-insufficient-resources", false},
-	}
-	for _, tt := range tests {
+	})
+}
+
+// gateCase is a question, the runbook on top of its answers and whether the
+// domain gate refuses it.
+type gateCase struct {
+	q       string
+	top     string
+	refused bool
+}
+
+// checkGate checks the domain gate's verdict on each case, its top answer
+// at confidence.
+func checkGate(t *testing.T, confidence float64, cases []gateCase) {
+	t.Helper()
+	b := embedded(t)
+	eng := b.cur.Load().engine
+	d := boundDomain(t, eng)
+	for _, tt := range cases {
 		top, ok := b.cur.Load().byID[tt.top]
 		if !ok {
 			t.Fatalf("no runbook %s", tt.top)
 		}
-		reason := d.gate(eng, eng.parse(tt.q), top, 0.7)
+		reason := d.gate(eng, eng.parse(tt.q), top, confidence)
 		if (reason != "") != tt.refused {
-			t.Errorf("%q → %s at 0.70: reason %q, want refused %v", tt.q, tt.top, reason, tt.refused)
+			t.Errorf("%q → %s at %.2f: reason %q, want refused %v", tt.q, tt.top, confidence, reason, tt.refused)
 		}
 	}
 }
