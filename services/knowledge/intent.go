@@ -53,15 +53,15 @@ func kindOf(e *Entry) runbookKind {
 	return kindOther
 }
 
-// firstHeading returns the text of the first "## " heading of a Markdown
-// body, or "".
+// firstHeading returns the text of the first "##" heading of a Markdown
+// body outside its code blocks (scanBody, the reading the English body check
+// uses), or "".
 func firstHeading(body string) string {
-	for line := range strings.Lines(body) {
-		if h, ok := strings.CutPrefix(line, "## "); ok {
-			return strings.TrimSpace(h)
-		}
+	parts, err := scanBody(body, 1)
+	if err != nil || len(parts.headings) == 0 {
+		return ""
 	}
-	return ""
+	return parts.headings[0].text
 }
 
 var (
