@@ -788,6 +788,12 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 		}
 		return n
 	}
+	if len(domain) == 0 || strongCount() == 0 {
+		if name := d.unknownSubject(e, q, top, inKorean); name != "" && !namesKubernetesPart(e, q) {
+			return fmt.Sprintf("the question is about %s, a name the runbooks do not know, names nothing only Kubernetes has, and the best match has confidence %.2f, below %.2f",
+				name, confidence, offDomainMinConfidence)
+		}
+	}
 	switch {
 	case len(foreign) == 0 && len(domain) == 0 && confidence < mixedMinConfidence &&
 		slices.ContainsFunc(q.units, func(u *unit) bool { return unheardOf(e, u) || inKorean && !u.known && builtIn(e, top) }):
@@ -1311,4 +1317,90 @@ func namedServiceMin(q *query, provider string, floor float64) float64 {
 		}
 	}
 	return floor
+}
+
+// rareDocs is the largest number of runbooks that may use a word for
+// unknownSubject to take it for a name the runbooks do not know: a product
+// a runbook names in passing (a self-hosted runner next to a registry) is
+// no subject of theirs.
+const rareDocs = 2
+
+// subjectParticles are the Korean case particles that close a question's
+// subject phrase: topic, subject, object, genitive and locative.
+var subjectParticles = []string{"은", "는", "이", "가", "을", "를", "의", "에서", "에"}
+
+// unknownSubject returns the word of q's subject phrase that names
+// something the runbooks do not know, or "": the question is about it, and
+// a runbook that shares the generic words around it (zone, timeout, disk,
+// job) answers another question. The subject phrase is where a question
+// names what it is about: in Korean the words up to the first one that
+// carries a case particle ("bind9 존 전송이", "self-hosted 러너 디스크가"),
+// in English the leading run of adjacent content words, the head noun
+// phrase ("bind9 zone transfer", "http.client timeout"). Its word is a
+// name the runbooks do not know when it is a Latin word (not a number) that
+// no more than rareDocs runbooks use, that is no domain word and has no
+// glossary concept, that the top answer (document top) does not mention,
+// and that is shaped like a name: in a Korean question any such Latin word
+// (Korean writes names in Latin letters, see foreignName), in an English
+// one a word joining letters with digits, dots, hyphens or underscores
+// (bind9, node.js, pm2, self-hosted; see latinName and nameShaped), since a plain English word no
+// runbook uses is as likely ordinary English (engineer, maps). A version
+// (v1.29, 1.28.3) names a release, not a product. An
+// asker's own object name next to a Kubernetes kind (payment-api 파드) is
+// gone before the gate (ObjectNames). The caller applies it only to a
+// question that names nothing only Kubernetes has.
+func (d *domainModel) unknownSubject(e *engine, q *query, top int, inKorean bool) string {
+	prev := -1
+	for i, u := range q.units {
+		if i > 0 && !inKorean && u.id != prev+1 {
+			return "" // the English head noun phrase ends at the first gap
+		}
+		prev = u.id
+		word, particle := "", false
+		for _, t := range u.terms {
+			if t.Kind == analysis.Word {
+				word = t.Text
+			}
+		}
+		if inKorean && word != "" && korean.HasHangul(u.surface) {
+			if rest, ok := strings.CutPrefix(u.surface, word); ok {
+				particle = slices.Contains(subjectParticles, rest)
+			}
+		}
+		if word != "" && !korean.HasHangul(word) && !allDigits(word) && (inKorean || latinName(word) && nameShaped(word)) &&
+			!versionLike(word) &&
+			e.ix.DocFreq(word) <= rareDocs && !hasConcept(u) && (top < 0 || !mentions(e, q, u, top)) &&
+			d.classify(e, q, u, inKorean) != domainWord {
+			return u.surface
+		}
+		if particle {
+			return ""
+		}
+	}
+	return ""
+}
+
+// versionLike reports whether w is a version: digits and dots, after an
+// optional v (v1.29, 1.28.3).
+func versionLike(w string) bool {
+	w = strings.TrimPrefix(w, "v")
+	if w == "" {
+		return false
+	}
+	for _, r := range w {
+		if r != '.' && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// hasConcept reports whether u has a glossary concept of its own.
+func hasConcept(u *unit) bool {
+	for _, t := range u.terms {
+		if t.Kind == analysis.Concept {
+			return true
+		}
+	}
+	return false
 }

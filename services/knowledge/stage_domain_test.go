@@ -703,3 +703,38 @@ func checkGate(t *testing.T, confidence float64, cases []gateCase) {
 		}
 	}
 }
+
+// A question whose subject phrase names something the runbooks do not know
+// (bind9, node.js, log4j: a Latin name no more than rareDocs runbooks use,
+// with digits, dots or hyphens in an English question, any such word in a
+// Korean one) and nothing only Kubernetes has is about that thing: below
+// offDomainMinConfidence it is refused, however well its generic words (zone,
+// timeout, config) match. An asker's own workload name next to a Kubernetes
+// kind, a version and a word carrying Kubernetes' name are not such names.
+func TestDomainGateUnknownSubject(t *testing.T) {
+	checkGate(t, 0.7, []gateCase{
+		{"bind9 zone transfer to the secondary fails", "k8s-dns-kubernetes-default-lookup-fails", true},
+		{"node.js server timeout after two minutes", "k8s-pod-probe-failures", true},
+		{"log4j config not picked up by the app", "k8s-configmap-changes-not-applied", true},
+		{"bind9 존 전송이 세컨더리로 안 가요", "k8s-addon-coredns", true},
+		{"payment-api deployment keeps restarting", "k8s-pod-crashing-logs", false},
+		{"checkout-web pods stuck in Pending", "k8s-pod-pending-insufficient-resources", false},
+		{"coredns-7d8 pod crashloop", "k8s-pod-crashing-logs", false},
+		{"v1.29 upgrade broke the metrics", "k8s-metric-lifecycle-hidden-metrics", false},
+		{"kube-proxy iptables rules missing", "k8s-kube-proxy-rules-check", false},
+		{"payment-api 디플로이먼트 롤아웃이 멈췄어요", "k8s-deployment-rollout-stuck-rollback", false},
+		{"우리 nginx 파드가 자꾸 재시작돼요", "k8s-pod-crashing-logs", false},
+		{"mysql-0 파드가 Pending이에요", "k8s-pod-pending-insufficient-resources", false},
+	})
+}
+
+func TestUnknownSubjectHelpers(t *testing.T) {
+	for _, tt := range []struct {
+		w       string
+		version bool
+	}{{"v1.29", true}, {"1.28.3", true}, {"v", false}, {"bind9", false}, {"node.js", false}} {
+		if got := versionLike(tt.w); got != tt.version {
+			t.Errorf("versionLike(%q) = %v, want %v", tt.w, got, tt.version)
+		}
+	}
+}
