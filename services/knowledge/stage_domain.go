@@ -788,11 +788,18 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 		}
 		return n
 	}
-	if len(domain) == 0 || strongCount() == 0 {
-		if name := d.unknownSubject(e, q, top, inKorean); name != "" && !namesKubernetesPart(e, q) {
+	// subject is the last check of a question the bands above let through.
+	subject := func() string {
+		if confidence < e.tuning.MinConfidence || strongCount() > 0 || namesKubernetesPart(e, q) {
+			// Below MinConfidence the question is refused anyway, for a
+			// reason that says so.
+			return ""
+		}
+		if name := d.unknownSubject(e, q, top, inKorean); name != "" {
 			return fmt.Sprintf("the question is about %s, a name the runbooks do not know, names nothing only Kubernetes has, and the best match has confidence %.2f, below %.2f",
 				name, confidence, offDomainMinConfidence)
 		}
+		return ""
 	}
 	switch {
 	case len(foreign) == 0 && len(domain) == 0 && confidence < mixedMinConfidence &&
@@ -800,7 +807,7 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 		return fmt.Sprintf("the question names nothing of Kubernetes operations and the best match has confidence %.2f, below %.2f",
 			confidence, mixedMinConfidence)
 	case len(foreign) == 0:
-		return ""
+		return subject()
 	case len(ignored) > 0 && (weakOnly() || !namesKubernetesPart(e, q) && (strongCount() < ignoredMaxDomain ||
 		ignoredWeight >= ignoredMinShare*total && mentionedCount(e, q, domain, top) < ignoredMaxDomain)):
 		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match does not mention them and has confidence %.2f, below %.2f",
@@ -809,7 +816,7 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match names fewer than half of its Kubernetes words and has confidence %.2f, below %.2f",
 			strings.Join(foreign, ", "), confidence, offDomainMinConfidence)
 	case len(domain) > 0 && confidence >= mixedMinConfidence:
-		return ""
+		return subject()
 	case len(domain) > 0:
 		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations and the best match has confidence %.2f, below %.2f",
 			strings.Join(foreign, ", "), confidence, mixedMinConfidence)
@@ -1345,7 +1352,7 @@ var subjectParticles = []string{"은", "는", "이", "가", "을", "를", "의",
 // one a word joining letters with digits, dots, hyphens or underscores
 // (bind9, node.js, pm2, self-hosted; see latinName and nameShaped), since a plain English word no
 // runbook uses is as likely ordinary English (engineer, maps). A version
-// (v1.29, 1.28.3) names a release, not a product. An
+// or a quantity (v1.29, 500Mi) is no name. An
 // asker's own object name next to a Kubernetes kind (payment-api 파드) is
 // gone before the gate (ObjectNames). The caller applies it only to a
 // question that names nothing only Kubernetes has.
@@ -1368,7 +1375,7 @@ func (d *domainModel) unknownSubject(e *engine, q *query, top int, inKorean bool
 			}
 		}
 		if word != "" && !korean.HasHangul(word) && !allDigits(word) && (inKorean || latinName(word) && nameShaped(word)) &&
-			!versionLike(word) &&
+			!numberLike(word) &&
 			e.ix.DocFreq(word) <= rareDocs && !hasConcept(u) && (top < 0 || !mentions(e, q, u, top)) &&
 			d.classify(e, q, u, inKorean) != domainWord {
 			return u.surface
@@ -1380,19 +1387,13 @@ func (d *domainModel) unknownSubject(e *engine, q *query, top int, inKorean bool
 	return ""
 }
 
-// versionLike reports whether w is a version: digits and dots, after an
-// optional v (v1.29, 1.28.3).
-func versionLike(w string) bool {
-	w = strings.TrimPrefix(w, "v")
-	if w == "" {
-		return false
+// numberLike reports whether w begins with a digit, after an optional v: a
+// version (v1.29, 1.28.3) or a quantity (500mi, 30s), not a name.
+func numberLike(w string) bool {
+	if len(w) > 1 && w[0] == 'v' {
+		w = w[1:]
 	}
-	for _, r := range w {
-		if r != '.' && (r < '0' || r > '9') {
-			return false
-		}
-	}
-	return true
+	return w != "" && w[0] >= '0' && w[0] <= '9'
 }
 
 // hasConcept reports whether u has a glossary concept of its own.

@@ -260,7 +260,9 @@ func TestDomainGateBands(t *testing.T) {
 		{"zorblax settings keep resetting", mixedMinConfidence, false},
 		{"zorblax 설정이 자꾸 초기화돼요", offDomainMinConfidence - 0.05, true},
 		{"zorblax 설정이 자꾸 초기화돼요", offDomainMinConfidence, false},
-		{"zorblax2 설정이 자꾸 초기화돼요", mixedMinConfidence, false},        // with digits: a value or a version as likely
+		{"zorblax2 설정이 자꾸 초기화돼요", mixedMinConfidence, true},         // the subject's name, unknown: see unknownSubject
+		{"zorblax2 설정이 자꾸 초기화돼요", offDomainMinConfidence, false},     // with digits: not foreignName, so not refused above the band
+		{"500Mi 설정이 자꾸 초기화돼요", mixedMinConfidence, false},          // a quantity is no name
 		{"업그레이드하고 나서 메트릭이 안 보여요", mixedMinConfidence - 0.05, false}, // every word known: the confidence decides
 	}
 	for _, tt := range tests {
@@ -732,9 +734,9 @@ func TestUnknownSubjectHelpers(t *testing.T) {
 	for _, tt := range []struct {
 		w       string
 		version bool
-	}{{"v1.29", true}, {"1.28.3", true}, {"v", false}, {"bind9", false}, {"node.js", false}} {
-		if got := versionLike(tt.w); got != tt.version {
-			t.Errorf("versionLike(%q) = %v, want %v", tt.w, got, tt.version)
+	}{{"v1.29", true}, {"1.28.3", true}, {"500mi", true}, {"v", false}, {"vault", false}, {"bind9", false}, {"node.js", false}} {
+		if got := numberLike(tt.w); got != tt.version {
+			t.Errorf("numberLike(%q) = %v, want %v", tt.w, got, tt.version)
 		}
 	}
 }
