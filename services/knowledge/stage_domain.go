@@ -109,6 +109,19 @@ import (
 // the domain. Every word known ("업그레이드하고 나서 메트릭이 안 보여요")
 // leaves it to the confidence model.
 //
+// A question the bands above let through at MinConfidence or more is read
+// for its subject last (unknownSubject): when the words that say what it is
+// about — in Korean those up to the first case particle, in English the
+// leading run of adjacent words — hold a Latin name the runbooks do not
+// know (in no more than rareDocs runbooks, no domain word, no glossary
+// concept, not in the top answer; in English shaped like a name: bind9,
+// node.js, self-hosted) and the question names nothing only Kubernetes has
+// (no strong domain word, nothing of namesKubernetesPart), it needs
+// offDomainMinConfidence: "bind9 zone transfer fails" is about bind9, not
+// about zones. An asker's own workload name next to a Kubernetes kind
+// ("payment-api 디플로이먼트") is gone before the gate (ObjectNames), and a
+// pod, a Kubernetes probe or a strong domain word keeps the question in.
+//
 // Above offDomainMinConfidence one more question is refused: one whose
 // general IT word the top answer never mentions (a cloud company's name
 // aside) and that names nothing only Kubernetes has (no domain word, or only

@@ -261,8 +261,8 @@ func TestDomainGateBands(t *testing.T) {
 		{"zorblax 설정이 자꾸 초기화돼요", offDomainMinConfidence - 0.05, true},
 		{"zorblax 설정이 자꾸 초기화돼요", offDomainMinConfidence, false},
 		{"zorblax2 설정이 자꾸 초기화돼요", mixedMinConfidence, true},         // the subject's name, unknown: see unknownSubject
-		{"zorblax2 설정이 자꾸 초기화돼요", offDomainMinConfidence, false},     // with digits: not foreignName, so not refused above the band
-		{"500Mi 설정이 자꾸 초기화돼요", mixedMinConfidence, false},          // a quantity is no name
+		{"zorblax2 설정이 자꾸 초기화돼요", offDomainMinConfidence, false},    // with digits: not foreignName, so not refused above the band
+		{"500Mi 설정이 자꾸 초기화돼요", mixedMinConfidence, false},           // a quantity is no name
 		{"업그레이드하고 나서 메트릭이 안 보여요", mixedMinConfidence - 0.05, false}, // every word known: the confidence decides
 	}
 	for _, tt := range tests {
