@@ -177,6 +177,13 @@
 //     service on top needs namedServiceMinConfidence (0.4) rather than
 //     MinConfidence: it asks about the service in its own words (residency,
 //     uptime promise), which a coverage-based confidence underrates.
+//     Last, a question that passed the bands with MinConfidence or more
+//     is read for its subject (the words up to the first Korean case
+//     particle, or the leading run of adjacent English words): a Latin name
+//     there that the runbooks do not know (two runbooks at most, no domain
+//     word or concept, not in the answer; in English shaped like a name,
+//     bind9, node.js, self-hosted) next to nothing only Kubernetes has sends
+//     it to the off-domain band ("bind9 zone transfer fails").
 //
 // A Hangul spelling of a concept weighs no more than the concept, so a rare
 // spelling (팟, 여러개) does not favour the few runbooks that happen to use it.

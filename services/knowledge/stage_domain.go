@@ -109,6 +109,19 @@ import (
 // the domain. Every word known ("업그레이드하고 나서 메트릭이 안 보여요")
 // leaves it to the confidence model.
 //
+// A question the bands above let through at MinConfidence or more is read
+// for its subject last (unknownSubject): when the words that say what it is
+// about — in Korean those up to the first case particle, in English the
+// leading run of adjacent words — hold a Latin name the runbooks do not
+// know (in no more than rareDocs runbooks, no domain word, no glossary
+// concept, not in the top answer; in English shaped like a name: bind9,
+// node.js, self-hosted) and the question names nothing only Kubernetes has
+// (no strong domain word, nothing of namesKubernetesPart), it needs
+// offDomainMinConfidence: "bind9 zone transfer fails" is about bind9, not
+// about zones. An asker's own workload name next to a Kubernetes kind
+// ("payment-api 디플로이먼트") is gone before the gate (ObjectNames), and a
+// pod, a Kubernetes probe or a strong domain word keeps the question in.
+//
 // Above offDomainMinConfidence one more question is refused: one whose
 // general IT word the top answer never mentions (a cloud company's name
 // aside) and that names nothing only Kubernetes has (no domain word, or only
@@ -788,13 +801,26 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 		}
 		return n
 	}
+	// subject is the last check of a question the bands above let through.
+	subject := func() string {
+		if confidence < e.tuning.MinConfidence || strongCount() > 0 || namesKubernetesPart(e, q) {
+			// Below MinConfidence the question is refused anyway, for a
+			// reason that says so.
+			return ""
+		}
+		if name := d.unknownSubject(e, q, top, inKorean); name != "" {
+			return fmt.Sprintf("the question is about %s, a name the runbooks do not know, names nothing only Kubernetes has, and the best match has confidence %.2f, below %.2f",
+				name, confidence, offDomainMinConfidence)
+		}
+		return ""
+	}
 	switch {
 	case len(foreign) == 0 && len(domain) == 0 && confidence < mixedMinConfidence &&
 		slices.ContainsFunc(q.units, func(u *unit) bool { return unheardOf(e, u) || inKorean && !u.known && builtIn(e, top) }):
 		return fmt.Sprintf("the question names nothing of Kubernetes operations and the best match has confidence %.2f, below %.2f",
 			confidence, mixedMinConfidence)
 	case len(foreign) == 0:
-		return ""
+		return subject()
 	case len(ignored) > 0 && (weakOnly() || !namesKubernetesPart(e, q) && (strongCount() < ignoredMaxDomain ||
 		ignoredWeight >= ignoredMinShare*total && mentionedCount(e, q, domain, top) < ignoredMaxDomain)):
 		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match does not mention them and has confidence %.2f, below %.2f",
@@ -803,7 +829,7 @@ func (d *domainModel) gate(e *engine, q *query, top int, confidence float64) str
 		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations, the best match names fewer than half of its Kubernetes words and has confidence %.2f, below %.2f",
 			strings.Join(foreign, ", "), confidence, offDomainMinConfidence)
 	case len(domain) > 0 && confidence >= mixedMinConfidence:
-		return ""
+		return subject()
 	case len(domain) > 0:
 		return fmt.Sprintf("the question's key terms (%s) are outside Kubernetes operations and the best match has confidence %.2f, below %.2f",
 			strings.Join(foreign, ", "), confidence, mixedMinConfidence)
@@ -1311,4 +1337,84 @@ func namedServiceMin(q *query, provider string, floor float64) float64 {
 		}
 	}
 	return floor
+}
+
+// rareDocs is the largest number of runbooks that may use a word for
+// unknownSubject to take it for a name the runbooks do not know: a product
+// a runbook names in passing (a self-hosted runner next to a registry) is
+// no subject of theirs.
+const rareDocs = 2
+
+// subjectParticles are the Korean case particles that close a question's
+// subject phrase: topic, subject, object, genitive and locative.
+var subjectParticles = []string{"은", "는", "이", "가", "을", "를", "의", "에서", "에"}
+
+// unknownSubject returns the word of q's subject phrase that names
+// something the runbooks do not know, or "": the question is about it, and
+// a runbook that shares the generic words around it (zone, timeout, disk,
+// job) answers another question. The subject phrase is where a question
+// names what it is about: in Korean the words up to the first one that
+// carries a case particle ("bind9 존 전송이", "self-hosted 러너 디스크가"),
+// in English the leading run of adjacent content words, the head noun
+// phrase ("bind9 zone transfer", "http.client timeout"). Its word is a
+// name the runbooks do not know when it is a Latin word (not a number) that
+// no more than rareDocs runbooks use, that is no domain word and has no
+// glossary concept, that the top answer (document top) does not mention,
+// and that is shaped like a name: in a Korean question any such Latin word
+// (Korean writes names in Latin letters, see foreignName), in an English
+// one a word joining letters with digits, dots, hyphens or underscores
+// (bind9, node.js, pm2, self-hosted; see latinName and nameShaped), since a plain English word no
+// runbook uses is as likely ordinary English (engineer, maps). A version
+// or a quantity (v1.29, 500Mi) is no name. An
+// asker's own object name next to a Kubernetes kind (payment-api 파드) is
+// gone before the gate (ObjectNames). The caller applies it only to a
+// question that names nothing only Kubernetes has.
+func (d *domainModel) unknownSubject(e *engine, q *query, top int, inKorean bool) string {
+	prev := -1
+	for i, u := range q.units {
+		if i > 0 && !inKorean && u.id != prev+1 {
+			return "" // the English head noun phrase ends at the first gap
+		}
+		prev = u.id
+		word, particle := "", false
+		for _, t := range u.terms {
+			if t.Kind == analysis.Word {
+				word = t.Text
+			}
+		}
+		if inKorean && word != "" && korean.HasHangul(u.surface) {
+			if rest, ok := strings.CutPrefix(u.surface, word); ok {
+				particle = slices.Contains(subjectParticles, rest)
+			}
+		}
+		if word != "" && !korean.HasHangul(word) && !allDigits(word) && (inKorean || latinName(word) && nameShaped(word)) &&
+			!numberLike(word) &&
+			e.ix.DocFreq(word) <= rareDocs && !hasConcept(u) && (top < 0 || !mentions(e, q, u, top)) &&
+			d.classify(e, q, u, inKorean) != domainWord {
+			return u.surface
+		}
+		if particle {
+			return ""
+		}
+	}
+	return ""
+}
+
+// numberLike reports whether w begins with a digit, after an optional v: a
+// version (v1.29, 1.28.3) or a quantity (500mi, 30s), not a name.
+func numberLike(w string) bool {
+	if len(w) > 1 && w[0] == 'v' {
+		w = w[1:]
+	}
+	return w != "" && w[0] >= '0' && w[0] <= '9'
+}
+
+// hasConcept reports whether u has a glossary concept of its own.
+func hasConcept(u *unit) bool {
+	for _, t := range u.terms {
+		if t.Kind == analysis.Concept {
+			return true
+		}
+	}
+	return false
 }

@@ -260,7 +260,9 @@ func TestDomainGateBands(t *testing.T) {
 		{"zorblax settings keep resetting", mixedMinConfidence, false},
 		{"zorblax 설정이 자꾸 초기화돼요", offDomainMinConfidence - 0.05, true},
 		{"zorblax 설정이 자꾸 초기화돼요", offDomainMinConfidence, false},
-		{"zorblax2 설정이 자꾸 초기화돼요", mixedMinConfidence, false},        // with digits: a value or a version as likely
+		{"zorblax2 설정이 자꾸 초기화돼요", mixedMinConfidence, true},         // the subject's name, unknown: see unknownSubject
+		{"zorblax2 설정이 자꾸 초기화돼요", offDomainMinConfidence, false},    // with digits: not foreignName, so not refused above the band
+		{"500Mi 설정이 자꾸 초기화돼요", mixedMinConfidence, false},           // a quantity is no name
 		{"업그레이드하고 나서 메트릭이 안 보여요", mixedMinConfidence - 0.05, false}, // every word known: the confidence decides
 	}
 	for _, tt := range tests {
@@ -700,6 +702,41 @@ func checkGate(t *testing.T, confidence float64, cases []gateCase) {
 		reason := d.gate(eng, eng.parse(tt.q), top, confidence)
 		if (reason != "") != tt.refused {
 			t.Errorf("%q → %s at %.2f: reason %q, want refused %v", tt.q, tt.top, confidence, reason, tt.refused)
+		}
+	}
+}
+
+// A question whose subject phrase names something the runbooks do not know
+// (bind9, node.js, log4j: a Latin name no more than rareDocs runbooks use,
+// with digits, dots or hyphens in an English question, any such word in a
+// Korean one) and nothing only Kubernetes has is about that thing: below
+// offDomainMinConfidence it is refused, however well its generic words (zone,
+// timeout, config) match. An asker's own workload name next to a Kubernetes
+// kind, a version and a word carrying Kubernetes' name are not such names.
+func TestDomainGateUnknownSubject(t *testing.T) {
+	checkGate(t, 0.7, []gateCase{
+		{"bind9 zone transfer to the secondary fails", "k8s-dns-kubernetes-default-lookup-fails", true},
+		{"node.js server timeout after two minutes", "k8s-pod-probe-failures", true},
+		{"log4j config not picked up by the app", "k8s-configmap-changes-not-applied", true},
+		{"bind9 존 전송이 세컨더리로 안 가요", "k8s-addon-coredns", true},
+		{"payment-api deployment keeps restarting", "k8s-pod-crashing-logs", false},
+		{"checkout-web pods stuck in Pending", "k8s-pod-pending-insufficient-resources", false},
+		{"coredns-7d8 pod crashloop", "k8s-pod-crashing-logs", false},
+		{"v1.29 upgrade broke the metrics", "k8s-metric-lifecycle-hidden-metrics", false},
+		{"kube-proxy iptables rules missing", "k8s-kube-proxy-rules-check", false},
+		{"payment-api 디플로이먼트 롤아웃이 멈췄어요", "k8s-deployment-rollout-stuck-rollback", false},
+		{"우리 nginx 파드가 자꾸 재시작돼요", "k8s-pod-crashing-logs", false},
+		{"mysql-0 파드가 Pending이에요", "k8s-pod-pending-insufficient-resources", false},
+	})
+}
+
+func TestUnknownSubjectHelpers(t *testing.T) {
+	for _, tt := range []struct {
+		w       string
+		version bool
+	}{{"v1.29", true}, {"1.28.3", true}, {"500mi", true}, {"v", false}, {"vault", false}, {"bind9", false}, {"node.js", false}} {
+		if got := numberLike(tt.w); got != tt.version {
+			t.Errorf("numberLike(%q) = %v, want %v", tt.w, got, tt.version)
 		}
 	}
 }
