@@ -31,7 +31,10 @@
 //
 //   - Segmentation: NFKC and case folding, Hangul/Latin boundary splitting
 //     ("pod가" → pod + 가), error strings kept whole and split
-//     (Init:CrashLoopBackOff, External-IP, cbs-reuse-key).
+//     (Init:CrashLoopBackOff, External-IP, cbs-reuse-key), English
+//     contractions read as the words they stand for ("won't" → will not,
+//     "isn't ready" → not ready; "it's", "pod's" → it, pod), not as the
+//     fragments a split at the apostrophe leaves ("won", a bare "t").
 //   - Stemming: particle and ending stripping (파드가/파드를 → 파드).
 //   - EnglishStemming: the Snowball (Porter2) stem of each English word
 //     besides the word (restarting, restarted → restart), also looked up in

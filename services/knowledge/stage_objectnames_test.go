@@ -31,7 +31,7 @@ func TestObjectNamesDropped(t *testing.T) {
 		{"nomad pod", "nomad", false},                                 // another platform
 		{"nomad job never finishes", "nomad", false},                  // job: other systems have jobs
 		{"Vault AppRole 시크릿 ID가 만료됐어요", "approle", false},             // secret: so does Vault
-		{"the service won't start after reboot", "won", false},        // an English word after a kind
+		{"the service sputters after reboot", "sputters", false},      // an English word after a kind
 		{"calico 파드가 Ready가 안 돼요", "calico", false},                   // a word the runbooks use
 		{"파드 payments가 Pending이에요", "payments", false},                // not name-shaped after the kind
 	}

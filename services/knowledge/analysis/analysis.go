@@ -277,7 +277,7 @@ func (a *Analyzer) AppendTerms(dst []Term, text string) []Term {
 		return append(dst, baselineTerms(text)...)
 	}
 	var wordBuf [32]korean.Word
-	words := korean.AppendWords(wordBuf[:0], korean.Normalize(text))
+	words := korean.AppendWords(wordBuf[:0], expandContractions(korean.Normalize(text)))
 	type unit struct {
 		key  string
 		word korean.Word
