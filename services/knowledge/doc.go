@@ -71,6 +71,12 @@
 //     concepts, so the question finds the runbook that writes the name in
 //     Latin letters and counts the word as known; a general IT reading
 //     (알디에스 → rds) is general IT. Words of three syllables or more only.
+//   - Compounds: a question word written as a hyphenated compound gets the
+//     glossary concept its pieces name together (config-map → configmap,
+//     node-pool → node pool, not-ready → NotReady, out-of-memory →
+//     OOMKilled), besides its pieces' own concepts. Questions only: runbooks
+//     write the glossary's spellings, and their identifiers (annotation keys,
+//     flags) read as compounds moved unrelated answers.
 //   - TypoTolerance: words that neither the index nor the glossary knows get
 //     the longest known head of a Hangul word (실행되자마자 → 실행), the
 //     closest known English form (recursively → recursive), or a correction

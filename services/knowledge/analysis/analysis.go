@@ -378,6 +378,47 @@ func (a *Analyzer) AppendTerms(dst []Term, text string) []Term {
 	return out
 }
 
+// AppendCompound appends the glossary concepts of a compound word written
+// with hyphens or other inner punctuation (config-map, node-pool, not-ready,
+// out-of-memory), as Concept terms of unit: those of its pieces written
+// together (configmap, nodepool) and those of the pieces as a phrase (node
+// pool, not ready, out of memory), when the whole word has no concept of its
+// own. Its pieces' own concepts (node, ready, memory) come with its Part
+// terms (Terms).
+func (a *Analyzer) AppendCompound(out []Term, w korean.Word, unit int) []Term {
+	if len(w.Parts) < 2 {
+		return out
+	}
+	if len(a.concepts[w.Text]) > 0 {
+		return out
+	}
+	var buf [64]byte
+	joined := buf[:0]
+	for _, p := range w.Parts {
+		joined = append(joined, p...)
+	}
+	first := len(out)
+	add := func(cs []string) {
+		for _, c := range cs {
+			if !slices.ContainsFunc(out[first:], func(t Term) bool { return t.Text == c }) {
+				out = append(out, Term{Text: c, Kind: Concept, Unit: unit, Span: 1, Surface: w.Text})
+			}
+		}
+	}
+	add(a.concepts[string(joined)])
+	if len(w.Parts) <= a.glossary.MaxPhraseWords() {
+		phrase := buf[:0]
+		for i, p := range w.Parts {
+			if i > 0 {
+				phrase = append(phrase, ' ')
+			}
+			phrase = append(phrase, p...)
+		}
+		add(a.phraseConcepts[string(phrase)])
+	}
+	return out
+}
+
 // appendConcepts adds the glossary concepts of a word: by surface form, by
 // key, and for a Hangul word the glossary does not know, by its longest known
 // prefix of two or more syllables plus, when known, the rest — which catches

@@ -1,0 +1,38 @@
+package knowledge
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
+	"github.com/kubemedic/kubemedic/services/knowledge/korean"
+)
+
+// Compounds reads a question word written as a compound with hyphens (or
+// another inner punctuation mark) as the glossary concept its pieces name
+// together: config-map and name-space are configmap and namespace,
+// node-pool, cluster-ip and not-ready the phrases node pool, cluster IP and
+// not ready, out-of-memory is out of memory (OOMKilled). The pieces alone
+// name other things (node, ready, memory) or nothing (config, map). Only
+// questions are read this way: runbooks write the glossary's spellings, and
+// reading their identifiers as compounds (annotation keys, flags) moved
+// answers that had nothing to do with them.
+type Compounds struct{}
+
+func (Compounds) Name() string     { return "compounds" }
+func (Compounds) Describe() string { return "hyphenated compounds as concepts" }
+
+func (Compounds) rewrite(e *engine, q *query) {
+	for _, u := range q.units {
+		if !strings.ContainsAny(u.surface, "-:._/") || !slices.ContainsFunc(u.terms, func(t analysis.Term) bool { return t.Kind == analysis.Part }) {
+			continue
+		}
+		for _, w := range korean.Words(u.surface) {
+			for _, t := range e.analyzer.AppendCompound(nil, w, u.id) {
+				if !slices.ContainsFunc(u.terms, func(x analysis.Term) bool { return x.Text == t.Text }) {
+					q.addTerm(u, t)
+				}
+			}
+		}
+	}
+}
