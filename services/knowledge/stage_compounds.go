@@ -27,8 +27,10 @@ func (Compounds) rewrite(e *engine, q *query) {
 		if !strings.ContainsAny(u.surface, "-:._/") || !slices.ContainsFunc(u.terms, func(t analysis.Term) bool { return t.Kind == analysis.Part }) {
 			continue
 		}
-		for _, w := range korean.Words(u.surface) {
-			for _, t := range e.analyzer.AppendCompound(nil, w, u.id) {
+		var wordBuf [2]korean.Word
+		var termBuf [4]analysis.Term
+		for _, w := range korean.AppendWords(wordBuf[:0], u.surface) {
+			for _, t := range e.analyzer.AppendCompound(termBuf[:0], w, u.id) {
 				if !slices.ContainsFunc(u.terms, func(x analysis.Term) bool { return x.Text == t.Text }) {
 					q.addTerm(u, t)
 				}
