@@ -77,6 +77,12 @@
 //     OOMKilled), besides its pieces' own concepts. Questions only: runbooks
 //     write the glossary's spellings, and their identifiers (annotation keys,
 //     flags) read as compounds moved unrelated answers.
+//   - MachineNodes: an English machine word (machine, server, host, VM,
+//     instance, CVM) is read as a node when the question names something
+//     only a Kubernetes cluster has (a pod, cordon, NotReady, the kubelet;
+//     not a managed service's name, which a question may deny): "cordon and
+//     drain a vm". Alone it stays a machine ("port 8080 in use on my
+//     machine"), so machine is no variant of the node concept.
 //   - TypoTolerance: words that neither the index nor the glossary knows get
 //     the longest known head of a Hangul word (실행되자마자 → 실행), the
 //     closest known English form (recursively → recursive), or a correction
