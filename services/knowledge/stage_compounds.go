@@ -1,7 +1,6 @@
 package knowledge
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
@@ -23,18 +22,25 @@ func (Compounds) Name() string     { return "compounds" }
 func (Compounds) Describe() string { return "hyphenated compounds as concepts" }
 
 func (Compounds) rewrite(e *engine, q *query) {
+	var termBuf [4]analysis.Term
 	for _, u := range q.units {
-		if !strings.ContainsAny(u.surface, "-:._/") || !slices.ContainsFunc(u.terms, func(t analysis.Term) bool { return t.Kind == analysis.Part }) {
+		if !strings.ContainsAny(u.surface, "-:._/") || korean.HasHangul(u.surface) {
 			continue
 		}
-		var wordBuf [2]korean.Word
-		var termBuf [4]analysis.Term
-		for _, w := range korean.AppendWords(wordBuf[:0], u.surface) {
-			for _, t := range e.analyzer.AppendCompound(termBuf[:0], w, u.id) {
-				if !slices.ContainsFunc(u.terms, func(x analysis.Term) bool { return x.Text == t.Text }) {
-					q.addTerm(u, t)
-				}
+		for _, t := range e.analyzer.AppendCompound(termBuf[:0], u.surface, u.id) {
+			if !hasTerm(u, t.Text) {
+				q.addTerm(u, t)
 			}
 		}
 	}
+}
+
+// hasTerm reports whether u has a term with the given text.
+func hasTerm(u *unit, text string) bool {
+	for _, t := range u.terms {
+		if t.Text == text {
+			return true
+		}
+	}
+	return false
 }

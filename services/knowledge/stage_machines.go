@@ -1,7 +1,6 @@
 package knowledge
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
@@ -33,17 +32,21 @@ var machineNodeWords = map[string]bool{"machine": true, "server": true, "host": 
 const nodeConcept = analysis.ConceptPrefix + "node"
 
 func (MachineNodes) rewrite(e *engine, q *query) {
-	var machines []*unit
+	var machineBuf [4]*unit
+	machines := machineBuf[:0]
 	for _, u := range q.units {
-		if slices.ContainsFunc(u.terms, func(t analysis.Term) bool { return t.Text == nodeConcept }) {
-			continue
+		machine := false
+		for _, t := range u.terms {
+			if t.Text == nodeConcept {
+				machine = false
+				break
+			}
+			if t.Kind == analysis.Word && machineNodeWords[t.Text] || t.Kind == analysis.Concept && t.Text == vmConcept {
+				machine = true
+			}
 		}
-		if korean.HasHangul(u.surface) || inMultiWordTerm(q, u) {
-			continue // Korean, or part of a longer name: the server of "API server"
-		}
-		if slices.ContainsFunc(u.terms, func(t analysis.Term) bool {
-			return t.Kind == analysis.Word && machineNodeWords[t.Text] || t.Kind == analysis.Concept && t.Text == vmConcept
-		}) {
+		if machine && !korean.HasHangul(u.surface) && !inMultiWordTerm(q, u) {
+			// Not Korean, and no word of a longer name: the server of "API server".
 			machines = append(machines, u)
 		}
 	}
