@@ -286,6 +286,36 @@ func TestTypoCorrection(t *testing.T) {
 	}
 }
 
+// A misspelt word one s short of a word ending in s (ingres for ingress) is
+// corrected as typed, not as the analyzer's key without the plural s; and a
+// correction that is such a key (kubernete) brings the concept of the word
+// as written (kubernetes).
+func TestTypoPluralS(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	tests := []struct{ q, word, want string }{
+		{"ingres has no address", "ingres", "@ingress"},
+		{"kuberntes node notready", "kuberntes", "@kubernetes"},
+	}
+	for _, tt := range tests {
+		q := eng.parse(tt.q)
+		var got []string
+		for _, u := range q.units {
+			if u.surface != tt.word {
+				continue
+			}
+			for _, term := range u.terms {
+				if term.Kind == analysis.Fuzzy {
+					got = append(got, term.Text)
+				}
+			}
+		}
+		q.release()
+		if !slices.Contains(got, tt.want) {
+			t.Errorf("%q: corrections of %q = %v, want %q among them", tt.q, tt.word, got, tt.want)
+		}
+	}
+}
+
 func TestDetectLanguage(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"Why is my pod Pending?", "en"},

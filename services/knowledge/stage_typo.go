@@ -150,7 +150,13 @@ func (t *typoDict) rewrite(e *engine, q *query) {
 			q.addTerm(u, analysis.Term{Text: head, Kind: analysis.Fuzzy, Unit: u.id, Span: 1, Surface: w.Surface})
 			continue
 		}
-		for _, c := range t.corrections(w.Text) {
+		cs := t.corrections(w.Text)
+		if len(cs) == 0 && w.Surface != w.Text && !korean.HasHangul(w.Surface) && fuzzyCandidate(w.Surface) {
+			// The plural s the analyzer took off was the word's own
+			// (ingres, one s short of ingress): correct the word as typed.
+			cs = t.corrections(w.Surface)
+		}
+		for _, c := range cs {
 			t.add(e, q, u, w, c)
 		}
 	}
@@ -163,7 +169,14 @@ func (t *typoDict) add(e *engine, q *query, u *unit, w analysis.Term, c string) 
 	if !t.concepts {
 		return
 	}
-	for _, concept := range e.analyzer.Glossary().Lookup(c) {
+	concepts := e.analyzer.Glossary().Lookup(c)
+	if len(concepts) == 0 && !korean.HasHangul(c) {
+		// An index key without the plural s the analyzer took off
+		// (coredn of coredns, kubernete of kubernetes): the glossary
+		// knows the word as written.
+		concepts = e.analyzer.Glossary().Lookup(c + "s")
+	}
+	for _, concept := range concepts {
 		q.addTerm(u, analysis.Term{Text: analysis.ConceptPrefix + concept, Kind: analysis.Fuzzy, Unit: u.id, Span: 1, Surface: w.Surface})
 	}
 }
