@@ -46,6 +46,7 @@ func TestTermsFull(t *testing.T) {
 		{"stopwords", "how do I scale the deployment", Word, []string{"scale", "deployment"}, []string{"how", "the", "i"}},
 		{"negations without apostrophe", "pods cant pull and the svc doesnt route", Word, []string{"pod", "pull", "svc", "route"}, []string{"cant", "doesnt"}},
 		{"chat fillers", "gonna poke around to figure out why", Word, nil, []string{"gonna", "poke", "figure"}},
+		{"chat without", "node shell w/o ssh", Word, []string{"node", "shell", "ssh"}, []string{"w/o"}},
 		{"kubectl short names", "ing and sc and cj", Concept, []string{"@ingress", "@storageclass", "@job"}, nil},
 	}
 	for _, tt := range tests {
