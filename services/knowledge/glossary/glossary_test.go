@@ -42,6 +42,9 @@ func TestDefaultLookup(t *testing.T) {
 		{"ctx", "kubeconfig"},
 		// A box is a node in chat ("drain a box").
 		{"box", "node"},
+		// The run before this one: kubectl logs --previous.
+		{"earlier", "previous"},
+		{"prior", "previous"},
 	}
 	for _, tt := range tests {
 		got := g.Lookup(Key(korean.Normalize(tt.word)))
