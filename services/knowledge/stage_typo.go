@@ -150,13 +150,7 @@ func (t *typoDict) rewrite(e *engine, q *query) {
 			q.addTerm(u, analysis.Term{Text: head, Kind: analysis.Fuzzy, Unit: u.id, Span: 1, Surface: w.Surface})
 			continue
 		}
-		cs := t.corrections(w.Text)
-		if len(cs) == 0 && w.Surface != w.Text && !korean.HasHangul(w.Surface) && fuzzyCandidate(w.Surface) {
-			// The plural s the analyzer took off was the word's own
-			// (ingres, one s short of ingress): correct the word as typed.
-			cs = t.corrections(w.Surface)
-		}
-		for _, c := range cs {
+		for _, c := range t.corrections(w.Text) {
 			t.add(e, q, u, w, c)
 		}
 	}
