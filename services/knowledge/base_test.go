@@ -286,6 +286,34 @@ func TestTypoCorrection(t *testing.T) {
 	}
 }
 
+// A correction that is an index key without its plural s (kubernete, the
+// key of kubernetes) brings the concept of the word as written.
+func TestTypoPluralS(t *testing.T) {
+	eng := embedded(t).cur.Load().engine
+	tests := []struct{ q, word, want string }{
+		{"kuberntes node notready", "kuberntes", "@kubernetes"},
+		{"kubernetis upgrade", "kubernetis", "@kubernetes"},
+	}
+	for _, tt := range tests {
+		q := eng.parse(tt.q)
+		var got []string
+		for _, u := range q.units {
+			if u.surface != tt.word {
+				continue
+			}
+			for _, term := range u.terms {
+				if term.Kind == analysis.Fuzzy {
+					got = append(got, term.Text)
+				}
+			}
+		}
+		q.release()
+		if !slices.Contains(got, tt.want) {
+			t.Errorf("%q: corrections of %q = %v, want %q among them", tt.q, tt.word, got, tt.want)
+		}
+	}
+}
+
 func TestDetectLanguage(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"Why is my pod Pending?", "en"},

@@ -74,6 +74,18 @@
 //     concepts, so the question finds the runbook that writes the name in
 //     Latin letters and counts the word as known; a general IT reading
 //     (알디에스 → rds) is general IT. Words of three syllables or more only.
+//   - Compounds: a question word written as a hyphenated compound gets the
+//     glossary concept its pieces name together (config-map → configmap,
+//     node-pool → node pool, not-ready → NotReady, out-of-memory →
+//     OOMKilled), besides its pieces' own concepts. Questions only: runbooks
+//     write the glossary's spellings, and their identifiers (annotation keys,
+//     flags) read as compounds moved unrelated answers.
+//   - MachineNodes: an English machine word (machine, server, host, VM,
+//     instance, CVM) is read as a node when the question names something
+//     only a Kubernetes cluster has (a pod, cordon, NotReady, the kubelet;
+//     not a managed service's name, which a question may deny): "cordon and
+//     drain a vm". Alone it stays a machine ("port 8080 in use on my
+//     machine"), so machine is no variant of the node concept.
 //   - TypoTolerance: words that neither the index nor the glossary knows get
 //     the longest known head of a Hangul word (실행되자마자 → 실행), the
 //     closest known English form (recursively → recursive), or a correction

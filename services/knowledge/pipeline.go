@@ -39,6 +39,8 @@ func DefaultPipeline() Pipeline {
 		// Question → query.
 		ObjectNames{},   // the asker's own object names: "payments 파드" is about a pod
 		Loanwords{},     // Hangul spellings of Latin words: 피브이씨 → pvc, 콘트랙 → conntrack
+		Compounds{},     // hyphenated compounds: config-map → configmap, node-pool → node pool
+		MachineNodes{},  // a machine, server or VM next to a cluster word is a node
 		TypoTolerance{}, // unknown words: known head, English completion, edit distance
 		// Index → ranking.
 		FieldWeights{},  // BM25F: title and questions > keywords > tags > body

@@ -100,6 +100,10 @@ func TestDomainGateMachinesAndPlatforms(t *testing.T) {
 		{"restart a systemd service after config change", "service manager"},
 		{"systemd 서비스 enable 해놨는데 서버 재부팅하면 자동으로 안 올라와요", "service manager"},
 		{"서비스 재시작 명령어 systemctl", "service manager"},
+		{"windows service stuck in starting state after patch tuesday", "platform"}, // a machine's own services
+		{"윈도우 서비스 시작 유형을 지연된 자동 시작으로 바꾸는 법", "platform"},
+		{"kubelet runs as a windows service on our windows node and its logs are empty", ""},
+		{"windows node cannot reach a service ip", ""},
 		{"systemd 노드에서 kubelet 이랑 컨테이너 런타임 로그 어디 쌓여?", ""},
 		{"kubelet logs aren't under /var/log, where are they on a systemd node", ""},
 		{"AKS 노드 VM에 SSH 없이 쉘로 들어가는 방법", ""},

@@ -163,7 +163,14 @@ func (t *typoDict) add(e *engine, q *query, u *unit, w analysis.Term, c string) 
 	if !t.concepts {
 		return
 	}
-	for _, concept := range e.analyzer.Glossary().Lookup(c) {
+	concepts := e.analyzer.Glossary().Lookup(c)
+	if len(concepts) == 0 && !korean.HasHangul(c) {
+		// An index key without the plural s the analyzer took off
+		// (coredn of coredns, kubernete of kubernetes): the glossary
+		// knows the word as written.
+		concepts = e.analyzer.Glossary().Lookup(c + "s")
+	}
+	for _, concept := range concepts {
 		q.addTerm(u, analysis.Term{Text: analysis.ConceptPrefix + concept, Kind: analysis.Fuzzy, Unit: u.id, Span: 1, Surface: w.Surface})
 	}
 }

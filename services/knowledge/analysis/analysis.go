@@ -31,6 +31,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/kljensen/snowball/english"
 
@@ -374,6 +375,53 @@ func (a *Analyzer) AppendTerms(dst []Term, text string) []Term {
 				out = append(out, Term{Text: BigramPrefix + u.key[s0:], Kind: Bigram, Unit: i, Span: 1, Surface: u.word.Text})
 			}
 		}
+	}
+	return out
+}
+
+// AppendCompound appends the glossary concepts of a compound word written
+// with hyphens or other inner punctuation (config-map, node-pool, not-ready,
+// out-of-memory; a word of korean.Words, normalised), as Concept terms of
+// unit: those of its pieces written together (configmap, nodepool) and those
+// of the pieces as a phrase (node pool, not ready, out of memory), when the
+// whole word has no concept of its own. Its pieces' own concepts (node,
+// ready, memory) come with its Part terms (Terms).
+func (a *Analyzer) AppendCompound(out []Term, word string, unit int) []Term {
+	if len(a.concepts[word]) > 0 {
+		return out
+	}
+	var joinedBuf, phraseBuf [64]byte
+	joined, phrase := joinedBuf[:0], phraseBuf[:0]
+	pieces, inPiece := 0, false
+	for _, r := range word {
+		if korean.IsLatinOrDigit(r) {
+			if !inPiece {
+				pieces++
+				if pieces > 1 {
+					phrase = append(phrase, ' ')
+				}
+			}
+			inPiece = true
+			joined = utf8.AppendRune(joined, r)
+			phrase = utf8.AppendRune(phrase, r)
+			continue
+		}
+		inPiece = false
+	}
+	if pieces < 2 {
+		return out
+	}
+	first := len(out)
+	add := func(cs []string) {
+		for _, c := range cs {
+			if !slices.ContainsFunc(out[first:], func(t Term) bool { return t.Text == c }) {
+				out = append(out, Term{Text: c, Kind: Concept, Unit: unit, Span: 1, Surface: word})
+			}
+		}
+	}
+	add(a.concepts[string(joined)])
+	if pieces <= a.glossary.MaxPhraseWords() {
+		add(a.phraseConcepts[string(phrase)])
 	}
 	return out
 }

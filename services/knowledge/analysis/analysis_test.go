@@ -44,6 +44,10 @@ func TestTermsFull(t *testing.T) {
 		{"plural", "containers restart", Word, []string{"container", "restart"}, nil},
 		{"flags", "kubectl logs --previous", Word, []string{"kubectl", "log", "--previous"}, nil},
 		{"stopwords", "how do I scale the deployment", Word, []string{"scale", "deployment"}, []string{"how", "the", "i"}},
+		{"negations without apostrophe", "pods cant pull and the svc doesnt route", Word, []string{"pod", "pull", "svc", "route"}, []string{"cant", "doesnt"}},
+		{"chat fillers", "gonna poke around to figure out why", Word, nil, []string{"gonna", "poke", "figure"}},
+		{"chat without", "node shell w/o ssh", Word, []string{"node", "shell", "ssh"}, []string{"w/o"}},
+		{"kubectl short names", "ing and sc and cj", Concept, []string{"@ingress", "@storageclass", "@job"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

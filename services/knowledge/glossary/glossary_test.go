@@ -33,6 +33,18 @@ func TestDefaultLookup(t *testing.T) {
 		{"장애가", "outage"}, // the runbooks' Korean word for an outage or failure mode
 		{"outage", "outage"},
 		{"failure", "outage"},
+		// kubectl api-resources short names, typed in chat as in commands.
+		{"ing", "ingress"},
+		{"sc", "storageclass"},
+		{"cj", "job"},
+		{"ev", "event"},
+		{"rc", "replicationcontroller"},
+		{"ctx", "kubeconfig"},
+		// A box is a node in chat ("drain a box").
+		{"box", "node"},
+		// The run before this one: kubectl logs --previous.
+		{"earlier", "previous"},
+		{"prior", "previous"},
 	}
 	for _, tt := range tests {
 		got := g.Lookup(Key(korean.Normalize(tt.word)))
@@ -57,6 +69,7 @@ func TestDefaultPhrase(t *testing.T) {
 		{"Not Ready", []string{"notready"}},
 		{"노드 풀에", []string{"nodepool"}},
 		{"kubectl get", nil},
+		{"drop into", []string{"shell"}},
 		{"Name or service not known", []string{"err-name-not-known"}},
 		{"no space left on device", []string{"err-no-space"}},
 		{"powered off", []string{"exit"}}, // a node that is powered off has shut down
