@@ -16,6 +16,9 @@ KB_ENGLISH  ?= $(sort $(wildcard services/knowledge/evaluation/testdata/english/
 # Second-round hard negatives and in-domain probes written before the second
 # refusal change; held out from tuning and calibration (see their README).
 KB_PROBES   ?= $(sort $(wildcard services/knowledge/evaluation/testdata/probes/*.jsonl))
+# Sets we may tune on (see their README); the separation stage of the
+# confidence model is fitted on them besides faq-dev and our own sets.
+KB_TUNING   ?= $(sort $(wildcard services/knowledge/evaluation/testdata/tuning/*.jsonl))
 KB_CASES     = $(wildcard $(KB_DEV)) $(KB_HELDOUT) $(KB_OWN) $(KB_ENGLISH) $(KB_PROBES) $(KB_BLIND)
 
 .PHONY: bench-faq bench-knowledge kb-calibrate
@@ -34,7 +37,8 @@ bench-knowledge:
 	@uptime
 	cd services && $(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./knowledge/...
 
-## kb-calibrate: refit the confidence model on faq-dev + own sets, check it on the held-out sets
+## kb-calibrate: refit the confidence model on faq-dev + own sets (separation also on the tuning sets), check it on the held-out sets
 kb-calibrate:
 	$(GO) run ./services/cmd/kubemedic kb calibrate $(foreach f,$(wildcard $(KB_DEV)) $(KB_OWN),--dev $(f)) \
+	  $(foreach f,$(KB_TUNING),--separation-dev $(f)) \
 	  $(foreach f,$(KB_HELDOUT) $(KB_ENGLISH) $(KB_PROBES),--test $(f))

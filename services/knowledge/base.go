@@ -339,8 +339,36 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 		if !opts.KeepRefused {
 			res.Answers = []Answer{}
 		}
+		return res
 	}
+	separate(res.Answers, eng.tuning.Separation, eng.tuning.MinConfidence)
+	res.Confidence = res.Answers[0].Confidence
 	return res
+}
+
+// separate applies the separation stage to answers, which Ask has already
+// decided to offer: the top answer's confidence moves by how close the
+// runner-up's score comes to its own (Separation), but never below floor
+// (MinConfidence), so that what was answered still reads as answered; an
+// answer offered below floor (namedServiceMin) and a list without a
+// runner-up (Top 1) keep the evidence confidence. Each runner-up is then
+// capped at the top answer's new confidence scaled by its score relative to
+// the top score, as RunnerUp does: lowering the top answer lowers the
+// near-tied ones under it, and raising it raises none of them.
+func separate(answers []Answer, s Separation, floor float64) {
+	if len(answers) < 2 || answers[0].Confidence < floor {
+		return
+	}
+	top := &answers[0]
+	c := round3(max(floor, s.Confidence(top.Confidence, Closeness(answers[1].Score, top.Score))))
+	top.Confidence = c
+	for i := 1; i < len(answers); i++ {
+		ratio := 1.0
+		if top.Score > 0 {
+			ratio = min(max(answers[i].Score, 0)/top.Score, 1)
+		}
+		answers[i].Confidence = min(answers[i].Confidence, round3(c*ratio))
+	}
 }
 
 func round3(f float64) float64 {

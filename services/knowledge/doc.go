@@ -248,6 +248,19 @@
 // answer's (RunnerUp), so the candidates a user sees are ordered by how far
 // retrieval put them apart and the top answer never shows less confidence
 // than one below it.
+// The evidence model scores each answer on its own, so a question that two
+// sibling runbooks both cover well got the same high confidence as one where
+// nothing else came close, although in the first case the right runbook is
+// often second (most wrong answers shown at ≥ 0.8 were such near-misses). A
+// second stage (Separation) therefore moves an answered top answer's
+// confidence on the logit scale by how close the runner-up's score comes
+// ((runner-up/top)⁴, Closeness): a clear lead raises it, a near-tie lowers
+// it. It runs after refusal and ordering are decided on the evidence
+// confidence and never shows an answered question below MinConfidence, so it
+// changes no refusal, no order and no top-1; runner-ups are capped under the
+// new top confidence as RunnerUp does. Its two coefficients are fitted with
+// `kb calibrate` over the current evidence model on the answered questions of
+// the fitting sets and the tuning sets (evaluation/testdata/tuning).
 // Candidates whose scores tie with the top answer's (within half a percent,
 // scoreTie: near-duplicate runbooks, where the last digits of an idf decide)
 // are ordered by what they are about first: one whose head (title, example

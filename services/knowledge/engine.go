@@ -21,6 +21,10 @@ type Tuning struct {
 	// Calibration turns the evidence for an answer into a confidence.
 	// Default: DefaultCalibration.
 	Calibration Calibration
+	// Separation moves an answered top answer's confidence by how clearly
+	// it leads the runner-up. Default: DefaultSeparation; the zero value
+	// shows the evidence confidence unchanged.
+	Separation Separation
 	// MinConfidence is the no-answer threshold: a top answer below it is not
 	// offered. Default: DefaultMinConfidence.
 	MinConfidence float64
@@ -28,7 +32,7 @@ type Tuning struct {
 
 // DefaultTuning is the full pipeline with the calibrated threshold.
 func DefaultTuning() Tuning {
-	return Tuning{Stages: DefaultPipeline(), Calibration: DefaultCalibration(), MinConfidence: DefaultMinConfidence}
+	return Tuning{Stages: DefaultPipeline(), Calibration: DefaultCalibration(), Separation: DefaultSeparation(), MinConfidence: DefaultMinConfidence}
 }
 
 // DefaultMinConfidence is the calibrated no-answer threshold (see the package

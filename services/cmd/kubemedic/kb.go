@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -281,17 +282,22 @@ from a whole-word baseline to the full pipeline, and the full pipeline with each
 func newKBCalibrateCommand() *cobra.Command {
 	var (
 		devFiles  []string
+		sepFiles  []string
 		testFiles []string
 	)
 	cmd := &cobra.Command{
-		Use:   "calibrate --dev FILE... [--test FILE...]",
+		Use:   "calibrate --dev FILE... [--separation-dev FILE...] [--test FILE...]",
 		Short: "신뢰도 모델 계수를 다시 맞춥니다 (refit the confidence model)",
 		Long: `--dev 질문으로 신뢰도(로지스틱) 모델 계수를 맞추고, 그 계수로 --dev 와 --test 결과를 보여 줍니다.
-출력된 계수를 knowledge.DefaultCalibration 에 옮기면 됩니다.
+출력된 계수를 knowledge.DefaultCalibration 에 옮기면 됩니다. 분리(separation) 단계는 현재 신뢰도 모델 위에서
+--dev 와 --separation-dev 질문으로 맞추며, 출력된 계수를 knowledge.DefaultSeparation 에 옮기면 됩니다.
 
 Fits the confidence model (logistic regression over coverage, known share, concept count and score) on the
 --dev cases, then evaluates the fitted model on --dev and on the held-out --test cases. Copy the printed
-coefficients into knowledge.DefaultCalibration.`,
+coefficients into knowledge.DefaultCalibration. The separation stage (how clearly the top answer leads the
+runner-up) is fitted over the current evidence model, which decides refusals, on the answered --dev and
+--separation-dev cases; copy it into knowledge.DefaultSeparation (after copying a new evidence model, run
+calibrate again so that the separation is fitted over it).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(devFiles) == 0 {
 				return errors.New("no training cases: pass --dev FILE (JSON Lines)")
@@ -323,11 +329,33 @@ coefficients into knowledge.DefaultCalibration.`,
 			if err != nil {
 				return err
 			}
+			sepCases, err := read(sepFiles)
+			if err != nil {
+				return err
+			}
+			evidence := knowledge.DefaultTuning()
+			evidence.Separation = knowledge.Separation{}
+			unseparated, err := knowledge.New(kb.Entries(knowledge.Filter{}), evidence)
+			if err != nil {
+				return err
+			}
+			sep, err := evaluation.FitSeparation(evaluation.SeparationSamples(cmd.Context(), unseparated,
+				append(slices.Clip(dev), sepCases...), evidence.MinConfidence))
+			if err != nil {
+				return err
+			}
 			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "fitted: %+v\ncurrent: %+v\n\n", cal, knowledge.DefaultCalibration())
+			fmt.Fprintf(w, "fitted: %+v\ncurrent: %+v\n", cal, knowledge.DefaultCalibration())
+			fmt.Fprintf(w, "separation fitted: %+v\nseparation current: %+v\n\n", sep, knowledge.DefaultSeparation())
 			tuning := knowledge.DefaultTuning()
 			tuning.Calibration = cal
 			fitted, err := knowledge.New(kb.Entries(knowledge.Filter{}), tuning)
+			if err != nil {
+				return err
+			}
+			tuning = knowledge.DefaultTuning()
+			tuning.Separation = sep
+			separated, err := knowledge.New(kb.Entries(knowledge.Filter{}), tuning)
 			if err != nil {
 				return err
 			}
@@ -341,13 +369,15 @@ coefficients into knowledge.DefaultCalibration.`,
 				}
 				reports = append(reports,
 					evaluation.Run(cmd.Context(), set.name+", current calibration", kb, set.cases),
-					evaluation.Run(cmd.Context(), set.name+", fitted calibration", fitted, set.cases))
+					evaluation.Run(cmd.Context(), set.name+", fitted calibration", fitted, set.cases),
+					evaluation.Run(cmd.Context(), set.name+", fitted separation", separated, set.cases))
 			}
 			evaluation.WriteTable(w, "calibration", reports)
 			return nil
 		},
 	}
 	cmd.Flags().StringArrayVar(&devFiles, "dev", nil, "JSON Lines cases to fit on (repeatable)")
+	cmd.Flags().StringArrayVar(&sepFiles, "separation-dev", nil, "more JSON Lines cases to fit the separation stage on, besides --dev (repeatable)")
 	cmd.Flags().StringArrayVar(&testFiles, "test", nil, "held-out JSON Lines cases to check the fit on (repeatable)")
 	return cmd
 }
