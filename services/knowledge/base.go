@@ -238,9 +238,24 @@ type Result struct {
 	Answers    []Answer `json:"answers"`
 }
 
+// rankDepth is how many answers Ask ranks at least, whatever Top asks for:
+// the tie rules (preferGeneric, preferSymptom, preferTies) and the separation
+// stage compare the top answer with the ones under it, so a caller asking for
+// one answer gets the same answer and confidence as one asking for three.
+const rankDepth = 3
+
 // Ask answers a question with the best matching entries. It never fails: bad
 // input (empty, not text, cancelled context) gives NoAnswer with a Reason.
 func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result {
+	res := b.ask(ctx, question, opts)
+	if opts.Top > 0 && len(res.Answers) > opts.Top {
+		res.Answers = res.Answers[:opts.Top]
+	}
+	return res
+}
+
+// ask is Ask ranking max(Top, rankDepth) answers.
+func (b *Base) ask(ctx context.Context, question string, opts AskOptions) Result {
 	res := Result{Question: question, Answers: []Answer{}}
 	res.Language = opts.Language
 	if res.Language == "" {
@@ -261,10 +276,7 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 		res.NoAnswer, res.Reason = true, "empty question"
 		return res
 	}
-	top := opts.Top
-	if top <= 0 {
-		top = 3
-	}
+	top := max(opts.Top, rankDepth)
 	s := b.cur.Load()
 	eng := s.engine
 	q := eng.parse(question)
@@ -351,7 +363,8 @@ func (b *Base) Ask(ctx context.Context, question string, opts AskOptions) Result
 // runner-up's score comes to its own (Separation), but never below floor
 // (MinConfidence), so that what was answered still reads as answered; an
 // answer offered below floor (namedServiceMin) and a list without a
-// runner-up (Top 1) keep the evidence confidence. Each runner-up is then
+// runner-up (a question only one runbook matches) keep the evidence
+// confidence. Each runner-up is then
 // capped at the top answer's new confidence scaled by its score relative to
 // the top score, as RunnerUp does: lowering the top answer lowers the
 // near-tied ones under it, and raising it raises none of them.

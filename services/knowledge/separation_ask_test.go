@@ -76,3 +76,48 @@ func TestSeparationChangesConfidenceOnly(t *testing.T) {
 		t.Errorf("separation lowered %d and raised %d answers; want some of each", lowered, raised)
 	}
 }
+
+// Asking for fewer answers does not change the ones given: the tie rules and
+// the separation stage see at least three ranked answers whatever Top is, so
+// Top 1 and Top 2 are a prefix of Top 3, confidences and refusal included.
+func TestAskTopIsAPrefix(t *testing.T) {
+	b, err := knowledge.Open(context.Background(), knowledge.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob("evaluation/testdata/english/*.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, "testdata/eval/troubleshooting.jsonl", "evaluation/testdata/paraphrase.jsonl")
+	checked := 0
+	for _, f := range files {
+		cases, err := evaluation.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			full := b.Ask(context.Background(), c.Q, knowledge.AskOptions{Top: 3, KeepRefused: true})
+			for _, top := range []int{1, 2} {
+				got := b.Ask(context.Background(), c.Q, knowledge.AskOptions{Top: top, KeepRefused: true})
+				if got.NoAnswer != full.NoAnswer || got.Reason != full.Reason || got.Confidence != full.Confidence {
+					t.Errorf("%s %s Top %d: no answer %v %q at %v; Top 3: %v %q at %v", f, c.ID, top, got.NoAnswer, got.Reason, got.Confidence, full.NoAnswer, full.Reason, full.Confidence)
+					continue
+				}
+				if want := min(top, len(full.Answers)); len(got.Answers) != want {
+					t.Errorf("%s %s Top %d: %d answers, want %d", f, c.ID, top, len(got.Answers), want)
+					continue
+				}
+				for i, a := range got.Answers {
+					if a.ID != full.Answers[i].ID || a.Confidence != full.Answers[i].Confidence {
+						t.Errorf("%s %s Top %d answer %d: %s at %v; Top 3: %s at %v", f, c.ID, top, i, a.ID, a.Confidence, full.Answers[i].ID, full.Answers[i].Confidence)
+					}
+				}
+				checked++
+			}
+		}
+	}
+	if checked < 500 {
+		t.Fatalf("checked %d asks; the evaluation files should give at least 500", checked)
+	}
+}

@@ -68,7 +68,7 @@ func TestSeparate(t *testing.T) {
 		{"answered below the threshold (a named service): unchanged",
 			[]in{{10, 0.45}, {10, 0.45}},
 			[]float64{0.45, 0.45}},
-		{"no runner-up (Top 1): unchanged",
+		{"no runner-up (only one runbook matches): unchanged",
 			[]in{{10, 0.9}},
 			[]float64{0.9}},
 		{"a runner-up put first by a tie rule counts as a tie",
