@@ -261,6 +261,10 @@
 // new top confidence as RunnerUp does. Its two coefficients are fitted with
 // `kb calibrate` over the current evidence model on the answered questions of
 // the fitting sets and the tuning sets (evaluation/testdata/tuning).
+// Both stages and the tie rules below compare the top answer with the ones
+// under it, so Ask ranks at least three answers (rankDepth) whatever Top asks
+// for and then cuts the list: asking for one answer gives the first of the
+// three, with the same confidence.
 // Candidates whose scores tie with the top answer's (within half a percent,
 // scoreTie: near-duplicate runbooks, where the last digits of an idf decide)
 // are ordered by what they are about first: one whose head (title, example
