@@ -48,6 +48,13 @@ func TestTermsFull(t *testing.T) {
 		{"chat fillers", "gonna poke around to figure out why", Word, nil, []string{"gonna", "poke", "figure"}},
 		{"chat without", "node shell w/o ssh", Word, []string{"node", "shell", "ssh"}, []string{"w/o"}},
 		{"kubectl short names", "ing and sc and cj", Concept, []string{"@ingress", "@storageclass", "@job"}, nil},
+		{"contraction won't", "pod won't start", Word, []string{"pod", "start"}, []string{"won", "t", "will", "not"}},
+		{"contraction doesn't", "the job doesn't finish", Word, []string{"job", "finish"}, []string{"doesn", "t", "does"}},
+		{"contraction typographic", "service isn’t reachable", Word, []string{"service", "reachable"}, []string{"isn", "t"}},
+		{"contraction i'm", "I'm stuck", Word, []string{"stuck"}, []string{"m"}},
+		{"contraction possessive", "the pod's events", Word, []string{"pod", "event"}, []string{"s"}},
+		{"contraction negation reaches a glossary phrase", "node isn't ready", Concept, []string{"@notready"}, nil},
+		{"contraction does not exist", "configmap doesn't exist", Concept, []string{"@absent"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
