@@ -343,6 +343,9 @@ func (b *Base) ask(ctx context.Context, question string, opts AskOptions) Result
 	}
 	if res.Confidence < eng.tuning.MinConfidence {
 		minConf := namedServiceMin(q, res.Answers[0].Provider, eng.tuning.MinConfidence)
+		if minConf == eng.tuning.MinConfidence && eng.stages.kubernetesTerms {
+			minConf = kubernetesTermMin(eng, q, s.byID[res.Answers[0].ID], minConf)
+		}
 		if res.Confidence >= minConf {
 			return res
 		}

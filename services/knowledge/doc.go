@@ -191,7 +191,12 @@
 //     provider's Kubernetes service (AKS, TKE, NKS) with a runbook of that
 //     service on top needs namedServiceMinConfidence (0.4) rather than
 //     MinConfidence: it asks about the service in its own words (residency,
-//     uptime promise), which a coverage-based confidence underrates.
+//     uptime promise), which a coverage-based confidence underrates. So
+//     does one that names something only Kubernetes has (kubectl, kubelet,
+//     hpa, NotReady, ImagePullBackOff: a cluster concept not shared with
+//     other systems, or a probe kind) which its top runbook names too
+//     (kubernetesTermMin): chat words around the term lower coverage, the
+//     term still picks the runbook out.
 //     Last, a question that passed the bands with MinConfidence or more
 //     is read for its subject (the words up to the first Korean case
 //     particle, or the leading run of adjacent English words): a Latin name

@@ -141,6 +141,11 @@ type compiled struct {
 	// reorders its answers with preferGeneric once their confidences are
 	// known (a direct call, so that the answers' arrays stay on the stack).
 	preferGeneric bool
+	// kubernetesTerms is set when DomainGate is in the pipeline: a question
+	// it let through that names something only Kubernetes has, which its top
+	// answer names too, may then be answered below MinConfidence
+	// (kubernetesTermMin).
+	kubernetesTerms bool
 }
 
 func (c *compiled) add(s Stage) {
@@ -158,6 +163,9 @@ func (c *compiled) add(s Stage) {
 	}
 	if _, ok := s.(*providerFactors); ok {
 		c.preferGeneric = true
+	}
+	if _, ok := s.(*domainModel); ok {
+		c.kubernetesTerms = true
 	}
 }
 

@@ -1339,6 +1339,41 @@ func namedServiceMin(q *query, provider string, floor float64) float64 {
 	return floor
 }
 
+// kubernetesTermMin returns the confidence the top answer of q, document
+// top, needs: namedServiceMinConfidence when q names something only a
+// Kubernetes cluster has (a cluster concept other platforms do not share —
+// kubectl, kubelet, pvc, ingress, NotReady, CrashLoopBackOff, ImagePullBackOff;
+// see namesCluster — or a container probe kind) and the top answer's runbook
+// itself names it, instead of floor (MinConfidence). Chat words around such a
+// term ("made an ingress yesterday but the ADDRESS column is still blank,
+// honestly no clue why") lower coverage and the known share, so the evidence
+// model scores the question low although the term picks the runbook out; a
+// question outside the domain that shares only everyday words with a
+// runbook names no such term, and one that names it in another sense
+// (evicting a tenant: evicted is shared with other systems) does not count.
+// The domain gate has already refused a question whose key terms are general
+// IT vocabulary.
+func kubernetesTermMin(e *engine, q *query, top int, floor float64) float64 {
+	if top < 0 {
+		return floor
+	}
+	g := e.analyzer.Glossary()
+	for _, t := range q.all {
+		named := false
+		switch t.Kind {
+		case analysis.Concept, analysis.Fuzzy:
+			c, ok := strings.CutPrefix(t.Text, analysis.ConceptPrefix)
+			named = ok && g.Cluster(c) && !sharedConcepts[c]
+		case analysis.Word:
+			named = kubernetesProbeKinds[t.Text]
+		}
+		if named && e.ix.Contains(top, t.Text) {
+			return min(floor, namedServiceMinConfidence)
+		}
+	}
+	return floor
+}
+
 // rareDocs is the largest number of runbooks that may use a word for
 // unknownSubject to take it for a name the runbooks do not know: a product
 // a runbook names in passing (a self-hosted runner next to a registry) is

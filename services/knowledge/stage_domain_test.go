@@ -157,6 +157,40 @@ func TestNamedServiceMinConfidence(t *testing.T) {
 	}
 }
 
+// A question the domain gate lets through that names something only
+// Kubernetes has (hpa, daemonset), with a top runbook that names it too, is
+// answered from namedServiceMinConfidence although chat words around the
+// term keep its confidence below MinConfidence; below that floor, in another
+// sense of a shared word (evict a tenant), or naming no Kubernetes-only term
+// it is still refused.
+func TestKubernetesTermMinConfidence(t *testing.T) {
+	b := embedded(t)
+	tests := []struct {
+		q      string
+		want   string // "" when the question must be refused
+		belowM bool   // the answer's confidence is below MinConfidence
+	}{
+		{"my hpa won't go past maxReplicas no matter how busy things get, is that expected", "k8s-hpa-not-scaling", true},
+		{"daemonset pods are missing on a couple of nodes, not sure why tbh", "k8s-daemonset-pods-missing-nodes", true},
+		{"pod has been in ImagePullBackOff all morning, no idea honestly", "", false}, // 0.25: below the lower floor too
+		{"the landlord wants to evict us next month, what are our rights", "", false},
+		{"cheapest pod coffee machine for a small office", "", false},
+	}
+	for _, tt := range tests {
+		res := b.Ask(context.Background(), tt.q, AskOptions{KeepRefused: true})
+		switch {
+		case tt.want == "" && !res.NoAnswer:
+			t.Errorf("%q: answered %s at %.2f, want refused", tt.q, res.Answers[0].ID, res.Confidence)
+		case tt.want != "" && res.NoAnswer:
+			t.Errorf("%q: refused (%s), want %s", tt.q, res.Reason, tt.want)
+		case tt.want != "" && res.Answers[0].ID != tt.want:
+			t.Errorf("%q: answered %s, want %s", tt.q, res.Answers[0].ID, tt.want)
+		case tt.belowM && res.Confidence >= DefaultMinConfidence:
+			t.Errorf("%q: confidence %.2f, want below %.2f (the case must exercise the lower floor)", tt.q, res.Confidence, DefaultMinConfidence)
+		}
+	}
+}
+
 // English inflections meet in one stem, and a stem is no typo suggestion.
 func TestEnglishStemming(t *testing.T) {
 	eng := embedded(t).cur.Load().engine
