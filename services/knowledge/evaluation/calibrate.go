@@ -44,37 +44,61 @@ const WrongCost = 1.5
 // loss, wrong samples weighted by WrongCost, with a small L2 penalty on the
 // slopes), rounded to two decimals.
 func Fit(samples []Sample) (knowledge.Calibration, error) {
+	xs := make([][]float64, len(samples))
+	correct := make([]bool, len(samples))
+	for i, s := range samples {
+		f := s.Signals.Features()
+		xs[i], correct[i] = f[:], s.Correct
+	}
+	w, ok := fitLogistic(xs, nil, correct, 0.01)
+	if !ok {
+		return knowledge.Calibration{}, errors.New("calibration needs both correct answers and wrong or out-of-domain ones")
+	}
+	var slopes [knowledge.NumFeatures]float64
+	copy(slopes[:], w[1:])
+	return knowledge.CalibrationOf(w[0], slopes), nil
+}
+
+// fitLogistic fits a logistic regression of correct on the inputs xs, each
+// row with its fixed offset on the logit scale (none when offsets is nil):
+// batch gradient descent on the mean log loss, wrong samples weighted by
+// WrongCost, an L2 penalty of l2 on the slopes (not the bias). It returns the
+// bias and then one slope per input, rounded to two decimals; ok is false
+// unless there are both correct and wrong samples.
+func fitLogistic(xs [][]float64, offsets []float64, correct []bool, l2 float64) (w []float64, ok bool) {
 	pos := 0
-	for _, s := range samples {
-		if s.Correct {
+	for _, c := range correct {
+		if c {
 			pos++
 		}
 	}
-	if pos == 0 || pos == len(samples) {
-		return knowledge.Calibration{}, errors.New("calibration needs both correct answers and wrong or out-of-domain ones")
+	if pos == 0 || pos == len(correct) {
+		return nil, false
 	}
 	const (
-		l2    = 0.01
 		rate  = 0.5
 		steps = 4000
 	)
-	var w [knowledge.NumFeatures + 1]float64 // bias, then one per feature
-	n := float64(pos) + WrongCost*float64(len(samples)-pos)
+	w = make([]float64, 1+len(xs[0])) // bias, then one per input
+	g := make([]float64, len(w))
+	n := float64(pos) + WrongCost*float64(len(correct)-pos)
 	for step := 0; step < steps; step++ {
-		var g [knowledge.NumFeatures + 1]float64
-		for _, s := range samples {
-			f := s.Signals.Features()
+		clear(g)
+		for j, x := range xs {
 			z := w[0]
-			for i, x := range f {
-				z += w[i+1] * x
+			if offsets != nil {
+				z = offsets[j] + w[0]
 			}
-			d := 1/(1+math.Exp(-z)) - b2f(s.Correct)
-			if !s.Correct {
+			for i, v := range x {
+				z += w[i+1] * v
+			}
+			d := 1/(1+math.Exp(-z)) - b2f(correct[j])
+			if !correct[j] {
 				d *= WrongCost
 			}
 			g[0] += d
-			for i, x := range f {
-				g[i+1] += d * x
+			for i, v := range x {
+				g[i+1] += d * v
 			}
 		}
 		w[0] -= rate * g[0] / n
@@ -82,12 +106,10 @@ func Fit(samples []Sample) (knowledge.Calibration, error) {
 			w[i] -= rate * (g[i]/n + l2*w[i])
 		}
 	}
-	r := func(x float64) float64 { return math.Round(x*100) / 100 }
-	var slopes [knowledge.NumFeatures]float64
-	for i := range slopes {
-		slopes[i] = r(w[i+1])
+	for i := range w {
+		w[i] = math.Round(w[i]*100) / 100
 	}
-	return knowledge.CalibrationOf(r(w[0]), slopes), nil
+	return w, true
 }
 
 // SeparationSample is one answered question for fitting the separation
@@ -129,38 +151,18 @@ func SeparationSamples(ctx context.Context, a Asker, cases []Case, minConfidence
 // toward zero while the bias is free would trade the near-tie penalty for a
 // raise of every answer.
 func FitSeparation(samples []SeparationSample) (knowledge.Separation, error) {
-	pos := 0
-	for _, s := range samples {
-		if s.Correct {
-			pos++
-		}
+	xs := make([][]float64, len(samples))
+	offsets := make([]float64, len(samples))
+	correct := make([]bool, len(samples))
+	for i, s := range samples {
+		c := min(max(s.Confidence, 1e-6), 1-1e-6)
+		xs[i], offsets[i], correct[i] = []float64{s.Closeness}, math.Log(c/(1-c)), s.Correct
 	}
-	if pos == 0 || pos == len(samples) {
+	w, ok := fitLogistic(xs, offsets, correct, 0)
+	if !ok {
 		return knowledge.Separation{}, errors.New("separation needs both correct answers and wrong or out-of-domain ones")
 	}
-	const (
-		rate  = 0.5
-		steps = 4000
-	)
-	var bias, slope float64
-	n := float64(pos) + WrongCost*float64(len(samples)-pos)
-	for step := 0; step < steps; step++ {
-		var gb, gs float64
-		for _, s := range samples {
-			c := min(max(s.Confidence, 1e-6), 1-1e-6)
-			z := math.Log(c/(1-c)) + bias + slope*s.Closeness
-			d := 1/(1+math.Exp(-z)) - b2f(s.Correct)
-			if !s.Correct {
-				d *= WrongCost
-			}
-			gb += d
-			gs += d * s.Closeness
-		}
-		bias -= rate * gb / n
-		slope -= rate * gs / n
-	}
-	r := func(x float64) float64 { return math.Round(x*100) / 100 }
-	return knowledge.Separation{Bias: r(bias), Closeness: r(slope)}, nil
+	return knowledge.Separation{Bias: w[0], Closeness: w[1]}, nil
 }
 
 func b2f(b bool) float64 {
