@@ -1080,20 +1080,33 @@ func (d *domainModel) weakDomain(e *engine, q *query, u *unit) bool {
 // 돌려야 하면 컨테이너 런타임은 뭘로" name Kubernetes and the node's container
 // runtime.
 func namesCluster(e *engine, q *query, only bool) bool {
-	g := e.analyzer.Glossary()
 	for _, t := range q.all {
 		switch t.Kind {
 		case analysis.Concept, analysis.Fuzzy:
-			if c, ok := strings.CutPrefix(t.Text, analysis.ConceptPrefix); ok && g.Cluster(c) && !(only && sharedConcepts[c]) {
+			if c, ok := clusterConcept(e, t.Text); ok && !(only && sharedConcepts[c]) {
 				return true
 			}
 		case analysis.Word:
-			if !korean.HasHangul(t.Text) && (strings.HasPrefix(t.Text, "kube") || strings.HasPrefix(t.Text, "k8s")) {
+			if kubeWord(t.Text) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// clusterConcept returns the glossary concept of a Concept or Fuzzy term's
+// text when it is one of the cluster list (glossary.Cluster: pod, node,
+// kubelet, AKS…), with ok false otherwise.
+func clusterConcept(e *engine, text string) (concept string, ok bool) {
+	c, ok := strings.CutPrefix(text, analysis.ConceptPrefix)
+	return c, ok && e.analyzer.Glossary().Cluster(c)
+}
+
+// kubeWord reports whether a Latin word carries the name of Kubernetes
+// (kubeadm, kube-system, kubelet, k8s).
+func kubeWord(w string) bool {
+	return !korean.HasHangul(w) && (strings.HasPrefix(w, "kube") || strings.HasPrefix(w, "k8s"))
 }
 
 // mentions reports whether document doc names question word u: by the word,
@@ -1343,7 +1356,7 @@ func namedServiceMin(q *query, provider string, floor float64) float64 {
 // top, needs: namedServiceMinConfidence when q names something only a
 // Kubernetes cluster has (a cluster concept other platforms do not share —
 // kubectl, kubelet, pvc, ingress, NotReady, CrashLoopBackOff, ImagePullBackOff;
-// see namesCluster — or a container probe kind) and the top answer's runbook
+// see clusterConcept — or a container probe kind) and the top answer's runbook
 // itself names it, instead of floor (MinConfidence). Chat words around such a
 // term ("made an ingress yesterday but the ADDRESS column is still blank,
 // honestly no clue why") lower coverage and the known share, so the evidence
@@ -1357,13 +1370,12 @@ func kubernetesTermMin(e *engine, q *query, top int, floor float64) float64 {
 	if top < 0 {
 		return floor
 	}
-	g := e.analyzer.Glossary()
 	for _, t := range q.all {
 		named := false
 		switch t.Kind {
 		case analysis.Concept, analysis.Fuzzy:
-			c, ok := strings.CutPrefix(t.Text, analysis.ConceptPrefix)
-			named = ok && g.Cluster(c) && !sharedConcepts[c]
+			c, ok := clusterConcept(e, t.Text)
+			named = ok && !sharedConcepts[c]
 		case analysis.Word:
 			named = kubernetesProbeKinds[t.Text]
 		}

@@ -1,8 +1,6 @@
 package knowledge
 
 import (
-	"strings"
-
 	"github.com/kubemedic/kubemedic/services/knowledge/analysis"
 	"github.com/kubemedic/kubemedic/services/knowledge/korean"
 )
@@ -68,18 +66,17 @@ var managedServices = map[string]bool{"aks": true, "tke": true, "nks": true, "se
 // service's name, a Kubernetes probe kind, or a word carrying the name of
 // Kubernetes (kubelet, kube-proxy, k8s).
 func clusterPart(e *engine, q *query) bool {
-	g := e.analyzer.Glossary()
 	for _, t := range q.all {
 		if kubernetesProbeKinds[t.Text] {
 			return true
 		}
 		switch t.Kind {
 		case analysis.Concept:
-			if c, ok := strings.CutPrefix(t.Text, analysis.ConceptPrefix); ok && g.Cluster(c) && !sharedConcepts[c] && !managedServices[c] {
+			if c, ok := clusterConcept(e, t.Text); ok && !sharedConcepts[c] && !managedServices[c] {
 				return true
 			}
 		case analysis.Word:
-			if !korean.HasHangul(t.Text) && (strings.HasPrefix(t.Text, "kube") || strings.HasPrefix(t.Text, "k8s")) {
+			if kubeWord(t.Text) {
 				return true
 			}
 		}
