@@ -68,3 +68,16 @@ func TestResolveMatchesLookup(t *testing.T) {
 		t.Fatalf("only %d questions in %v", n, files)
 	}
 }
+
+// termsOfWord parses question with eng and returns a copy of the terms of its
+// units written word (a unit's surface); found is false when there is none.
+func termsOfWord(eng *engine, question, word string) (terms []analysis.Term, found bool) {
+	q := eng.parse(question)
+	defer q.release()
+	for _, u := range q.units {
+		if u.surface == word {
+			terms, found = append(terms, u.terms...), true
+		}
+	}
+	return terms, found
+}

@@ -29,21 +29,13 @@ func TestCompoundConcepts(t *testing.T) {
 		{"image reuse with cbs-reuse-key", "cbs-reuse-key", "", []string{"cbsreusekey"}},
 	}
 	for _, tt := range tests {
-		q := eng.parse(tt.q)
+		terms, found := termsOfWord(eng, tt.q, tt.word)
 		var concepts []string
-		found := false
-		for _, u := range q.units {
-			if u.surface != tt.word {
-				continue
-			}
-			found = true
-			for _, term := range u.terms {
-				if term.Kind == analysis.Concept {
-					concepts = append(concepts, term.Text[len(analysis.ConceptPrefix):])
-				}
+		for _, term := range terms {
+			if term.Kind == analysis.Concept {
+				concepts = append(concepts, term.Text[len(analysis.ConceptPrefix):])
 			}
 		}
-		q.release()
 		if !found {
 			t.Errorf("%q: no unit %q", tt.q, tt.word)
 			continue

@@ -28,24 +28,16 @@ func TestLoanwordReadings(t *testing.T) {
 		{"날려버렸어요", "날려버렸어요", nil},                                         // a Korean word no Latin word sounds like
 	}
 	for _, tt := range tests {
-		q := eng.parse(tt.q)
+		terms, found := termsOfWord(eng, tt.q, tt.word)
 		var got []string
-		found := false
-		for _, u := range q.units {
-			if u.surface != tt.word {
-				continue
-			}
-			found = true
-			for _, term := range u.terms {
-				// Readings are Latin stems; their concepts carry the reading
-				// as their surface.
-				latin := !korean.HasHangul(term.Text) && !korean.HasHangul(term.Surface)
-				if term.Kind == analysis.Stem && !korean.HasHangul(term.Text) || term.Kind == analysis.Concept && latin {
-					got = append(got, term.Text)
-				}
+		for _, term := range terms {
+			// Readings are Latin stems; their concepts carry the reading as
+			// their surface.
+			latin := !korean.HasHangul(term.Text) && !korean.HasHangul(term.Surface)
+			if term.Kind == analysis.Stem && !korean.HasHangul(term.Text) || term.Kind == analysis.Concept && latin {
+				got = append(got, term.Text)
 			}
 		}
-		q.release()
 		if !found {
 			t.Errorf("%q: no unit %q", tt.q, tt.word)
 			continue

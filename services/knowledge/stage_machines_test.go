@@ -26,15 +26,8 @@ func TestMachineNodes(t *testing.T) {
 		{"pods cannot reach the api server", "server", false},              // a word of a longer name
 	}
 	for _, tt := range tests {
-		q := eng.parse(tt.q)
-		found, node := false, false
-		for _, u := range q.units {
-			if u.surface == tt.word {
-				found = true
-				node = slices.ContainsFunc(u.terms, func(x analysis.Term) bool { return x.Text == nodeConcept })
-			}
-		}
-		q.release()
+		terms, found := termsOfWord(eng, tt.q, tt.word)
+		node := slices.ContainsFunc(terms, func(x analysis.Term) bool { return x.Text == nodeConcept })
 		if !found {
 			t.Errorf("%q: no unit %q", tt.q, tt.word)
 		} else if node != tt.node {
