@@ -333,6 +333,8 @@ func (r Report) WriteSummary(w io.Writer) {
 			got = "answered " + got
 		case o.Rank > 1:
 			got = fmt.Sprintf("%s (correct at rank %d)", got, o.Rank)
+		case got == o.Case.Expect && len(o.Case.Must) > 0:
+			got = fmt.Sprintf("%s without the facts (must %s)", got, mustString(o.Case.Must))
 		}
 		want := o.Case.Expect
 		if o.Case.OOD {

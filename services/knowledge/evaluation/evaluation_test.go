@@ -104,6 +104,20 @@ func TestRunMetrics(t *testing.T) {
 	}
 }
 
+// A top answer from the expected runbook whose text lacks a must fact is a
+// failure, and the summary says which facts it lacks rather than showing
+// the same runbook as got and want.
+func TestSummaryNamesMissingFacts(t *testing.T) {
+	asker := fixedAsker{"q": {Answers: []knowledge.Answer{{ID: "a", Title: "t", Body: "has region"}}}}
+	cases := []Case{{ID: "1", Q: "q", Expect: "a", Must: [][]string{{"regional resource"}, {"BCDR", "continuity"}}}}
+	r := Run(context.Background(), "t", asker, cases)
+	var sb strings.Builder
+	r.WriteSummary(&sb)
+	if want := "got a without the facts (must regional resource & BCDR|continuity)"; !strings.Contains(sb.String(), want) {
+		t.Errorf("summary lacks %q:\n%s", want, sb.String())
+	}
+}
+
 func TestVariantsFromStages(t *testing.T) {
 	full := knowledge.DefaultTuning()
 	v := Variants()
