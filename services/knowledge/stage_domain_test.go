@@ -161,11 +161,14 @@ func checkLowerFloor(t *testing.T, tests []floorCase) {
 // question without the service named is not.
 func TestNamedServiceMinConfidence(t *testing.T) {
 	tests := []floorCase{
-		{"is there a cap on how big a container image can be on AKS", "aks-container-image-size-limit", true},
-		// Answered above MinConfidence since its runbook's example questions
-		// say uptime and tier; its twin without AKS below still tells the
-		// named service apart.
+		// The first two are answered above MinConfidence since their
+		// runbooks' example questions say image size, uptime and tier; the
+		// third exercises the floor, and the uptime questions without AKS
+		// below are refused.
+		{"is there a cap on how big a container image can be on AKS", "aks-container-image-size-limit", false},
 		{"our contract needs a financially backed uptime promise for AKS, which tier gives that", "aks-sla-uptime", false},
+		{"money back promise on uptime for AKS?", "aks-sla-uptime", true},
+		{"money back promise on uptime?", "", false},                              // 0.23
 		{"cheapest way to pause our dev AKS cluster over the weekend", "", false}, // 0.38: below 0.4 as well
 		{"our contract needs a financially backed uptime promise, which tier gives that", "", false},
 	}
