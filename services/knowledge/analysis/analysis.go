@@ -258,6 +258,16 @@ func (a *Analyzer) englishStem(word, key string) (string, bool) {
 	return s, true
 }
 
+// stopwordStem reports whether an English word is an inflection of a
+// stopword: getting (get), telling (tell), explained (explain).
+func (a *Analyzer) stopwordStem(w korean.Word, key string) bool {
+	if w.Script != korean.Latin {
+		return false
+	}
+	stem, ok := a.englishStem(w.Text, key)
+	return ok && isStopword(stem)
+}
+
 func isLetters(s string) bool {
 	for _, r := range s {
 		if r < 'a' || r > 'z' {
@@ -331,7 +341,7 @@ func (a *Analyzer) AppendTerms(dst []Term, text string) []Term {
 		}
 	}
 	for i, u := range units {
-		if isStopword(u.key) || isStopword(u.word.Text) ||
+		if isStopword(u.key) || isStopword(u.word.Text) || a.stopwordStem(u.word, u.key) ||
 			(u.word.Script == korean.Hangul && a.features.Stem && korean.IsSuffix(u.key)) {
 			continue // no topic: a question word, a filler, or a bare ending (안돼요)
 		}

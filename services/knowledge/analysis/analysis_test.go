@@ -47,6 +47,7 @@ func TestTermsFull(t *testing.T) {
 		{"negations without apostrophe", "pods cant pull and the svc doesnt route", Word, []string{"pod", "pull", "svc", "route"}, []string{"cant", "doesnt"}},
 		{"chat fillers", "gonna poke around to figure out why", Word, nil, []string{"gonna", "poke", "figure"}},
 		{"repetition fillers", "container restarts over and over, again", Word, []string{"container", "restart"}, []string{"over", "again"}},
+		{"stopword inflections", "pod not getting scheduled, explained", Word, []string{"pod", "scheduled"}, []string{"getting", "explained"}},
 		{"chat without", "node shell w/o ssh", Word, []string{"node", "shell", "ssh"}, []string{"w/o"}},
 		{"kubectl short names", "ing and sc and cj", Concept, []string{"@ingress", "@storageclass", "@job"}, nil},
 		{"contraction won't", "pod won't start", Word, []string{"pod", "start"}, []string{"won", "t", "will", "not"}},
