@@ -493,3 +493,15 @@ func TestLargeSweep(t *testing.T) {
 		t.Errorf("second sweep: %d still open, %d new", len(second.GetStillOpenFindings()), len(second.GetNewFindings()))
 	}
 }
+
+// A replica stopped before it has even found the job queue's consumer took
+// no job: Work returns nil, as it does when stopped while waiting for jobs.
+func TestWorkStoppedBeforeItStartsIsNoError(t *testing.T) {
+	_, _, js := natstest.Single(t)
+	m := newManager(t, js, &fleet{}, sweep.Options{})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := m.Work(ctx); err != nil {
+		t.Fatalf("Work on a stopped context: %v", err)
+	}
+}

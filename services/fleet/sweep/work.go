@@ -21,13 +21,18 @@ import (
 // Work takes jobs from the queue until ctx ends, diagnosing at most
 // Concurrency clusters at once. Jobs running when ctx ends are abandoned
 // without a result (JetStream redelivers them to another replica), exactly
-// as if the replica had died.
+// as if the replica had died. It returns nil when ctx ends, even while it
+// is still looking up the consumer: a replica stopped that early has simply
+// taken no job.
 func (m *Manager) Work(ctx context.Context) error {
 	if m.o.Diagnoser == nil {
 		return errors.New("sweep: Options.Diagnoser is required to work")
 	}
 	cons, err := m.stream.Consumer(ctx, Consumer)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return fmt.Errorf("sweep: consumer %s: %w", Consumer, err)
 	}
 	stopAdvisories := m.watchExhausted(ctx)
