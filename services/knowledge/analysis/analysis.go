@@ -258,16 +258,6 @@ func (a *Analyzer) englishStem(word, key string) (string, bool) {
 	return s, true
 }
 
-// stopwordStem reports whether an English word is an inflection of a
-// stopword: getting (get), telling (tell), explained (explain).
-func (a *Analyzer) stopwordStem(w korean.Word, key string) bool {
-	if w.Script != korean.Latin {
-		return false
-	}
-	stem, ok := a.englishStem(w.Text, key)
-	return ok && isStopword(stem)
-}
-
 func isLetters(s string) bool {
 	for _, r := range s {
 		if r < 'a' || r > 'z' {
@@ -341,7 +331,13 @@ func (a *Analyzer) AppendTerms(dst []Term, text string) []Term {
 		}
 	}
 	for i, u := range units {
-		if isStopword(u.key) || isStopword(u.word.Text) || a.stopwordStem(u.word, u.key) ||
+		var stem string
+		hasStem := false
+		if u.word.Script == korean.Latin {
+			stem, hasStem = a.englishStem(u.word.Text, u.key)
+		}
+		// An inflection of a stopword is one too: getting (get), explained.
+		if isStopword(u.key) || isStopword(u.word.Text) || (hasStem && isStopword(stem)) ||
 			(u.word.Script == korean.Hangul && a.features.Stem && korean.IsSuffix(u.key)) {
 			continue // no topic: a question word, a filler, or a bare ending (안돼요)
 		}
@@ -350,7 +346,7 @@ func (a *Analyzer) AppendTerms(dst []Term, text string) []Term {
 			out = a.appendConcepts(out, u.word.Text, u.key, i)
 		}
 		if u.word.Script == korean.Latin {
-			if stem, ok := a.englishStem(u.word.Text, u.key); ok {
+			if hasStem {
 				out = append(out, Term{Text: stem, Kind: Stem, Unit: i, Span: 1, Surface: u.word.Text})
 				if a.features.Glossary && len(a.concepts[u.word.Text]) == 0 && len(a.concepts[u.key]) == 0 {
 					for _, c := range a.concepts[stem] {

@@ -7,7 +7,8 @@ import (
 )
 
 // stopwords are question words, fillers and function words, as stems (the
-// analyzer checks both the stem and the surface form). They carry no topic, so
+// analyzer checks the stem, the surface form and an English word's Porter
+// stem). They carry no topic, so
 // they neither match documents nor count against coverage. The list and the
 // reason for each group are in data/stopwords.txt.
 //
